@@ -1,0 +1,171 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from entities.models import Company, Role
+
+SHOW_ALL_ONLY_FOR_OPERATOR = _(
+    "Only operator (soobr) employees may see all business entities; %(company)s is not the operator."
+)
+SHOW_ALL_NEEDS_ROLE = _("Choose the role this user sees all business entities with.")
+ROLE_ONLY_WITH_SHOW_ALL = _("A role for all business entities is only kept while 'show all' is on.")
+OPERATOR_ROLE_FOR_CUSTOMER = _("%(role)s is an operator-only role; %(company)s is not the operator.")
+STAFF_ONLY_FOR_OPERATOR = _("Only operator (soobr) employees may use the Django admin.")
+EMAIL_TAKEN = _("A user with this email address already exists.")
+
+e164_validator = RegexValidator(
+    regex=r"^\+[1-9]\d{6,14}$",
+    message=_("Enter the mobile number in international format, e.g. +41791234567."),
+    code="invalid_phone",
+)
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    GERMAN = "de", _("German")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email: str) -> "User":
+        # Emails are stored lower-case (User.save), so the exact lookup uses the unique index.
+        return self.get(email=email.strip().lower())
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+        if not email:
+            raise ValueError("Users log in by email; an email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        if isinstance(extra_fields.get("company"), int | str):
+            extra_fields["company"] = Company.objects.get(pk=extra_fields["company"])
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with a login; belongs to one company and so to one home instance."""
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="users", verbose_name=_("company"))
+    mobile_phone = models.CharField(
+        _("mobile phone"),
+        max_length=16,
+        blank=True,
+        validators=[e164_validator],
+        help_text=_("E.164, e.g. +41791234567"),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.GERMAN)
+    sees_all_entities = models.BooleanField(
+        _("show this user all business entities"),
+        default=False,
+        help_text=_("Only for operator (soobr) employees."),
+    )
+    all_entities_role = models.ForeignKey(
+        Role,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("role for all business entities"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("operator staff"), default=False, help_text=_("May log in to the Django admin (operator employees only).")
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["company"]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_unique_email_ci", violation_error_message=EMAIL_TAKEN),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        # The operator rules are guarded here as well as in clean(): saves that skip
+        # validation (scripts, shell, bulk tools) must not hand a customer every entity.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or not {"sees_all_entities", "all_entities_role", "is_staff", "company"}.isdisjoint(
+            update_fields
+        ):
+            self._validate_operator_rules()
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).strip().lower()
+        if self.email and User.objects.filter(email=self.email).exclude(pk=self.pk).exists():
+            raise ValidationError({"email": ValidationError(EMAIL_TAKEN, code="email_taken")})
+        self._validate_operator_rules()
+
+    def _validate_operator_rules(self) -> None:
+        errors: dict[str, ValidationError] = {}
+        is_operator = self.is_operator_employee
+        company_name = self.company.name if self.company_id else "-"
+        if self.sees_all_entities:
+            if not is_operator:
+                errors["sees_all_entities"] = ValidationError(
+                    SHOW_ALL_ONLY_FOR_OPERATOR, code="show_all_not_operator", params={"company": company_name}
+                )
+            elif self.all_entities_role_id is None:
+                errors["all_entities_role"] = ValidationError(SHOW_ALL_NEEDS_ROLE, code="show_all_needs_role")
+        elif self.all_entities_role_id is not None:
+            errors["all_entities_role"] = ValidationError(ROLE_ONLY_WITH_SHOW_ALL, code="role_without_show_all")
+        if (
+            self.all_entities_role_id is not None
+            and "sees_all_entities" not in errors
+            and self.all_entities_role.is_operator_only
+            and not is_operator
+        ):
+            errors["all_entities_role"] = ValidationError(
+                OPERATOR_ROLE_FOR_CUSTOMER,
+                code="operator_role",
+                params={"role": self.all_entities_role.name, "company": company_name},
+            )
+        if self.is_staff and not is_operator:
+            errors["is_staff"] = ValidationError(STAFF_ONLY_FOR_OPERATOR, code="staff_not_operator")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_operator_employee(self) -> bool:
+        return bool(self.company_id) and self.company.is_operator
+
+    @property
+    def instance_id(self) -> int | None:
+        return self.company.instance_id if self.company_id else None
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email

@@ -1,0 +1,24 @@
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import TemplateView
+
+from cockpit.permissions import cockpits_of
+
+
+def home(request):
+    """Send a logged-in user to their home cockpit."""
+    cockpits = cockpits_of(request.user)
+    if not cockpits:
+        raise Http404("No cockpit is open to this account.")
+    return redirect(cockpits[0].get_absolute_url())
+
+
+class DashboardView(TemplateView):
+    template_name = "cockpit/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        instance = self.request.instance
+        context["company_count"] = instance.companies.count()
+        context["entity_count"] = instance.business_entities.count()
+        return context

@@ -1,0 +1,158 @@
+"""The Django admin as operator staff use it: every model listed, bad input refused with a message."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from entities.models import BusinessEntity, Capability, Role
+from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_CHANGELISTS = [
+    "admin:entities_instance_changelist",
+    "admin:entities_company_changelist",
+    "admin:entities_businessentity_changelist",
+    "admin:entities_role_changelist",
+    "admin:accounts_user_changelist",
+]
+
+
+@pytest.fixture
+def admin_client(client, operator_admin, login):
+    return login(operator_admin)
+
+
+@pytest.mark.parametrize("url_name", ADMIN_CHANGELISTS)
+def test_admin_lists_every_model_for_operator_staff(admin_client, url_name, instance):
+    BusinessEntityFactory(instance=instance)
+
+    response = admin_client.get(reverse(url_name))
+
+    assert response.status_code == 200
+
+
+def test_admin_role_page_edits_the_capability_matrix_inline(admin_client):
+    manager = Role.objects.get(code="manager")
+
+    response = admin_client.get(reverse("admin:entities_role_change", args=[manager.pk]))
+
+    assert response.status_code == 200
+    assert (
+        response.context["inline_admin_formsets"][0].formset.queryset.count()
+        == Capability.objects.filter(role=manager).count()
+    )
+
+
+def test_admin_refuses_an_entity_whose_owner_belongs_to_another_instance(admin_client, instance, other_instance):
+    foreign = CompanyFactory(instance=other_instance, name="Rheinhafen Immobilien")
+    local = CompanyFactory(instance=instance)
+
+    response = admin_client.post(
+        reverse("admin:entities_businessentity_add"),
+        {
+            "instance": instance.pk,
+            "name": "Bürohaus Seefeld",
+            "address": "",
+            "project_form": "standard",
+            "owner": foreign.pk,
+            "service_provider": local.pk,
+            "customer": local.pk,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Rheinhafen Immobilien belongs to another cockpit" in response.content.decode()
+    assert not BusinessEntity.objects.exists()
+
+
+def user_add_form(company, **overrides):
+    data = {
+        "email": "new@example.com",
+        "company": company.pk,
+        "first_name": "Neu",
+        "last_name": "Benutzer",
+        "mobile_phone": "",
+        "language": "de",
+        "usable_password": "true",
+        "password1": "a-long-enough-Passw0rd",
+        "password2": "a-long-enough-Passw0rd",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_admin_refuses_a_user_whose_email_differs_only_in_case(admin_client, user):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"), user_add_form(user.company, email=user.email.upper())
+    )
+
+    assert response.status_code == 200
+    assert "A user with this email address already exists." in response.content.decode()
+    assert User.objects.filter(email__iexact=user.email).count() == 1
+
+
+def test_admin_refuses_a_user_with_a_malformed_phone(admin_client, customer_company):
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"), user_add_form(customer_company, mobile_phone="079 12")
+    )
+
+    assert response.status_code == 200
+    assert "international format" in response.content.decode()
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_admin_refuses_show_all_entities_on_a_customer(admin_client, user, role):
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "company": user.company.pk,
+        "mobile_phone": "",
+        "language": "en",
+        "sees_all_entities": "on",
+        "all_entities_role": role("manager").pk,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Only operator (soobr) employees may see all business entities" in response.content.decode()
+    user.refresh_from_db()
+    assert user.sees_all_entities is False
+
+
+def test_admin_is_closed_to_users_who_are_not_operator_staff(client, login, user):
+    response = login(user).get(reverse("admin:index"))
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_admin_creates_a_valid_user(admin_client, customer_company):
+    response = admin_client.post(reverse("admin:accounts_user_add"), user_add_form(customer_company))
+
+    assert response.status_code == 302
+    assert User.objects.get(email="new@example.com").company == customer_company
+
+
+def test_admin_entity_list_makes_as_many_queries_for_many_rows_as_for_few(admin_client, instance, count_queries):
+    url = reverse("admin:entities_businessentity_changelist")
+    BusinessEntityFactory.create_batch(3, instance=instance)
+    few = count_queries(lambda: admin_client.get(url))
+    BusinessEntityFactory.create_batch(30, instance=instance)
+
+    assert count_queries(lambda: admin_client.get(url)) == few
+
+
+def test_admin_user_list_makes_as_many_queries_for_many_rows_as_for_few(admin_client, customer_company, count_queries):
+    url = reverse("admin:accounts_user_changelist")
+    UserFactory.create_batch(3, company=customer_company)
+    few = count_queries(lambda: admin_client.get(url))
+    UserFactory.create_batch(30, company=customer_company)
+
+    assert count_queries(lambda: admin_client.get(url)) == few

@@ -1,0 +1,123 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from accounts.services import user_create, user_update
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_create_stores_email_lower_case_and_phone_in_e164(customer_company):
+    user = user_create(
+        actor=None, email="Karin.Kunde@Example.COM", company=customer_company, mobile_phone="+41 79 123 45 67"
+    )
+
+    assert user.email == "karin.kunde@example.com"
+    assert user.mobile_phone == "+41791234567"
+
+
+@pytest.mark.parametrize("phone", ["079 123 45 67", "+41 79 abc", "+0041791234567", "+4"])
+def test_user_create_refuses_a_malformed_phone_number(customer_company, phone):
+    with pytest.raises(ValidationError, match=r"international format, e\.g\. \+41791234567"):
+        user_create(actor=None, email="karin@example.com", company=customer_company, mobile_phone=phone)
+    assert not User.objects.exists()
+
+
+def test_user_create_refuses_an_email_that_differs_only_in_case(customer_company):
+    user_create(actor=None, email="karin@example.com", company=customer_company)
+
+    with pytest.raises(ValidationError, match="already exists") as excinfo:
+        user_create(actor=None, email="KARIN@example.com", company=customer_company)
+    assert "email" in excinfo.value.message_dict
+    assert User.objects.count() == 1
+
+
+def test_user_create_refuses_show_all_entities_for_a_customer(customer_company, role):
+    with pytest.raises(ValidationError, match="Only operator \\(soobr\\) employees may see all business entities"):
+        user_create(
+            actor=None,
+            email="karin@example.com",
+            company=customer_company,
+            sees_all_entities=True,
+            all_entities_role=role("manager"),
+        )
+    assert not User.objects.exists()
+
+
+def test_user_update_refuses_show_all_entities_for_a_customer_and_keeps_the_row(user, role):
+    with pytest.raises(ValidationError, match="Only operator"):
+        user_update(actor=None, user=user, sees_all_entities=True, all_entities_role=role("manager"))
+
+    user.refresh_from_db()
+    assert user.sees_all_entities is False
+    assert user.all_entities_role is None
+
+
+def test_user_save_refuses_show_all_entities_for_a_customer_even_without_validation(user, role):
+    # A script that skips full_clean() must not hand a customer every entity either.
+    user.sees_all_entities = True
+    user.all_entities_role = role("manager")
+
+    with pytest.raises(ValidationError, match="Only operator"):
+        user.save()
+    assert User.objects.filter(sees_all_entities=True).count() == 0
+
+
+def test_create_user_manager_path_refuses_show_all_entities_for_a_customer(customer_company, role):
+    with pytest.raises(ValidationError, match="Only operator"):
+        User.objects.create_user(
+            "karin@example.com",
+            "pw",
+            company=customer_company,
+            sees_all_entities=True,
+            all_entities_role=role("manager"),
+        )
+    assert not User.objects.exists()
+
+
+def test_user_create_lets_an_operator_employee_see_all_entities_with_a_role(operator_company, role):
+    user = user_create(
+        actor=None,
+        email="pm@soobr.example",
+        company=operator_company,
+        sees_all_entities=True,
+        all_entities_role=role("projectmanager"),
+    )
+
+    assert user.sees_all_entities and user.all_entities_role.code == "projectmanager"
+
+
+def test_user_create_requires_a_role_with_show_all_entities(operator_company):
+    with pytest.raises(ValidationError, match="Choose the role"):
+        user_create(actor=None, email="pm@soobr.example", company=operator_company, sees_all_entities=True)
+
+
+def test_user_update_refuses_django_admin_access_for_a_customer(user):
+    with pytest.raises(ValidationError, match="Only operator \\(soobr\\) employees may use the Django admin"):
+        user_update(actor=None, user=user, is_staff=True)
+
+    user.refresh_from_db()
+    assert user.is_staff is False
+
+
+def test_user_update_keeps_the_row_when_the_change_is_invalid(user):
+    with pytest.raises(ValidationError):
+        user_update(actor=None, user=user, mobile_phone="not a phone", first_name="Changed")
+
+    user.refresh_from_db()
+    assert user.first_name == "Erika"
+
+
+def test_create_superuser_needs_an_operator_company(operator_company, customer_company):
+    admin = User.objects.create_superuser("root@soobr.example", "pw-long-enough", company=operator_company.pk)
+    assert admin.is_staff and admin.is_superuser
+
+    with pytest.raises(ValidationError, match="Django admin"):
+        User.objects.create_superuser("root@customer.example", "pw-long-enough", company=customer_company)
+
+
+def test_login_lookup_ignores_email_case(customer_company):
+    UserFactory(company=customer_company, email="karin@example.com")
+
+    assert User.objects.get_by_natural_key(" KARIN@Example.com ").email == "karin@example.com"

@@ -1,0 +1,128 @@
+"""The cockpit gate: who reaches /c/<slug>/ pages, and the layout they see there."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import InstanceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def cockpit_url_names(resolver=None, namespace=""):
+    """Every named URL that takes an instance slug, so pages added later are covered here too."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from cockpit_url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def cockpit_urls(slug: str) -> list[str]:
+    urls = []
+    for name in cockpit_url_names():
+        route_kwargs = {"instance_slug": slug}
+        try:
+            urls.append(reverse(name, kwargs=route_kwargs))
+        except Exception:  # noqa: BLE001, S112 - names that need more than the slug are covered by their own tests
+            continue
+    return urls
+
+
+def test_every_cockpit_page_sends_anonymous_users_to_login(client, instance):
+    urls = cockpit_urls(instance.slug)
+    assert urls, "no cockpit URL found"
+
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:login")), url
+
+
+def test_every_cockpit_page_of_another_instance_answers_404(client, login, user, other_instance):
+    login(user)
+
+    for url in cockpit_urls(other_instance.slug):
+        assert client.get(url).status_code == 404, url
+
+
+def test_an_unknown_cockpit_answers_the_same_404_as_a_foreign_one(client, login, user, other_instance):
+    login(user)
+
+    unknown = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": "no-such-cockpit"}))
+    foreign = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": other_instance.slug}))
+
+    assert unknown.status_code == foreign.status_code == 404
+    assert unknown.content == foreign.content
+
+
+def test_an_inactive_cockpit_answers_404_to_its_own_users(client, login, user):
+    user.company.instance.is_active = False
+    user.company.instance.save()
+    login(user)
+
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": user.company.instance.slug}))
+
+    assert response.status_code == 404
+
+
+def test_dashboard_shows_the_users_cockpit_with_header_and_sidebar(client, login, user, instance):
+    login(user)
+
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Alpine Facility Services" in html
+    for item in ("Business entities", "User Management", "Cockpit Shares", "Log out"):
+        assert item in html
+
+
+def test_home_redirects_a_user_to_their_own_cockpit(client, login, user, instance):
+    InstanceFactory(slug="aaa-first-alphabetically")
+    login(user)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})
+
+
+def test_login_with_email_in_any_case_leads_to_the_dashboard(client, customer_company, instance):
+    UserFactory(company=customer_company, email="karin@example.com")
+
+    response = client.post(
+        reverse("accounts:login"), {"username": "Karin@Example.com", "password": "correct-horse-battery"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})
+    assert response.status_code == 200
+
+
+def test_login_with_a_wrong_password_shows_an_error_and_no_session(client, user):
+    response = client.post(reverse("accounts:login"), {"username": user.email, "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct email address and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_ends_the_session(client, login, user, instance):
+    login(user)
+
+    client.post(reverse("accounts:logout"))
+
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+    assert response.status_code == 302
+
+
+def test_pages_follow_the_users_language(client, login, user, instance):
+    user.language = "de"
+    user.save()
+    login(user)
+
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+
+    assert response["Content-Language"] == "de"
+    assert "Abmelden" in response.content.decode()

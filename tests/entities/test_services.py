@@ -1,0 +1,64 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from entities.models import BusinessEntity, Company
+from entities.services import business_entity_create, company_create
+from tests.factories import CompanyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_business_entity_create_refuses_an_owner_of_another_instance(instance, other_instance):
+    # given
+    foreign_owner = CompanyFactory(instance=other_instance, name="Rheinhafen Immobilien")
+    provider, customer = CompanyFactory(instance=instance), CompanyFactory(instance=instance)
+
+    # when / then
+    with pytest.raises(ValidationError, match="Rheinhafen Immobilien belongs to another cockpit") as excinfo:
+        business_entity_create(
+            actor=None,
+            instance=instance,
+            name="Bürohaus Seefeld",
+            owner=foreign_owner,
+            service_provider=provider,
+            customer=customer,
+        )
+    assert set(excinfo.value.message_dict) == {"owner"}
+    assert not BusinessEntity.objects.exists()
+
+
+def test_business_entity_create_names_every_foreign_company(instance, other_instance):
+    foreign = CompanyFactory(instance=other_instance)
+
+    with pytest.raises(ValidationError) as excinfo:
+        business_entity_create(
+            actor=None, instance=instance, name="X", owner=foreign, service_provider=foreign, customer=foreign
+        )
+
+    assert set(excinfo.value.message_dict) == {"owner", "service_provider", "customer"}
+
+
+def test_business_entity_create_stores_an_entity_of_its_own_instance(instance):
+    owner, provider, customer = (CompanyFactory(instance=instance) for _ in range(3))
+
+    entity = business_entity_create(
+        actor=None, instance=instance, name=" Klinik Nord ", owner=owner, service_provider=provider, customer=customer
+    )
+
+    assert BusinessEntity.objects.get().pk == entity.pk
+    assert entity.name == "Klinik Nord"
+
+
+def test_company_create_refuses_a_name_that_differs_only_in_case(instance):
+    company_create(actor=None, instance=instance, name="CleanPro Services")
+
+    with pytest.raises(ValidationError, match="already exists in this instance"):
+        company_create(actor=None, instance=instance, name="cleanpro services")
+    assert Company.objects.count() == 1
+
+
+def test_company_create_allows_the_same_name_in_another_instance(instance, other_instance):
+    company_create(actor=None, instance=instance, name="CleanPro Services")
+    company_create(actor=None, instance=other_instance, name="CleanPro Services")
+
+    assert Company.objects.count() == 2

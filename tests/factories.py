@@ -1,0 +1,55 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import User
+from entities.models import BusinessEntity, Company, Instance, ProjectForm
+
+PASSWORD = "correct-horse-battery"
+
+
+class InstanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Instance
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"cockpit-{n}")
+    name = factory.Sequence(lambda n: f"Cockpit {n}")
+
+
+class CompanyFactory(DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Company {n}")
+
+
+class OperatorCompanyFactory(CompanyFactory):
+    name = factory.Sequence(lambda n: f"soobr {n}")
+    is_operator = True
+
+
+class BusinessEntityFactory(DjangoModelFactory):
+    class Meta:
+        model = BusinessEntity
+
+    instance = factory.SubFactory(InstanceFactory)
+    name = factory.Sequence(lambda n: f"Building {n:05d}")
+    address = factory.Sequence(lambda n: f"Seefeldstrasse {n}, 8008 Zürich")
+    project_form = ProjectForm.STANDARD
+    owner = factory.SubFactory(CompanyFactory, instance=factory.SelfAttribute("..instance"))
+    service_provider = factory.SubFactory(CompanyFactory, instance=factory.SelfAttribute("..instance"))
+    customer = factory.SubFactory(CompanyFactory, instance=factory.SelfAttribute("..instance"))
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = "Erika"
+    last_name = factory.Sequence(lambda n: f"Muster{n}")
+    company = factory.SubFactory(CompanyFactory)
+    language = "en"
+    password = factory.django.Password(PASSWORD)
