@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin, _user_has_perm
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -86,6 +86,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="+",
         verbose_name=_("role for all business entities"),
     )
+    chat_enabled = models.BooleanField(
+        _("chat"), default=False, help_text=_("Only while one of the user's roles allows chat.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("operator staff"), default=False, help_text=_("May log in to the Django admin (operator employees only).")
@@ -163,6 +166,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def instance_id(self) -> int | None:
         return self.company.instance_id if self.company_id else None
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        # Rights on a business entity come from roles only: a superuser is no exception there.
+        if obj is not None and obj._meta.label == "entities.BusinessEntity":
+            return self.is_active and _user_has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
 COMPANY_OF_OTHER_INSTANCE = _("%(company)s belongs to another cockpit (%(instance)s); choose a company of %(own)s.")
 
@@ -77,23 +79,48 @@ class BusinessEntity(models.Model):
     customer = models.ForeignKey(
         Company, on_delete=models.PROTECT, related_name="customer_entities", verbose_name=_("customer")
     )
+    # Copy of owner.is_operator, kept by save() and company_save(): scoped roles (Sales)
+    # are matched against it inside the index, without a join per entity.
+    is_operator_entity = models.BooleanField(_("operator's own (demo) entity"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("business entity")
         verbose_name_plural = _("business entities")
-        # One index per grant path of the access rules (and the list's sort order), each
-        # ending in the sort key so a page of visible entities is read in index order.
+        permissions = [("hold_role", _("Holds a role on this business entity"))]
+        # One index per grant path of the access rules, each carrying the sort key and
+        # the scope columns, so resolving a grant is an index-only scan (PostgreSQL).
         indexes = [
-            models.Index(fields=["owner", "name", "id"], name="entity_owner_name_idx"),
-            models.Index(fields=["service_provider", "name", "id"], name="entity_provider_name_idx"),
-            models.Index(fields=["customer", "name", "id"], name="entity_customer_name_idx"),
-            models.Index(fields=["instance", "name", "id"], name="entity_instance_name_idx"),
+            models.Index(
+                fields=["owner", "name", "id"],
+                include=["project_form", "is_operator_entity"],
+                name="entity_owner_name_idx",
+            ),
+            models.Index(
+                fields=["service_provider", "name", "id"],
+                include=["project_form", "is_operator_entity"],
+                name="entity_provider_name_idx",
+            ),
+            models.Index(
+                fields=["customer", "name", "id"],
+                include=["project_form", "is_operator_entity"],
+                name="entity_customer_name_idx",
+            ),
+            models.Index(
+                fields=["instance", "name", "id"],
+                include=["project_form", "is_operator_entity"],
+                name="entity_instance_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.owner_id:
+            self.is_operator_entity = self.owner.is_operator
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -191,3 +218,197 @@ class Capability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.get_section_display()} = {self.get_access_display()}"
+
+
+class Level(models.TextChoices):
+    """Where a grant attaches: one of an entity's three companies, or the entity itself."""
+
+    OWNER = "owner", _("Owner")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    CUSTOMER = "customer", _("Customer")
+    ENTITY = "entity", _("Business entity")
+
+
+# Precedence of the access rules, most specific first; "show all" comes last.
+PRECEDENCE = [Level.ENTITY, Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER, "all"]
+COMPANY_LEVELS = [Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER]
+
+
+class CompanyGrant(models.Model):
+    """A role at one level on one company: one row, however many entities the company has."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_grants", verbose_name=_("user")
+    )
+    level = models.CharField(_("level"), max_length=16, choices=[(lv.value, lv.label) for lv in COMPANY_LEVELS])
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="grants", verbose_name=_("company"))
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="company_grants", verbose_name=_("role"))
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "level", "company"]
+        verbose_name = _("role on a company")
+        verbose_name_plural = _("roles on companies")
+        constraints = [
+            models.UniqueConstraint(
+                "user",
+                "level",
+                "company",
+                name="grant_one_role_per_user_level_company",
+                violation_error_message=_("This user already has a role at this level for this company."),
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "level"], name="grant_company_level_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_level_display()} {self.company}: {self.role}"
+
+
+class EntityGrant(UserObjectPermissionBase):
+    """A role on a single business entity, stored as a django-guardian object permission."""
+
+    content_object = models.ForeignKey(
+        BusinessEntity, on_delete=models.CASCADE, related_name="entity_grants", verbose_name=_("business entity")
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="entity_grants", verbose_name=_("role"))
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("role on a business entity")
+        verbose_name_plural = _("roles on business entities")
+        constraints = [
+            models.UniqueConstraint(
+                "user",
+                "content_object",
+                name="grant_one_role_per_user_entity",
+                violation_error_message=_("This user already has a role on this business entity."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.content_object}: {self.role}"
+
+    @property
+    def entity(self) -> BusinessEntity:
+        return self.content_object
+
+
+class AuditLogEntry(models.Model):
+    """One change of access: who acted, on whom or what, before and after, when, from where."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_label = models.CharField(_("who (as recorded)"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("object type"), max_length=64)
+    target_id = models.CharField(_("object id"), max_length=64)
+    target_label = models.CharField(_("object"), max_length=300)
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("concerning user"),
+    )
+    instance = models.ForeignKey(
+        Instance, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("instance")
+    )
+    changes = models.JSONField(_("changes (before → after)"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["subject_user", "-created_at"], name="audit_subject_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or '-'} {self.action} {self.target_label}"
+
+
+class SectionSettings(models.Model):
+    """The settings of one section of one entity; entities/sections.py declares and validates their fields."""
+
+    entity = models.ForeignKey(BusinessEntity, on_delete=models.CASCADE, related_name="section_settings")
+    section = models.CharField(_("section"), max_length=32, choices=Section.choices)
+    data = models.JSONField(_("settings"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("section settings")
+        verbose_name_plural = _("section settings")
+        constraints = [models.UniqueConstraint("entity", "section", name="section_settings_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.get_section_display()}"
+
+
+class TourActivity(models.Model):
+    """Work done on a cleaning tour in an entity."""
+
+    entity = models.ForeignKey(BusinessEntity, on_delete=models.CASCADE, related_name="tour_activities")
+    performed_on = models.DateField(_("date"))
+    area = models.CharField(_("area"), max_length=120)
+    description = models.CharField(_("activity"), max_length=300)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-performed_on", "-id"]
+        verbose_name = _("tour activity")
+        verbose_name_plural = _("tour activities")
+        indexes = [models.Index(fields=["entity", "-performed_on"], name="tour_activity_entity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.performed_on} {self.area}: {self.description}"
+
+
+class QualityFeedback(models.Model):
+    """A quality-control rating of an entity's cleaning."""
+
+    entity = models.ForeignKey(BusinessEntity, on_delete=models.CASCADE, related_name="quality_feedback")
+    score = models.PositiveSmallIntegerField(
+        _("score"), choices=[(n, str(n)) for n in range(1, 6)], help_text=_("1 (poor) to 5 (excellent)")
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("given"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("quality feedback")
+        verbose_name_plural = _("quality feedback")
+        indexes = [models.Index(fields=["entity", "-created_at"], name="quality_feedback_entity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.score}/5"
+
+
+class ChatMessage(models.Model):
+    """A message in an entity's chat thread."""
+
+    entity = models.ForeignKey(BusinessEntity, on_delete=models.CASCADE, related_name="chat_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("message"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        indexes = [models.Index(fields=["entity", "-created_at"], name="chat_message_entity_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.body[:40]}"

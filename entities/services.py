@@ -1,9 +1,12 @@
 """Writes to companies and business entities: each one transaction, each told who acts."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from entities.models import BusinessEntity, Company, Instance, ProjectForm
+from entities.audit import audit_record
+from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, ProjectForm, Role
 
 
 @transaction.atomic
@@ -11,6 +14,10 @@ def company_save(*, actor: AbstractBaseUser | None, company: Company) -> Company
     """Validate and store a new or changed company; names are unique per instance regardless of case."""
     company.full_clean()
     company.save()
+    # Entities keep a copy of their owner's operator flag for the access indexes.
+    BusinessEntity.objects.filter(owner=company).exclude(is_operator_entity=company.is_operator).update(
+        is_operator_entity=company.is_operator
+    )
     return company
 
 
@@ -51,3 +58,96 @@ def business_entity_create(
         customer=customer,
     )
     return business_entity_save(actor=actor, entity=entity)
+
+
+GRANT_ROLE_OPERATOR_ONLY = _("%(role)s is an operator-only role; only operator (soobr) employees may hold it.")
+GRANT_OTHER_INSTANCE = _("%(target)s belongs to another cockpit than the user.")
+GRANT_ROLE_NOT_AT_LEVEL = _("%(role)s is a special role and is granted on single business entities only.")
+
+
+def _check_grant(*, user, role: Role, instance_id: int, target) -> None:
+    errors = {}
+    if role.is_operator_only and not user.company.is_operator:
+        errors["role"] = ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
+    if user.company.instance_id != instance_id:
+        errors["__all__"] = ValidationError(GRANT_OTHER_INSTANCE, code="other_instance", params={"target": target})
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def company_grant_create(
+    *, actor: AbstractBaseUser | None, user, level: str, company: Company, role: Role
+) -> CompanyGrant:
+    """Give a user a role at a level on a company: one row, whatever the number of entities."""
+    _check_grant(user=user, role=role, instance_id=company.instance_id, target=company)
+    grant = CompanyGrant(user=user, level=level, company=company, role=role)
+    grant.full_clean()
+    grant.save()
+    audit_record(
+        actor=actor,
+        action="grant.created",
+        target=grant,
+        subject_user=user,
+        instance=company.instance,
+        changes={"role": (None, f"{role} · {grant.get_level_display()} {company}")},
+    )
+    return grant
+
+
+@transaction.atomic
+def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role) -> EntityGrant:
+    """Give a user a role on one business entity (a django-guardian object permission)."""
+    _check_grant(user=user, role=role, instance_id=entity.instance_id, target=entity)
+    grant = EntityGrant(
+        user=user,
+        content_object=entity,
+        role=role,
+        permission=Permission.objects.get(content_type__app_label="entities", codename="hold_role"),
+    )
+    grant.full_clean()
+    grant.save()
+    audit_record(
+        actor=actor,
+        action="grant.created",
+        target=grant,
+        subject_user=user,
+        instance=entity.instance,
+        changes={"role": (None, f"{role} · {entity}")},
+    )
+    return grant
+
+
+@transaction.atomic
+def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant, role: Role):
+    """Replace the role of a grant; takes effect on the user's next request."""
+    target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
+    _check_grant(user=grant.user, role=role, instance_id=target.instance_id, target=target)
+    before = grant.role
+    grant.role = role
+    grant.full_clean()
+    grant.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="grant.changed",
+        target=grant,
+        subject_user=grant.user,
+        instance=target.instance,
+        changes={"role": (before, role)},
+    )
+    return grant
+
+
+@transaction.atomic
+def grant_delete(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant) -> None:
+    """Revoke a grant; the user's very next request no longer has it."""
+    target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
+    audit_record(
+        actor=actor,
+        action="grant.deleted",
+        target=grant,
+        subject_user=grant.user,
+        instance=target.instance,
+        changes={"role": (str(grant), None)},
+    )
+    grant.delete()

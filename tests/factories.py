@@ -53,3 +53,20 @@ class UserFactory(DjangoModelFactory):
     company = factory.SubFactory(CompanyFactory)
     language = "en"
     password = factory.django.Password(PASSWORD)
+
+
+def grant_company_role(user, level, company, role_code):
+    """Give `user` the role `role_code` at `level` on `company` through the service."""
+    from entities.models import Role
+    from entities.services import company_grant_create
+
+    return company_grant_create(
+        actor=None, user=user, level=level, company=company, role=Role.objects.get(code=role_code)
+    )
+
+
+def grant_entity_role(user, entity, role_code):
+    from entities.models import Role
+    from entities.services import entity_grant_create
+
+    return entity_grant_create(actor=None, user=user, entity=entity, role=Role.objects.get(code=role_code))

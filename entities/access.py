@@ -1,0 +1,182 @@
+"""The access resolver: which business entities a user sees, and with which role.
+
+Rules (DESIGN.md "Access rules"), most specific first:
+1. a grant on the entity itself decides alone;
+2. else the matching company grant of highest precedence: owner > service provider > customer;
+3. else an operator employee flagged "show all business entities" sees it with that role;
+4. else the entity is invisible.
+A grant whose role is scoped (Sales: operator entities only; Easy project leader:
+"easy" entities only) does not match entities outside its scope.
+
+Every path is one SQL query: a CTE that unions the grant paths, each an index
+scan, tags each match with `precedence * KEY_BASE + role_id`, and keeps the
+smallest tag per entity. The CTE is joined to BusinessEntity, so the result is an
+ordinary QuerySet that the list page filters, orders and paginates.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql.constants import LOUTER
+from django_cte import CTE, with_cte
+from django_cte.raw import raw_cte_sql
+
+from entities.models import (
+    PRECEDENCE,
+    Access,
+    BusinessEntity,
+    Capability,
+    Company,
+    CompanyGrant,
+    EntityGrant,
+    EntityScope,
+    Instance,
+    Level,
+    ProjectForm,
+    Role,
+    Section,
+)
+
+KEY_BASE = 1_000_000
+SHOW_ALL_PRECEDENCE = PRECEDENCE.index("all")
+
+
+def _scope_sql() -> str:
+    return (
+        f"(r.entity_scope = '{EntityScope.ALL}'"
+        f" OR (r.entity_scope = '{EntityScope.EASY_ENTITIES}' AND e.project_form = '{ProjectForm.EASY}')"
+        f" OR (r.entity_scope = '{EntityScope.OPERATOR_ENTITIES}' AND e.is_operator_entity))"
+    )
+
+
+def _grant_matches_sql(user_id: int, instance_id: int, entity_id: int | None) -> tuple[str, list]:
+    """SQL of (entity_id, name, access_key) for every grant of the user that matches an entity."""
+    entity, role, company = BusinessEntity._meta.db_table, Role._meta.db_table, Company._meta.db_table
+    only_entity = " AND e.id = %s" if entity_id is not None else ""
+    branches = [
+        f"SELECT e.id AS entity_id, e.name AS name, {PRECEDENCE.index(Level.ENTITY)} * {KEY_BASE} + g.role_id"
+        f" AS access_key FROM {EntityGrant._meta.db_table} g"
+        f" JOIN {role} r ON r.id = g.role_id"
+        f" JOIN {entity} e ON e.id = g.content_object_id"
+        f" WHERE g.user_id = %s AND e.instance_id = %s AND {_scope_sql()}{only_entity}"
+    ]
+    params: list = [user_id, instance_id] + ([entity_id] if entity_id is not None else [])
+    for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER):
+        branches.append(
+            f"SELECT e.id, e.name, {PRECEDENCE.index(level)} * {KEY_BASE} + g.role_id"
+            f" FROM {CompanyGrant._meta.db_table} g"
+            f" JOIN {company} c ON c.id = g.company_id AND c.instance_id = %s"
+            f" JOIN {role} r ON r.id = g.role_id"
+            f" JOIN {entity} e ON e.{level}_id = g.company_id"
+            f" WHERE g.user_id = %s AND g.level = '{level}' AND {_scope_sql()}{only_entity}"
+        )
+        params += [instance_id, user_id] + ([entity_id] if entity_id is not None else [])
+    sql = (
+        "SELECT m.entity_id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
+        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.entity_id"
+    )
+    return sql, params
+
+
+def show_all_role_id(user: AbstractBaseUser) -> int | None:
+    """The role a user sees all entities with, honoured only for active operator employees."""
+    if not (user.is_authenticated and user.is_active and getattr(user, "sees_all_entities", False)):
+        return None
+    if user.all_entities_role_id is None or not user.company.is_operator:
+        return None
+    return user.all_entities_role_id
+
+
+def _scope_q(scope: str) -> Q | None:
+    """The entities a scoped role acts on; None for a role that acts on all."""
+    if scope == EntityScope.EASY_ENTITIES:
+        return Q(project_form=ProjectForm.EASY)
+    if scope == EntityScope.OPERATOR_ENTITIES:
+        return Q(is_operator_entity=True)
+    return None
+
+
+def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: int | None = None) -> QuerySet:
+    """Business entities of `instance` the user sees, annotated with `access_key` (decode with decode_access_key).
+
+    One SQL query however many grants the user holds; order, filter and slice it like any QuerySet.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return BusinessEntity.objects.none()
+    sql, params = _grant_matches_sql(user.pk, instance.pk, entity_id)
+    matches = CTE(
+        raw_cte_sql(
+            sql,
+            params,
+            {"entity_id": BigIntegerField(), "name": CharField(), "access_key": BigIntegerField()},
+        ),
+        name="access",
+    )
+    show_all = show_all_role_id(user)
+    base = BusinessEntity.objects.all()
+    if entity_id is not None:
+        base = base.filter(pk=entity_id)
+    if show_all is None:
+        queryset = matches.join(base, id=matches.col.entity_id).annotate(access_key=matches.col.access_key)
+    else:
+        queryset = matches.join(base.filter(instance=instance), id=matches.col.entity_id, _join_type=LOUTER).annotate(
+            access_key=Coalesce(matches.col.access_key, Value(SHOW_ALL_PRECEDENCE * KEY_BASE + show_all))
+        )
+        in_scope = _scope_q(user.all_entities_role.entity_scope)
+        if in_scope is not None:
+            queryset = queryset.filter(Q(access_key__lt=SHOW_ALL_PRECEDENCE * KEY_BASE) | in_scope)
+    return with_cte(matches, select=queryset)
+
+
+def decode_access_key(access_key: int) -> tuple[str, int]:
+    """(level that decided, deciding role id) from an access key."""
+    precedence, role_id = divmod(int(access_key), KEY_BASE)
+    return PRECEDENCE[precedence], role_id
+
+
+@dataclass
+class EntityAccess:
+    """What decides a user's access to one entity, and the rights it gives per section."""
+
+    level: str
+    role: Role
+    rights: dict[str, int] = field(default_factory=dict)
+
+    def can_view(self, section: str) -> bool:
+        return self.rights.get(section, Access.NONE) >= Access.VIEW
+
+    def can_edit(self, section: str) -> bool:
+        return self.rights.get(section, Access.NONE) >= Access.EDIT
+
+    @property
+    def level_label(self) -> str:
+        return Level(self.level).label if self.level in Level.values else "show all business entities"
+
+
+def role_rights(role_ids: set[int]) -> dict[int, dict[str, int]]:
+    """Rights per section for each role, in one query."""
+    rights: dict[int, dict[str, int]] = {role_id: dict.fromkeys(Section.values, Access.NONE) for role_id in role_ids}
+    for role_id, section, access in Capability.objects.filter(role_id__in=role_ids).values_list(
+        "role_id", "section", "access"
+    ):
+        rights[role_id][section] = access
+    return rights
+
+
+def entity_access(user: AbstractBaseUser, entity: BusinessEntity) -> EntityAccess | None:
+    """The deciding role for one entity and its rights, or None when the user may not see it.
+
+    Cached on the user object, which lives for one request: a revoked grant counts from the next request.
+    """
+    cache = user.__dict__.setdefault("_entity_access_cache", {})
+    if entity.pk not in cache:
+        key = visible_entities(user, entity.instance, entity_id=entity.pk).values_list("access_key", flat=True).first()
+        if key is None:
+            cache[entity.pk] = None
+        else:
+            level, role_id = decode_access_key(key)
+            role = Role.objects.get(pk=role_id)
+            cache[entity.pk] = EntityAccess(level=level, role=role, rights=role_rights({role_id})[role_id])
+    return cache[entity.pk]

@@ -1,0 +1,58 @@
+"""The audit log's one write path. Services call audit_record() inside their transaction.
+
+The request's IP address reaches it through a context variable that the cockpit's
+middleware sets, so services stay free of request objects.
+"""
+
+from contextvars import ContextVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+
+from entities.models import AuditLogEntry, Instance
+
+current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None)
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: models.Model,
+    changes: dict[str, tuple] | None = None,
+    subject_user: AbstractBaseUser | None = None,
+    instance: Instance | None = None,
+) -> AuditLogEntry:
+    """Record one change: `changes` maps a field to (before, after)."""
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return AuditLogEntry.objects.create(
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        action=action,
+        target_type=target._meta.label,
+        target_id=str(target.pk),
+        target_label=str(target)[:300],
+        subject_user=subject_user,
+        instance=instance,
+        changes={name: [_plain(before), _plain(after)] for name, (before, after) in (changes or {}).items()},
+        ip_address=current_ip.get(),
+    )
+
+
+def diff(before: dict, after: dict) -> dict[str, tuple]:
+    """The fields whose values differ, as (before, after)."""
+    return {
+        key: (before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }

@@ -1,0 +1,226 @@
+"""The access rules of DESIGN.md, seed 003's example first."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from entities.access import decode_access_key, entity_access, visible_entities
+from entities.models import CompanyGrant, EntityGrant, Level, ProjectForm
+from entities.services import grant_change_role, grant_delete
+from tests.factories import (
+    BusinessEntityFactory,
+    CompanyFactory,
+    OperatorCompanyFactory,
+    UserFactory,
+    grant_company_role,
+    grant_entity_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def seen(user, instance) -> dict[str, tuple[str, str]]:
+    """Entity name -> (level that decided, deciding role code), as the resolver lists them."""
+    from entities.models import Role
+
+    roles = dict(Role.objects.values_list("id", "code"))
+    result = {}
+    for entity in visible_entities(user, instance):
+        level, role_id = decode_access_key(entity.access_key)
+        result[entity.name] = (level, roles[role_id])
+    return result
+
+
+@pytest.fixture
+def world(instance):
+    """Seed 003's cast: owner A, provider B, and companies that are neither."""
+    return {
+        "A": CompanyFactory(instance=instance, name="Owner A"),
+        "B": CompanyFactory(instance=instance, name="Provider B"),
+        "X": CompanyFactory(instance=instance, name="Other owner X"),
+        "Y": CompanyFactory(instance=instance, name="Other provider Y"),
+        "C": CompanyFactory(instance=instance, name="Customer C"),
+    }
+
+
+def entity(instance, name, owner, provider, customer, **kwargs):
+    return BusinessEntityFactory(
+        instance=instance, name=name, owner=owner, service_provider=provider, customer=customer, **kwargs
+    )
+
+
+def test_seed_003_owner_a_and_provider_b_sees_b_with_b_rights_and_a_owned_with_a_rights(instance, world):
+    # given: U has the owner role at A and the service provider role at B
+    u = UserFactory(company=world["B"])
+    grant_company_role(u, Level.OWNER, world["A"], "owner-project-manager")
+    grant_company_role(u, Level.SERVICE_PROVIDER, world["B"], "provider-project-manager")
+    entity(instance, "B's, not owned by A", world["X"], world["B"], world["C"])
+    entity(instance, "B's, owned by A", world["A"], world["B"], world["C"])
+    entity(instance, "owned by A, other provider", world["A"], world["Y"], world["C"])
+    entity(instance, "neither A nor B", world["X"], world["Y"], world["C"])
+
+    # when / then: every entity of provider B; those not owned by A with B's rights,
+    # those owned by A with A's (owner) rights; entities of A with other providers with A's rights.
+    assert seen(u, instance) == {
+        "B's, not owned by A": (Level.SERVICE_PROVIDER, "provider-project-manager"),
+        "B's, owned by A": (Level.OWNER, "owner-project-manager"),
+        "owned by A, other provider": (Level.OWNER, "owner-project-manager"),
+    }
+
+
+def test_entity_without_a_matching_grant_is_invisible_and_has_no_access(instance, world, user):
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+    hidden = entity(instance, "hidden", world["X"], world["Y"], CompanyFactory(instance=instance))
+
+    assert hidden.name not in seen(user, instance)
+    assert entity_access(user, hidden) is None
+
+
+def test_entity_grant_decides_over_an_owner_grant(instance, world, user):
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "projectmanager")
+    grant_entity_role(user, building, "customer-analytics-only")
+
+    assert seen(user, instance) == {"Klinik": (Level.ENTITY, "customer-analytics-only")}
+    assert entity_access(user, building).role.code == "customer-analytics-only"
+
+
+def test_owner_grant_decides_over_provider_and_customer_grants(instance, world, user):
+    entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "team-leader")
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    assert seen(user, instance) == {"Klinik": (Level.OWNER, "manager")}
+
+
+def test_provider_grant_decides_over_a_customer_grant(instance, world, user):
+    entity(instance, "Klinik", world["X"], world["B"], world["C"])
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "team-leader")
+
+    assert seen(user, instance) == {"Klinik": (Level.SERVICE_PROVIDER, "team-leader")}
+
+
+def test_customer_grant_alone_shows_the_customers_entities(instance, world, user):
+    entity(instance, "mine", world["X"], world["Y"], world["C"])
+    entity(instance, "not mine", world["X"], world["Y"], CompanyFactory(instance=instance))
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+
+    assert seen(user, instance) == {"mine": (Level.CUSTOMER, "customer")}
+
+
+def test_easy_project_leader_acts_only_on_easy_entities(instance, world, user):
+    entity(instance, "easy", world["A"], world["Y"], world["C"], project_form=ProjectForm.EASY)
+    entity(instance, "standard", world["A"], world["Y"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "easy-project-leader")
+
+    assert seen(user, instance) == {"easy": (Level.OWNER, "easy-project-leader")}
+
+
+def test_a_scoped_role_that_does_not_apply_lets_the_next_grant_decide(instance, world, user):
+    entity(instance, "standard", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "easy-project-leader")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "manager")
+
+    assert seen(user, instance) == {"standard": (Level.SERVICE_PROVIDER, "manager")}
+
+
+def test_sales_roles_act_only_on_the_operators_own_entities(instance, world):
+    soobr = OperatorCompanyFactory(instance=instance)
+    sales = UserFactory(company=soobr)
+    entity(instance, "demo", soobr, world["B"], world["C"])
+    entity(instance, "customer's", world["A"], world["B"], world["C"])
+    grant_company_role(sales, Level.SERVICE_PROVIDER, world["B"], "sales")
+
+    assert seen(sales, instance) == {"demo": (Level.SERVICE_PROVIDER, "sales")}
+
+
+def test_operator_only_role_cannot_be_granted_to_a_customer(world, user):
+    with pytest.raises(ValidationError, match="operator-only role"):
+        grant_company_role(user, Level.OWNER, world["A"], "sales")
+    assert not CompanyGrant.objects.exists()
+
+
+def test_one_role_per_user_level_and_company(world, user):
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    with pytest.raises(ValidationError, match="already has a role at this level for this company"):
+        grant_company_role(user, Level.OWNER, world["A"], "customer")
+    assert CompanyGrant.objects.count() == 1
+
+
+def test_one_role_per_user_and_entity(instance, world, user):
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_entity_role(user, building, "manager")
+
+    with pytest.raises(ValidationError, match="already has a role on this business entity"):
+        grant_entity_role(user, building, "customer")
+    assert EntityGrant.objects.count() == 1
+
+
+def test_show_all_operator_sees_every_entity_with_the_chosen_role_unless_a_grant_decides(instance, world):
+    soobr = OperatorCompanyFactory(instance=instance)
+    from entities.models import Role
+
+    pm = UserFactory(company=soobr, sees_all_entities=True, all_entities_role=Role.objects.get(code="superuser"))
+    entity(instance, "one", world["A"], world["B"], world["C"])
+    entity(instance, "two", world["X"], world["Y"], world["C"])
+    grant_company_role(pm, Level.OWNER, world["A"], "manager")
+
+    assert seen(pm, instance) == {"one": (Level.OWNER, "manager"), "two": ("all", "superuser")}
+
+
+def test_show_all_flag_forced_onto_a_customer_row_gives_nothing(instance, world, user):
+    # Even if the flag reached the database behind the services' back, the resolver ignores it.
+    from accounts.models import User
+    from entities.models import Role
+
+    entity(instance, "one", world["A"], world["B"], world["C"])
+    User.objects.filter(pk=user.pk).update(sees_all_entities=True, all_entities_role=Role.objects.get(code="admin"))
+    user.refresh_from_db()
+
+    assert seen(user, instance) == {}
+
+
+def test_entities_of_another_instance_are_never_listed(instance, other_instance, world, user):
+    entity(instance, "mine", world["A"], world["B"], world["C"])
+    elsewhere = BusinessEntityFactory(instance=other_instance, name="elsewhere")
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    assert seen(user, other_instance) == {}
+    assert entity_access(user, elsewhere) is None
+
+
+def test_revoking_a_grant_takes_effect_on_the_next_lookup(instance, world, user):
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant = grant_company_role(user, Level.OWNER, world["A"], "manager")
+    assert entity_access(user, building) is not None
+
+    grant_delete(actor=None, grant=grant)
+
+    fresh_request_user = type(user).objects.get(pk=user.pk)
+    assert entity_access(fresh_request_user, building) is None
+
+
+def test_lowering_a_grant_takes_effect_on_the_next_lookup(instance, world, user):
+    from entities.models import Role
+
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant = grant_company_role(user, Level.OWNER, world["A"], "projectmanager")
+
+    grant_change_role(actor=None, grant=grant, role=Role.objects.get(code="customer-analytics-only"))
+
+    assert entity_access(type(user).objects.get(pk=user.pk), building).role.code == "customer-analytics-only"
+
+
+def test_listing_visible_entities_is_one_query_whatever_the_grants(instance, world, user, django_assert_num_queries):
+    for n in range(5):
+        entity(instance, f"e{n}", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "team-leader")
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+    grant_entity_role(user, BusinessEntityFactory(instance=instance), "customer")
+
+    with django_assert_num_queries(1):
+        rows = list(visible_entities(user, instance).order_by("name"))
+    assert len(rows) == 6
