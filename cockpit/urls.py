@@ -15,4 +15,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("c/<slug:instance_slug>/", include(cockpit_patterns)),
+    path("c/<slug:instance_slug>/entities/", include("entities.urls")),
 ]

@@ -6,7 +6,16 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from entities.audit import audit_record
-from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, ProjectForm, Role
+from entities.models import (
+    BusinessEntity,
+    Company,
+    CompanyGrant,
+    EntityGrant,
+    Instance,
+    ProjectForm,
+    Role,
+    SectionSettings,
+)
 
 
 @transaction.atomic
@@ -151,3 +160,39 @@ def grant_delete(*, actor: AbstractBaseUser | None, grant: CompanyGrant | Entity
         changes={"role": (str(grant), None)},
     )
     grant.delete()
+
+
+@transaction.atomic
+def section_settings_update(
+    *, actor: AbstractBaseUser, entity: BusinessEntity, section: str, data: dict
+) -> SectionSettings:
+    """Store a settings section's validated values (the caller validated them with the section's form)."""
+    settings, _created = SectionSettings.objects.select_for_update().get_or_create(entity=entity, section=section)
+    settings.data = data
+    settings.updated_by = actor
+    settings.save()
+    return settings
+
+
+@transaction.atomic
+def master_data_update(*, actor: AbstractBaseUser, entity: BusinessEntity, data: dict) -> BusinessEntity:
+    """Change an entity's name and address and its further master data."""
+    entity.name = data["name"].strip()
+    entity.address = data.get("address", "").strip()
+    business_entity_save(actor=actor, entity=entity)
+    extras = {key: value for key, value in data.items() if key not in {"name", "address"}}
+    section_settings_update(actor=actor, entity=entity, section="master_data", data=extras)
+    return entity
+
+
+@transaction.atomic
+def section_entry_create(*, actor: AbstractBaseUser, entity: BusinessEntity, entry):
+    """Add a quality feedback, tour activity or chat message to an entity, as the acting user."""
+    entry.entity = entity
+    if hasattr(entry, "author_id"):
+        entry.author = actor
+    else:
+        entry.created_by = actor
+    entry.full_clean()
+    entry.save()
+    return entry

@@ -4,6 +4,7 @@ Idempotent: every object is looked up by its natural key first, so running it
 again creates nothing twice and resets the demo passwords to the printed one.
 """
 
+import datetime
 import random
 
 from django.core.management.base import BaseCommand
@@ -11,8 +12,27 @@ from django.db import transaction
 
 from accounts.models import Language, User
 from accounts.services import user_create, user_update
-from entities.models import BusinessEntity, Company, Instance, ProjectForm, Role
-from entities.services import business_entity_create, company_create
+from entities.models import (
+    BusinessEntity,
+    ChatMessage,
+    Company,
+    CompanyGrant,
+    EntityGrant,
+    Instance,
+    ProjectForm,
+    QualityFeedback,
+    Role,
+    SectionSettings,
+    TourActivity,
+)
+from entities.services import (
+    business_entity_create,
+    company_create,
+    company_grant_create,
+    entity_grant_create,
+    section_entry_create,
+    section_settings_update,
+)
 
 DEMO_PASSWORD = "Cockpit-Demo-2026"
 
@@ -54,69 +74,87 @@ STREETS = [
 ]
 CITIES = ["8001 Zürich", "8400 Winterthur", "4051 Basel", "3011 Bern", "6003 Luzern", "9000 St. Gallen"]
 
-# email, first, last, company, language, staff, show-all role, what the login is for
+# email, first, last, company, language, staff, show-all role, what the login is for, grants
+# A grant is (level, company name, role code) or ("entity", entity number, role code).
+# fmt: off
 USERS = [
-    (
-        "admin@soobr.demo",
-        "Olivia",
-        "Operator",
-        ("alpine", "soobr AG"),
-        Language.ENGLISH,
-        True,
-        "admin",
-        "operator admin: Django admin and every entity",
-    ),
-    (
-        "pm@zurich-property.demo",
-        "Petra",
-        "Projektleiterin",
-        ("alpine", "Zurich Property AG"),
-        Language.GERMAN,
-        False,
-        None,
-        "Projectmanager of owner Zurich Property AG",
-    ),
-    (
-        "owner-provider@cleanpro.demo",
-        "Urs",
-        "Beispiel",
-        ("alpine", "CleanPro Services"),
-        Language.GERMAN,
-        False,
-        None,
-        "seed 003 example: owner role at Zurich Property AG + provider role at CleanPro Services",
-    ),
-    (
-        "customer@kantonsspital.demo",
-        "Karin",
-        "Kunde",
-        ("alpine", "Kantonsspital Nord"),
-        Language.GERMAN,
-        False,
-        None,
-        "Customer of Kantonsspital Nord",
-    ),
-    (
-        "analytics@migros.demo",
-        "Marco",
-        "Analyst",
-        ("alpine", "Migros Retail"),
-        Language.ENGLISH,
-        False,
-        None,
-        "Customer analytics only at Migros Retail",
-    ),
-    (
-        "pm@rhein-clean.demo",
-        "Rita",
-        "Rhein",
-        ("rhein", "Rhein Clean GmbH"),
-        Language.ENGLISH,
-        False,
-        None,
-        "Provider project manager in the second cockpit",
-    ),
+    ("admin@soobr.demo", "Olivia", "Operator", ("alpine", "soobr AG"), Language.ENGLISH, True, "admin",
+     "operator admin: Django admin and every entity", []),
+    ("sales@soobr.demo", "Samuel", "Sales", ("alpine", "soobr AG"), Language.ENGLISH, False, None,
+     "Sales (soobr): only the operator's demo entities", [("service_provider", "CleanPro Services", "sales")]),
+    ("pm@zurich-property.demo", "Petra", "Projektleiterin", ("alpine", "Zurich Property AG"), Language.GERMAN,
+     False, None, "Projectmanager of owner Zurich Property AG", [("owner", "Zurich Property AG", "projectmanager")]),
+    ("owner-provider@cleanpro.demo", "Urs", "Beispiel", ("alpine", "CleanPro Services"), Language.GERMAN,
+     False, None, "seed 003 example: owner role at Zurich Property AG + provider role at CleanPro Services",
+     [("owner", "Zurich Property AG", "owner-project-manager"),
+      ("service_provider", "CleanPro Services", "provider-project-manager")]),
+    ("manager@helvetia.demo", "Hans", "Leser", ("alpine", "Helvetia Real Estate"), Language.GERMAN,
+     False, None, "Manager (read only) of owner Helvetia Real Estate", [("owner", "Helvetia Real Estate", "manager")]),
+    ("easy@lakeside.demo", "Elena", "Einfach", ("alpine", "Lakeside Immobilien"), Language.ENGLISH,
+     False, None, "Easy project leader: only Lakeside's 'easy' entities",
+     [("owner", "Lakeside Immobilien", "easy-project-leader")]),
+    ("customer@kantonsspital.demo", "Karin", "Kunde", ("alpine", "Kantonsspital Nord"), Language.GERMAN,
+     False, None, "Customer of Kantonsspital Nord", [("customer", "Kantonsspital Nord", "customer")]),
+    ("analytics@migros.demo", "Marco", "Analyst", ("alpine", "Migros Retail"), Language.ENGLISH,
+     False, None, "Customer analytics only at Migros Retail", [("customer", "Migros Retail", "customer-analytics-only")]),
+    ("qc@technikum.demo", "Quentin", "Qualität", ("alpine", "Technikum Winterthur"), Language.GERMAN,
+     False, None, "Quality feedback user on three single entities",
+     [("entity", 20, "quality-feedback-users"), ("entity", 21, "quality-feedback-users"),
+      ("entity", 22, "quality-feedback-users")]),
+    ("pm@rhein-clean.demo", "Rita", "Rhein", ("rhein", "Rhein Clean GmbH"), Language.ENGLISH,
+     False, None, "Provider project manager in the second cockpit",
+     [("service_provider", "Rhein Clean GmbH", "provider-project-manager")]),
 ]
+# fmt: on
+
+
+def demo_section_settings(rng: random.Random) -> dict[str, dict]:
+    return {
+        "master_data": {
+            "floor_area_m2": rng.randint(800, 12000),
+            "cost_centre": f"KS-{rng.randint(100, 999)}",
+            "contact_person": rng.choice(["R. Meier", "S. Keller", "T. Huber"]),
+        },
+        "features": {
+            "document_manager": True,
+            "material_ordering": rng.random() > 0.5,
+            "quality_control": True,
+            "order_management": rng.random() > 0.5,
+        },
+        "performance_figures": {
+            "office": "220.0",
+            "sanitary": "80.0",
+            "corridor": "350.0",
+            "kitchen": "120.0",
+            "classroom": "250.0",
+            "stairwell": "180.0",
+        },
+        "cleaning_categories": {
+            "maintenance_cleaning": True,
+            "basic_cleaning": rng.random() > 0.5,
+            "window_cleaning": True,
+            "special_cleaning": False,
+        },
+        "cleaning_process": {
+            "cleaning_days": ["mon", "wed", "fri"],
+            "start_time": "18:00",
+            "cleaning_agent": rng.choice(["eco", "standard"]),
+            "notes": "",
+        },
+        "route_planning": {
+            "tours_per_day": rng.randint(1, 4),
+            "max_tour_minutes": 240,
+            "start_location": "Haupteingang",
+        },
+        "tour_modification": {"allow_swaps": True, "freeze_days_before": 2},
+        "calculation": {"hourly_rate": "42.50", "monthly_hours": str(rng.randint(40, 400)), "surcharge_percent": "8.0"},
+        "analytics": {"target_quality_score": "4.5", "target_completion_percent": 98},
+        "iot": {
+            "sensors_enabled": rng.random() > 0.5,
+            "gateway_id": f"gw-{rng.randint(1000, 9999)}",
+            "alert_threshold_percent": 80,
+        },
+    }
 
 
 class Command(BaseCommand):
@@ -127,6 +165,8 @@ class Command(BaseCommand):
         for spec in INSTANCES:
             self._seed_instance(spec)
         rows = [self._seed_user(*row) for row in USERS]
+        for instance in Instance.objects.filter(slug__in=[spec["slug"] for spec in INSTANCES]):
+            self._seed_entity_data(instance)
         self._print_logins(rows)
 
     def _seed_instance(self, spec: dict) -> None:
@@ -161,7 +201,7 @@ class Command(BaseCommand):
                 customer=companies[customer],
             )
 
-    def _seed_user(self, email, first, last, company_key, language, staff, show_all_role, purpose):
+    def _seed_user(self, email, first, last, company_key, language, staff, show_all_role, purpose, grants):
         company = Company.objects.get(instance__slug=company_key[0], name=company_key[1])
         role = Role.objects.get(code=show_all_role) if show_all_role else None
         fields = {
@@ -183,7 +223,55 @@ class Command(BaseCommand):
         if staff and not user.is_superuser:
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
+        self._seed_grants(user, company.instance, grants)
         return email, company.instance.slug, purpose
+
+    def _seed_grants(self, user: User, instance: Instance, grants) -> None:
+        for level, target, role_code in grants:
+            role = Role.objects.get(code=role_code)
+            if level == "entity":
+                entity = BusinessEntity.objects.filter(instance=instance).order_by("id")[target - 1]
+                if not EntityGrant.objects.filter(user=user, content_object=entity).exists():
+                    entity_grant_create(actor=None, user=user, entity=entity, role=role)
+            else:
+                company = Company.objects.get(instance=instance, name=target)
+                if not CompanyGrant.objects.filter(user=user, level=level, company=company).exists():
+                    company_grant_create(actor=None, user=user, level=level, company=company, role=role)
+        if not user.chat_enabled and any(Role.objects.get(code=code).chat_allowed for _, _, code in grants):
+            user.chat_enabled = True
+            user.save(update_fields=["chat_enabled"])
+
+    def _seed_entity_data(self, instance: Instance) -> None:
+        """Sample section data on the first entities, so the tabs show something real."""
+        author = User.objects.filter(company__instance=instance).order_by("id").first()
+        rng = random.Random(f"{instance.slug}-data")  # noqa: S311 - reproducible demo data, not security
+        for entity in BusinessEntity.objects.filter(instance=instance).order_by("id")[:40]:
+            if SectionSettings.objects.filter(entity=entity).exists():
+                continue
+            for section, data in demo_section_settings(rng).items():
+                section_settings_update(actor=author, entity=entity, section=section, data=data)
+            for days_ago in range(0, 28, 4):
+                section_entry_create(
+                    actor=author,
+                    entity=entity,
+                    entry=TourActivity(
+                        performed_on=datetime.date.today() - datetime.timedelta(days=days_ago),
+                        area=rng.choice(["Eingang", "Büros 2. OG", "Sanitär", "Treppenhaus", "Küche"]),
+                        description=rng.choice(["Unterhaltsreinigung", "Fenster innen", "Böden feucht", "Abfall"]),
+                        duration_minutes=rng.choice([30, 45, 60, 90]),
+                    ),
+                )
+            for _ in range(3):
+                section_entry_create(
+                    actor=author,
+                    entity=entity,
+                    entry=QualityFeedback(
+                        score=rng.randint(3, 5), comment=rng.choice(["Sehr sauber.", "Ecken vergessen.", "Gut."])
+                    ),
+                )
+            section_entry_create(
+                actor=author, entity=entity, entry=ChatMessage(body="Bitte Eingang am Freitag zusätzlich reinigen.")
+            )
 
     def _print_logins(self, rows) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /accounts/login/ with:"))

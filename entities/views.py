@@ -1,0 +1,121 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from entities.access import decode_access_key, show_all_role_id
+from entities.forms import EntityFilterForm
+from entities.models import Role
+from entities.permissions import access_entity, access_entity_section, user_can_edit_section, visible_sections
+from entities.sections import SECTION_SPECS, display_rows, to_json
+from entities.selectors import (
+    analytics_figures,
+    entity_list,
+    filter_companies,
+    master_data,
+    section_data,
+    section_entries,
+)
+from entities.services import master_data_update, section_entry_create, section_settings_update
+
+PAGE_SIZE = 50
+
+
+class EntityListView(TemplateView):
+    template_name = "entities/businessentity_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, instance = self.request.user, self.request.instance
+        companies = filter_companies(user=user, instance=instance, sees_all=show_all_role_id(user) is not None)
+        form = EntityFilterForm(self.request.GET or None, companies=companies)
+        filters = form.cleaned_data if form.is_valid() else {}
+        queryset = entity_list(
+            user=user,
+            instance=instance,
+            search=filters.get("q", ""),
+            owner_id=filters.get("owner"),
+            service_provider_id=filters.get("service_provider"),
+            customer_id=filters.get("customer"),
+        )
+        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        roles = Role.objects.in_bulk()
+        rows = []
+        for entity in page.object_list:
+            level, role_id = decode_access_key(entity.access_key)
+            rows.append((entity, roles[role_id], level))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(form=form, page=page, rows=rows, query=query.urlencode())
+        return context
+
+
+class EntityDetailView(View):
+    """An entity's address opens its first tab the user may see."""
+
+    def get(self, request, instance_slug, pk):
+        entity, _access = access_entity(request.user, request.instance, pk)
+        sections = visible_sections(request.user, entity)
+        if not sections:
+            messages.info(request, _("Your role gives no tab on this business entity."))
+            return redirect("entities:entity-list", instance_slug=instance_slug)
+        return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=sections[0])
+
+
+class EntitySectionView(TemplateView):
+    template_name = "entities/businessentity_section.html"
+
+    def get(self, request, instance_slug, pk, section):
+        entity, access = access_entity_section(request.user, request.instance, pk, section)
+        return self.render_section(entity, access, section, form=None)
+
+    def render_section(self, entity, access, section, *, form, status=200):
+        spec = SECTION_SPECS[section]
+        can_edit = user_can_edit_section(self.request.user, entity, section)
+        data = (
+            master_data(entity=entity) if spec.kind == "master_data" else section_data(entity=entity, section=section)
+        )
+        if form is None and can_edit:
+            form = spec.form_class(initial=data) if spec.kind != "list" else spec.form_class()
+        context = {
+            "entity": entity,
+            "access": access,
+            "section": section,
+            "spec": spec,
+            "tabs": [(code, SECTION_SPECS[code].label) for code in visible_sections(self.request.user, entity)],
+            "can_edit": can_edit,
+            "form": form,
+            "rows": display_rows(spec.form_class, data) if spec.kind != "list" else None,
+            "entries": section_entries(entity=entity, section=section) if spec.kind == "list" else None,
+            "figures": analytics_figures(entity=entity) if section == "analytics" else None,
+            "edit_url": reverse(
+                "entities:entity-section-edit",
+                kwargs={"instance_slug": self.request.instance.slug, "pk": entity.pk, "section": section},
+            ),
+        }
+        return self.render_to_response(self.get_context_data(**context), status=status)
+
+
+class EntitySectionEditView(EntitySectionView):
+    """Saves a tab. Only POST: the form is shown on the tab itself."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, instance_slug, pk, section):
+        entity, access = access_entity_section(request.user, request.instance, pk, section, edit=True)
+        spec = SECTION_SPECS[section]
+        form = spec.form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please correct the errors below; nothing was saved."))
+            return self.render_section(entity, access, section, form=form, status=400)
+        if spec.kind == "master_data":
+            master_data_update(actor=request.user, entity=entity, data=to_json(form.cleaned_data))
+        elif spec.kind == "settings":
+            section_settings_update(actor=request.user, entity=entity, section=section, data=to_json(form.cleaned_data))
+        else:
+            section_entry_create(actor=request.user, entity=entity, entry=form.save(commit=False))
+        messages.success(request, _("%(section)s saved.") % {"section": spec.label})
+        return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=section)
