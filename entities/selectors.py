@@ -25,20 +25,17 @@ def entity_list(
     user: AbstractBaseUser,
     instance: Instance,
     search: str = "",
-    owner_id: int | None = None,
-    service_provider_id: int | None = None,
-    customer_id: int | None = None,
+    owner: Company | None = None,
+    service_provider: Company | None = None,
+    customer: Company | None = None,
 ) -> QuerySet:
     """Visible entities for the list page, filtered, ordered by name, with their companies."""
     queryset = visible_entities(user, instance).select_related("owner", "service_provider", "customer")
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(address__icontains=search))
-    if owner_id:
-        queryset = queryset.filter(owner_id=owner_id)
-    if service_provider_id:
-        queryset = queryset.filter(service_provider_id=service_provider_id)
-    if customer_id:
-        queryset = queryset.filter(customer_id=customer_id)
+    for field, company in (("owner", owner), ("service_provider", service_provider), ("customer", customer)):
+        if company is not None:
+            queryset = queryset.filter(**{field: company})
     return queryset.order_by("name", "id")
 
 

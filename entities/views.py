@@ -31,15 +31,15 @@ class EntityListView(TemplateView):
         context = super().get_context_data(**kwargs)
         user, instance = self.request.user, self.request.instance
         companies = filter_companies(user=user, instance=instance, sees_all=show_all_role_id(user) is not None)
-        form = EntityFilterForm(self.request.GET or None, companies=companies)
+        form = EntityFilterForm(self.request.GET or None, instance=instance, offered=companies)
         filters = form.cleaned_data if form.is_valid() else {}
         queryset = entity_list(
             user=user,
             instance=instance,
             search=filters.get("q", ""),
-            owner_id=filters.get("owner"),
-            service_provider_id=filters.get("service_provider"),
-            customer_id=filters.get("customer"),
+            owner=filters.get("owner"),
+            service_provider=filters.get("service_provider"),
+            customer=filters.get("customer"),
         )
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         roles = Role.objects.in_bulk()
