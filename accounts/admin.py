@@ -1,11 +1,19 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import normalize_phone, user_save
+from entities.access import explain_access
+from entities.models import BusinessEntity, CompanyGrant, EntityGrant
+from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
 
 class PhoneNormalizingMixin:
@@ -26,6 +34,26 @@ class UserAdminCreationForm(PhoneNormalizingMixin, AdminUserCreationForm):
         field_classes = {"email": forms.EmailField}
 
 
+class CompanyGrantInline(admin.TabularInline):
+    model = CompanyGrant
+    extra = 0
+    fields = ["level", "company", "role"]
+    autocomplete_fields = ["company"]
+    verbose_name = _("role on a company (level)")
+
+
+class EntityGrantInline(admin.TabularInline):
+    model = EntityGrant
+    extra = 0
+    fields = ["content_object", "role"]
+    autocomplete_fields = ["content_object"]
+    verbose_name = _("role on a single business entity")
+
+
+class ExplainForm(forms.Form):
+    entity = forms.IntegerField(label=_("Business entity ID"), min_value=1)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserAdminChangeForm
@@ -37,9 +65,10 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     autocomplete_fields = ["company"]
     show_full_result_count = False
+    inlines = [CompanyGrantInline, EntityGrantInline]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language")}),
+        (None, {"fields": ("email", "password", "explain_link")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language", "chat_enabled")}),
         (_("Business entities"), {"fields": ("sees_all_entities", "all_entities_role")}),
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
@@ -63,7 +92,76 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "explain_link"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    @admin.display(description=_("Access"))
+    def explain_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:accounts_user_explain", args=[obj.pk]), _("Explain access…")
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:user_id>/explain/",
+                self.admin_site.admin_view(self.explain_view),
+                name="accounts_user_explain",
+            ),
+            *super().get_urls(),
+        ]
+
+    def explain_view(self, request, user_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        subject = get_object_or_404(User.objects.select_related("company", "all_entities_role"), pk=user_id)
+        form = ExplainForm(request.GET or None)
+        explanation = None
+        if form.is_valid():
+            entity = (
+                BusinessEntity.objects.select_related("owner", "service_provider", "customer")
+                .filter(pk=form.cleaned_data["entity"])
+                .first()
+            )
+            if entity is None:
+                form.add_error("entity", _("There is no business entity with this ID."))
+            else:
+                explanation = explain_access(subject, entity)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Explain access of %(user)s") % {"user": subject},
+            "subject": subject,
+            "form": form,
+            "explanation": explanation,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/explain.html", context)
 
     def save_model(self, request, obj, form, change):
         user_save(actor=request.user, user=obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Grants change through the services, so each change is validated and written to the audit log."""
+        instances = formset.save(commit=False)
+        try:
+            for grant in formset.deleted_objects:
+                grant_delete(actor=request.user, grant=grant)
+            for grant in instances:
+                if grant.pk is None and isinstance(grant, CompanyGrant):
+                    company_grant_create(
+                        actor=request.user, user=grant.user, level=grant.level, company=grant.company, role=grant.role
+                    )
+                elif grant.pk is None:
+                    entity_grant_create(
+                        actor=request.user, user=grant.user, entity=grant.content_object, role=grant.role
+                    )
+                else:
+                    stored = type(grant).objects.get(pk=grant.pk)
+                    if stored.role_id != grant.role_id:
+                        grant_change_role(actor=request.user, grant=stored, role=grant.role)
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))

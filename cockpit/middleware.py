@@ -1,6 +1,25 @@
 from django.utils import translation
 
 from cockpit.permissions import access_cockpit
+from entities.audit import current_ip
+
+
+class AuditContextMiddleware:
+    """Hand the client's IP address to the audit log for the duration of the request.
+
+    REMOTE_ADDR is the peer; behind a load balancer, configure it (or a trusted proxy
+    middleware) to set REMOTE_ADDR to the client, never trust X-Forwarded-For blindly.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        try:
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
 
 
 class UserLanguageMiddleware:

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import LOUTER
+from django.utils.translation import gettext as _
 from django_cte import CTE, with_cte
 from django_cte.raw import raw_cte_sql
 
@@ -180,3 +181,101 @@ def entity_access(user: AbstractBaseUser, entity: BusinessEntity) -> EntityAcces
             role = Role.objects.get(pk=role_id)
             cache[entity.pk] = EntityAccess(level=level, role=role, rights=role_rights({role_id})[role_id])
     return cache[entity.pk]
+
+
+@dataclass
+class MatchedGrant:
+    """A grant that names this entity or one of its companies, and what became of it."""
+
+    level: str
+    role: Role
+    company: Company | None = None
+    applies: bool = True
+    note: str = ""
+    decided: bool = False
+
+    @property
+    def level_label(self) -> str:
+        return Level(self.level).label if self.level in Level.values else _("Show all business entities")
+
+
+@dataclass
+class Explanation:
+    """Why a user sees an entity with a role: every matching grant, the one that decided, and the rights."""
+
+    user: AbstractBaseUser
+    entity: BusinessEntity
+    grants: list[MatchedGrant]
+    deciding: MatchedGrant | None
+    reason: str
+    rights: dict[str, int]
+
+    @property
+    def visible(self) -> bool:
+        return self.deciding is not None
+
+    def rights_rows(self) -> list[tuple[str, str]]:
+        return [(Section(section).label, Access(access).label) for section, access in self.rights.items()]
+
+
+def _scope_note(role: Role, entity: BusinessEntity) -> str:
+    """Why a scoped role does not act on this entity, or "" when it does."""
+    if role.entity_scope == EntityScope.EASY_ENTITIES and entity.project_form != ProjectForm.EASY:
+        return _("%(role)s acts only on entities of project form 'easy'.") % {"role": role.name}
+    if role.entity_scope == EntityScope.OPERATOR_ENTITIES and not entity.is_operator_entity:
+        return _("%(role)s acts only on the operator's own (demo) entities.") % {"role": role.name}
+    return ""
+
+
+def explain_access(user: AbstractBaseUser, entity: BusinessEntity) -> Explanation:
+    """List every grant of `user` that concerns `entity`, mark the one that decides, and say why.
+
+    Follows the same rules as visible_entities(); tests check that both always agree.
+    """
+    grants: list[MatchedGrant] = []
+    same_instance = user.company.instance_id == entity.instance_id
+    entity_grant = EntityGrant.objects.filter(user=user, content_object=entity).select_related("role").first()
+    if entity_grant is not None:
+        grants.append(MatchedGrant(level=Level.ENTITY, role=entity_grant.role))
+    company_ids = {
+        Level.OWNER: entity.owner_id,
+        Level.SERVICE_PROVIDER: entity.service_provider_id,
+        Level.CUSTOMER: entity.customer_id,
+    }
+    found = CompanyGrant.objects.filter(user=user, company_id__in=set(company_ids.values())).select_related(
+        "role", "company"
+    )
+    for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER):
+        for grant in found:
+            if grant.level == level and grant.company_id == company_ids[level]:
+                grants.append(MatchedGrant(level=level, role=grant.role, company=grant.company))
+    if getattr(user, "sees_all_entities", False) and user.all_entities_role_id is not None:
+        show_all = MatchedGrant(level="all", role=user.all_entities_role)
+        if not user.company.is_operator:
+            show_all.applies = False
+            show_all.note = _("Ignored: only operator (soobr) employees may see all business entities.")
+        grants.append(show_all)
+    for grant in grants:
+        if grant.applies:
+            grant.note = _scope_note(grant.role, entity)
+            grant.applies = not grant.note and same_instance and user.is_active
+    deciding = next((grant for grant in grants if grant.applies), None)
+    if deciding is None:
+        reason = _("No grant matches this entity, so it is invisible to the user (404).")
+        if not user.is_active:
+            reason = _("The user is deactivated.")
+        rights = dict.fromkeys(Section.values, Access.NONE)
+    else:
+        deciding.decided = True
+        reasons = {
+            Level.ENTITY: _("A role on the entity itself decides alone (most specific wins)."),
+            Level.OWNER: _("The owner grant has the highest precedence (owner > service provider > customer)."),
+            Level.SERVICE_PROVIDER: _(
+                "The service provider grant decides: no owner grant matches (owner > service provider > customer)."
+            ),
+            Level.CUSTOMER: _("Only the customer grant matches."),
+            "all": _("No grant matches; the user sees all business entities with this role."),
+        }
+        reason = reasons[deciding.level]
+        rights = role_rights({deciding.role.pk})[deciding.role.pk]
+    return Explanation(user=user, entity=entity, grants=grants, deciding=deciding, reason=reason, rights=rights)

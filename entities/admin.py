@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from entities.models import BusinessEntity, Capability, Company, Instance, Role, Section
+from entities.models import AuditLogEntry, BusinessEntity, Capability, Company, Instance, Role, Section
 from entities.services import business_entity_save, company_save
 
 
@@ -51,3 +51,25 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "usage", "description"]
     list_editable = ["position"]
     inlines = [CapabilityInline]
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    """The audit log: readable and filterable, never editable."""
+
+    list_display = ["created_at", "actor_label", "action", "target_label", "subject_user", "instance", "ip_address"]
+    list_filter = ["action", "instance", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["subject_user", "instance"]
+    search_fields = ["actor_label", "target_label", "subject_user__email", "ip_address"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -234,6 +234,25 @@ PRECEDENCE = [Level.ENTITY, Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER,
 COMPANY_LEVELS = [Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER]
 
 
+GRANT_ROLE_OPERATOR_ONLY = _("%(role)s is an operator-only role; only operator (soobr) employees may hold it.")
+GRANT_OTHER_INSTANCE = _("%(target)s belongs to another cockpit than the user.")
+
+
+def validate_grant(*, user, role: "Role | None", instance_id: int | None, target) -> None:
+    """Rules every grant obeys, whichever path creates it."""
+    if user is None or role is None or instance_id is None:
+        return
+    errors = {}
+    if role.is_operator_only and not user.company.is_operator:
+        errors["role"] = ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
+    if user.company.instance_id != instance_id:
+        errors[NON_FIELD_ERRORS] = ValidationError(
+            GRANT_OTHER_INSTANCE, code="other_instance", params={"target": target}
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 class CompanyGrant(models.Model):
     """A role at one level on one company: one row, however many entities the company has."""
 
@@ -263,6 +282,11 @@ class CompanyGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_level_display()} {self.company}: {self.role}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.user_id and self.role_id and self.company_id:
+            validate_grant(user=self.user, role=self.role, instance_id=self.company.instance_id, target=self.company)
+
 
 class EntityGrant(UserObjectPermissionBase):
     """A role on a single business entity, stored as a django-guardian object permission."""
@@ -287,6 +311,12 @@ class EntityGrant(UserObjectPermissionBase):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.content_object}: {self.role}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.user_id and self.role_id and self.content_object_id:
+            entity = self.content_object
+            validate_grant(user=self.user, role=self.role, instance_id=entity.instance_id, target=entity)
 
     @property
     def entity(self) -> BusinessEntity:

@@ -3,7 +3,6 @@
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from entities.audit import audit_record
 from entities.models import (
@@ -69,19 +68,9 @@ def business_entity_create(
     return business_entity_save(actor=actor, entity=entity)
 
 
-GRANT_ROLE_OPERATOR_ONLY = _("%(role)s is an operator-only role; only operator (soobr) employees may hold it.")
-GRANT_OTHER_INSTANCE = _("%(target)s belongs to another cockpit than the user.")
-GRANT_ROLE_NOT_AT_LEVEL = _("%(role)s is a special role and is granted on single business entities only.")
-
-
-def _check_grant(*, user, role: Role, instance_id: int, target) -> None:
-    errors = {}
-    if role.is_operator_only and not user.company.is_operator:
-        errors["role"] = ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
-    if user.company.instance_id != instance_id:
-        errors["__all__"] = ValidationError(GRANT_OTHER_INSTANCE, code="other_instance", params={"target": target})
-    if errors:
-        raise ValidationError(errors)
+def hold_role_permission() -> Permission:
+    """The django-guardian permission every entity grant carries; the grant's role says which rights."""
+    return Permission.objects.get(content_type__app_label="entities", codename="hold_role")
 
 
 @transaction.atomic
@@ -89,7 +78,6 @@ def company_grant_create(
     *, actor: AbstractBaseUser | None, user, level: str, company: Company, role: Role
 ) -> CompanyGrant:
     """Give a user a role at a level on a company: one row, whatever the number of entities."""
-    _check_grant(user=user, role=role, instance_id=company.instance_id, target=company)
     grant = CompanyGrant(user=user, level=level, company=company, role=role)
     grant.full_clean()
     grant.save()
@@ -107,12 +95,11 @@ def company_grant_create(
 @transaction.atomic
 def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role) -> EntityGrant:
     """Give a user a role on one business entity (a django-guardian object permission)."""
-    _check_grant(user=user, role=role, instance_id=entity.instance_id, target=entity)
     grant = EntityGrant(
         user=user,
         content_object=entity,
         role=role,
-        permission=Permission.objects.get(content_type__app_label="entities", codename="hold_role"),
+        permission=hold_role_permission(),
     )
     grant.full_clean()
     grant.save()
@@ -131,10 +118,13 @@ def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: Busines
 def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant, role: Role):
     """Replace the role of a grant; takes effect on the user's next request."""
     target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
-    _check_grant(user=grant.user, role=role, instance_id=target.instance_id, target=target)
     before = grant.role
     grant.role = role
-    grant.full_clean()
+    try:
+        grant.full_clean()
+    except ValidationError:
+        grant.role = before
+        raise
     grant.save(update_fields=["role"])
     audit_record(
         actor=actor,

@@ -224,3 +224,71 @@ def test_listing_visible_entities_is_one_query_whatever_the_grants(instance, wor
     with django_assert_num_queries(1):
         rows = list(visible_entities(user, instance).order_by("name"))
     assert len(rows) == 6
+
+
+def test_explain_names_every_matching_grant_and_the_one_that_decides(instance, world, user):
+    from entities.access import explain_access
+
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"], project_form=ProjectForm.STANDARD)
+    grant_company_role(user, Level.OWNER, world["A"], "easy-project-leader")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "manager")
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+
+    explanation = explain_access(user, building)
+
+    assert [(g.level, g.role.code, g.applies, g.decided) for g in explanation.grants] == [
+        (Level.OWNER, "easy-project-leader", False, False),
+        (Level.SERVICE_PROVIDER, "manager", True, True),
+        (Level.CUSTOMER, "customer", True, False),
+    ]
+    assert "acts only on entities of project form 'easy'" in explanation.grants[0].note
+    assert "service provider grant decides" in explanation.reason
+    assert explanation.rights["master_data"] == 1
+
+
+def test_explain_says_why_an_entity_is_invisible(instance, world, user):
+    from entities.access import explain_access
+
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+
+    explanation = explain_access(user, building)
+
+    assert not explanation.visible
+    assert "invisible" in explanation.reason
+
+
+def test_explain_always_agrees_with_the_resolver(instance, world):
+    """Every combination of grants on a small world: explain and the one-query resolver decide alike."""
+    import itertools
+
+    from entities.access import explain_access
+    from entities.models import Role
+
+    soobr = OperatorCompanyFactory(instance=instance)
+    entities = [
+        entity(instance, f"{o}-{p}-{form}", world[o], world[p], world["C"], project_form=form)
+        for o, p, form in itertools.product("AX", "BY", [ProjectForm.STANDARD, ProjectForm.EASY])
+    ] + [entity(instance, "demo", soobr, world["B"], world["C"])]
+    roles = ["manager", "easy-project-leader", "customer", None]
+    checked = 0
+    for owner_role, provider_role, customer_role in itertools.product(roles, repeat=3):
+        user = UserFactory(company=soobr)
+        for level, company, role in (
+            (Level.OWNER, "A", owner_role),
+            (Level.SERVICE_PROVIDER, "B", provider_role),
+            (Level.CUSTOMER, "C", customer_role),
+        ):
+            if role:
+                grant_company_role(user, level, world[company], role)
+        if owner_role == "manager":
+            grant_entity_role(user, entities[0], "customer-analytics-only")
+        if customer_role is None:
+            user.sees_all_entities, user.all_entities_role = True, Role.objects.get(code="sales-read-only")
+            user.save()
+        listed = {e.pk: decode_access_key(e.access_key) for e in visible_entities(user, instance)}
+        for building in entities:
+            explanation = explain_access(user, building)
+            expected = (explanation.deciding.level, explanation.deciding.role.pk) if explanation.visible else None
+            assert listed.get(building.pk) == expected, (owner_role, provider_role, customer_role, building.name)
+            checked += 1
+    assert checked == 64 * len(entities)

@@ -106,7 +106,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--entity-grants", type=int, help=f"entity-level grants (default {DEFAULTS['entity_grants']:,})"
         )
-        parser.add_argument("--iterations", type=int, help=f"timed iterations per measurement (default 200)")
+        parser.add_argument("--iterations", type=int, help="timed iterations per measurement (default 200)")
         parser.add_argument("--warmup", type=int, default=10, help="untimed iterations first (default 10)")
         parser.add_argument("--reseed", action="store_true", help="drop the bench instance's data and seed again")
         parser.add_argument(
@@ -133,7 +133,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--{key.replace('_', '-')} must not be {value}.")
         self.iterations = scale["iterations"]
         self.warmup = max(0, options["warmup"])
-        self.rng = random.Random(options["seed"])
+        self.rng = random.Random(options["seed"])  # noqa: S311 - reproducible bench data, not secrets
 
         instance = Instance.objects.filter(slug=BENCH_SLUG).first()
         if instance is not None and options["reseed"]:
@@ -214,7 +214,9 @@ class Command(BaseCommand):
                 )
             BusinessEntity.objects.bulk_create(entities, batch_size=BATCH)
             del entities
-            entity_ids = list(BusinessEntity.objects.filter(instance=instance).order_by("id").values_list("id", flat=True))
+            entity_ids = list(
+                BusinessEntity.objects.filter(instance=instance).order_by("id").values_list("id", flat=True)
+            )
             tick = lap(f"{n_entities:,} business entities", tick)
 
             password = make_password(None)  # unusable; the bench logs in with force_login
@@ -264,7 +266,9 @@ class Command(BaseCommand):
             company_grants: dict[tuple[int, str, int], int] = {}
             levels, shares = zip(*LEVEL_SHARE, strict=True)
             attempts = 0
-            while user_ids and len(company_grants) < scale["company_grants"] and attempts < 20 * scale["company_grants"]:
+            while (
+                user_ids and len(company_grants) < scale["company_grants"] and attempts < 20 * scale["company_grants"]
+            ):
                 attempts += 1
                 level = rng.choices(levels, weights=shares)[0]
                 key = (rng.choice(user_ids), level, rng.choice(home[level]))
@@ -286,7 +290,9 @@ class Command(BaseCommand):
                 for (user_id, level, company_id), role_id in company_grants.items()
             ]
             grant_rows += [
-                CompanyGrant(user_id=by_email[persona_email(name)], level=level, company_id=company_id, role_id=roles[code])
+                CompanyGrant(
+                    user_id=by_email[persona_email(name)], level=level, company_id=company_id, role_id=roles[code]
+                )
                 for name, level, company_id, code in persona_company_grants
             ]
             CompanyGrant.objects.bulk_create(grant_rows, batch_size=BATCH)
@@ -349,7 +355,9 @@ class Command(BaseCommand):
         return connection.vendor == "postgresql" and not connection.in_atomic_block
 
     def analyze(self) -> None:
-        tables = [model._meta.db_table for model in (Instance, Company, BusinessEntity, User, CompanyGrant, EntityGrant)]
+        tables = [
+            model._meta.db_table for model in (Instance, Company, BusinessEntity, User, CompanyGrant, EntityGrant)
+        ]
         with connection.cursor() as cursor:
             if connection.vendor != "postgresql":
                 cursor.execute("ANALYZE")
@@ -402,8 +410,11 @@ class Command(BaseCommand):
                 "entity-level grants",
                 entity_grants.exclude(user_id__in=twin_ids).exclude(user_id__in=persona_ids).count(),
             ),
-            ("persona grants (company + entity)", company_grants.filter(user_id__in=persona_ids).count()
-             + entity_grants.filter(user_id__in=persona_ids).count()),
+            (
+                "persona grants (company + entity)",
+                company_grants.filter(user_id__in=persona_ids).count()
+                + entity_grants.filter(user_id__in=persona_ids).count(),
+            ),
             ("twin object permissions (guardian baseline)", entity_grants.filter(user_id__in=twin_ids).count()),
         ]
         for label, count in lines:
@@ -457,9 +468,10 @@ class Command(BaseCommand):
             return call
 
         self.stdout.write("")
-        self.stdout.write(f"Measuring ({self.iterations} iterations each after {min(self.warmup, self.iterations)} warm-up)...")
+        self.stdout.write(
+            f"Measuring ({self.iterations} iterations each after {min(self.warmup, self.iterations)} warm-up)..."
+        )
 
-        heavy = personas["heavy"]
         floor_client = clients["heavy"]
         floor_url = f"/c/{instance.slug}/does-not-exist/"
 
@@ -471,7 +483,12 @@ class Command(BaseCommand):
         rows.append(self.timed(Row("floor: logged-in request through middleware (404)", "heavy", None), floor))
 
         for name, persona in personas.items():
-            rows.append(self.timed(Row("list page 1 + count (HTTP, in-process)", name, persona["visible"]), get(clients[name], list_url)))
+            rows.append(
+                self.timed(
+                    Row("list page 1 + count (HTTP, in-process)", name, persona["visible"]),
+                    get(clients[name], list_url),
+                )
+            )
 
         for name in ("heavy", "owner"):
             persona = personas[name]
@@ -480,7 +497,11 @@ class Command(BaseCommand):
             response = clients[name].get(detail_url, secure=True)
             if response.status_code in (301, 302):
                 detail_url = response.headers["Location"]
-            rows.append(self.timed(Row("detail page, first tab (HTTP)", name, persona["visible"]), get(clients[name], detail_url)))
+            rows.append(
+                self.timed(
+                    Row("detail page, first tab (HTTP)", name, persona["visible"]), get(clients[name], detail_url)
+                )
+            )
 
         for name, persona in personas.items():
             user, entity = persona["user"], persona["entity"]
@@ -531,9 +552,10 @@ class Command(BaseCommand):
                 queryset.count()
 
             rows.append(
-                self.timed(Row("guardian baseline: get_objects_for_user page 1 + count", name, persona["twin_rows"]), guardian)
+                self.timed(
+                    Row("guardian baseline: get_objects_for_user page 1 + count", name, persona["twin_rows"]), guardian
+                )
             )
-        del heavy
         return rows
 
     def capture_list_queries(self, user: User, instance: Instance) -> list[tuple[str, tuple]]:
@@ -554,7 +576,9 @@ class Command(BaseCommand):
 
     def report(self, rows: list[Row], personas: dict[str, dict]) -> None:
         width = max(len(row.measurement) for row in rows)
-        header = f"{'measurement':<{width}} | {'persona':<11} | {'visible entities':>16} | {'p50 ms':>8} | {'p95 ms':>8}"
+        header = (
+            f"{'measurement':<{width}} | {'persona':<11} | {'visible entities':>16} | {'p50 ms':>8} | {'p95 ms':>8}"
+        )
         self.stdout.write("")
         self.stdout.write(header)
         self.stdout.write("-" * len(header))

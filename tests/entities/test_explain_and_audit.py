@@ -1,0 +1,188 @@
+"""Explain access (admin, cockpit, command) and the audit log of grant changes."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from entities.models import AuditLogEntry, CompanyGrant, Level, Role
+from entities.services import grant_change_role, grant_delete
+from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(instance):
+    return CompanyFactory(instance=instance, name="Owner A")
+
+
+@pytest.fixture
+def building(instance, owner):
+    return BusinessEntityFactory(instance=instance, name="Klinik Nord", owner=owner)
+
+
+@pytest.fixture
+def project_manager(owner):
+    pm = UserFactory(company=owner, email="pm@owner-a.example")
+    grant_company_role(pm, Level.OWNER, owner, "projectmanager")
+    return pm
+
+
+@pytest.fixture
+def reader(owner):
+    reader = UserFactory(company=owner, email="reader@owner-a.example")
+    grant_company_role(reader, Level.OWNER, owner, "manager")
+    return reader
+
+
+def explain_url(entity, email=""):
+    address = reverse("entities:entity-explain", kwargs={"instance_slug": entity.instance.slug, "pk": entity.pk})
+    return f"{address}?user={email}" if email else address
+
+
+def test_grant_changes_are_audited_with_actor_before_after_and_ip(client, login, operator_admin, user, owner):
+    login(operator_admin)
+    change_url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = {
+        "email": user.email,
+        "company": user.company.pk,
+        "language": "en",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "company_grants-TOTAL_FORMS": "1",
+        "company_grants-INITIAL_FORMS": "0",
+        "company_grants-0-level": "owner",
+        "company_grants-0-company": owner.pk,
+        "company_grants-0-role": Role.objects.get(code="manager").pk,
+        "entitygrant_set-TOTAL_FORMS": "0",
+        "entitygrant_set-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(change_url, data, REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 302, list(response.context["errors"])
+    grant = CompanyGrant.objects.get(user=user)
+    entry = AuditLogEntry.objects.get(action="grant.created")
+    assert (entry.actor, entry.subject_user, entry.ip_address) == (operator_admin, user, "203.0.113.7")
+    assert entry.changes["role"][0] is None and "Manager" in entry.changes["role"][1]
+    assert grant.role.code == "manager"
+
+
+def test_role_change_and_revocation_are_audited(user, owner):
+    grant = grant_company_role(user, Level.OWNER, owner, "manager")
+
+    grant_change_role(actor=None, grant=grant, role=Role.objects.get(code="customer"))
+    grant_delete(actor=None, grant=grant)
+
+    changed, deleted = (
+        AuditLogEntry.objects.get(action="grant.changed"),
+        AuditLogEntry.objects.get(action="grant.deleted"),
+    )
+    assert changed.changes == {"role": ["Manager", "Customer"]}
+    assert deleted.subject_user == user and deleted.changes["role"][1] is None
+
+
+def test_audit_log_is_readable_but_not_editable_in_the_admin(client, login, operator_admin, user, owner):
+    grant_company_role(user, Level.OWNER, owner, "manager")
+    entry = AuditLogEntry.objects.get()
+    login(operator_admin)
+
+    assert client.get(reverse("admin:entities_auditlogentry_changelist") + "?action=grant.created").status_code == 200
+    assert client.get(reverse("admin:entities_auditlogentry_change", args=[entry.pk])).status_code == 200
+    assert (
+        client.post(reverse("admin:entities_auditlogentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    )
+    assert client.get(reverse("admin:entities_auditlogentry_add")).status_code == 403
+    assert AuditLogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_admin_refuses_an_operator_role_for_a_customer_in_the_grant_inline(client, login, operator_admin, user, owner):
+    login(operator_admin)
+    change_url = reverse("admin:accounts_user_change", args=[user.pk])
+    data = {
+        "email": user.email,
+        "company": user.company.pk,
+        "language": "en",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "company_grants-TOTAL_FORMS": "1",
+        "company_grants-INITIAL_FORMS": "0",
+        "company_grants-0-level": "owner",
+        "company_grants-0-company": owner.pk,
+        "company_grants-0-role": Role.objects.get(code="sales").pk,
+        "entitygrant_set-TOTAL_FORMS": "0",
+        "entitygrant_set-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200
+    assert [message for errors in response.context["errors"] for message in errors] == [
+        "Sales (soobr) is an operator-only role; only operator (soobr) employees may hold it."
+    ]
+    assert not CompanyGrant.objects.exists()
+
+
+def test_admin_explains_a_users_access_to_an_entity(client, login, operator_admin, reader, building):
+    login(operator_admin)
+
+    response = client.get(reverse("admin:accounts_user_explain", args=[reader.pk]) + f"?entity={building.pk}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The owner grant has the highest precedence" in html and "Manager" in html
+
+
+def test_admin_explain_reports_an_unknown_entity(client, login, operator_admin, reader):
+    login(operator_admin)
+
+    response = client.get(reverse("admin:accounts_user_explain", args=[reader.pk]) + "?entity=999999")
+
+    assert "There is no business entity with this ID." in response.content.decode()
+
+
+def test_user_manager_explains_access_in_the_cockpit(client, login, project_manager, reader, building):
+    login(project_manager)
+
+    response = client.get(explain_url(building, reader.email))
+
+    assert response.status_code == 200
+    assert "The owner grant has the highest precedence" in response.content.decode()
+
+
+def test_explain_page_refuses_users_who_do_not_manage_users(client, login, reader, building):
+    login(reader)
+
+    assert client.get(explain_url(building, reader.email)).status_code == 403
+
+
+def test_explain_page_answers_404_for_invisible_entities_and_login_for_anonymous(
+    client, login, project_manager, instance
+):
+    hidden = BusinessEntityFactory(instance=instance)
+    assert client.get(explain_url(hidden)).status_code == 302
+
+    login(project_manager)
+    assert client.get(explain_url(hidden)).status_code == 404
+
+
+def test_explain_page_does_not_reveal_users_of_other_cockpits(client, login, project_manager, building, other_instance):
+    outsider = UserFactory(company=CompanyFactory(instance=other_instance), email="outsider@rhein.example")
+    login(project_manager)
+
+    response = client.get(explain_url(building, outsider.email))
+
+    assert "No user of this cockpit has this email address." in response.content.decode()
+
+
+def test_explain_access_command_prints_the_deciding_grant(reader, building):
+    out = StringIO()
+
+    call_command("explain_access", reader.email, str(building.pk), stdout=out)
+
+    assert "Owner Owner A: Manager - DECIDES" in out.getvalue()
+    assert "Master data" in out.getvalue()
