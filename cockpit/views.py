@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from cockpit.permissions import cockpits_of
+from entities.access import visible_entities
 
 
 def home(request):
@@ -18,7 +19,5 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        instance = self.request.instance
-        context["company_count"] = instance.companies.count()
-        context["entity_count"] = instance.business_entities.count()
+        context["entity_count"] = visible_entities(self.request.user, self.request.instance).count()
         return context

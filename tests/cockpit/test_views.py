@@ -126,3 +126,17 @@ def test_pages_follow_the_users_language(client, login, user, instance):
 
     assert response["Content-Language"] == "de"
     assert "Abmelden" in response.content.decode()
+
+
+def test_dashboard_counts_only_the_entities_open_to_the_user(client, login, user, instance):
+    from entities.models import Level
+    from tests.factories import BusinessEntityFactory, grant_company_role
+
+    BusinessEntityFactory.create_batch(3, instance=instance)
+    BusinessEntityFactory.create_batch(2, instance=instance, customer=user.company)
+    grant_company_role(user, Level.CUSTOMER, user.company, "customer")
+    login(user)
+
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+
+    assert response.context["entity_count"] == 2
