@@ -15,6 +15,7 @@ SHOW_ALL_NEEDS_ROLE = _("Choose the role this user sees all business entities wi
 ROLE_ONLY_WITH_SHOW_ALL = _("A role for all business entities is only kept while 'show all' is on.")
 OPERATOR_ROLE_FOR_CUSTOMER = _("%(role)s is an operator-only role; %(company)s is not the operator.")
 STAFF_ONLY_FOR_OPERATOR = _("Only operator (soobr) employees may use the Django admin.")
+OTP_REQUIRED_FOR_SHOW_ALL = _("Two-factor authentication is mandatory for users who see all business entities.")
 EMAIL_TAKEN = _("A user with this email address already exists.")
 
 e164_validator = RegexValidator(
@@ -89,6 +90,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     chat_enabled = models.BooleanField(
         _("chat"), default=False, help_text=_("Only while one of the user's roles allows chat.")
     )
+    otp_required = models.BooleanField(
+        _("two-factor authentication required"),
+        default=False,
+        help_text=_("Always on for operator employees who see all business entities."),
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False, editable=False)
+    temporary_password_expires_at = models.DateTimeField(
+        _("temporary password expires"), null=True, blank=True, editable=False
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("operator staff"), default=False, help_text=_("May log in to the Django admin (operator employees only).")
@@ -116,9 +126,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         # The operator rules are guarded here as well as in clean(): saves that skip
         # validation (scripts, shell, bulk tools) must not hand a customer every entity.
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or not {"sees_all_entities", "all_entities_role", "is_staff", "company"}.isdisjoint(
-            update_fields
-        ):
+        if update_fields is None or not {
+            "sees_all_entities",
+            "all_entities_role",
+            "is_staff",
+            "company",
+            "otp_required",
+        }.isdisjoint(update_fields):
             self._validate_operator_rules()
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
@@ -154,6 +168,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                 code="operator_role",
                 params={"role": self.all_entities_role.name, "company": company_name},
             )
+        if self.sees_all_entities and not self.otp_required and "sees_all_entities" not in errors:
+            errors["otp_required"] = ValidationError(OTP_REQUIRED_FOR_SHOW_ALL, code="otp_required")
         if self.is_staff and not is_operator:
             errors["is_staff"] = ValidationError(STAFF_ONLY_FOR_OPERATOR, code="staff_not_operator")
         if errors:
@@ -162,6 +178,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_operator_employee(self) -> bool:
         return bool(self.company_id) and self.company.is_operator
+
+    @property
+    def temporary_password_expired(self) -> bool:
+        return (
+            self.must_change_password
+            and self.temporary_password_expires_at is not None
+            and timezone.now() >= self.temporary_password_expires_at
+        )
 
     @property
     def instance_id(self) -> int | None:

@@ -19,6 +19,8 @@ USER_FIELDS_EDITABLE = (
     "sees_all_entities",
     "all_entities_role",
     "is_staff",
+    "otp_required",
+    "chat_enabled",
 )
 
 
@@ -30,6 +32,9 @@ def normalize_phone(phone: str) -> str:
 @transaction.atomic
 def user_save(*, actor: AbstractBaseUser | None, user: User) -> User:
     """Validate and store a new or changed user (the admin's path; the functions below build on it)."""
+    if user.sees_all_entities:
+        # Seed 003: two-factor authentication is mandatory for those who see all entities.
+        user.otp_required = True
     user.full_clean(exclude=["password"])
     user.save()
     return user
@@ -48,6 +53,8 @@ def user_create(
     sees_all_entities: bool = False,
     all_entities_role: Role | None = None,
     is_staff: bool = False,
+    otp_required: bool = False,
+    chat_enabled: bool = False,
     password: str | None = None,
 ) -> User:
     """Create a user; without a password the account cannot log in until one is set."""
@@ -61,6 +68,8 @@ def user_create(
         sees_all_entities=sees_all_entities,
         all_entities_role=all_entities_role,
         is_staff=is_staff,
+        otp_required=otp_required,
+        chat_enabled=chat_enabled,
     )
     user.set_password(password)
     return user_save(actor=actor, user=user)

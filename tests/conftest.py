@@ -52,6 +52,7 @@ def operator_admin(operator_company, role):
         is_staff=True,
         is_superuser=True,
         sees_all_entities=True,
+        otp_required=True,
         all_entities_role=role("admin"),
     )
 

@@ -68,3 +68,14 @@ def screenshot(page):
         return path
 
     return _take
+
+
+@pytest.fixture(autouse=True)
+def role_catalogue(transactional_db):
+    """Browser tests run in flushed transactional databases: seed the role catalogue as its migration does."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("entities.migrations.0002_role_catalogue")
+    seed.seed_roles(apps, None)

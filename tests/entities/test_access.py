@@ -162,7 +162,9 @@ def test_show_all_operator_sees_every_entity_with_the_chosen_role_unless_a_grant
     soobr = OperatorCompanyFactory(instance=instance)
     from entities.models import Role
 
-    pm = UserFactory(company=soobr, sees_all_entities=True, all_entities_role=Role.objects.get(code="superuser"))
+    pm = UserFactory(
+        company=soobr, sees_all_entities=True, otp_required=True, all_entities_role=Role.objects.get(code="superuser")
+    )
     entity(instance, "one", world["A"], world["B"], world["C"])
     entity(instance, "two", world["X"], world["Y"], world["C"])
     grant_company_role(pm, Level.OWNER, world["A"], "manager")
@@ -284,6 +286,7 @@ def test_explain_always_agrees_with_the_resolver(instance, world):
             grant_entity_role(user, entities[0], "customer-analytics-only")
         if customer_role is None:
             user.sees_all_entities, user.all_entities_role = True, Role.objects.get(code="sales-read-only")
+            user.otp_required = True
             user.save()
         listed = {e.pk: decode_access_key(e.access_key) for e in visible_entities(user, instance)}
         for building in entities:

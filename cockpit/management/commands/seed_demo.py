@@ -212,6 +212,7 @@ class Command(BaseCommand):
             "language": language,
             "is_staff": staff,
             "sees_all_entities": role is not None,
+            "otp_required": role is not None,
             "all_entities_role": role,
         }
         user = User.objects.filter(email=email).first()
