@@ -1,6 +1,14 @@
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import Reach
+from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone
+from entities.models import COMPANY_LEVELS, BusinessEntity, Company, Role
 
 
 class LoginForm(AuthenticationForm):
@@ -18,3 +26,190 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if user.temporary_password_expired:
+            raise forms.ValidationError(
+                _(
+                    "Your temporary password has expired or was already used. "
+                    "Ask the person who invited you to send the welcome email again."
+                ),
+                code="temporary_password_expired",
+            )
+
+
+class ManagedUserForm(forms.ModelForm):
+    """A user's profile as a manager edits it; operator-only fields only for operator staff."""
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "language",
+            "mobile_phone",
+            "chat_enabled",
+            "otp_required",
+            "sees_all_entities",
+            "all_entities_role",
+        ]
+        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel", "placeholder": "+41 79 123 45 67"})}
+
+    def __init__(self, *args, reach: Reach, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = reach
+        companies = Company.objects.filter(instance=reach.instance).order_by("name")
+        if not reach.is_operator_staff:
+            companies = companies.filter(pk__in=reach.company_ids or [], is_operator=False)
+            # Seeing all entities is for operator employees, whom only operator staff manage.
+            del self.fields["sees_all_entities"]
+            del self.fields["all_entities_role"]
+        else:
+            self.fields["all_entities_role"].queryset = Role.objects.filter(is_special=False)
+        self.fields["company"].queryset = companies
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+    def clean_mobile_phone(self) -> str:
+        return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def profile(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+
+ONE_ROLE_PER_LEVEL_AND_COMPANY = _("Only one role per level and company: %(company)s appears twice at this level.")
+ONE_ROLE_PER_ENTITY = _("Only one role per business entity: %(entity)s appears twice.")
+
+
+class CompanyGrantForm(forms.Form):
+    """One row of "Add new authorization": level, company, role."""
+
+    level = forms.ChoiceField(label=_("Level"), choices=[(lv.value, lv.label) for lv in COMPANY_LEVELS])
+    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.none())
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
+
+    def __init__(self, *args, reach: Reach, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = reach
+        companies = Company.objects.filter(instance=reach.instance).order_by("name")
+        roles = Role.objects.filter(is_special=False)
+        if not reach.is_operator_staff:
+            companies = companies.filter(pk__in=reach.company_ids or [])
+            roles = roles.filter(is_operator_only=False)
+        self.fields["company"].queryset = companies
+        self.fields["role"].queryset = roles
+
+    def clean(self):
+        cleaned = super().clean()
+        if all(cleaned.get(name) for name in ("level", "company", "role")):
+            error = self.reach.company_grant_error(cleaned["level"], cleaned["company"].pk, cleaned["role"])
+            if error:
+                raise forms.ValidationError(error)
+        return cleaned
+
+
+class EntityGrantForm(forms.Form):
+    """A role on one business entity, picked by name from the searchable list (or by its ID)."""
+
+    entity = forms.CharField(label=_("Business entity"), max_length=300)
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
+
+    def __init__(self, *args, reach: Reach, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = reach
+        roles = Role.objects.all()
+        if not reach.is_operator_staff:
+            roles = roles.filter(is_operator_only=False)
+        self.fields["role"].queryset = roles
+        self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
+
+    def clean_entity(self) -> BusinessEntity:
+        value = self.cleaned_data["entity"]
+        match = re.search(r"#(\d+)\)?\s*$", value) or re.fullmatch(r"\s*(\d+)\s*", value)
+        entity = (
+            BusinessEntity.objects.filter(instance=self.reach.instance, pk=int(match.group(1))).first()
+            if match
+            else None
+        )
+        if entity is None:
+            raise forms.ValidationError(_("Pick a business entity from the list."))
+        return entity
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("entity") and cleaned.get("role"):
+            error = self.reach.entity_grant_error(cleaned["entity"], cleaned["role"])
+            if error:
+                raise forms.ValidationError(error)
+        return cleaned
+
+
+class BaseGrantFormSet(forms.BaseFormSet):
+    def __init__(self, *args, reach: Reach, **kwargs):
+        self.reach = reach
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "reach": self.reach}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            reach=self.reach,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def live_forms(self):
+        return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+class CompanyGrantFormSet(BaseGrantFormSet):
+    def clean(self):
+        seen = set()
+        for form in self.live_forms():
+            key = (form.cleaned_data["level"], form.cleaned_data["company"].pk)
+            if key in seen:
+                raise forms.ValidationError(ONE_ROLE_PER_LEVEL_AND_COMPANY % {"company": form.cleaned_data["company"]})
+            seen.add(key)
+
+    def requests(self) -> list[CompanyGrantRequest]:
+        return [
+            CompanyGrantRequest(f.cleaned_data["level"], f.cleaned_data["company"], f.cleaned_data["role"])
+            for f in self.live_forms()
+        ]
+
+
+class EntityGrantFormSet(BaseGrantFormSet):
+    def clean(self):
+        seen = set()
+        for form in self.live_forms():
+            entity = form.cleaned_data["entity"]
+            if entity.pk in seen:
+                raise forms.ValidationError(ONE_ROLE_PER_ENTITY % {"entity": entity.name})
+            seen.add(entity.pk)
+
+    def requests(self) -> list[EntityGrantRequest]:
+        return [EntityGrantRequest(f.cleaned_data["entity"], f.cleaned_data["role"]) for f in self.live_forms()]
+
+
+company_grant_formset = forms.formset_factory(CompanyGrantForm, formset=CompanyGrantFormSet, extra=0, can_delete=True)
+entity_grant_formset = forms.formset_factory(EntityGrantForm, formset=EntityGrantFormSet, extra=0, can_delete=True)
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's form; for a temporary password the old one need not be typed again."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if user.must_change_password:
+            del self.fields["old_password"]

@@ -1,13 +1,24 @@
 """Writes to users: each one transaction, each told who acts, each validated in full before saving."""
 
+import logging
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import send_welcome_email
 from accounts.models import Language, User
-from entities.models import Company, Role
+from accounts.permissions import Reach, require_manager, user_can_manage_user
+from entities.audit import audit_record, diff
+from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
+from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
 USER_FIELDS_EDITABLE = (
     "email",
@@ -90,3 +101,264 @@ def user_update(*, actor: AbstractBaseUser | None, user: User, **changes) -> Use
     except ValidationError:
         user.refresh_from_db()
         raise
+
+
+# --- User Management: managers create, edit and remove users within their reach --------------
+
+TEMPORARY_PASSWORD_BYTES = 9
+CHAT_NEEDS_ROLE = _("Chat can only be switched on while one of the user's roles allows chat.")
+SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business entities.")
+COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
+USER_OUT_OF_REACH = _("You cannot manage this user.")
+HAS_GRANTS_OUT_OF_REACH = _("This user also holds roles outside your reach; ask operator staff to remove them.")
+ONLY_STAFF_REACTIVATE = _("Only operator staff may reactivate a user.")
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CompanyGrantRequest:
+    level: str
+    company: Company
+    role: Role
+
+
+@dataclass(frozen=True)
+class EntityGrantRequest:
+    entity: BusinessEntity
+    role: Role
+
+
+@dataclass
+class WelcomeDelivery:
+    """Whether the welcome email went out; filled in once the transaction has committed."""
+
+    sent: bool | None = None
+    error: str = ""
+
+
+def _issue_temporary_password(user: User) -> str:
+    password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+    user.set_password(password)
+    user.must_change_password = True
+    user.temporary_password_expires_at = timezone.now() + timedelta(days=settings.TEMPORARY_PASSWORD_DAYS)
+    return password
+
+
+def _send_welcome_on_commit(user: User, password: str) -> WelcomeDelivery:
+    delivery = WelcomeDelivery()
+
+    def send() -> None:
+        try:
+            send_welcome_email(user=user, temporary_password=password)
+            delivery.sent = True
+        except Exception as error:  # noqa: BLE001 - any ESP failure must reach the manager, not lose the user
+            logger.exception("Welcome email to %s failed", user.email)
+            delivery.sent, delivery.error = False, str(error) or error.__class__.__name__
+
+    transaction.on_commit(send)
+    return delivery
+
+
+def _check_profile(reach: Reach, *, company: Company, sees_all_entities: bool) -> None:
+    if not reach.includes_company(company.pk) or company.instance_id != reach.instance.pk:
+        raise ValidationError({"company": ValidationError(COMPANY_OUT_OF_REACH, params={"company": company.name})})
+    if sees_all_entities and not reach.is_operator_staff:
+        raise ValidationError({"sees_all_entities": ValidationError(SHOW_ALL_ONLY_BY_STAFF)})
+
+
+def _check_grants(reach: Reach, company_grants, entity_grants) -> None:
+    errors = []
+    for grant in company_grants:
+        error = reach.company_grant_error(grant.level, grant.company.pk, grant.role)
+        if error:
+            errors.append(f"{grant.role.name} · {grant.company.name}: {error}")
+    for grant in entity_grants:
+        error = reach.entity_grant_error(grant.entity, grant.role)
+        if error:
+            errors.append(f"{grant.role.name} · {grant.entity.name}: {error}")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_chat(*, chat_enabled: bool, roles: list[Role]) -> None:
+    if chat_enabled and not any(role.chat_allowed for role in roles):
+        raise ValidationError({"chat_enabled": ValidationError(CHAT_NEEDS_ROLE, code="chat_needs_role")})
+
+
+def _user_snapshot(user: User) -> dict:
+    return {field: getattr(user, field) for field in USER_FIELDS_EDITABLE if field != "is_staff"} | {
+        "is_active": user.is_active
+    }
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User,
+    instance: Instance,
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+    **profile,
+) -> tuple[User, WelcomeDelivery]:
+    """Create a user with their roles, and email them a one-time temporary password once committed."""
+    reach = require_manager(actor, instance)
+    _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
+    _check_grants(reach, company_grants, entity_grants)
+    roles = [grant.role for grant in [*company_grants, *entity_grants]] + [profile.get("all_entities_role")]
+    _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
+    user = user_create(actor=actor, **profile)
+    password = _issue_temporary_password(user)
+    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
+    audit_record(
+        actor=actor,
+        action="user.created",
+        target=user,
+        subject_user=user,
+        instance=instance,
+        changes={name: (None, value) for name, value in _user_snapshot(user).items()},
+    )
+    for grant in company_grants:
+        company_grant_create(actor=actor, user=user, level=grant.level, company=grant.company, role=grant.role)
+    for grant in entity_grants:
+        entity_grant_create(actor=actor, user=user, entity=grant.entity, role=grant.role)
+    return user, _send_welcome_on_commit(user, password)
+
+
+@transaction.atomic
+def user_edit(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+    **profile,
+) -> User:
+    """Change a user's profile and their roles within the manager's reach, all in one transaction.
+
+    Roles outside the manager's reach are kept as they are.
+    """
+    reach = require_manager(actor, instance)
+    if not user_can_manage_user(reach, user):
+        raise PermissionDenied(USER_OUT_OF_REACH)
+    _check_profile(
+        reach,
+        company=profile.get("company", user.company),
+        sees_all_entities=profile.get("sees_all_entities", False),
+    )
+    _check_grants(reach, company_grants, entity_grants)
+    existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
+    existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
+    kept_outside = [g for g in [*existing_company, *existing_entity] if not reach.grant_in_reach(g)]
+    all_entities_role = profile.get("all_entities_role", user.all_entities_role)
+    roles = [g.role for g in [*company_grants, *entity_grants, *kept_outside]] + [all_entities_role]
+    _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
+
+    before = _user_snapshot(user)
+    user_update(actor=actor, user=user, **profile)
+    changes = diff(before, _user_snapshot(user))
+    if changes:
+        audit_record(
+            actor=actor, action="user.changed", target=user, subject_user=user, instance=instance, changes=changes
+        )
+
+    wanted = {(g.level, g.company.pk): g for g in company_grants}
+    for grant in existing_company:
+        if not reach.grant_in_reach(grant):
+            continue
+        request = wanted.pop((grant.level, grant.company_id), None)
+        if request is None:
+            grant_delete(actor=actor, grant=grant)
+        elif request.role.pk != grant.role_id:
+            grant_change_role(actor=actor, grant=grant, role=request.role)
+    for request in wanted.values():
+        company_grant_create(actor=actor, user=user, level=request.level, company=request.company, role=request.role)
+
+    wanted_entities = {g.entity.pk: g for g in entity_grants}
+    for grant in existing_entity:
+        if not reach.grant_in_reach(grant):
+            continue
+        request = wanted_entities.pop(grant.content_object_id, None)
+        if request is None:
+            grant_delete(actor=actor, grant=grant)
+        elif request.role.pk != grant.role_id:
+            grant_change_role(actor=actor, grant=grant, role=request.role)
+    for request in wanted_entities.values():
+        entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
+    """Remove a user from the cockpit: the login stops working at once, the history stays."""
+    reach = require_manager(actor, instance)
+    if not user_can_manage_user(reach, user):
+        raise PermissionDenied(USER_OUT_OF_REACH)
+    if not reach.is_operator_staff:
+        grants = [*CompanyGrant.objects.filter(user=user), *EntityGrant.objects.filter(user=user)]
+        if any(not reach.grant_in_reach(grant) for grant in grants):
+            raise ValidationError(HAS_GRANTS_OUT_OF_REACH)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action="user.deactivated",
+            target=user,
+            subject_user=user,
+            instance=instance,
+            changes={"is_active": (True, False)},
+        )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, instance: Instance, user: User) -> User:
+    """Operator staff bring a removed user back."""
+    reach = require_manager(actor, instance)
+    if not reach.is_operator_staff:
+        raise PermissionDenied(ONLY_STAFF_REACTIVATE)
+    if not user_can_manage_user(reach, user):
+        raise PermissionDenied(USER_OUT_OF_REACH)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action="user.reactivated",
+            target=user,
+            subject_user=user,
+            instance=instance,
+            changes={"is_active": (False, True)},
+        )
+    return user
+
+
+@transaction.atomic
+def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
+    """Issue a new temporary password (the old one stops working) and email it again."""
+    reach = require_manager(actor, instance)
+    if not user_can_manage_user(reach, user):
+        raise PermissionDenied(USER_OUT_OF_REACH)
+    password = _issue_temporary_password(user)
+    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
+    audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
+    return _send_welcome_on_commit(user, password)
+
+
+@transaction.atomic
+def temporary_password_used(*, user: User) -> None:
+    """The first login spends the temporary password: it cannot be used to log in again."""
+    if user.must_change_password:
+        user.temporary_password_expires_at = timezone.now()
+        user.save(update_fields=["temporary_password_expires_at"])
+
+
+@transaction.atomic
+def password_changed(*, user: User) -> None:
+    """The user chose their own password: the forced change is done."""
+    user.must_change_password = False
+    user.temporary_password_expires_at = None
+    user.save(update_fields=["must_change_password", "temporary_password_expires_at"])
+    audit_record(actor=user, action="user.password_changed", target=user, subject_user=user)

@@ -1,11 +1,16 @@
 from django.utils.functional import SimpleLazyObject
 
+from accounts.permissions import manager_reach
 from cockpit.permissions import cockpits_of
 
 
 def cockpit(request) -> dict:
-    """The current cockpit and the cockpits for the header's switcher."""
+    """The current cockpit, the cockpits for the header's switcher, and whether to offer User Management."""
+    instance = getattr(request, "instance", None)
     return {
-        "current_instance": getattr(request, "instance", None),
+        "current_instance": instance,
         "available_cockpits": SimpleLazyObject(lambda: cockpits_of(request.user)),
+        "can_manage_users": SimpleLazyObject(
+            lambda: instance is not None and manager_reach(request.user, instance).is_manager
+        ),
     }

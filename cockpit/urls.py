@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("c/<slug:instance_slug>/", include(cockpit_patterns)),
     path("c/<slug:instance_slug>/entities/", include("entities.urls")),
+    path("c/<slug:instance_slug>/users/", include("accounts.cockpit_urls")),
 ]

@@ -75,8 +75,21 @@ def test_dashboard_shows_the_users_cockpit_with_header_and_sidebar(client, login
     assert response.status_code == 200
     html = response.content.decode()
     assert "Alpine Facility Services" in html
-    for item in ("Business entities", "User Management", "Cockpit Shares", "Log out"):
+    for item in ("Business entities", "Cockpit Shares", "Log out"):
         assert item in html
+    assert "User Management" not in html  # offered to user managers only
+
+
+def test_sidebar_offers_user_management_to_user_managers(client, login, user, instance):
+    from entities.models import Level
+    from tests.factories import grant_company_role
+
+    grant_company_role(user, Level.OWNER, user.company, "projectmanager")
+    login(user)
+
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+
+    assert reverse("users:user-list", kwargs={"instance_slug": instance.slug}) in response.content.decode()
 
 
 def test_home_redirects_a_user_to_their_own_cockpit(client, login, user, instance):

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "users"
+
+urlpatterns = [
+    path("", views.UserListView.as_view(), name="user-list"),
+    path("new/", views.UserCreateView.as_view(), name="user-create"),
+    path("entity-search/", views.EntitySearchView.as_view(), name="entity-search"),
+    path("<int:pk>/", views.UserEditView.as_view(), name="user-edit"),
+    path("<int:pk>/remove/", views.UserRemoveView.as_view(), name="user-remove"),
+    path("<int:pk>/reactivate/", views.UserReactivateView.as_view(), name="user-reactivate"),
+    path("<int:pk>/resend-welcome/", views.UserResendWelcomeView.as_view(), name="user-resend-welcome"),
+]

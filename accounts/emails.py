@@ -1,0 +1,30 @@
+"""Emails to users, rendered in the recipient's language and sent through the configured (anymail) backend."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import User
+
+
+def send_welcome_email(*, user: User, temporary_password: str) -> None:
+    """The welcome email: user name, one-time temporary password, and the link to the cockpit."""
+    instance = user.company.instance
+    context = {
+        "user": user,
+        "temporary_password": temporary_password,
+        "expires_at": user.temporary_password_expires_at,
+        "cockpit": instance,
+        "cockpit_url": settings.COCKPIT_BASE_URL
+        + reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}),
+        "login_url": settings.COCKPIT_BASE_URL + reverse("accounts:login"),
+    }
+    with translation.override(user.language):
+        subject = render_to_string("accounts/email/welcome_subject.txt", context).strip()
+        body = render_to_string("accounts/email/welcome_body.txt", context)
+        html = render_to_string("accounts/email/welcome_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()

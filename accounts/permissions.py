@@ -1,0 +1,139 @@
+"""Who may manage whom (DESIGN.md): a manager's reach and the limits on what they may grant.
+
+A manager is operator staff, or a user holding a user-managing role (one whose
+"users" section is editable: Projectmanager, Projectmanager extended, Provider
+project manager) at some level on a company. Their reach is those companies.
+They may grant a role at (level, company) only where they themselves hold a
+user-managing role at that level and company, only a role that is not
+operator-only, and only one whose rights do not exceed their own there in any
+section. On a single entity, their deciding role there must manage users and
+outrank the granted role. Nobody manages themselves or operator employees here.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from entities.access import entity_access, role_rights
+from entities.models import Access, BusinessEntity, CompanyGrant, Instance, Role, Section
+
+NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
+
+
+@dataclass
+class Reach:
+    """What one manager may do in one cockpit, computed once per request."""
+
+    actor: User
+    instance: Instance
+    is_operator_staff: bool
+    # (level, company id) -> rights of the manager's user-managing role there
+    managed: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_operator_staff or bool(self.managed)
+
+    @property
+    def company_ids(self) -> set[int] | None:
+        """Companies in reach; None means all companies of the cockpit (operator staff)."""
+        if self.is_operator_staff:
+            return None
+        return {company_id for _level, company_id in self.managed}
+
+    def includes_company(self, company_id: int) -> bool:
+        ids = self.company_ids
+        return ids is None or company_id in ids
+
+    def role_error(self, role: Role, own_rights: dict[str, int] | None) -> str | None:
+        """Why this manager may not hand out `role` with their rights `own_rights`, or None."""
+        if self.is_operator_staff:
+            return None
+        if role.is_operator_only:
+            return _("%(role)s is an operator role; only operator staff grant it.") % {"role": role.name}
+        if own_rights is None:
+            return _("You hold no user-managing role there.")
+        granted = role_rights({role.pk})[role.pk]
+        exceeding = [Section(s).label for s, access in granted.items() if access > own_rights.get(s, Access.NONE)]
+        if exceeding:
+            return _("%(role)s has more rights than your own role there (%(sections)s).") % {
+                "role": role.name,
+                "sections": ", ".join(str(label) for label in exceeding),
+            }
+        return None
+
+    def company_grant_error(self, level: str, company_id: int, role: Role) -> str | None:
+        """Why this manager may not grant `role` at `level` on the company, or None."""
+        if self.is_operator_staff:
+            return None
+        own = self.managed.get((level, company_id))
+        if own is None:
+            return _("You hold no user-managing role at this level for this company.")
+        return self.role_error(role, own)
+
+    def entity_grant_error(self, entity: BusinessEntity, role: Role) -> str | None:
+        """Why this manager may not grant `role` on a single entity, or None."""
+        if entity.instance_id != self.instance.pk:
+            return _("This business entity belongs to another cockpit.")
+        if self.is_operator_staff:
+            return None
+        access = entity_access(self.actor, entity)
+        if access is None or access.rights.get(Section.USERS, Access.NONE) < Access.EDIT:
+            return _("Your role on %(entity)s does not manage users.") % {"entity": entity.name}
+        return self.role_error(role, access.rights)
+
+    def grant_in_reach(self, grant) -> bool:
+        """Whether an existing grant is this manager's to change or remove."""
+        if isinstance(grant, CompanyGrant):
+            return self.is_operator_staff or (grant.level, grant.company_id) in self.managed
+        return self.entity_grant_error(grant.content_object, grant.role) is None
+
+
+def manager_reach(actor: User, instance: Instance) -> Reach:
+    """The actor's reach in the cockpit, in two queries; cached on the actor for the request."""
+    cache = actor.__dict__.setdefault("_reach_cache", {})
+    if instance.pk not in cache:
+        is_staff = bool(actor.is_active and actor.is_staff and actor.is_operator_employee)
+        grants = list(
+            CompanyGrant.objects.filter(user=actor, company__instance=instance).values_list(
+                "level", "company_id", "role_id"
+            )
+        )
+        rights = role_rights({role_id for _level, _company, role_id in grants})
+        managed = {
+            (level, company_id): rights[role_id]
+            for level, company_id, role_id in grants
+            if rights[role_id].get(Section.USERS, Access.NONE) >= Access.EDIT
+        }
+        cache[instance.pk] = Reach(actor=actor, instance=instance, is_operator_staff=is_staff, managed=managed)
+    return cache[instance.pk]
+
+
+def require_manager(actor: User, instance: Instance) -> Reach:
+    """The reach of a user manager; PermissionDenied (403) for everyone else."""
+    reach = manager_reach(actor, instance)
+    if not reach.is_manager:
+        raise PermissionDenied(NOT_A_MANAGER)
+    return reach
+
+
+def user_can_manage_user(reach: Reach, target: User) -> bool:
+    """Managers manage users of companies in their reach; never themselves, never operator employees."""
+    if target.pk == reach.actor.pk or target.company.instance_id != reach.instance.pk:
+        return False
+    if reach.is_operator_staff:
+        return not target.is_superuser
+    return not target.is_operator_employee and reach.includes_company(target.company_id)
+
+
+def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
+    """A user the actor may manage: 403 for non-managers, 404 for anyone outside their reach or missing."""
+    reach = require_manager(actor, instance)
+    target = User.objects.select_related("company", "all_entities_role").filter(pk=pk).first()
+    if target is None or not user_can_manage_user(reach, target):
+        raise Http404("No such user.")
+    return target, reach

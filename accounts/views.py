@@ -1,0 +1,253 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.forms import (
+    LoginForm,
+    ManagedUserForm,
+    PasswordChangeForm,
+    company_grant_formset,
+    entity_grant_formset,
+)
+from accounts.permissions import access_managed_user, manager_reach, require_manager
+from accounts.selectors import managed_users, user_history
+from accounts.services import (
+    password_changed,
+    temporary_password_used,
+    user_deactivate,
+    user_edit,
+    user_invite,
+    user_reactivate,
+    welcome_email_resend,
+)
+from entities.access import visible_entities
+from entities.models import CompanyGrant, EntityGrant, Role
+
+PAGE_SIZE = 50
+ENTITY_SEARCH_LIMIT = 20
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        temporary_password_used(user=form.get_user())
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_changed(user=form.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+def _welcome_message(request, delivery, email: str) -> None:
+    if delivery.sent:
+        messages.success(request, _("The welcome email is on its way to %(email)s.") % {"email": email})
+    else:
+        messages.error(
+            request,
+            _("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again.")
+            % {"email": email, "error": delivery.error},
+        )
+
+
+class UserListView(TemplateView):
+    template_name = "accounts/user_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reach = require_manager(self.request.user, self.request.instance)
+        search = self.request.GET.get("q", "").strip()[:100]
+        company_id = self.request.GET.get("company", "")
+        role_id = self.request.GET.get("role", "")
+        role = Role.objects.filter(pk=role_id).first() if role_id.isdigit() else None
+        users = managed_users(
+            reach=reach, search=search, company_id=int(company_id) if company_id.isdigit() else None, role=role
+        )
+        page = Paginator(users, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        form = ManagedUserForm(reach=reach)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            search=search,
+            company_id=company_id,
+            role_id=role_id,
+            companies=form.fields["company"].queryset,
+            roles=Role.objects.all(),
+            query=query.urlencode(),
+        )
+        return context
+
+
+class UserFormMixin:
+    """The create and edit pages share one form: profile plus authorizations, saved in one transaction."""
+
+    template_name = "accounts/user_form.html"
+
+    def build(self, reach, data=None, user=None, company_initial=None, entity_initial=None):
+        return (
+            ManagedUserForm(data, instance=user, reach=reach),
+            company_grant_formset(data, prefix="company", reach=reach, initial=company_initial),
+            entity_grant_formset(data, prefix="entity", reach=reach, initial=entity_initial),
+        )
+
+    def render(self, request, form, company_formset, entity_formset, status=200, **extra):
+        context = {
+            "form": form,
+            "company_formset": company_formset,
+            "entity_formset": entity_formset,
+            **extra,
+        }
+        return self.response_class(request=request, template=[self.template_name], context=context, status=status)
+
+
+class UserCreateView(UserFormMixin, TemplateView):
+    def get(self, request, instance_slug):
+        reach = require_manager(request.user, request.instance)
+        return self.render(request, *self.build(reach))
+
+    def post(self, request, instance_slug):
+        reach = require_manager(request.user, request.instance)
+        form, company_formset, entity_formset = self.build(reach, request.POST)
+        if form.is_valid() and company_formset.is_valid() and entity_formset.is_valid():
+            try:
+                user, delivery = user_invite(
+                    actor=request.user,
+                    instance=request.instance,
+                    company_grants=company_formset.requests(),
+                    entity_grants=entity_formset.requests(),
+                    **form.profile(),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("%(user)s has been created.") % {"user": user})
+                _welcome_message(request, delivery, user.email)
+                return redirect("users:user-edit", instance_slug=instance_slug, pk=user.pk)
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+        return self.render(request, form, company_formset, entity_formset, status=400)
+
+
+class UserEditView(UserFormMixin, TemplateView):
+    def context(self, reach, target):
+        company_grants = list(CompanyGrant.objects.filter(user=target).select_related("role", "company"))
+        entity_grants = list(EntityGrant.objects.filter(user=target).select_related("role", "content_object"))
+        return {
+            "target": target,
+            "outside": [g for g in [*company_grants, *entity_grants] if not reach.grant_in_reach(g)],
+            "history": user_history(user=target),
+            "company_initial": [
+                {"level": g.level, "company": g.company, "role": g.role}
+                for g in company_grants
+                if reach.grant_in_reach(g)
+            ],
+            "entity_initial": [
+                {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role}
+                for g in entity_grants
+                if reach.grant_in_reach(g)
+            ],
+            "is_operator_staff": reach.is_operator_staff,
+        }
+
+    def get(self, request, instance_slug, pk):
+        target, reach = access_managed_user(request.user, request.instance, pk)
+        extra = self.context(reach, target)
+        forms = self.build(reach, None, target, extra.pop("company_initial"), extra.pop("entity_initial"))
+        return self.render(request, *forms, **extra)
+
+    def post(self, request, instance_slug, pk):
+        target, reach = access_managed_user(request.user, request.instance, pk)
+        extra = self.context(reach, target)
+        form, company_formset, entity_formset = self.build(
+            reach, request.POST, target, extra.pop("company_initial"), extra.pop("entity_initial")
+        )
+        if form.is_valid() and company_formset.is_valid() and entity_formset.is_valid():
+            try:
+                user_edit(
+                    actor=request.user,
+                    instance=request.instance,
+                    user=target,
+                    company_grants=company_formset.requests(),
+                    entity_grants=entity_formset.requests(),
+                    **form.profile(),
+                )
+            except ValidationError as error:
+                target.refresh_from_db()
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Changes to %(user)s saved.") % {"user": target})
+                return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+        return self.render(request, form, company_formset, entity_formset, status=400, **extra)
+
+
+class UserRemoveView(TemplateView):
+    template_name = "accounts/user_confirm_remove.html"
+
+    def get_context_data(self, **kwargs):
+        target, _reach = access_managed_user(self.request.user, self.request.instance, kwargs["pk"])
+        return {**super().get_context_data(**kwargs), "target": target}
+
+    def post(self, request, instance_slug, pk):
+        target, _reach = access_managed_user(request.user, request.instance, pk)
+        try:
+            user_deactivate(actor=request.user, instance=request.instance, user=target)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
+        messages.success(request, _("%(user)s has been removed and can no longer log in.") % {"user": target})
+        return redirect("users:user-list", instance_slug=instance_slug)
+
+
+class UserReactivateView(View):
+    def post(self, request, instance_slug, pk):
+        target, _reach = access_managed_user(request.user, request.instance, pk)
+        user_reactivate(actor=request.user, instance=request.instance, user=target)
+        messages.success(request, _("%(user)s can log in again.") % {"user": target})
+        return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
+
+
+class UserResendWelcomeView(View):
+    def post(self, request, instance_slug, pk):
+        target, _reach = access_managed_user(request.user, request.instance, pk)
+        delivery = welcome_email_resend(actor=request.user, instance=request.instance, user=target)
+        _welcome_message(request, delivery, target.email)
+        return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
+
+
+class EntitySearchView(View):
+    """Suggestions for the entity picker: visible entities by name, at most 20."""
+
+    def get(self, request, instance_slug):
+        if not manager_reach(request.user, request.instance).is_manager:
+            raise PermissionDenied
+        term = request.GET.get("q", "").strip()[:100]
+        if len(term) < 2:
+            return JsonResponse({"results": []})
+        entities = (
+            visible_entities(request.user, request.instance)
+            .filter(name__icontains=term)
+            .order_by("name", "id")
+            .values_list("pk", "name")[:ENTITY_SEARCH_LIMIT]
+        )
+        return JsonResponse({"results": [{"id": pk, "label": f"{name} (#{pk})"} for pk, name in entities]})
