@@ -78,6 +78,13 @@ class ManagedUserForm(forms.ModelForm):
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sees_all_entities"):
+            # Mandatory for those who see all entities (seed 003): switched on, not asked for.
+            cleaned["otp_required"] = True
+        return cleaned
+
     def profile(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}
 
@@ -170,7 +177,10 @@ class BaseGrantFormSet(forms.BaseFormSet):
         return form
 
     def live_forms(self):
-        return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        """Rows that are valid and not marked for removal (rows with errors report their own)."""
+        return [
+            form for form in self.forms if form.cleaned_data and not form.errors and not form.cleaned_data.get("DELETE")
+        ]
 
 
 class CompanyGrantFormSet(BaseGrantFormSet):

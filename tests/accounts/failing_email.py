@@ -1,0 +1,8 @@
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class FailingBackend(BaseEmailBackend):
+    """An email service that is down."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionError("email service unavailable")

@@ -1,0 +1,595 @@
+"""User Management in the cockpit: who may manage whom, the welcome email, first login, removal."""
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level, Role
+from tests.factories import (
+    PASSWORD,
+    BusinessEntityFactory,
+    CompanyFactory,
+    UserFactory,
+    grant_company_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def companies(instance):
+    return {
+        key: CompanyFactory(instance=instance, name=name)
+        for key, name in [("A", "Owner A"), ("B", "Provider B"), ("C", "Customer C"), ("X", "Other X")]
+    }
+
+
+@pytest.fixture
+def pm(companies):
+    """Projectmanager of owner A: manages users of A."""
+    user = UserFactory(company=companies["A"], email="pm@owner-a.example", first_name="Petra")
+    grant_company_role(user, Level.OWNER, companies["A"], "projectmanager")
+    return user
+
+
+@pytest.fixture
+def ppm(companies):
+    """Provider project manager of B."""
+    user = UserFactory(company=companies["B"], email="ppm@provider-b.example")
+    grant_company_role(user, Level.SERVICE_PROVIDER, companies["B"], "provider-project-manager")
+    return user
+
+
+@pytest.fixture
+def colleague(companies):
+    user = UserFactory(company=companies["A"], email="colleague@owner-a.example")
+    grant_company_role(user, Level.OWNER, companies["A"], "manager")
+    return user
+
+
+def users_url(instance, name="user-list", **kwargs):
+    return reverse(f"users:{name}", kwargs={"instance_slug": instance.slug, **kwargs})
+
+
+def role_id(code):
+    return Role.objects.get(code=code).pk
+
+
+def create_form(company, *, grants=(), entity_grants=(), **overrides):
+    data = {
+        "email": "neu@owner-a.example",
+        "first_name": "Nora",
+        "last_name": "Neu",
+        "company": company.pk,
+        "language": "de",
+        "mobile_phone": "+41 79 555 12 12",
+        "company-TOTAL_FORMS": str(len(grants)),
+        "company-INITIAL_FORMS": "0",
+        "entity-TOTAL_FORMS": str(len(entity_grants)),
+        "entity-INITIAL_FORMS": "0",
+    }
+    for index, (level, grant_company, code) in enumerate(grants):
+        data.update(
+            {
+                f"company-{index}-level": level,
+                f"company-{index}-company": grant_company.pk,
+                f"company-{index}-role": role_id(code),
+            }
+        )
+    for index, (entity, code) in enumerate(entity_grants):
+        data.update({f"entity-{index}-entity": f"{entity.name} (#{entity.pk})", f"entity-{index}-role": role_id(code)})
+    data.update(overrides)
+    return data
+
+
+def temporary_password(message) -> str:
+    return re.search(r"(?:Temporary password|Temporäres Passwort): (\S+)", message.body).group(1)
+
+
+# --- permissions of every view ---------------------------------------------------------------
+
+
+def test_user_pages_send_anonymous_users_to_login(client, instance, colleague):
+    for address in [
+        users_url(instance),
+        users_url(instance, "user-create"),
+        users_url(instance, "entity-search"),
+        users_url(instance, "user-edit", pk=colleague.pk),
+        users_url(instance, "user-remove", pk=colleague.pk),
+    ]:
+        response = client.get(address)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], address
+    assert client.post(users_url(instance, "user-remove", pk=colleague.pk)).status_code == 302
+    assert User.objects.get(pk=colleague.pk).is_active
+
+
+def test_a_customer_cannot_reach_user_management(client, login, instance, companies):
+    customer = UserFactory(company=companies["C"])
+    grant_company_role(customer, Level.CUSTOMER, companies["C"], "customer")
+    login(customer)
+
+    assert client.get(users_url(instance)).status_code == 403
+    assert client.get(users_url(instance, "user-create")).status_code == 403
+    assert client.post(users_url(instance, "user-create"), create_form(companies["C"])).status_code == 403
+    assert client.get(users_url(instance, "entity-search") + "?q=Bu").status_code == 403
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_user_pages_of_another_cockpit_answer_404(client, login, pm, other_instance):
+    login(pm)
+
+    assert client.get(users_url(other_instance)).status_code == 404
+
+
+def test_manager_reaches_list_create_and_edit_within_reach(client, login, pm, colleague, instance):
+    login(pm)
+
+    listing = client.get(users_url(instance))
+    assert listing.status_code == 200 and colleague.email in listing.content.decode()
+    assert client.get(users_url(instance, "user-create")).status_code == 200
+    assert client.get(users_url(instance, "user-edit", pk=colleague.pk)).status_code == 200
+
+
+def test_users_outside_reach_answer_404_and_are_not_listed(client, login, pm, ppm, instance, operator_admin):
+    login(pm)
+
+    assert ppm.email not in client.get(users_url(instance)).content.decode()
+    for target in (ppm, operator_admin, pm):
+        assert client.get(users_url(instance, "user-edit", pk=target.pk)).status_code == 404, target
+        assert client.post(users_url(instance, "user-remove", pk=target.pk)).status_code == 404, target
+        assert client.post(users_url(instance, "user-resend-welcome", pk=target.pk)).status_code == 404, target
+    assert User.objects.filter(pk__in=[ppm.pk, operator_admin.pk, pm.pk], is_active=True).count() == 3
+
+
+# --- create and the welcome email ------------------------------------------------------------
+
+
+def test_projectmanager_creates_a_user_who_gets_a_working_welcome_email(
+    client, login, pm, instance, companies, django_capture_on_commit_callbacks
+):
+    login(pm)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            users_url(instance, "user-create"),
+            create_form(companies["A"], grants=[(Level.OWNER, companies["A"], "manager")]),
+        )
+
+    created = User.objects.get(email="neu@owner-a.example")
+    assert response.status_code == 302
+    assert created.company == companies["A"] and created.mobile_phone == "+41795551212"
+    assert CompanyGrant.objects.get(user=created).role.code == "manager"
+    assert created.must_change_password
+    (message,) = mail.outbox
+    assert message.to == ["neu@owner-a.example"]
+    assert "neu@owner-a.example" in message.body
+    assert f"http://127.0.0.1:8000/c/{instance.slug}/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and temporary_password(message) in html
+    assert '<html lang="de">' in html
+    assert set(AuditLogEntry.objects.filter(subject_user=created).values_list("action", flat=True)) == {
+        "user.created",
+        "grant.created",
+    }
+
+    # The emailed password works once, and the first thing the user does is choose their own.
+    client.post(reverse("accounts:logout"))
+    assert client.login(username=created.email, password=temporary_password(message))
+    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+    assert response["Location"] == reverse("accounts:password-change")
+    client.post(
+        reverse("accounts:password-change"),
+        {"new_password1": "Ein-eigenes-Passwort-2026", "new_password2": "Ein-eigenes-Passwort-2026"},
+    )
+    assert client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})).status_code == 200
+    created.refresh_from_db()
+    assert not created.must_change_password
+
+
+def test_temporary_password_works_only_once(client, pm, instance, companies, django_capture_on_commit_callbacks):
+    client.force_login(pm)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(users_url(instance, "user-create"), create_form(companies["A"]))
+    password = temporary_password(mail.outbox[0])
+    client.post(reverse("accounts:logout"))
+    first = client.post(reverse("accounts:login"), {"username": "neu@owner-a.example", "password": password})
+    client.post(reverse("accounts:logout"))
+
+    second = client.post(reverse("accounts:login"), {"username": "neu@owner-a.example", "password": password})
+
+    assert first.status_code == 302
+    assert second.status_code == 200 and "temporary password has expired or was already used" in second.content.decode()
+
+
+@pytest.mark.parametrize(("offset", "works"), [(timedelta(microseconds=-1), True), (timedelta(0), False)])
+def test_temporary_password_expires_exactly_at_its_deadline(client, companies, offset, works):
+    user = UserFactory(company=companies["A"], email="neu@owner-a.example")
+    deadline = timezone.now() + timedelta(days=3)
+    User.objects.filter(pk=user.pk).update(must_change_password=True, temporary_password_expires_at=deadline)
+
+    with mock.patch("accounts.models.timezone.now", return_value=deadline + offset):
+        response = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD})
+
+    assert (response.status_code == 302) is works
+
+
+def test_temporary_password_lasts_three_days_by_default(client, pm, instance, companies):
+    client.force_login(pm)
+    client.post(users_url(instance, "user-create"), create_form(companies["A"]))
+
+    created = User.objects.get(email="neu@owner-a.example")
+    lifetime = created.temporary_password_expires_at - timezone.now()
+    assert timedelta(days=2, hours=23) < lifetime <= timedelta(days=3)
+
+
+def test_resending_the_welcome_email_invalidates_the_old_password(
+    client, login, pm, instance, companies, django_capture_on_commit_callbacks
+):
+    login(pm)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(users_url(instance, "user-create"), create_form(companies["A"]))
+    created = User.objects.get(email="neu@owner-a.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(users_url(instance, "user-resend-welcome", pk=created.pk))
+
+    old, new = temporary_password(mail.outbox[0]), temporary_password(mail.outbox[1])
+    assert old != new
+    assert not client.login(username=created.email, password=old)
+    assert client.login(username=created.email, password=new)
+    assert AuditLogEntry.objects.filter(subject_user=created, action="user.welcome_email_resent").exists()
+
+
+def test_a_failing_email_service_keeps_the_user_and_tells_the_manager(
+    client, login, pm, instance, companies, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
+    login(pm)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(users_url(instance, "user-create"), create_form(companies["A"]), follow=True)
+
+    assert User.objects.filter(email="neu@owner-a.example").exists()
+    assert "could not be sent" in response.content.decode()
+
+
+# --- reach and no escalation -----------------------------------------------------------------
+
+
+def test_projectmanager_cannot_grant_an_operator_role_even_with_a_forged_post(client, login, pm, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-create"), create_form(companies["A"], grants=[(Level.OWNER, companies["A"], "admin")])
+    )
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_projectmanager_cannot_grant_on_a_company_where_they_hold_nothing(client, login, pm, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-create"),
+        create_form(companies["A"], grants=[(Level.OWNER, companies["X"], "manager")]),
+    )
+
+    assert response.status_code == 400
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_manager_cannot_grant_a_level_where_they_hold_no_managing_role(client, login, pm, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-create"),
+        create_form(companies["A"], grants=[(Level.CUSTOMER, companies["A"], "customer")]),
+    )
+
+    assert "You hold no user-managing role at this level for this company." in response.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_manager_cannot_grant_a_role_with_more_rights_than_their_own(client, login, ppm, instance, companies):
+    login(ppm)
+
+    response = client.post(
+        users_url(instance, "user-create"),
+        create_form(companies["B"], grants=[(Level.SERVICE_PROVIDER, companies["B"], "projectmanager")]),
+    )
+
+    assert "has more rights than your own role there" in response.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_manager_cannot_create_a_user_of_a_company_outside_reach(client, login, pm, instance, companies):
+    login(pm)
+
+    response = client.post(users_url(instance, "user-create"), create_form(companies["X"]))
+
+    assert response.status_code == 400
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_manager_cannot_give_themselves_more_rights(client, login, pm, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-edit", pk=pm.pk),
+        create_form(companies["A"], email=pm.email, grants=[(Level.CUSTOMER, companies["C"], "projectmanager")]),
+    )
+
+    assert response.status_code == 404
+    assert list(CompanyGrant.objects.filter(user=pm).values_list("level", flat=True)) == [Level.OWNER]
+
+
+def test_show_all_entities_is_refused_for_anyone_but_operator_staff(client, login, pm, instance, companies):
+    login(pm)
+
+    form_page = client.get(users_url(instance, "user-create")).content.decode()
+    client.post(
+        users_url(instance, "user-create"),
+        create_form(companies["A"], sees_all_entities="on", all_entities_role=role_id("admin")),
+    )
+
+    assert "sees_all_entities" not in form_page
+    assert User.objects.get(email="neu@owner-a.example").sees_all_entities is False
+
+
+def test_operator_staff_cannot_let_a_customer_see_all_entities(client, login, operator_admin, instance, companies):
+    login(operator_admin)
+
+    response = client.post(
+        users_url(instance, "user-create"),
+        create_form(companies["C"], sees_all_entities="on", all_entities_role=role_id("manager")),
+    )
+
+    assert response.status_code == 400
+    assert "Only operator (soobr) employees may see all business entities" in response.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_operator_staff_grant_show_all_with_two_factor_forced_on(
+    client, login, operator_admin, instance, operator_company
+):
+    login(operator_admin)
+
+    client.post(
+        users_url(instance, "user-create"),
+        create_form(
+            operator_company,
+            email="pm@soobr.example",
+            sees_all_entities="on",
+            all_entities_role=role_id("projectmanager"),
+        ),
+    )
+
+    created = User.objects.get(email="pm@soobr.example")
+    assert created.sees_all_entities and created.otp_required
+
+
+def test_a_second_role_for_the_same_level_and_company_is_a_form_error(client, login, pm, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-create"),
+        create_form(
+            companies["A"],
+            grants=[(Level.OWNER, companies["A"], "manager"), (Level.OWNER, companies["A"], "customer")],
+        ),
+    )
+
+    assert response.status_code == 400
+    assert "Only one role per level and company" in response.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+def test_chat_needs_a_role_that_allows_chat(client, login, pm, instance, companies):
+    login(pm)
+
+    refused = client.post(
+        users_url(instance, "user-create"),
+        create_form(companies["A"], chat_enabled="on", grants=[(Level.OWNER, companies["A"], "manager")]),
+    )
+    allowed = client.post(
+        users_url(instance, "user-create"),
+        create_form(
+            companies["A"],
+            email="chat@owner-a.example",
+            chat_enabled="on",
+            grants=[(Level.OWNER, companies["A"], "owner-project-manager")],
+        ),
+    )
+
+    assert "Chat can only be switched on while one of the user&#x27;s roles allows chat." in refused.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+    assert allowed.status_code == 302 and User.objects.get(email="chat@owner-a.example").chat_enabled
+
+
+def test_manager_grants_a_role_on_a_single_entity_picked_by_name(client, login, pm, instance, companies):
+    building = BusinessEntityFactory(instance=instance, owner=companies["A"], name="Klinik Nord")
+    login(pm)
+
+    suggestions = client.get(users_url(instance, "entity-search") + "?q=klinik").json()["results"]
+    client.post(users_url(instance, "user-create"), create_form(companies["A"], entity_grants=[(building, "customer")]))
+
+    assert suggestions == [{"id": building.pk, "label": f"Klinik Nord (#{building.pk})"}]
+    grant = EntityGrant.objects.get(user__email="neu@owner-a.example")
+    assert (grant.content_object, grant.role.code) == (building, "customer")
+
+
+def test_manager_cannot_grant_on_an_entity_they_do_not_manage(client, login, pm, instance, companies):
+    foreign = BusinessEntityFactory(instance=instance, owner=companies["X"], name="Fremd")
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-create"), create_form(companies["A"], entity_grants=[(foreign, "customer")])
+    )
+
+    assert "does not manage users" in response.content.decode()
+    assert not EntityGrant.objects.exists()
+
+
+# --- edit, history, remove -------------------------------------------------------------------
+
+
+def edit_form(target, company, *, grants, **overrides):
+    data = create_form(
+        company,
+        grants=grants,
+        email=target.email,
+        first_name=target.first_name,
+        last_name=target.last_name,
+        mobile_phone="",
+    )
+    data.update(overrides)
+    return data
+
+
+def test_edit_changes_grants_in_one_go_and_records_history(client, login, pm, colleague, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-edit", pk=colleague.pk),
+        edit_form(
+            colleague,
+            companies["A"],
+            grants=[(Level.OWNER, companies["A"], "owner-project-manager")],
+            chat_enabled="on",
+        ),
+    )
+
+    assert response.status_code == 302
+    assert CompanyGrant.objects.get(user=colleague).role.code == "owner-project-manager"
+    colleague.refresh_from_db()
+    assert colleague.chat_enabled
+    page = client.get(users_url(instance, "user-edit", pk=colleague.pk)).content.decode()
+    assert "grant.changed" in page and "chat_enabled" in page
+
+
+def test_edit_keeps_roles_outside_the_managers_reach(client, login, pm, colleague, instance, companies):
+    grant_company_role(colleague, Level.CUSTOMER, companies["C"], "customer")
+    login(pm)
+
+    client.post(users_url(instance, "user-edit", pk=colleague.pk), edit_form(colleague, companies["A"], grants=[]))
+
+    assert list(CompanyGrant.objects.filter(user=colleague).values_list("level", "company__name")) == [
+        (Level.CUSTOMER, "Customer C")
+    ]
+
+
+def test_invalid_edit_changes_nothing(client, login, pm, colleague, instance, companies):
+    login(pm)
+
+    response = client.post(
+        users_url(instance, "user-edit", pk=colleague.pk),
+        edit_form(colleague, companies["A"], grants=[(Level.OWNER, companies["A"], "customer")], mobile_phone="12"),
+    )
+
+    assert response.status_code == 400
+    assert CompanyGrant.objects.get(user=colleague).role.code == "manager"
+
+
+def test_removing_a_user_ends_their_session_and_keeps_history(client, login, pm, colleague, instance):
+    from django.test import Client
+
+    colleague_browser = Client()
+    colleague_browser.force_login(colleague)
+    dashboard = reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})
+    assert colleague_browser.get(dashboard).status_code == 200
+    login(pm)
+
+    confirm = client.get(users_url(instance, "user-remove", pk=colleague.pk))
+    client.post(users_url(instance, "user-remove", pk=colleague.pk))
+
+    assert confirm.status_code == 200 and "can no longer log in" in confirm.content.decode()
+    assert colleague_browser.get(dashboard).status_code == 302
+    colleague.refresh_from_db()
+    assert not colleague.is_active
+    assert AuditLogEntry.objects.filter(subject_user=colleague, action="user.deactivated").exists()
+    assert CompanyGrant.objects.filter(user=colleague).exists()
+
+
+def test_only_operator_staff_reactivate_a_removed_user(client, login, pm, colleague, instance, operator_admin):
+    User.objects.filter(pk=colleague.pk).update(is_active=False)
+    login(pm)
+    assert client.post(users_url(instance, "user-reactivate", pk=colleague.pk)).status_code == 403
+
+    login(operator_admin)
+    client.post(users_url(instance, "user-reactivate", pk=colleague.pk))
+
+    colleague.refresh_from_db()
+    assert colleague.is_active
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+def test_list_searches_and_filters_by_company_and_role(client, login, pm, colleague, instance, companies):
+    other = UserFactory(company=companies["A"], email="zora@owner-a.example", first_name="Zora")
+    grant_company_role(other, Level.OWNER, companies["A"], "customer")
+    login(pm)
+
+    by_name = client.get(users_url(instance) + "?q=zora").context["page"].object_list
+    by_role = client.get(users_url(instance) + f"?role={role_id('manager')}").context["page"].object_list
+    by_company = client.get(users_url(instance) + f"?company={companies['A'].pk}").context["page"].object_list
+
+    assert [u.email for u in by_name] == ["zora@owner-a.example"]
+    assert [u.email for u in by_role] == [colleague.email]
+    assert {u.email for u in by_company} == {colleague.email, other.email}
+
+
+def test_list_makes_as_many_queries_for_thirty_users_as_for_three(
+    client, login, pm, instance, companies, count_queries
+):
+    def add_users(count):
+        for _ in range(count):
+            member = UserFactory(company=companies["A"])
+            grant_company_role(member, Level.OWNER, companies["A"], "manager")
+
+    login(pm)
+    add_users(3)
+    few = count_queries(lambda: client.get(users_url(instance)))
+    add_users(27)
+
+    assert count_queries(lambda: client.get(users_url(instance))) == few
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+
+def test_password_change_requires_the_old_password_and_the_validators(client, login, colleague):
+    login(colleague)
+
+    weak = client.post(
+        reverse("accounts:password-change"),
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    wrong_old = client.post(
+        reverse("accounts:password-change"),
+        {"old_password": "nope", "new_password1": "Sehr-gutes-Pw-99", "new_password2": "Sehr-gutes-Pw-99"},
+    )
+
+    assert weak.status_code == 200 and "This password is too short" in weak.content.decode()
+    assert "Your old password was entered incorrectly" in wrong_old.content.decode()
+
+
+def test_password_reset_by_email_lets_a_user_choose_a_new_password(client, colleague):
+    client.post(reverse("accounts:password-reset"), {"email": colleague.email})
+    (message,) = mail.outbox
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", message.body).group(1)
+
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Neues-Passwort-2026", "new_password2": "Neues-Passwort-2026"},
+    )
+
+    assert client.login(username=colleague.email, password="Neues-Passwort-2026")
