@@ -28,7 +28,7 @@ from accounts.services import (
     user_reactivate,
     welcome_email_resend,
 )
-from entities.access import visible_entities
+from entities.access import EntityFilter, entity_page
 from entities.models import CompanyGrant, EntityGrant, Role
 
 PAGE_SIZE = 50
@@ -244,10 +244,9 @@ class EntitySearchView(View):
         term = request.GET.get("q", "").strip()[:100]
         if len(term) < 2:
             return JsonResponse({"results": []})
-        entities = (
-            visible_entities(request.user, request.instance)
-            .filter(name__icontains=term)
-            .order_by("name", "id")
-            .values_list("pk", "name")[:ENTITY_SEARCH_LIMIT]
+        page = entity_page(
+            request.user, request.instance, entity_filter=EntityFilter(search=term), per_page=ENTITY_SEARCH_LIMIT
         )
-        return JsonResponse({"results": [{"id": pk, "label": f"{name} (#{pk})"} for pk, name in entities]})
+        return JsonResponse(
+            {"results": [{"id": entity.pk, "label": f"{entity.name} (#{entity.pk})"} for entity, _, _ in page.rows]}
+        )

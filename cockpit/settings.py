@@ -167,6 +167,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The entity list counts exactly up to this many entities and says "more than" beyond.
+ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 10_000)
+
 # A new user's emailed password works once and expires after this many days.
 TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 3)
 

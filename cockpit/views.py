@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from cockpit.permissions import cockpits_of
-from entities.access import visible_entities
+from entities.access import count_visible_entities
 
 
 def home(request):
@@ -19,5 +20,7 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["entity_count"] = visible_entities(self.request.user, self.request.instance).count()
+        cap = settings.ENTITY_LIST_COUNT_CAP
+        count = count_visible_entities(self.request.user, self.request.instance, cap=cap)
+        context.update(entity_count=min(count, cap), entity_count_capped=count > cap)
         return context

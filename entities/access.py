@@ -17,6 +17,7 @@ ordinary QuerySet that the list page filters, orders and paginates.
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import LOUTER
@@ -45,6 +46,7 @@ SHOW_ALL_PRECEDENCE = PRECEDENCE.index("all")
 
 
 def _scope_sql() -> str:
+    """The scope rule for the grant's role `r` and the entity `e`."""
     return (
         f"(r.entity_scope = '{EntityScope.ALL}'"
         f" OR (r.entity_scope = '{EntityScope.EASY_ENTITIES}' AND e.project_form = '{ProjectForm.EASY}')"
@@ -52,31 +54,112 @@ def _scope_sql() -> str:
     )
 
 
-def _grant_matches_sql(user_id: int, instance_id: int, entity_id: int | None) -> tuple[str, list]:
-    """SQL of (entity_id, name, access_key) for every grant of the user that matches an entity."""
+def _scope_literal(scope: str) -> str:
+    """The scope rule for a role known in advance (the show-all role)."""
+    if scope == EntityScope.EASY_ENTITIES:
+        return f" AND e.project_form = '{ProjectForm.EASY}'"
+    if scope == EntityScope.OPERATOR_ENTITIES:
+        return " AND e.is_operator_entity"
+    return ""
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    """Narrows the visible entities: search in name and address, one company per level, or one entity."""
+
+    search: str = ""
+    owner_id: int | None = None
+    service_provider_id: int | None = None
+    customer_id: int | None = None
+    entity_id: int | None = None
+
+    def sql(self) -> tuple[str, list]:
+        parts: list[str] = []
+        params: list = []
+        if self.entity_id is not None:
+            parts.append("e.id = %s")
+            params.append(self.entity_id)
+        for column, value in (
+            ("owner_id", self.owner_id),
+            ("service_provider_id", self.service_provider_id),
+            ("customer_id", self.customer_id),
+        ):
+            if value is not None:
+                parts.append(f"e.{column} = %s")
+                params.append(value)
+        if self.search:
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parts.append("(UPPER(e.name) LIKE UPPER(%s) ESCAPE '\\' OR UPPER(e.address) LIKE UPPER(%s) ESCAPE '\\')")
+            params += [f"%{escaped}%"] * 2
+        return "".join(f" AND {part}" for part in parts), params
+
+
+def _branches(
+    user_id: int,
+    instance_id: int,
+    entity_filter: EntityFilter,
+    *,
+    show_all: tuple[int, str] | None = None,
+    limit: int | None = None,
+) -> tuple[list[str], list]:
+    """One SELECT (id, name, access_key) per grant path, each an index scan; the rules' single SQL source.
+
+    With `limit`, each path stops after that many entities in name order. On PostgreSQL
+    every company grant then reads only the head of its (company, name, id) index
+    through a LATERAL subquery; elsewhere the limit is simply left out (same result).
+    """
     entity, role, company = BusinessEntity._meta.db_table, Role._meta.db_table, Company._meta.db_table
-    only_entity = " AND e.id = %s" if entity_id is not None else ""
+    filters, filter_params = entity_filter.sql()
+    scope = _scope_sql()
+    lateral = limit is not None and connection.vendor == "postgresql"
     branches = [
-        f"SELECT e.id AS entity_id, e.name AS name, {PRECEDENCE.index(Level.ENTITY)} * {KEY_BASE} + g.role_id"
+        f"SELECT e.id AS id, e.name AS name, {PRECEDENCE.index(Level.ENTITY)} * {KEY_BASE} + g.role_id"
         f" AS access_key FROM {EntityGrant._meta.db_table} g"
         f" JOIN {role} r ON r.id = g.role_id"
         f" JOIN {entity} e ON e.id = g.content_object_id"
-        f" WHERE g.user_id = %s AND e.instance_id = %s AND {_scope_sql()}{only_entity}"
+        f" WHERE g.user_id = %s AND e.instance_id = %s AND {scope}{filters}"
     ]
-    params: list = [user_id, instance_id] + ([entity_id] if entity_id is not None else [])
+    params: list = [user_id, instance_id, *filter_params]
     for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER):
-        branches.append(
-            f"SELECT e.id, e.name, {PRECEDENCE.index(level)} * {KEY_BASE} + g.role_id"
+        key = f"{PRECEDENCE.index(level)} * {KEY_BASE} + g.role_id"
+        grants = (
             f" FROM {CompanyGrant._meta.db_table} g"
             f" JOIN {company} c ON c.id = g.company_id AND c.instance_id = %s"
             f" JOIN {role} r ON r.id = g.role_id"
-            f" JOIN {entity} e ON e.{level}_id = g.company_id"
-            f" WHERE g.user_id = %s AND g.level = '{level}' AND {_scope_sql()}{only_entity}"
         )
-        params += [instance_id, user_id] + ([entity_id] if entity_id is not None else [])
+        if lateral:
+            branches.append(
+                f"SELECT x.id, x.name, {key}{grants} CROSS JOIN LATERAL ("
+                f"SELECT e.id, e.name FROM {entity} e WHERE e.{level}_id = g.company_id AND {scope}{filters}"
+                f" ORDER BY e.name, e.id LIMIT %s) x WHERE g.user_id = %s AND g.level = '{level}'"
+            )
+            params += [instance_id, *filter_params, limit, user_id]
+        else:
+            branches.append(
+                f"SELECT e.id, e.name, {key}{grants} JOIN {entity} e ON e.{level}_id = g.company_id"
+                f" WHERE g.user_id = %s AND g.level = '{level}' AND {scope}{filters}"
+            )
+            params += [instance_id, user_id, *filter_params]
+    if show_all is not None:
+        role_id, role_scope = show_all
+        select = (
+            f"SELECT e.id, e.name, {SHOW_ALL_PRECEDENCE} * {KEY_BASE} + %s FROM {entity} e"
+            f" WHERE e.instance_id = %s{_scope_literal(role_scope)}{filters}"
+        )
+        params += [role_id, instance_id, *filter_params]
+        if limit is not None:
+            select = f"SELECT * FROM ({select} ORDER BY e.name, e.id LIMIT %s) s"
+            params.append(limit)
+        branches.append(select)
+    return branches, params
+
+
+def _grant_matches_sql(user_id: int, instance_id: int, entity_id: int | None) -> tuple[str, list]:
+    """SQL of (entity_id, name, access_key): the deciding grant of every entity some grant of the user matches."""
+    branches, params = _branches(user_id, instance_id, EntityFilter(entity_id=entity_id))
     sql = (
-        "SELECT m.entity_id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
-        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.entity_id"
+        "SELECT m.id AS entity_id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
+        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id"
     )
     return sql, params
 
@@ -129,6 +212,110 @@ def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: i
         if in_scope is not None:
             queryset = queryset.filter(Q(access_key__lt=SHOW_ALL_PRECEDENCE * KEY_BASE) | in_scope)
     return with_cte(matches, select=queryset)
+
+
+@dataclass
+class EntityPage:
+    """One page of the entity list: rows of (entity, deciding role, level), and the (capped) total."""
+
+    rows: list[tuple[BusinessEntity, Role, str]]
+    total: int
+    number: int
+    per_page: int
+    cap: int
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.cap
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-min(self.total, self.cap) // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _show_all(user: AbstractBaseUser) -> tuple[int, str] | None:
+    role_id = show_all_role_id(user)
+    return (role_id, user.all_entities_role.entity_scope) if role_id is not None else None
+
+
+def _count_sql(user: AbstractBaseUser, instance: Instance, entity_filter: EntityFilter, cap: int) -> tuple[str, list]:
+    branches, params = _branches(user.pk, instance.pk, entity_filter, show_all=_show_all(user), limit=cap + 1)
+    return f"SELECT COUNT(*) FROM (SELECT DISTINCT d.id FROM ({' UNION ALL '.join(branches)}) d) t", params
+
+
+def count_visible_entities(
+    user: AbstractBaseUser, instance: Instance, *, entity_filter: EntityFilter = EntityFilter(), cap: int = 10_000
+) -> int:
+    """How many entities the user sees, exact up to `cap`; any number above `cap` means "more than cap"."""
+    if not (user.is_authenticated and user.is_active):
+        return 0
+    sql, params = _count_sql(user, instance, entity_filter, cap)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def entity_page(
+    user: AbstractBaseUser,
+    instance: Instance,
+    *,
+    entity_filter: EntityFilter = EntityFilter(),
+    number: int = 1,
+    per_page: int = 50,
+    cap: int = 10_000,
+) -> EntityPage:
+    """A page of visible entities in name order with the total, in one statement, whatever the user's grants.
+
+    Each grant path contributes at most `offset + per_page` entities (the head of its
+    index), so the cost of a page does not grow with the entities a grant covers; the
+    total is counted up to `cap` and shown as "cap+" beyond.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return EntityPage(rows=[], total=0, number=1, per_page=per_page, cap=cap)
+    number = max(1, number)
+    offset = (number - 1) * per_page
+    branches, params = _branches(user.pk, instance.pk, entity_filter, show_all=_show_all(user), limit=offset + per_page)
+    count_sql, count_params = _count_sql(user, instance, entity_filter, cap)
+    sql = (
+        "WITH page AS ("
+        "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
+        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id ORDER BY MIN(m.name), m.id LIMIT %s OFFSET %s"
+        f"), total AS ({count_sql})"
+        " SELECT page.id, page.access_key, (SELECT * FROM total) FROM (SELECT 1) one"
+        " LEFT JOIN page ON 1 = 1 ORDER BY page.name, page.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, per_page, offset, *count_params])
+        found = cursor.fetchall()
+    total = found[0][2] if found else 0
+    keys = {entity_id: key for entity_id, key, _total in found if entity_id is not None}
+    if not keys and number > 1 and total:
+        last = max(1, -(-min(total, cap) // per_page))
+        if last < number:
+            return entity_page(user, instance, entity_filter=entity_filter, number=last, per_page=per_page, cap=cap)
+    entities = BusinessEntity.objects.select_related("owner", "service_provider", "customer").in_bulk(list(keys))
+    roles = Role.objects.in_bulk({decode_access_key(key)[1] for key in keys.values()}) if keys else {}
+    rows = []
+    for entity_id, key in keys.items():
+        level, role_id = decode_access_key(key)
+        rows.append((entities[entity_id], roles[role_id], level))
+    return EntityPage(rows=rows, total=total, number=number, per_page=per_page, cap=cap)
 
 
 def decode_access_key(access_key: int) -> tuple[str, int]:

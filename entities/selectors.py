@@ -2,11 +2,12 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, QuerySet, Sum
 from django.utils import timezone
 
-from entities.access import visible_entities
+from entities.access import EntityFilter, EntityPage, entity_page
 from entities.models import (
     BusinessEntity,
     ChatMessage,
@@ -18,25 +19,33 @@ from entities.models import (
 )
 
 LIST_ENTRIES = 20
+LIST_PAGE_SIZE = 50
 
 
-def entity_list(
+def entity_list_page(
     *,
     user: AbstractBaseUser,
     instance: Instance,
+    number: int = 1,
     search: str = "",
     owner: Company | None = None,
     service_provider: Company | None = None,
     customer: Company | None = None,
-) -> QuerySet:
-    """Visible entities for the list page, filtered, ordered by name, with their companies."""
-    queryset = visible_entities(user, instance).select_related("owner", "service_provider", "customer")
-    if search:
-        queryset = queryset.filter(Q(name__icontains=search) | Q(address__icontains=search))
-    for field, company in (("owner", owner), ("service_provider", service_provider), ("customer", customer)):
-        if company is not None:
-            queryset = queryset.filter(**{field: company})
-    return queryset.order_by("name", "id")
+) -> EntityPage:
+    """One page of the entity list, searched and filtered, with its capped total."""
+    return entity_page(
+        user,
+        instance,
+        number=number,
+        per_page=LIST_PAGE_SIZE,
+        cap=settings.ENTITY_LIST_COUNT_CAP,
+        entity_filter=EntityFilter(
+            search=search,
+            owner_id=owner.pk if owner else None,
+            service_provider_id=service_provider.pk if service_provider else None,
+            customer_id=customer.pk if customer else None,
+        ),
+    )
 
 
 def filter_companies(*, user: AbstractBaseUser, instance: Instance, sees_all: bool) -> QuerySet:

@@ -1,15 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from entities.access import decode_access_key, explain_access, show_all_role_id
+from entities.access import explain_access, show_all_role_id
 from entities.forms import EntityFilterForm
-from entities.models import Role
 from entities.permissions import (
     access_entity,
     access_entity_explanation,
@@ -20,15 +18,13 @@ from entities.permissions import (
 from entities.sections import SECTION_SPECS, display_rows, to_json
 from entities.selectors import (
     analytics_figures,
-    entity_list,
+    entity_list_page,
     filter_companies,
     master_data,
     section_data,
     section_entries,
 )
 from entities.services import master_data_update, section_entry_create, section_settings_update
-
-PAGE_SIZE = 50
 
 
 class EntityListView(TemplateView):
@@ -40,23 +36,19 @@ class EntityListView(TemplateView):
         companies = filter_companies(user=user, instance=instance, sees_all=show_all_role_id(user) is not None)
         form = EntityFilterForm(self.request.GET or None, instance=instance, offered=companies)
         filters = form.cleaned_data if form.is_valid() else {}
-        queryset = entity_list(
+        page_number = self.request.GET.get("page", "1")
+        page = entity_list_page(
             user=user,
             instance=instance,
+            number=int(page_number) if page_number.isdigit() else 1,
             search=filters.get("q", ""),
             owner=filters.get("owner"),
             service_provider=filters.get("service_provider"),
             customer=filters.get("customer"),
         )
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        roles = Role.objects.in_bulk()
-        rows = []
-        for entity in page.object_list:
-            level, role_id = decode_access_key(entity.access_key)
-            rows.append((entity, roles[role_id], level))
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(form=form, page=page, rows=rows, query=query.urlencode())
+        context.update(form=form, page=page, rows=page.rows, query=query.urlencode())
         return context
 
 

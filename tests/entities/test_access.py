@@ -295,3 +295,79 @@ def test_explain_always_agrees_with_the_resolver(instance, world):
             assert listed.get(building.pk) == expected, (owner_role, provider_role, customer_role, building.name)
             checked += 1
     assert checked == 64 * len(entities)
+
+
+def test_entity_pages_list_exactly_what_the_resolver_lists_in_the_same_order(instance, world):
+    """The paged fast path (index heads per grant) agrees with the one-query resolver, page by page."""
+    from entities.access import entity_page
+    from entities.models import Role
+
+    soobr = OperatorCompanyFactory(instance=instance)
+    for number in range(30):
+        owner = world["A"] if number % 3 else world["X"]
+        provider = world["B"] if number % 2 else world["Y"]
+        form = ProjectForm.EASY if number % 5 == 0 else ProjectForm.STANDARD
+        entity(instance, f"E{(number * 7) % 30:02d}", owner, provider, world["C"], project_form=form)
+    mixed = UserFactory(company=world["B"])
+    grant_company_role(mixed, Level.OWNER, world["A"], "easy-project-leader")
+    grant_company_role(mixed, Level.SERVICE_PROVIDER, world["B"], "manager")
+    grant_entity_role(mixed, entity(instance, "E99", world["X"], world["Y"], world["C"]), "customer")
+    operator = UserFactory(
+        company=soobr, sees_all_entities=True, otp_required=True, all_entities_role=Role.objects.get(code="manager")
+    )
+    grant_company_role(operator, Level.CUSTOMER, world["C"], "customer")
+
+    for user in (mixed, operator):
+        expected = [
+            (e.pk, decode_access_key(e.access_key)) for e in visible_entities(user, instance).order_by("name", "id")
+        ]
+        listed, number, more = [], 1, True
+        while more:
+            page = entity_page(user, instance, number=number, per_page=7)
+            listed += [(e.pk, (level, role.pk)) for e, role, level in page.rows]
+            assert page.total == len(expected)
+            number, more = number + 1, page.has_next
+        assert listed == expected
+
+
+def test_entity_page_counts_exactly_up_to_the_cap_and_says_more_beyond(instance, world, user):
+    from entities.access import count_visible_entities, entity_page
+
+    for number in range(6):
+        entity(instance, f"E{number}", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    exact = entity_page(user, instance, cap=6)
+    capped = entity_page(user, instance, cap=5)
+
+    assert (exact.total, exact.capped) == (6, False)
+    assert capped.capped and capped.total > 5
+    assert count_visible_entities(user, instance, cap=5) == 6
+
+
+def test_entity_page_search_treats_percent_and_underscore_literally(instance, world, user):
+    from entities.access import EntityFilter, entity_page
+
+    entity(instance, "100% Sauber", world["A"], world["B"], world["C"])
+    entity(instance, "1000 Sauber", world["A"], world["B"], world["C"])
+    entity(instance, "Haus_Nord", world["A"], world["B"], world["C"])
+    entity(instance, "HausXNord", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    percent = entity_page(user, instance, entity_filter=EntityFilter(search="100%"))
+    underscore = entity_page(user, instance, entity_filter=EntityFilter(search="s_n"))
+
+    assert [e.name for e, _, _ in percent.rows] == ["100% Sauber"]
+    assert [e.name for e, _, _ in underscore.rows] == ["Haus_Nord"]
+
+
+def test_entity_page_beyond_the_last_shows_the_last(instance, world, user):
+    from entities.access import entity_page
+
+    for number in range(3):
+        entity(instance, f"E{number}", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    page = entity_page(user, instance, number=9, per_page=2)
+
+    assert page.number == 2 and [e.name for e, _, _ in page.rows] == ["E2"]
