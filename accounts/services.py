@@ -40,6 +40,12 @@ def normalize_phone(phone: str) -> str:
     return re.sub(r"[\s\-.()/]", "", phone or "")
 
 
+def _user_snapshot(user: User) -> dict:
+    return {field: getattr(user, field) for field in USER_FIELDS_EDITABLE if field != "is_staff"} | {
+        "is_active": user.is_active
+    }
+
+
 @transaction.atomic
 def user_save(*, actor: AbstractBaseUser | None, user: User) -> User:
     """Validate and store a new or changed user (the admin's path; the functions below build on it)."""
@@ -47,7 +53,19 @@ def user_save(*, actor: AbstractBaseUser | None, user: User) -> User:
         # Seed 003: two-factor authentication is mandatory for those who see all entities.
         user.otp_required = True
     user.full_clean(exclude=["password"])
+    stored = User.objects.filter(pk=user.pk).first() if user.pk else None
+    before = _user_snapshot(stored) if stored else {}
     user.save()
+    changes = diff(before, _user_snapshot(user))
+    if stored is None or changes:
+        audit_record(
+            actor=actor,
+            action="user.created" if stored is None else "user.changed",
+            target=user,
+            subject_user=user,
+            instance=user.company.instance,
+            changes=changes,
+        )
     return user
 
 
@@ -186,12 +204,6 @@ def _check_chat(*, chat_enabled: bool, roles: list[Role]) -> None:
         raise ValidationError({"chat_enabled": ValidationError(CHAT_NEEDS_ROLE, code="chat_needs_role")})
 
 
-def _user_snapshot(user: User) -> dict:
-    return {field: getattr(user, field) for field in USER_FIELDS_EDITABLE if field != "is_staff"} | {
-        "is_active": user.is_active
-    }
-
-
 @transaction.atomic
 def user_invite(
     *,
@@ -210,14 +222,6 @@ def user_invite(
     user = user_create(actor=actor, **profile)
     password = _issue_temporary_password(user)
     user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
-    audit_record(
-        actor=actor,
-        action="user.created",
-        target=user,
-        subject_user=user,
-        instance=instance,
-        changes={name: (None, value) for name, value in _user_snapshot(user).items()},
-    )
     for grant in company_grants:
         company_grant_create(actor=actor, user=user, level=grant.level, company=grant.company, role=grant.role)
     for grant in entity_grants:
@@ -255,13 +259,7 @@ def user_edit(
     roles = [g.role for g in [*company_grants, *entity_grants, *kept_outside]] + [all_entities_role]
     _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
 
-    before = _user_snapshot(user)
     user_update(actor=actor, user=user, **profile)
-    changes = diff(before, _user_snapshot(user))
-    if changes:
-        audit_record(
-            actor=actor, action="user.changed", target=user, subject_user=user, instance=instance, changes=changes
-        )
 
     wanted = {(g.level, g.company.pk): g for g in company_grants}
     for grant in existing_company:

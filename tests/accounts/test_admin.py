@@ -156,3 +156,31 @@ def test_admin_user_list_makes_as_many_queries_for_many_rows_as_for_few(admin_cl
     UserFactory.create_batch(30, company=customer_company)
 
     assert count_queries(lambda: admin_client.get(url)) == few
+
+
+def test_admin_changes_of_a_user_are_audited(admin_client, operator_admin, user):
+    from entities.models import AuditLogEntry
+
+    response = admin_client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        {
+            "email": user.email,
+            "first_name": "Erika",
+            "last_name": "Neuname",
+            "company": user.company.pk,
+            "language": "en",
+            "mobile_phone": "+41 79 111 22 33",
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "company_grants-TOTAL_FORMS": "0",
+            "company_grants-INITIAL_FORMS": "0",
+            "entitygrant_set-TOTAL_FORMS": "0",
+            "entitygrant_set-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    entry = AuditLogEntry.objects.get(subject_user=user, action="user.changed")
+    assert entry.actor == operator_admin
+    assert entry.changes["last_name"][1] == "Neuname" and entry.changes["mobile_phone"] == ["", "+41791112233"]
