@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import Reach
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone
+from accounts.throttle import login_blocked, login_failed
 from entities.models import COMPANY_LEVELS, BusinessEntity, Company, Role
 
 
@@ -26,6 +27,19 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if login_blocked(email=email, ip=ip):
+            raise forms.ValidationError(
+                _("Too many failed attempts. Please wait 15 minutes before you try again."), code="throttled"
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            login_failed(email=email, ip=ip)
+            raise
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

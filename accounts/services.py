@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.emails import send_welcome_email
 from accounts.models import Language, User
 from accounts.permissions import Reach, require_manager, user_can_manage_user
+from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
@@ -129,6 +130,7 @@ SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business 
 COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
 USER_OUT_OF_REACH = _("You cannot manage this user.")
 HAS_GRANTS_OUT_OF_REACH = _("This user also holds roles outside your reach; ask operator staff to remove them.")
+TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
 ONLY_STAFF_REACTIVATE = _("Only operator staff may reactivate a user.")
 
 logger = logging.getLogger(__name__)
@@ -215,6 +217,8 @@ def user_invite(
 ) -> tuple[User, WelcomeDelivery]:
     """Create a user with their roles, and email them a one-time temporary password once committed."""
     reach = require_manager(actor, instance)
+    if not invitation_allowed(actor_id=actor.pk):
+        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
     _check_grants(reach, company_grants, entity_grants)
     roles = [grant.role for grant in [*company_grants, *entity_grants]] + [profile.get("all_entities_role")]
@@ -339,6 +343,8 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Welc
     reach = require_manager(actor, instance)
     if not user_can_manage_user(reach, user):
         raise PermissionDenied(USER_OUT_OF_REACH)
+    if not invitation_allowed(actor_id=actor.pk):
+        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     password = _issue_temporary_password(user)
     user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)

@@ -230,8 +230,12 @@ class UserReactivateView(View):
 class UserResendWelcomeView(View):
     def post(self, request, instance_slug, pk):
         target, _reach = access_managed_user(request.user, request.instance, pk)
-        delivery = welcome_email_resend(actor=request.user, instance=request.instance, user=target)
-        _welcome_message(request, delivery, target.email)
+        try:
+            delivery = welcome_email_resend(actor=request.user, instance=request.instance, user=target)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            _welcome_message(request, delivery, target.email)
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
 
 

@@ -170,6 +170,21 @@ AUTH_PASSWORD_VALIDATORS = [
 # The entity list counts exactly up to this many entities and says "more than" beyond.
 ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 10_000)
 
+# Rate limits (counted in the cache: set REDIS_URL when running more than one process).
+LOGIN_FAILURES_PER_EMAIL = env_int("LOGIN_FAILURES_PER_EMAIL", 10)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 100)
+
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # A new user's emailed password works once and expires after this many days.
 TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 3)
 

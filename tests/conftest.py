@@ -81,3 +81,13 @@ def count_queries():
         return len(context.captured_queries)
 
     return _count
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the cache; every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -593,3 +593,29 @@ def test_password_reset_by_email_lets_a_user_choose_a_new_password(client, colle
     )
 
     assert client.login(username=colleague.email, password="Neues-Passwort-2026")
+
+
+# --- rate limits -------------------------------------------------------------------------------
+
+
+def test_login_is_blocked_after_too_many_failures_even_with_the_right_password(client, colleague, settings):
+    settings.LOGIN_FAILURES_PER_EMAIL = 3
+    for _ in range(3):
+        client.post(reverse("accounts:login"), {"username": colleague.email, "password": "wrong"})
+
+    response = client.post(reverse("accounts:login"), {"username": colleague.email, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_invitations_are_limited_per_manager_and_hour(client, login, pm, instance, companies, settings):
+    settings.INVITATIONS_PER_HOUR = 1
+    login(pm)
+
+    client.post(users_url(instance, "user-create"), create_form(companies["A"]))
+    second = client.post(users_url(instance, "user-create"), create_form(companies["A"], email="zwei@owner-a.example"))
+
+    assert "many invitations in the last hour" in second.content.decode()
+    assert not User.objects.filter(email="zwei@owner-a.example").exists()
