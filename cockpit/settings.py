@@ -53,6 +53,15 @@ def database_from_url(url: str) -> dict:
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
     if parts.scheme in {"postgres", "postgresql"}:
+        # Server-side binding lets psycopg prepare repeated statements (the access resolver's
+        # plan is then reused); add ?server_side_binding=false behind a transaction-pooling proxy.
+        options = {"server_side_binding": True}
+        options.update(
+            {
+                key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)
+                for key, value in parse_qsl(parts.query)
+            }
+        )
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -60,7 +69,7 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "OPTIONS": dict(parse_qsl(parts.query)),
+            "OPTIONS": options,
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
         }
@@ -168,7 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The entity list counts exactly up to this many entities and says "more than" beyond.
-ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 10_000)
+ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 2_000)
 
 # Rate limits (counted in the cache: set REDIS_URL when running more than one process).
 LOGIN_FAILURES_PER_EMAIL = env_int("LOGIN_FAILURES_PER_EMAIL", 10)
@@ -188,6 +197,8 @@ CACHES = {
 # A new user's emailed password works once and expires after this many days.
 TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 3)
 
+# Sessions are read from the cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 
 LANGUAGE_CODE = "en"

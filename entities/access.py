@@ -214,6 +214,18 @@ def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: i
     return with_cte(matches, select=queryset)
 
 
+PAGE_ENTITY_FIELDS = [
+    "instance_id",
+    "name",
+    "address",
+    "project_form",
+    "owner_id",
+    "service_provider_id",
+    "customer_id",
+    "is_operator_entity",
+]
+
+
 @dataclass
 class EntityPage:
     """One page of the entity list: rows of (entity, deciding role, level), and the (capped) total."""
@@ -292,29 +304,47 @@ def entity_page(
     offset = (number - 1) * per_page
     branches, params = _branches(user.pk, instance.pk, entity_filter, show_all=_show_all(user), limit=offset + per_page)
     count_sql, count_params = _count_sql(user, instance, entity_filter, cap)
+    entity_table, company_table, role_table = (
+        BusinessEntity._meta.db_table,
+        Company._meta.db_table,
+        Role._meta.db_table,
+    )
+    # The page's 50 entities come with their companies and deciding role in the same statement.
     sql = (
         "WITH page AS ("
         "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
         f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id ORDER BY MIN(m.name), m.id LIMIT %s OFFSET %s"
         f"), total AS ({count_sql})"
-        " SELECT page.id, page.access_key, (SELECT * FROM total) FROM (SELECT 1) one"
-        " LEFT JOIN page ON 1 = 1 ORDER BY page.name, page.id"
+        f" SELECT page.id, page.access_key, (SELECT * FROM total), {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)},"
+        " o.name, sp.name, cu.name, r.name"
+        " FROM (SELECT 1) one LEFT JOIN page ON 1 = 1"
+        f" LEFT JOIN {entity_table} e ON e.id = page.id"
+        f" LEFT JOIN {company_table} o ON o.id = e.owner_id"
+        f" LEFT JOIN {company_table} sp ON sp.id = e.service_provider_id"
+        f" LEFT JOIN {company_table} cu ON cu.id = e.customer_id"
+        f" LEFT JOIN {role_table} r ON r.id = page.access_key - (page.access_key / {KEY_BASE}) * {KEY_BASE}"
+        " ORDER BY page.name, page.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, per_page, offset, *count_params])
         found = cursor.fetchall()
     total = found[0][2] if found else 0
-    keys = {entity_id: key for entity_id, key, _total in found if entity_id is not None}
-    if not keys and number > 1 and total:
+    if found and found[0][0] is None and number > 1 and total:
         last = max(1, -(-min(total, cap) // per_page))
         if last < number:
             return entity_page(user, instance, entity_filter=entity_filter, number=last, per_page=per_page, cap=cap)
-    entities = BusinessEntity.objects.select_related("owner", "service_provider", "customer").in_bulk(list(keys))
-    roles = Role.objects.in_bulk({decode_access_key(key)[1] for key in keys.values()}) if keys else {}
     rows = []
-    for entity_id, key in keys.items():
+    field_count = len(PAGE_ENTITY_FIELDS)
+    for entity_id, key, _total, *values in found:
+        if entity_id is None:
+            continue
+        fields, (owner, provider, customer, role_name) = values[:field_count], values[field_count:]
+        entity = BusinessEntity.from_db(connection.alias, ["id", *PAGE_ENTITY_FIELDS], [entity_id, *fields])
+        for relation, name in (("owner", owner), ("service_provider", provider), ("customer", customer)):
+            company_id = getattr(entity, f"{relation}_id")
+            setattr(entity, relation, Company.from_db(connection.alias, ["id", "name"], [company_id, name]))
         level, role_id = decode_access_key(key)
-        rows.append((entities[entity_id], roles[role_id], level))
+        rows.append((entity, Role.from_db(connection.alias, ["id", "name"], [role_id, role_name]), level))
     return EntityPage(rows=rows, total=total, number=number, per_page=per_page, cap=cap)
 
 

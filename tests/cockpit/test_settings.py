@@ -60,7 +60,13 @@ def test_database_url_for_postgres_uses_psycopg_settings():
         "5433",
         "cockpit",
     )
-    assert database["OPTIONS"] == {"sslmode": "require"}
+    assert database["OPTIONS"] == {"sslmode": "require", "server_side_binding": True}
+
+
+def test_database_url_can_switch_off_server_side_binding_for_pooling_proxies():
+    database = database_from_url("postgres://cockpit@pgbouncer:6432/cockpit?server_side_binding=false")
+
+    assert database["OPTIONS"]["server_side_binding"] is False
 
 
 def test_database_url_for_sqlite_points_at_the_file():

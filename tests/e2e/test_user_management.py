@@ -1,0 +1,68 @@
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from entities.models import CompanyGrant, Level
+from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory, grant_company_role
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def project_manager():
+    instance = InstanceFactory(slug="alpine", name="Alpine Facility Services")
+    owner = CompanyFactory(instance=instance, name="Zurich Property AG")
+    manager = UserFactory(company=owner, email="pm@zurich.example", first_name="Petra", last_name="Projekt")
+    grant_company_role(manager, Level.OWNER, owner, "projectmanager")
+    colleague = UserFactory(company=owner, email="hans@zurich.example", first_name="Hans", last_name="Leser")
+    grant_company_role(colleague, Level.OWNER, owner, "manager")
+    return manager
+
+
+def log_in(page, email, password):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_manager_creates_a_user_who_logs_in_with_the_emailed_password(
+    page, browser, live_server, screenshot, project_manager
+):
+    log_in(page, project_manager.email, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="User Management").click()
+    expect(page.get_by_role("link", name="Hans Leser")).to_be_visible()
+    screenshot("user-list")
+
+    page.get_by_role("link", name="Create user").click()
+    page.get_by_label("Email address").fill("nora@zurich.example")
+    page.get_by_label("First name").fill("Nora")
+    page.get_by_label("Last name").fill("Neu")
+    page.get_by_label("Company").select_option(label="Zurich Property AG")
+    page.get_by_label("Language").select_option(label="English")
+    page.get_by_role("button", name="Add new authorization").click()
+    row = page.locator("#company-rows .grant-row").first
+    row.get_by_label("Level").select_option(label="Owner")
+    row.get_by_label("Company").select_option(label="Zurich Property AG")
+    row.get_by_label("Role").select_option(label="Owner project manager")
+    page.get_by_label("Chat").check()
+    screenshot("user-create-form")
+    page.get_by_role("button", name="Create user and send welcome email").click()
+
+    expect(page.get_by_text("The welcome email is on its way to nora@zurich.example.")).to_be_visible()
+    screenshot("user-edit-history")
+    assert CompanyGrant.objects.get(user__email="nora@zurich.example").role.code == "owner-project-manager"
+    temporary = re.search(r"Temporary password: (\S+)", mail.outbox[-1].body).group(1)
+
+    newcomer = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 800}).new_page()
+    log_in(newcomer, "nora@zurich.example", temporary)
+    expect(newcomer).to_have_url(re.compile(r"/accounts/password/$"))
+    expect(newcomer.get_by_text("Please choose your own password before you continue.")).to_be_visible()
+    newcomer.screenshot(path=str(screenshot("user-first-login").parent / "user-first-login.png"), full_page=True)
+    newcomer.locator("#id_new_password1").fill("Mein-eigenes-Passwort-26")
+    newcomer.locator("#id_new_password2").fill("Mein-eigenes-Passwort-26")
+    newcomer.get_by_role("button", name="Save password").click()
+    expect(newcomer).to_have_url(re.compile(r"/c/alpine/$"))
+    expect(newcomer.get_by_text("Your password has been changed.")).to_be_visible()
