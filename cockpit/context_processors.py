@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from accounts.permissions import manager_reach
+from accounts.permissions import user_manages_users
 from cockpit.permissions import cockpits_of
 
 
@@ -11,6 +11,6 @@ def cockpit(request) -> dict:
         "current_instance": instance,
         "available_cockpits": SimpleLazyObject(lambda: cockpits_of(request.user)),
         "can_manage_users": SimpleLazyObject(
-            lambda: instance is not None and manager_reach(request.user, instance).is_manager
+            lambda: instance is not None and user_manages_users(request.user, instance)
         ),
     }

@@ -53,15 +53,10 @@ def database_from_url(url: str) -> dict:
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
     if parts.scheme in {"postgres", "postgresql"}:
-        # Server-side binding lets psycopg prepare repeated statements (the access resolver's
-        # plan is then reused); add ?server_side_binding=false behind a transaction-pooling proxy.
-        options = {"server_side_binding": True}
-        options.update(
-            {
-                key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)
-                for key, value in parse_qsl(parts.query)
-            }
-        )
+        options = {
+            key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)
+            for key, value in parse_qsl(parts.query)
+        }
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),

@@ -108,7 +108,7 @@ def _branches(
     every company grant then reads only the head of its (company, name, id) index
     through a LATERAL subquery; elsewhere the limit is simply left out (same result).
     """
-    entity, role, company = BusinessEntity._meta.db_table, Role._meta.db_table, Company._meta.db_table
+    entity, role = BusinessEntity._meta.db_table, Role._meta.db_table
     filters, filter_params = entity_filter.sql()
     scope = _scope_sql()
     lateral = limit is not None and connection.vendor == "postgresql"
@@ -122,24 +122,22 @@ def _branches(
     params: list = [user_id, instance_id, *filter_params]
     for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER):
         key = f"{PRECEDENCE.index(level)} * {KEY_BASE} + g.role_id"
-        grants = (
-            f" FROM {CompanyGrant._meta.db_table} g"
-            f" JOIN {company} c ON c.id = g.company_id AND c.instance_id = %s"
-            f" JOIN {role} r ON r.id = g.role_id"
-        )
+        # The instance check reads e.instance_id from the covering index, not the company row.
+        grants = f" FROM {CompanyGrant._meta.db_table} g JOIN {role} r ON r.id = g.role_id"
+        in_instance = f"e.{level}_id = g.company_id AND e.instance_id = %s AND {scope}{filters}"
         if lateral:
             branches.append(
                 f"SELECT x.id, x.name, {key}{grants} CROSS JOIN LATERAL ("
-                f"SELECT e.id, e.name FROM {entity} e WHERE e.{level}_id = g.company_id AND {scope}{filters}"
+                f"SELECT e.id, e.name FROM {entity} e WHERE {in_instance}"
                 f" ORDER BY e.name, e.id LIMIT %s) x WHERE g.user_id = %s AND g.level = '{level}'"
             )
             params += [instance_id, *filter_params, limit, user_id]
         else:
             branches.append(
-                f"SELECT e.id, e.name, {key}{grants} JOIN {entity} e ON e.{level}_id = g.company_id"
-                f" WHERE g.user_id = %s AND g.level = '{level}' AND {scope}{filters}"
+                f"SELECT e.id, e.name, {key}{grants} JOIN {entity} e ON {in_instance}"
+                f" WHERE g.user_id = %s AND g.level = '{level}'"
             )
-            params += [instance_id, user_id, *filter_params]
+            params += [instance_id, *filter_params, user_id]
     if show_all is not None:
         role_id, role_scope = show_all
         select = (
@@ -214,6 +212,38 @@ def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: i
     return with_cte(matches, select=queryset)
 
 
+@dataclass(slots=True)
+class NamedRef:
+    """A company or role as a list row shows it: its id and name."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(slots=True)
+class EntityRow:
+    """A business entity as the list shows it; built from the resolver's row, no model instance needed."""
+
+    pk: int
+    instance_id: int
+    name: str
+    address: str
+    project_form: str
+    owner_id: int
+    service_provider_id: int
+    customer_id: int
+    is_operator_entity: bool
+    owner: NamedRef | None = None
+    service_provider: NamedRef | None = None
+    customer: NamedRef | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
 PAGE_ENTITY_FIELDS = [
     "instance_id",
     "name",
@@ -230,7 +260,7 @@ PAGE_ENTITY_FIELDS = [
 class EntityPage:
     """One page of the entity list: rows of (entity, deciding role, level), and the (capped) total."""
 
-    rows: list[tuple[BusinessEntity, Role, str]]
+    rows: list[tuple[EntityRow, NamedRef, str]]
     total: int
     number: int
     per_page: int
@@ -294,29 +324,29 @@ def entity_page(
 ) -> EntityPage:
     """A page of visible entities in name order with the total, in one statement, whatever the user's grants.
 
-    Each grant path contributes at most `offset + per_page` entities (the head of its
-    index), so the cost of a page does not grow with the entities a grant covers; the
-    total is counted up to `cap` and shown as "cap+" beyond.
+    Each grant path reads at most `cap + 1` entities (the head of its index), so the
+    cost of a page does not grow with the entities a grant covers; the total is exact
+    up to `cap` and shown as "more than cap" beyond. Pages end at the cap.
     """
     if not (user.is_authenticated and user.is_active):
         return EntityPage(rows=[], total=0, number=1, per_page=per_page, cap=cap)
-    number = max(1, number)
+    number = max(1, min(number, -(-cap // per_page)))
     offset = (number - 1) * per_page
-    branches, params = _branches(user.pk, instance.pk, entity_filter, show_all=_show_all(user), limit=offset + per_page)
-    count_sql, count_params = _count_sql(user, instance, entity_filter, cap)
+    # Every path reads at most cap + 1 entities in name order: enough to count up to the
+    # cap, and the page (which never lies beyond the cap) is the head of their union.
+    branches, params = _branches(user.pk, instance.pk, entity_filter, show_all=_show_all(user), limit=cap + 1)
     entity_table, company_table, role_table = (
         BusinessEntity._meta.db_table,
         Company._meta.db_table,
         Role._meta.db_table,
     )
-    # The page's 50 entities come with their companies and deciding role in the same statement.
     sql = (
-        "WITH page AS ("
+        "WITH visible AS ("
         "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
-        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id ORDER BY MIN(m.name), m.id LIMIT %s OFFSET %s"
-        f"), total AS ({count_sql})"
-        f" SELECT page.id, page.access_key, (SELECT * FROM total), {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)},"
-        " o.name, sp.name, cu.name, r.name"
+        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id"
+        "), page AS (SELECT * FROM visible ORDER BY name, id LIMIT %s OFFSET %s)"
+        f" SELECT page.id, page.access_key, (SELECT COUNT(*) FROM visible),"
+        f" {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)}, o.name, sp.name, cu.name, r.name"
         " FROM (SELECT 1) one LEFT JOIN page ON 1 = 1"
         f" LEFT JOIN {entity_table} e ON e.id = page.id"
         f" LEFT JOIN {company_table} o ON o.id = e.owner_id"
@@ -326,7 +356,7 @@ def entity_page(
         " ORDER BY page.name, page.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, per_page, offset, *count_params])
+        cursor.execute(sql, [*params, per_page, offset])
         found = cursor.fetchall()
     total = found[0][2] if found else 0
     if found and found[0][0] is None and number > 1 and total:
@@ -334,17 +364,18 @@ def entity_page(
         if last < number:
             return entity_page(user, instance, entity_filter=entity_filter, number=last, per_page=per_page, cap=cap)
     rows = []
-    field_count = len(PAGE_ENTITY_FIELDS)
     for entity_id, key, _total, *values in found:
         if entity_id is None:
             continue
-        fields, (owner, provider, customer, role_name) = values[:field_count], values[field_count:]
-        entity = BusinessEntity.from_db(connection.alias, ["id", *PAGE_ENTITY_FIELDS], [entity_id, *fields])
-        for relation, name in (("owner", owner), ("service_provider", provider), ("customer", customer)):
-            company_id = getattr(entity, f"{relation}_id")
-            setattr(entity, relation, Company.from_db(connection.alias, ["id", "name"], [company_id, name]))
+        *fields, owner, provider, customer, role_name = values
+        entity = EntityRow(entity_id, *fields)
+        entity.owner, entity.service_provider, entity.customer = (
+            NamedRef(entity.owner_id, owner),
+            NamedRef(entity.service_provider_id, provider),
+            NamedRef(entity.customer_id, customer),
+        )
         level, role_id = decode_access_key(key)
-        rows.append((entity, Role.from_db(connection.alias, ["id", "name"], [role_id, role_name]), level))
+        rows.append((entity, NamedRef(role_id, role_name), level))
     return EntityPage(rows=rows, total=total, number=number, per_page=per_page, cap=cap)
 
 

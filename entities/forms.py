@@ -24,10 +24,12 @@ class EntityFilterForm(forms.Form):
     def __init__(self, *args, instance, offered: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update(placeholder=_("Name or address"), type="search")
-        offered = list(offered)
+        choices = [("", _("All"))] + [(company.pk, company.name) for company in offered]
         for name in COMPANY_FILTERS:
-            self.fields[name].queryset = Company.objects.filter(instance=instance)
-            self.fields[name].widget.choices = [("", _("All"))] + [(company.pk, company.name) for company in offered]
+            if self.is_bound:
+                # Only a submitted filter needs validating against the cockpit's companies.
+                self.fields[name].queryset = Company.objects.filter(instance=instance)
+            self.fields[name].widget.choices = choices
 
     def clean_q(self) -> str:
         return self.cleaned_data["q"].strip()

@@ -94,17 +94,17 @@ class BusinessEntity(models.Model):
         indexes = [
             models.Index(
                 fields=["owner", "name", "id"],
-                include=["project_form", "is_operator_entity"],
+                include=["instance", "project_form", "is_operator_entity"],
                 name="entity_owner_name_idx",
             ),
             models.Index(
                 fields=["service_provider", "name", "id"],
-                include=["project_form", "is_operator_entity"],
+                include=["instance", "project_form", "is_operator_entity"],
                 name="entity_provider_name_idx",
             ),
             models.Index(
                 fields=["customer", "name", "id"],
-                include=["project_form", "is_operator_entity"],
+                include=["instance", "project_form", "is_operator_entity"],
                 name="entity_customer_name_idx",
             ),
             models.Index(

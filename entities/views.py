@@ -48,7 +48,16 @@ class EntityListView(TemplateView):
         )
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(form=form, page=page, rows=page.rows, query=query.urlencode())
+        # Entity URLs are the list's URL plus the id; reversing one per row costs more than the query.
+        list_url = reverse("entities:entity-list", kwargs={"instance_slug": instance.slug})
+        context.update(
+            form=form,
+            company_filters=[form["owner"], form["service_provider"], form["customer"]],
+            page=page,
+            rows=page.rows,
+            query=query.urlencode(),
+            list_url=list_url,
+        )
         return context
 
 

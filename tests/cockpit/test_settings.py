@@ -60,11 +60,11 @@ def test_database_url_for_postgres_uses_psycopg_settings():
         "5433",
         "cockpit",
     )
-    assert database["OPTIONS"] == {"sslmode": "require", "server_side_binding": True}
+    assert database["OPTIONS"] == {"sslmode": "require"}
 
 
-def test_database_url_can_switch_off_server_side_binding_for_pooling_proxies():
-    database = database_from_url("postgres://cockpit@pgbouncer:6432/cockpit?server_side_binding=false")
+def test_database_url_reads_boolean_driver_options():
+    database = database_from_url("postgres://cockpit@db:5432/cockpit?server_side_binding=false")
 
     assert database["OPTIONS"]["server_side_binding"] is False
 
