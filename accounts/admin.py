@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.services import normalize_phone, user_save
+from accounts.services import normalize_phone, user_save, welcome_email_resend
 from entities.access import explain_access
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
@@ -66,6 +66,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["company"]
     show_full_result_count = False
     inlines = [CompanyGrantInline, EntityGrantInline]
+    actions = ["send_welcome_email"]
     fieldsets = (
         (None, {"fields": ("email", "password", "explain_link")}),
         (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language", "chat_enabled")}),
@@ -140,6 +141,21 @@ class UserAdmin(DjangoUserAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/accounts/user/explain.html", context)
+
+    @admin.action(description=_("Send the welcome email with a new temporary password"))
+    def send_welcome_email(self, request, queryset):
+        for user in queryset.select_related("company__instance"):
+            try:
+                delivery = welcome_email_resend(actor=request.user, instance=user.company.instance, user=user)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request, f"{user.email}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
+                )
+                continue
+            if delivery.sent is False:
+                self.message_user(request, f"{user.email}: {delivery.error}", messages.ERROR)
+            else:
+                self.message_user(request, _("Welcome email sent to %(email)s.") % {"email": user.email})
 
     def save_model(self, request, obj, form, change):
         user_save(actor=request.user, user=obj)

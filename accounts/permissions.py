@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from entities.access import entity_access, role_rights
+from entities.access import entity_access, request_cache, role_rights
 from entities.models import Access, BusinessEntity, CompanyGrant, Instance, Role, Section
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
@@ -95,7 +95,7 @@ class Reach:
 
 def manager_reach(actor: User, instance: Instance) -> Reach:
     """The actor's reach in the cockpit, in two queries; cached on the actor for the request."""
-    cache = actor.__dict__.setdefault("_reach_cache", {})
+    cache = request_cache(actor, "_reach_cache")
     if instance.pk not in cache:
         is_staff = bool(actor.is_active and actor.is_staff and actor.is_operator_employee)
         grants = list(
@@ -115,8 +115,9 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
 
 def user_manages_users(actor: User, instance: Instance) -> bool:
     """Whether to offer User Management: one EXISTS query, without computing the whole reach."""
-    if "_reach_cache" in actor.__dict__ and instance.pk in actor.__dict__["_reach_cache"]:
-        return actor.__dict__["_reach_cache"][instance.pk].is_manager
+    reaches = request_cache(actor, "_reach_cache")
+    if instance.pk in reaches:
+        return reaches[instance.pk].is_manager
     if actor.is_active and actor.is_staff and actor.is_operator_employee:
         return True
     return CompanyGrant.objects.filter(

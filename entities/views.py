@@ -33,7 +33,9 @@ class EntityListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, instance = self.request.user, self.request.instance
-        companies = filter_companies(user=user, instance=instance, sees_all=show_all_role_id(user) is not None)
+        companies = filter_companies(
+            user=user, instance=instance, sees_all=show_all_role_id(user, instance.pk) is not None
+        )
         form = EntityFilterForm(self.request.GET or None, instance=instance, offered=companies)
         filters = form.cleaned_data if form.is_valid() else {}
         page_number = self.request.GET.get("page", "1")

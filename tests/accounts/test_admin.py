@@ -184,3 +184,21 @@ def test_admin_changes_of_a_user_are_audited(admin_client, operator_admin, user)
     entry = AuditLogEntry.objects.get(subject_user=user, action="user.changed")
     assert entry.actor == operator_admin
     assert entry.changes["last_name"][1] == "Neuname" and entry.changes["mobile_phone"] == ["", "+41791112233"]
+
+
+def test_admin_sends_the_welcome_email_with_a_new_temporary_password(
+    admin_client, user, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "send_welcome_email", "_selected_action": [user.pk]},
+            follow=True,
+        )
+
+    assert "Welcome email sent to karin@example.com." in response.content.decode()
+    (message,) = mail.outbox
+    user.refresh_from_db()
+    assert message.to == [user.email] and user.must_change_password

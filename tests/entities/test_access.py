@@ -260,7 +260,7 @@ def test_explain_says_why_an_entity_is_invisible(instance, world, user):
 
 
 def test_explain_always_agrees_with_the_resolver(instance, world):
-    """Every combination of grants on a small world: explain and the one-query resolver decide alike."""
+    """Every combination of grants on a small world: explain, the list resolver and the one-entity lookup agree."""
     import itertools
 
     from entities.access import explain_access
@@ -293,6 +293,8 @@ def test_explain_always_agrees_with_the_resolver(instance, world):
             explanation = explain_access(user, building)
             expected = (explanation.deciding.level, explanation.deciding.role.pk) if explanation.visible else None
             assert listed.get(building.pk) == expected, (owner_role, provider_role, customer_role, building.name)
+            one = entity_access(type(user).objects.get(pk=user.pk), building)
+            assert ((one.level, one.role.pk) if one else None) == expected, (owner_role, provider_role, building.name)
             checked += 1
     assert checked == 64 * len(entities)
 
@@ -371,3 +373,17 @@ def test_entity_page_beyond_the_last_shows_the_last(instance, world, user):
     page = entity_page(user, instance, number=9, per_page=2)
 
     assert page.number == 2 and [e.name for e, _, _ in page.rows] == ["E2"]
+
+
+def test_show_all_covers_only_the_operators_own_cockpit(instance, other_instance, world):
+    from entities.models import Role
+
+    soobr = OperatorCompanyFactory(instance=instance)
+    operator = UserFactory(
+        company=soobr, sees_all_entities=True, otp_required=True, all_entities_role=Role.objects.get(code="admin")
+    )
+    elsewhere = BusinessEntityFactory(instance=other_instance, name="elsewhere")
+
+    assert seen(operator, other_instance) == {}
+    assert entity_access(operator, elsewhere) is None
+    assert not operator.has_perm("entities.view_master_data", elsewhere)
