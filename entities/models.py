@@ -323,6 +323,19 @@ class EntityGrant(UserObjectPermissionBase):
         return self.content_object
 
 
+AUDIT_ACTIONS = {
+    "user.created": _("User created"),
+    "user.changed": _("User changed"),
+    "user.deactivated": _("User removed"),
+    "user.reactivated": _("User reactivated"),
+    "user.welcome_email_resent": _("Welcome email sent again"),
+    "user.password_changed": _("Password changed"),
+    "grant.created": _("Role granted"),
+    "grant.changed": _("Role changed"),
+    "grant.deleted": _("Role revoked"),
+}
+
+
 class AuditLogEntry(models.Model):
     """One change of access: who acted, on whom or what, before and after, when, from where."""
 
@@ -362,6 +375,35 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or '-'} {self.action} {self.target_label}"
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
+
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) in words, for people reading the history."""
+        from django.apps import apps
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            fields = apps.get_model(self.target_type)._meta
+        except (LookupError, ValueError):
+            fields = None
+
+        def label(name: str) -> str:
+            try:
+                return str(fields.get_field(name).verbose_name) if fields else name
+            except FieldDoesNotExist:
+                return str(_("Role")) if name == "role" else name
+
+        def shown(value) -> str:
+            if value is True:
+                return str(_("Yes"))
+            if value is False:
+                return str(_("No"))
+            return "—" if value in (None, "") else str(value)
+
+        return [(label(name), shown(before), shown(after)) for name, (before, after) in self.changes.items()]
 
 
 class SectionSettings(models.Model):

@@ -471,7 +471,7 @@ def test_edit_changes_grants_in_one_go_and_records_history(client, login, pm, co
     colleague.refresh_from_db()
     assert colleague.chat_enabled
     page = client.get(users_url(instance, "user-edit", pk=colleague.pk)).content.decode()
-    assert "grant.changed" in page and "chat_enabled" in page
+    assert "Role changed" in page and "Chat: No → Yes" in page
 
 
 def test_edit_keeps_roles_outside_the_managers_reach(client, login, pm, colleague, instance, companies):

@@ -64,6 +64,7 @@ def screenshot(page):
     def _take(name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page picture
         page.screenshot(path=str(path), full_page=True)
         return path
 
