@@ -85,6 +85,10 @@ class ManagedUserForm(forms.ModelForm):
             self.fields["all_entities_role"].queryset = Role.objects.filter(is_special=False)
         self.fields["company"].queryset = companies
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+        if self.instance.pk and not self.instance.must_change_password:
+            # Changing the address of an active account would let a manager take it over.
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = _("Fixed once the user has chosen their own password.")
 
     def clean_mobile_phone(self) -> str:
         return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
@@ -134,6 +138,27 @@ class CompanyGrantForm(forms.Form):
         return cleaned
 
 
+def entity_from_picker(value: str, instance) -> BusinessEntity:
+    """The entity named by the picker ("Name (#id)") or by its ID, within the cockpit."""
+    match = re.search(r"#([0-9]{1,12})\)?\s*$", value) or re.fullmatch(r"\s*([0-9]{1,12})\s*", value)
+    entity = BusinessEntity.objects.filter(instance=instance, pk=int(match.group(1))).first() if match else None
+    if entity is None:
+        raise forms.ValidationError(_("Pick a business entity from the list."))
+    return entity
+
+
+class ExplainEntityForm(forms.Form):
+    entity = forms.CharField(label=_("Business entity"), max_length=300)
+
+    def __init__(self, *args, instance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
+
+    def clean_entity(self) -> BusinessEntity:
+        return entity_from_picker(self.cleaned_data["entity"], self.instance)
+
+
 class EntityGrantForm(forms.Form):
     """A role on one business entity, picked by name from the searchable list (or by its ID)."""
 
@@ -150,16 +175,7 @@ class EntityGrantForm(forms.Form):
         self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
 
     def clean_entity(self) -> BusinessEntity:
-        value = self.cleaned_data["entity"]
-        match = re.search(r"#(\d+)\)?\s*$", value) or re.fullmatch(r"\s*(\d+)\s*", value)
-        entity = (
-            BusinessEntity.objects.filter(instance=self.reach.instance, pk=int(match.group(1))).first()
-            if match
-            else None
-        )
-        if entity is None:
-            raise forms.ValidationError(_("Pick a business entity from the list."))
-        return entity
+        return entity_from_picker(self.cleaned_data["entity"], self.reach.instance)
 
     def clean(self):
         cleaned = super().clean()

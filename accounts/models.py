@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from entities.models import Company, Role
+from entities.models import Company, CompanyGrant, EntityGrant, Role
 
 SHOW_ALL_ONLY_FOR_OPERATOR = _(
     "Only operator (soobr) employees may see all business entities; %(company)s is not the operator."
@@ -16,6 +16,9 @@ ROLE_ONLY_WITH_SHOW_ALL = _("A role for all business entities is only kept while
 OPERATOR_ROLE_FOR_CUSTOMER = _("%(role)s is an operator-only role; %(company)s is not the operator.")
 STAFF_ONLY_FOR_OPERATOR = _("Only operator (soobr) employees may use the Django admin.")
 OTP_REQUIRED_FOR_SHOW_ALL = _("Two-factor authentication is mandatory for users who see all business entities.")
+OPERATOR_ROLES_HELD = _(
+    "This user holds operator roles; remove them before moving the user out of the operator company."
+)
 EMAIL_TAKEN = _("A user with this email address already exists.")
 
 e164_validator = RegexValidator(
@@ -170,10 +173,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             )
         if self.sees_all_entities and not self.otp_required and "sees_all_entities" not in errors:
             errors["otp_required"] = ValidationError(OTP_REQUIRED_FOR_SHOW_ALL, code="otp_required")
+        if self.pk and not is_operator and self._holds_operator_roles():
+            errors["company"] = ValidationError(OPERATOR_ROLES_HELD, code="operator_roles_held")
         if self.is_staff and not is_operator:
             errors["is_staff"] = ValidationError(STAFF_ONLY_FOR_OPERATOR, code="staff_not_operator")
         if errors:
             raise ValidationError(errors)
+
+    def _holds_operator_roles(self) -> bool:
+        return (
+            CompanyGrant.objects.filter(user_id=self.pk, role__is_operator_only=True).exists()
+            or EntityGrant.objects.filter(user_id=self.pk, role__is_operator_only=True).exists()
+        )
 
     @property
     def is_operator_employee(self) -> bool:

@@ -7,7 +7,8 @@ They may grant a role at (level, company) only where they themselves hold a
 user-managing role at that level and company, only a role that is not
 operator-only, and only one whose rights do not exceed their own there in any
 section. On a single entity, their deciding role there must manage users and
-outrank the granted role. Nobody manages themselves or operator employees here.
+outrank the granted role. A user is theirs to change only while every role the
+user holds is one they could have granted. Nobody manages themselves here.
 """
 
 from dataclasses import dataclass, field
@@ -18,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from entities.access import entity_access, request_cache, role_rights
-from entities.models import Access, BusinessEntity, CompanyGrant, Instance, Role, Section
+from entities.access import EntityAccess, decode_access_key, entity_access, request_cache, role_rights, visible_entities
+from entities.models import Access, BusinessEntity, CompanyGrant, EntityGrant, Instance, Role, Section
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
 
@@ -33,6 +34,13 @@ class Reach:
     is_operator_staff: bool
     # (level, company id) -> rights of the manager's user-managing role there
     managed: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+    _rights: dict[int, dict[str, int]] | None = None
+
+    def rights_of(self, role: Role) -> dict[str, int]:
+        """A role's rights; the whole (small) catalogue is read once per request."""
+        if self._rights is None:
+            self._rights = role_rights(set(Role.objects.values_list("pk", flat=True)))
+        return self._rights[role.pk]
 
     @property
     def is_manager(self) -> bool:
@@ -57,7 +65,7 @@ class Reach:
             return _("%(role)s is an operator role; only operator staff grant it.") % {"role": role.name}
         if own_rights is None:
             return _("You hold no user-managing role there.")
-        granted = role_rights({role.pk})[role.pk]
+        granted = self.rights_of(role)
         exceeding = [Section(s).label for s, access in granted.items() if access > own_rights.get(s, Access.NONE)]
         if exceeding:
             return _("%(role)s has more rights than your own role there (%(sections)s).") % {
@@ -87,10 +95,26 @@ class Reach:
         return self.role_error(role, access.rights)
 
     def grant_in_reach(self, grant) -> bool:
-        """Whether an existing grant is this manager's to change or remove."""
+        """Whether an existing grant is this manager's to change or remove: in reach and not above their own."""
         if isinstance(grant, CompanyGrant):
-            return self.is_operator_staff or (grant.level, grant.company_id) in self.managed
+            return self.company_grant_error(grant.level, grant.company_id, grant.role) is None
         return self.entity_grant_error(grant.content_object, grant.role) is None
+
+    def prime_entities(self, entities: list[BusinessEntity]) -> None:
+        """Resolve the manager's access to many entities in one query (for lists of users)."""
+        cache = request_cache(self.actor, "_entity_access_cache")
+        missing = {entity.pk for entity in entities if entity.pk not in cache}
+        if self.is_operator_staff or not missing:
+            return
+        found = dict(visible_entities(self.actor, self.instance).filter(pk__in=missing).values_list("id", "access_key"))
+        for entity_id in missing:
+            key = found.get(entity_id)
+            if key is None:
+                cache[entity_id] = None
+                continue
+            level, role_id = decode_access_key(key)
+            role = Role(pk=role_id)
+            cache[entity_id] = EntityAccess(level=level, role=role, rights=self.rights_of(role))
 
 
 def manager_reach(actor: User, instance: Instance) -> Reach:
@@ -137,18 +161,33 @@ def require_manager(actor: User, instance: Instance) -> Reach:
 
 
 def user_can_manage_user(reach: Reach, target: User) -> bool:
-    """Managers manage users of companies in their reach; never themselves, never operator employees."""
+    """Whether the manager may change or remove this user.
+
+    Never themselves; operator staff manage everyone but other staff; other managers
+    manage users of companies in their reach, never operator employees, and only
+    while every role the user holds lies within their reach and does not outrank
+    their own (else they could lock out or take over someone above them).
+    """
     if target.pk == reach.actor.pk or target.company.instance_id != reach.instance.pk:
         return False
     if reach.is_operator_staff:
-        return not target.is_superuser
-    return not target.is_operator_employee and reach.includes_company(target.company_id)
+        return not (target.is_superuser or target.is_staff)
+    if target.is_operator_employee or not reach.includes_company(target.company_id):
+        return False
+    grants = [*target.company_grants.all(), *target.entitygrant_set.all()]
+    reach.prime_entities([grant.content_object for grant in grants if isinstance(grant, EntityGrant)])
+    return all(reach.grant_in_reach(grant) for grant in grants)
 
 
 def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
     """A user the actor may manage: 403 for non-managers, 404 for anyone outside their reach or missing."""
     reach = require_manager(actor, instance)
-    target = User.objects.select_related("company", "all_entities_role").filter(pk=pk).first()
+    target = (
+        User.objects.select_related("company", "all_entities_role")
+        .prefetch_related("company_grants__role", "entitygrant_set__role", "entitygrant_set__content_object")
+        .filter(pk=pk)
+        .first()
+    )
     if target is None or not user_can_manage_user(reach, target):
         raise Http404("No such user.")
     return target, reach

@@ -131,6 +131,13 @@ COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
 USER_OUT_OF_REACH = _("You cannot manage this user.")
 HAS_GRANTS_OUT_OF_REACH = _("This user also holds roles outside your reach; ask operator staff to remove them.")
 TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
+EMAIL_FIXED_AFTER_FIRST_LOGIN = _(
+    "The email address can only be changed until the user has chosen their own password; "
+    "afterwards operator staff change it."
+)
+WELCOME_ONLY_BEFORE_FIRST_LOGIN = _(
+    "This user has already chosen their own password; if they forgot it, they use 'Forgot your password?'."
+)
 ONLY_STAFF_REACTIVATE = _("Only operator staff may reactivate a user.")
 
 logger = logging.getLogger(__name__)
@@ -243,9 +250,10 @@ def user_edit(
     entity_grants: list[EntityGrantRequest],
     **profile,
 ) -> User:
-    """Change a user's profile and their roles within the manager's reach, all in one transaction.
+    """Change a user's profile and replace their roles, all in one transaction.
 
-    Roles outside the manager's reach are kept as they are.
+    Only users whose every role lies within the manager's reach can be edited
+    (user_can_manage_user), so the new roles replace the old ones entirely.
     """
     reach = require_manager(actor, instance)
     if not user_can_manage_user(reach, user):
@@ -256,19 +264,18 @@ def user_edit(
         sees_all_entities=profile.get("sees_all_entities", False),
     )
     _check_grants(reach, company_grants, entity_grants)
+    if profile.get("email", user.email) != user.email and not user.must_change_password:
+        raise ValidationError({"email": ValidationError(EMAIL_FIXED_AFTER_FIRST_LOGIN)})
     existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
     existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
-    kept_outside = [g for g in [*existing_company, *existing_entity] if not reach.grant_in_reach(g)]
     all_entities_role = profile.get("all_entities_role", user.all_entities_role)
-    roles = [g.role for g in [*company_grants, *entity_grants, *kept_outside]] + [all_entities_role]
+    roles = [g.role for g in [*company_grants, *entity_grants]] + [all_entities_role]
     _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
 
     user_update(actor=actor, user=user, **profile)
 
     wanted = {(g.level, g.company.pk): g for g in company_grants}
     for grant in existing_company:
-        if not reach.grant_in_reach(grant):
-            continue
         request = wanted.pop((grant.level, grant.company_id), None)
         if request is None:
             grant_delete(actor=actor, grant=grant)
@@ -279,8 +286,6 @@ def user_edit(
 
     wanted_entities = {g.entity.pk: g for g in entity_grants}
     for grant in existing_entity:
-        if not reach.grant_in_reach(grant):
-            continue
         request = wanted_entities.pop(grant.content_object_id, None)
         if request is None:
             grant_delete(actor=actor, grant=grant)
@@ -343,6 +348,9 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Welc
     reach = require_manager(actor, instance)
     if not user_can_manage_user(reach, user):
         raise PermissionDenied(USER_OUT_OF_REACH)
+    if not user.must_change_password:
+        # A new password for someone who already has their own would hand their account to the sender.
+        raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
     if not invitation_allowed(actor_id=actor.pk):
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     password = _issue_temporary_password(user)

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.forms import (
+    ExplainEntityForm,
     LoginForm,
     ManagedUserForm,
     PasswordChangeForm,
@@ -28,7 +29,7 @@ from accounts.services import (
     user_reactivate,
     welcome_email_resend,
 )
-from entities.access import EntityFilter, entity_page
+from entities.access import EntityFilter, entity_page, explain_access
 from entities.models import CompanyGrant, EntityGrant, Role
 
 PAGE_SIZE = 50
@@ -154,17 +155,10 @@ class UserEditView(UserFormMixin, TemplateView):
         entity_grants = list(EntityGrant.objects.filter(user=target).select_related("role", "content_object"))
         return {
             "target": target,
-            "outside": [g for g in [*company_grants, *entity_grants] if not reach.grant_in_reach(g)],
             "history": user_history(user=target),
-            "company_initial": [
-                {"level": g.level, "company": g.company, "role": g.role}
-                for g in company_grants
-                if reach.grant_in_reach(g)
-            ],
+            "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
             "entity_initial": [
-                {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role}
-                for g in entity_grants
-                if reach.grant_in_reach(g)
+                {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
             ],
             "is_operator_staff": reach.is_operator_staff,
         }
@@ -254,3 +248,16 @@ class EntitySearchView(View):
         return JsonResponse(
             {"results": [{"id": entity.pk, "label": f"{entity.name} (#{entity.pk})"} for entity, _, _ in page.rows]}
         )
+
+
+class UserExplainView(TemplateView):
+    """For a user manager: why does a user they manage see a business entity with a role, or why not?"""
+
+    template_name = "accounts/user_explain.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        target, _reach = access_managed_user(self.request.user, self.request.instance, kwargs["pk"])
+        form = ExplainEntityForm(self.request.GET or None, instance=self.request.instance)
+        explanation = explain_access(target, form.cleaned_data["entity"]) if form.is_valid() else None
+        return {**context, "target": target, "form": form, "explanation": explanation}

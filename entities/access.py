@@ -96,7 +96,7 @@ class EntityFilter:
 
 
 def _branches(
-    user_id: int,
+    user: AbstractBaseUser,
     instance_id: int,
     entity_filter: EntityFilter,
     *,
@@ -112,15 +112,19 @@ def _branches(
     entity, role = BusinessEntity._meta.db_table, Role._meta.db_table
     filters, filter_params = entity_filter.sql()
     scope = _scope_sql()
+    user_id = user.pk
+    # An operator-only role counts only while its holder works for the operator, even if
+    # the user was moved to another company after the grant.
+    guard, is_operator = " AND (NOT r.is_operator_only OR %s)", bool(user.company.is_operator)
     lateral = limit is not None and connection.vendor == "postgresql"
     branches = [
         f"SELECT e.id AS id, e.name AS name, {PRECEDENCE.index(Level.ENTITY)} * {KEY_BASE} + g.role_id"
         f" AS access_key FROM {EntityGrant._meta.db_table} g"
         f" JOIN {role} r ON r.id = g.role_id"
         f" JOIN {entity} e ON e.id = g.content_object_id"
-        f" WHERE g.user_id = %s AND e.instance_id = %s AND {scope}{filters}"
+        f" WHERE g.user_id = %s AND e.instance_id = %s AND {scope}{filters}{guard}"
     ]
-    params: list = [user_id, instance_id, *filter_params]
+    params: list = [user_id, instance_id, *filter_params, is_operator]
     for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER):
         key = f"{PRECEDENCE.index(level)} * {KEY_BASE} + g.role_id"
         # The instance check reads e.instance_id from the covering index, not the company row.
@@ -130,15 +134,15 @@ def _branches(
             branches.append(
                 f"SELECT x.id, x.name, {key}{grants} CROSS JOIN LATERAL ("
                 f"SELECT e.id, e.name FROM {entity} e WHERE {in_instance}"
-                f" ORDER BY e.name, e.id LIMIT %s) x WHERE g.user_id = %s AND g.level = '{level}'"
+                f" ORDER BY e.name, e.id LIMIT %s) x WHERE g.user_id = %s AND g.level = '{level}'{guard}"
             )
-            params += [instance_id, *filter_params, limit, user_id]
+            params += [instance_id, *filter_params, limit, user_id, is_operator]
         else:
             branches.append(
                 f"SELECT e.id, e.name, {key}{grants} JOIN {entity} e ON {in_instance}"
-                f" WHERE g.user_id = %s AND g.level = '{level}'"
+                f" WHERE g.user_id = %s AND g.level = '{level}'{guard}"
             )
-            params += [instance_id, *filter_params, user_id]
+            params += [instance_id, *filter_params, user_id, is_operator]
     if show_all is not None:
         role_id, role_scope = show_all
         select = (
@@ -153,9 +157,9 @@ def _branches(
     return branches, params
 
 
-def _grant_matches_sql(user_id: int, instance_id: int, entity_id: int | None) -> tuple[str, list]:
+def _grant_matches_sql(user: AbstractBaseUser, instance_id: int, entity_id: int | None) -> tuple[str, list]:
     """SQL of (entity_id, name, access_key): the deciding grant of every entity some grant of the user matches."""
-    branches, params = _branches(user_id, instance_id, EntityFilter(entity_id=entity_id))
+    branches, params = _branches(user, instance_id, EntityFilter(entity_id=entity_id))
     sql = (
         "SELECT m.id AS entity_id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
         f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id"
@@ -197,7 +201,7 @@ def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: i
     """
     if not (user.is_authenticated and user.is_active):
         return BusinessEntity.objects.none()
-    sql, params = _grant_matches_sql(user.pk, instance.pk, entity_id)
+    sql, params = _grant_matches_sql(user, instance.pk, entity_id)
     matches = CTE(
         raw_cte_sql(
             sql,
@@ -307,9 +311,7 @@ def _show_all(user: AbstractBaseUser, instance_id: int) -> tuple[int, str] | Non
 
 
 def _count_sql(user: AbstractBaseUser, instance: Instance, entity_filter: EntityFilter, cap: int) -> tuple[str, list]:
-    branches, params = _branches(
-        user.pk, instance.pk, entity_filter, show_all=_show_all(user, instance.pk), limit=cap + 1
-    )
+    branches, params = _branches(user, instance.pk, entity_filter, show_all=_show_all(user, instance.pk), limit=cap + 1)
     return f"SELECT COUNT(*) FROM (SELECT DISTINCT d.id FROM ({' UNION ALL '.join(branches)}) d) t", params
 
 
@@ -346,9 +348,7 @@ def entity_page(
     offset = (number - 1) * per_page
     # Every path reads at most cap + 1 entities in name order: enough to count up to the
     # cap, and the page (which never lies beyond the cap) is the head of their union.
-    branches, params = _branches(
-        user.pk, instance.pk, entity_filter, show_all=_show_all(user, instance.pk), limit=cap + 1
-    )
+    branches, params = _branches(user, instance.pk, entity_filter, show_all=_show_all(user, instance.pk), limit=cap + 1)
     entity_table, company_table, role_table = (
         BusinessEntity._meta.db_table,
         Company._meta.db_table,
@@ -452,15 +452,17 @@ def _resolve_one(user: AbstractBaseUser, entity: BusinessEntity) -> EntityAccess
     branches = [
         f"SELECT {PRECEDENCE.index(Level.ENTITY)} * {KEY_BASE} + g.role_id AS access_key"
         f" FROM {EntityGrant._meta.db_table} g JOIN {role_table} r ON r.id = g.role_id"
-        f" WHERE g.user_id = %s AND g.content_object_id = %s AND {in_scope}",
+        f" WHERE g.user_id = %s AND g.content_object_id = %s AND {in_scope} AND (NOT r.is_operator_only OR %s)",
         f"SELECT (CASE g.level {precedence} END) * {KEY_BASE} + g.role_id"
         f" FROM {CompanyGrant._meta.db_table} g JOIN {role_table} r ON r.id = g.role_id"
         f" WHERE g.user_id = %s AND ((g.level = '{Level.OWNER}' AND g.company_id = %s)"
         f" OR (g.level = '{Level.SERVICE_PROVIDER}' AND g.company_id = %s)"
-        f" OR (g.level = '{Level.CUSTOMER}' AND g.company_id = %s)) AND {in_scope}",
+        f" OR (g.level = '{Level.CUSTOMER}' AND g.company_id = %s)) AND {in_scope}"
+        " AND (NOT r.is_operator_only OR %s)",
     ]
-    params = [user.pk, entity.pk, *scope_params]
-    params += [user.pk, entity.owner_id, entity.service_provider_id, entity.customer_id, *scope_params]
+    is_operator = bool(user.company.is_operator)
+    params = [user.pk, entity.pk, *scope_params, is_operator]
+    params += [user.pk, entity.owner_id, entity.service_provider_id, entity.customer_id, *scope_params, is_operator]
     show_all = _show_all(user, entity.instance_id)
     if show_all is not None and _scope_applies(show_all[1], entity):
         branches.append(f"SELECT {SHOW_ALL_PRECEDENCE * KEY_BASE} + %s")
@@ -578,6 +580,11 @@ def explain_access(user: AbstractBaseUser, entity: BusinessEntity) -> Explanatio
             show_all.note = _("Ignored: only operator (soobr) employees may see all business entities.")
         grants.append(show_all)
     for grant in grants:
+        if grant.applies and grant.role.is_operator_only and not user.company.is_operator:
+            grant.applies = False
+            grant.note = _("Ignored: %(role)s is an operator role and the user no longer works for the operator.") % {
+                "role": grant.role.name
+            }
         if grant.applies:
             grant.note = _scope_note(grant.role, entity)
             grant.applies = not grant.note and same_instance and user.is_active

@@ -51,13 +51,3 @@ def access_entity_section(
     if edit and not user_can_edit_section(user, entity, section):
         raise PermissionDenied("Your role may only view this section.")
     return entity, access
-
-
-def access_entity_explanation(
-    user: AbstractBaseUser, instance: Instance, pk: int
-) -> tuple[BusinessEntity, EntityAccess]:
-    """An entity whose access a user manager may explain: their role here must manage users, else 403."""
-    entity, access = access_entity(user, instance, pk)
-    if not user.has_perm(section_permission("edit", Section.USERS), entity):
-        raise PermissionDenied("Only user managers may explain access.")
-    return entity, access

@@ -7,7 +7,6 @@ app_name = "entities"
 urlpatterns = [
     path("", views.EntityListView.as_view(), name="entity-list"),
     path("<int:pk>/", views.EntityDetailView.as_view(), name="entity-detail"),
-    path("<int:pk>/access/", views.EntityExplainView.as_view(), name="entity-explain"),
     path("<int:pk>/<slug:section>/", views.EntitySectionView.as_view(), name="entity-section"),
     path("<int:pk>/<slug:section>/edit/", views.EntitySectionEditView.as_view(), name="entity-section-edit"),
 ]

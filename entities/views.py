@@ -1,16 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from entities.access import explain_access, show_all_role_id
+from entities.access import show_all_role_id
 from entities.forms import EntityFilterForm
 from entities.permissions import (
     access_entity,
-    access_entity_explanation,
     access_entity_section,
     user_can_edit_section,
     visible_sections,
@@ -129,29 +127,3 @@ class EntitySectionEditView(EntitySectionView):
             section_entry_create(actor=request.user, entity=entity, entry=form.save(commit=False))
         messages.success(request, _("%(section)s saved.") % {"section": spec.label})
         return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=section)
-
-
-class EntityExplainView(TemplateView):
-    """For user managers: why does a user of this cockpit see this entity with this role?"""
-
-    template_name = "entities/businessentity_explain.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        entity, _access = access_entity_explanation(self.request.user, self.request.instance, kwargs["pk"])
-        email = self.request.GET.get("user", "").strip().lower()
-        subject = (
-            get_user_model()
-            .objects.select_related("company", "all_entities_role")
-            .filter(email=email, company__instance=self.request.instance)
-            .first()
-            if email
-            else None
-        )
-        context.update(
-            entity=entity,
-            email=email,
-            not_found=bool(email) and subject is None,
-            explanation=explain_access(subject, entity) if subject else None,
-        )
-        return context

@@ -11,16 +11,15 @@
       total.value = parseInt(total.value, 10) + 1;
     });
   });
-  var searchButton = document.querySelector("[data-search-url]");
   var options = document.getElementById("entity-options");
-  if (!searchButton || !options) { return; }
+  if (!options || !options.dataset.searchUrl) { return; }
   var timer = null;
   document.addEventListener("input", function (event) {
     var input = event.target;
     if (!input.matches("[list=entity-options]") || input.value.trim().length < 2) { return; }
     clearTimeout(timer);
     timer = setTimeout(function () {
-      fetch(searchButton.dataset.searchUrl + "?q=" + encodeURIComponent(input.value.trim()), {credentials: "same-origin"})
+      fetch(options.dataset.searchUrl + "?q=" + encodeURIComponent(input.value.trim()), {credentials: "same-origin"})
         .then(function (response) { return response.ok ? response.json() : {results: []}; })
         .then(function (data) {
           options.replaceChildren.apply(options, data.results.map(function (item) {

@@ -191,6 +191,7 @@ def test_admin_sends_the_welcome_email_with_a_new_temporary_password(
 ):
     from django.core import mail
 
+    type(user).objects.filter(pk=user.pk).update(must_change_password=True)  # invited, not yet logged in
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("admin:accounts_user_changelist"),

@@ -121,3 +121,16 @@ def test_login_lookup_ignores_email_case(customer_company):
     UserFactory(company=customer_company, email="karin@example.com")
 
     assert User.objects.get_by_natural_key(" KARIN@Example.com ").email == "karin@example.com"
+
+
+def test_user_update_refuses_to_move_a_holder_of_operator_roles_out_of_the_operator(operator_company, customer_company):
+    from entities.models import Level
+    from tests.factories import CompanyFactory, grant_company_role
+
+    sales = UserFactory(company=operator_company)
+    grant_company_role(sales, Level.OWNER, CompanyFactory(instance=operator_company.instance), "sales")
+
+    with pytest.raises(ValidationError, match="holds operator roles"):
+        user_update(actor=None, user=sales, company=customer_company)
+    sales.refresh_from_db()
+    assert sales.company == operator_company

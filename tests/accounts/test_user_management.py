@@ -474,15 +474,64 @@ def test_edit_changes_grants_in_one_go_and_records_history(client, login, pm, co
     assert "Role changed" in page and "Chat: No → Yes" in page
 
 
-def test_edit_keeps_roles_outside_the_managers_reach(client, login, pm, colleague, instance, companies):
+def test_manager_cannot_change_a_user_who_also_holds_roles_outside_reach(
+    client, login, pm, colleague, instance, companies
+):
     grant_company_role(colleague, Level.CUSTOMER, companies["C"], "customer")
     login(pm)
 
-    client.post(users_url(instance, "user-edit", pk=colleague.pk), edit_form(colleague, companies["A"], grants=[]))
+    edit = client.post(
+        users_url(instance, "user-edit", pk=colleague.pk), edit_form(colleague, companies["A"], grants=[])
+    )
+    remove = client.post(users_url(instance, "user-remove", pk=colleague.pk))
 
-    assert list(CompanyGrant.objects.filter(user=colleague).values_list("level", "company__name")) == [
-        (Level.CUSTOMER, "Customer C")
-    ]
+    assert edit.status_code == remove.status_code == 404
+    assert CompanyGrant.objects.filter(user=colleague).count() == 2
+    assert User.objects.get(pk=colleague.pk).is_active
+
+
+def test_manager_cannot_touch_a_user_whose_role_outranks_their_own_at_the_same_company(
+    client, login, ppm, instance, companies
+):
+    boss = UserFactory(company=companies["B"], email="boss@provider-b.example")
+    grant_company_role(boss, Level.SERVICE_PROVIDER, companies["B"], "projectmanager")
+    login(ppm)
+
+    assert client.get(users_url(instance, "user-edit", pk=boss.pk)).status_code == 404
+    assert client.post(users_url(instance, "user-remove", pk=boss.pk)).status_code == 404
+    assert CompanyGrant.objects.get(user=boss).role.code == "projectmanager"
+
+
+def test_manager_cannot_change_the_email_of_an_active_user(client, login, pm, colleague, instance, companies):
+    login(pm)
+
+    client.post(
+        users_url(instance, "user-edit", pk=colleague.pk),
+        edit_form(
+            colleague, companies["A"], grants=[(Level.OWNER, companies["A"], "manager")], email="me@evil.example"
+        ),
+    )
+
+    assert User.objects.get(pk=colleague.pk).email == "colleague@owner-a.example"
+
+
+def test_welcome_email_cannot_be_resent_to_a_user_with_their_own_password(client, login, pm, colleague, instance):
+    login(pm)
+
+    response = client.post(users_url(instance, "user-resend-welcome", pk=colleague.pk), follow=True)
+
+    assert "already chosen their own password" in response.content.decode()
+    assert not mail.outbox
+    assert client.login(username=colleague.email, password=PASSWORD)
+
+
+def test_operator_staff_do_not_manage_other_staff_in_the_cockpit(
+    client, login, operator_admin, instance, operator_company
+):
+    other_staff = UserFactory(company=operator_company, email="staff2@soobr.example", is_staff=True)
+    login(operator_admin)
+
+    assert client.get(users_url(instance, "user-edit", pk=other_staff.pk)).status_code == 404
 
 
 def test_invalid_edit_changes_nothing(client, login, pm, colleague, instance, companies):
@@ -619,3 +668,46 @@ def test_invitations_are_limited_per_manager_and_hour(client, login, pm, instanc
 
     assert "many invitations in the last hour" in second.content.decode()
     assert not User.objects.filter(email="zwei@owner-a.example").exists()
+
+
+# --- explain access ----------------------------------------------------------------------------
+
+
+def explain_url(instance, user, entity=None):
+    address = users_url(instance, "user-explain", pk=user.pk)
+    return f"{address}?entity={entity.pk}" if entity else address
+
+
+def test_manager_explains_why_a_user_they_manage_sees_an_entity(client, login, pm, colleague, instance, companies):
+    building = BusinessEntityFactory(instance=instance, owner=companies["A"], name="Klinik Nord")
+    login(pm)
+
+    response = client.get(explain_url(instance, colleague, building))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The owner grant has the highest precedence" in html and "Manager" in html
+
+
+def test_explain_is_closed_for_users_outside_reach_non_managers_and_anonymous(
+    client, login, pm, ppm, colleague, instance, companies, operator_admin
+):
+    building = BusinessEntityFactory(instance=instance, owner=companies["A"])
+    assert client.get(explain_url(instance, colleague, building)).status_code == 302
+
+    login(pm)
+    assert client.get(explain_url(instance, ppm, building)).status_code == 404
+    assert client.get(explain_url(instance, operator_admin, building)).status_code == 404
+
+    login(colleague)
+    assert client.get(explain_url(instance, pm, building)).status_code == 403
+
+
+def test_explain_reports_an_unknown_entity_on_the_form(client, login, pm, colleague, instance, other_instance):
+    foreign = BusinessEntityFactory(instance=other_instance)
+    login(pm)
+
+    for value in ("no such thing", str(foreign.pk), "#99999999999999999999"):
+        response = client.get(users_url(instance, "user-explain", pk=colleague.pk), {"entity": value})
+        assert response.status_code == 200, value
+        assert "Pick a business entity from the list." in response.content.decode(), value

@@ -387,3 +387,22 @@ def test_show_all_covers_only_the_operators_own_cockpit(instance, other_instance
     assert seen(operator, other_instance) == {}
     assert entity_access(operator, elsewhere) is None
     assert not operator.has_perm("entities.view_master_data", elsewhere)
+
+
+def test_an_operator_role_stops_counting_when_its_holder_leaves_the_operator(instance, world):
+    from accounts.models import User
+    from entities.access import explain_access
+
+    soobr = OperatorCompanyFactory(instance=instance)
+    sales = UserFactory(company=soobr)
+    demo = entity(instance, "demo", soobr, world["B"], world["C"])
+    grant_company_role(sales, Level.SERVICE_PROVIDER, world["B"], "sales")
+    assert seen(sales, instance) == {"demo": (Level.SERVICE_PROVIDER, "sales")}
+
+    # moved behind the services' back, e.g. by a script
+    User.objects.filter(pk=sales.pk).update(company=world["C"])
+    moved = User.objects.select_related("company").get(pk=sales.pk)
+
+    assert seen(moved, instance) == {}
+    assert entity_access(moved, demo) is None
+    assert "no longer works for the operator" in explain_access(moved, demo).grants[0].note

@@ -37,11 +37,6 @@ def reader(owner):
     return reader
 
 
-def explain_url(entity, email=""):
-    address = reverse("entities:entity-explain", kwargs={"instance_slug": entity.instance.slug, "pk": entity.pk})
-    return f"{address}?user={email}" if email else address
-
-
 def test_grant_changes_are_audited_with_actor_before_after_and_ip(client, login, operator_admin, user, owner):
     login(operator_admin)
     change_url = reverse("admin:accounts_user_change", args=[user.pk])
@@ -143,40 +138,6 @@ def test_admin_explain_reports_an_unknown_entity(client, login, operator_admin, 
     response = client.get(reverse("admin:accounts_user_explain", args=[reader.pk]) + "?entity=999999")
 
     assert "There is no business entity with this ID." in response.content.decode()
-
-
-def test_user_manager_explains_access_in_the_cockpit(client, login, project_manager, reader, building):
-    login(project_manager)
-
-    response = client.get(explain_url(building, reader.email))
-
-    assert response.status_code == 200
-    assert "The owner grant has the highest precedence" in response.content.decode()
-
-
-def test_explain_page_refuses_users_who_do_not_manage_users(client, login, reader, building):
-    login(reader)
-
-    assert client.get(explain_url(building, reader.email)).status_code == 403
-
-
-def test_explain_page_answers_404_for_invisible_entities_and_login_for_anonymous(
-    client, login, project_manager, instance
-):
-    hidden = BusinessEntityFactory(instance=instance)
-    assert client.get(explain_url(hidden)).status_code == 302
-
-    login(project_manager)
-    assert client.get(explain_url(hidden)).status_code == 404
-
-
-def test_explain_page_does_not_reveal_users_of_other_cockpits(client, login, project_manager, building, other_instance):
-    outsider = UserFactory(company=CompanyFactory(instance=other_instance), email="outsider@rhein.example")
-    login(project_manager)
-
-    response = client.get(explain_url(building, outsider.email))
-
-    assert "No user of this cockpit has this email address." in response.content.decode()
 
 
 def test_explain_access_command_prints_the_deciding_grant(reader, building):
