@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -142,7 +143,7 @@ class UserAdmin(DjangoUserAdmin):
         }
         return TemplateResponse(request, "admin/accounts/user/explain.html", context)
 
-    @admin.action(description=_("Send the welcome email with a new temporary password"))
+    @admin.action(description=_("Send the welcome email with a new temporary password"), permissions=["change"])
     def send_welcome_email(self, request, queryset):
         for user in queryset.select_related("company__instance"):
             try:
@@ -180,4 +181,6 @@ class UserAdmin(DjangoUserAdmin):
                     if stored.role_id != grant.role_id:
                         grant_change_role(actor=request.user, grant=stored, role=grant.role)
         except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
+            # Nothing of this save may stay: the admin's own transaction rolls back as a whole.
+            transaction.set_rollback(True)
+            messages.error(request, _("Nothing was saved: %(errors)s") % {"errors": "; ".join(error.messages)})

@@ -42,8 +42,9 @@ def normalize_phone(phone: str) -> str:
 
 
 def _user_snapshot(user: User) -> dict:
-    return {field: getattr(user, field) for field in USER_FIELDS_EDITABLE if field != "is_staff"} | {
-        "is_active": user.is_active
+    return {field: getattr(user, field) for field in USER_FIELDS_EDITABLE} | {
+        "is_active": user.is_active,
+        "is_superuser": user.is_superuser,
     }
 
 
@@ -129,7 +130,6 @@ CHAT_NEEDS_ROLE = _("Chat can only be switched on while one of the user's roles 
 SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business entities.")
 COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
 USER_OUT_OF_REACH = _("You cannot manage this user.")
-HAS_GRANTS_OUT_OF_REACH = _("This user also holds roles outside your reach; ask operator staff to remove them.")
 TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
 EMAIL_FIXED_AFTER_FIRST_LOGIN = _(
     "The email address can only be changed until the user has chosen their own password; "
@@ -302,13 +302,12 @@ def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
     reach = require_manager(actor, instance)
     if not user_can_manage_user(reach, user):
         raise PermissionDenied(USER_OUT_OF_REACH)
-    if not reach.is_operator_staff:
-        grants = [*CompanyGrant.objects.filter(user=user), *EntityGrant.objects.filter(user=user)]
-        if any(not reach.grant_in_reach(grant) for grant in grants):
-            raise ValidationError(HAS_GRANTS_OUT_OF_REACH)
     if user.is_active:
         user.is_active = False
-        user.save(update_fields=["is_active"])
+        # A new password hash invalidates every session at once (Django checks it per request),
+        # and stays invalid if the user is reactivated.
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "password"])
         audit_record(
             actor=actor,
             action="user.deactivated",
@@ -321,16 +320,18 @@ def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User, instance: Instance, user: User) -> User:
-    """Operator staff bring a removed user back."""
+def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
+    """Operator staff bring a removed user back, with a new temporary password by email."""
     reach = require_manager(actor, instance)
     if not reach.is_operator_staff:
         raise PermissionDenied(ONLY_STAFF_REACTIVATE)
     if not user_can_manage_user(reach, user):
         raise PermissionDenied(USER_OUT_OF_REACH)
+    delivery = WelcomeDelivery(sent=True)
     if not user.is_active:
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        password = _issue_temporary_password(user)
+        user.save(update_fields=["is_active", "password", "must_change_password", "temporary_password_expires_at"])
         audit_record(
             actor=actor,
             action="user.reactivated",
@@ -339,7 +340,8 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> User:
             instance=instance,
             changes={"is_active": (False, True)},
         )
-    return user
+        delivery = _send_welcome_on_commit(user, password)
+    return delivery
 
 
 @transaction.atomic

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +20,7 @@ from accounts.forms import (
     company_grant_formset,
     entity_grant_formset,
 )
-from accounts.permissions import access_managed_user, manager_reach, require_manager
+from accounts.permissions import access_managed_user, manager_reach, require_manager, user_can_manage_user
 from accounts.selectors import managed_users, user_history
 from accounts.services import (
     password_changed,
@@ -33,6 +35,17 @@ from entities.access import EntityFilter, entity_page, explain_access
 from entities.models import CompanyGrant, EntityGrant, Role
 
 PAGE_SIZE = 50
+
+
+def is_id(value: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]{1,12}", value))
+
+
+def clean_search(value: str) -> str:
+    """A search term as typed, without the NUL characters PostgreSQL refuses."""
+    return value.replace("\x00", "").strip()[:100]
+
+
 ENTITY_SEARCH_LIMIT = 20
 
 
@@ -44,6 +57,19 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         temporary_password_used(user=form.get_user())
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a password by reset link also ends a pending forced change."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_changed(user=form.user)
         return response
 
 
@@ -77,14 +103,19 @@ class UserListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         reach = require_manager(self.request.user, self.request.instance)
-        search = self.request.GET.get("q", "").strip()[:100]
+        search = clean_search(self.request.GET.get("q", ""))
         company_id = self.request.GET.get("company", "")
         role_id = self.request.GET.get("role", "")
-        role = Role.objects.filter(pk=role_id).first() if role_id.isdigit() else None
+        role = Role.objects.filter(pk=int(role_id)).first() if is_id(role_id) else None
         users = managed_users(
-            reach=reach, search=search, company_id=int(company_id) if company_id.isdigit() else None, role=role
+            reach=reach, search=search, company_id=int(company_id) if is_id(company_id) else None, role=role
         )
         page = Paginator(users, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        reach.prime_entities(
+            [grant.content_object for member in page.object_list for grant in member.entitygrant_set.all()]
+        )
+        for member in page.object_list:
+            member.manageable = user_can_manage_user(reach, member)
         form = ManagedUserForm(reach=reach)
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -216,8 +247,9 @@ class UserRemoveView(TemplateView):
 class UserReactivateView(View):
     def post(self, request, instance_slug, pk):
         target, _reach = access_managed_user(request.user, request.instance, pk)
-        user_reactivate(actor=request.user, instance=request.instance, user=target)
+        delivery = user_reactivate(actor=request.user, instance=request.instance, user=target)
         messages.success(request, _("%(user)s can log in again.") % {"user": target})
+        _welcome_message(request, delivery, target.email)
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
 
 
@@ -239,7 +271,7 @@ class EntitySearchView(View):
     def get(self, request, instance_slug):
         if not manager_reach(request.user, request.instance).is_manager:
             raise PermissionDenied
-        term = request.GET.get("q", "").strip()[:100]
+        term = clean_search(request.GET.get("q", ""))
         if len(term) < 2:
             return JsonResponse({"results": []})
         page = entity_page(

@@ -11,7 +11,8 @@ class EntityFilterForm(forms.Form):
     """Search and company filters of the entity list.
 
     Any company of the cockpit is accepted (the list links each company name to its
-    filter), but the drop-downs offer only `offered` plus the chosen one.
+    filter), but the drop-downs offer only `offered`, so no company name is shown that
+    the user does not already see on a visible entity.
     """
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -32,13 +33,15 @@ class EntityFilterForm(forms.Form):
             self.fields[name].widget.choices = choices
 
     def clean_q(self) -> str:
-        return self.cleaned_data["q"].strip()
+        return self.cleaned_data["q"].replace("\x00", "").strip()
 
-    def clean(self):
-        cleaned = super().clean()
-        offered_ids = {value for value, _label in self.fields["owner"].widget.choices}
+    def show_chosen(self, visible_company_ids: set[int]) -> None:
+        """Add a chosen company to its drop-down, named only if the filtered rows show its name anyway."""
+        if not self.is_valid():
+            return
         for name in COMPANY_FILTERS:
-            company = cleaned.get(name)
-            if company is not None and company.pk not in offered_ids:
-                self.fields[name].widget.choices = [*self.fields[name].widget.choices, (company.pk, company.name)]
-        return cleaned
+            company = self.cleaned_data.get(name)
+            choices = self.fields[name].widget.choices
+            if company is not None and company.pk not in {value for value, _label in choices}:
+                label = company.name if company.pk in visible_company_ids else _("Chosen company")
+                self.fields[name].widget.choices = [*choices, (company.pk, label)]

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,6 +27,11 @@ from entities.selectors import (
 from entities.services import master_data_update, section_entry_create, section_settings_update
 
 
+def page_number(value: str | None) -> int:
+    """A page number from the query string; anything but plain digits means page 1."""
+    return int(value) if value and re.fullmatch(r"[0-9]{1,6}", value) else 1
+
+
 class EntityListView(TemplateView):
     template_name = "entities/businessentity_list.html"
 
@@ -36,11 +43,10 @@ class EntityListView(TemplateView):
         )
         form = EntityFilterForm(self.request.GET or None, instance=instance, offered=companies)
         filters = form.cleaned_data if form.is_valid() else {}
-        page_number = self.request.GET.get("page", "1")
         page = entity_list_page(
             user=user,
             instance=instance,
-            number=int(page_number) if page_number.isdigit() else 1,
+            number=page_number(self.request.GET.get("page")),
             search=filters.get("q", ""),
             owner=filters.get("owner"),
             service_provider=filters.get("service_provider"),
@@ -48,6 +54,13 @@ class EntityListView(TemplateView):
         )
         query = self.request.GET.copy()
         query.pop("page", None)
+        form.show_chosen(
+            {
+                company.pk
+                for entity, _role, _level in page.rows
+                for company in (entity.owner, entity.service_provider, entity.customer)
+            }
+        )
         # Entity URLs are the list's URL plus the id; reversing one per row costs more than the query.
         list_url = reverse("entities:entity-list", kwargs={"instance_slug": instance.slug})
         context.update(

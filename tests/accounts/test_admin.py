@@ -203,3 +203,45 @@ def test_admin_sends_the_welcome_email_with_a_new_temporary_password(
     (message,) = mail.outbox
     user.refresh_from_db()
     assert message.to == [user.email] and user.must_change_password
+
+
+def test_admin_audits_granting_django_admin_access(admin_client, operator_company):
+    from entities.models import AuditLogEntry
+
+    colleague = UserFactory(company=operator_company, email="new-staff@soobr.example")
+
+    admin_client.post(
+        reverse("admin:accounts_user_change", args=[colleague.pk]),
+        {
+            "email": colleague.email,
+            "first_name": colleague.first_name,
+            "last_name": colleague.last_name,
+            "company": operator_company.pk,
+            "language": "en",
+            "mobile_phone": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "company_grants-TOTAL_FORMS": "0",
+            "company_grants-INITIAL_FORMS": "0",
+            "entitygrant_set-TOTAL_FORMS": "0",
+            "entitygrant_set-INITIAL_FORMS": "0",
+        },
+    )
+
+    entry = AuditLogEntry.objects.get(subject_user=colleague, action="user.changed")
+    assert entry.changes["is_staff"] == [False, True]
+
+
+def test_admin_welcome_email_action_needs_the_change_permission(client, operator_company, user):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(company=operator_company, email="viewer@soobr.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client.force_login(viewer)
+
+    response = client.get(reverse("admin:accounts_user_changelist"))
+
+    assert response.status_code == 200
+    assert "send_welcome_email" not in response.content.decode()

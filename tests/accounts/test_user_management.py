@@ -711,3 +711,63 @@ def test_explain_reports_an_unknown_entity_on_the_form(client, login, pm, collea
         response = client.get(users_url(instance, "user-explain", pk=colleague.pk), {"entity": value})
         assert response.status_code == 200, value
         assert "Pick a business entity from the list." in response.content.decode(), value
+
+
+@pytest.mark.parametrize("params", [{"company": "²"}, {"role": "²"}, {"q": "a\x00b"}, {"page": "x"}])
+def test_user_list_survives_malformed_parameters(client, login, pm, instance, params):
+    login(pm)
+
+    assert client.get(users_url(instance), params).status_code == 200
+
+
+def test_entity_search_survives_a_nul_character(client, login, pm, instance):
+    login(pm)
+
+    assert client.get(users_url(instance, "entity-search"), {"q": "ab\x00c"}).json() == {"results": []}
+
+
+def test_list_marks_users_with_roles_beyond_the_managers_reach(client, login, pm, colleague, instance, companies):
+    grant_company_role(colleague, Level.CUSTOMER, companies["C"], "customer")
+    login(pm)
+
+    html = client.get(users_url(instance)).content.decode()
+
+    assert "managed by operator staff" in html
+    assert users_url(instance, "user-edit", pk=colleague.pk) not in html
+
+
+def test_password_reset_completes_a_pending_forced_change(client, colleague):
+    User.objects.filter(pk=colleague.pk).update(must_change_password=True, temporary_password_expires_at=timezone.now())
+    client.post(reverse("accounts:password-reset"), {"email": colleague.email})
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Neues-Passwort-2026", "new_password2": "Neues-Passwort-2026"},
+    )
+
+    colleague.refresh_from_db()
+    assert not colleague.must_change_password
+    response = client.post(reverse("accounts:login"), {"username": colleague.email, "password": "Neues-Passwort-2026"})
+    assert response.status_code == 302
+
+
+def test_reactivation_sends_a_new_temporary_password_and_old_sessions_stay_closed(
+    client, login, pm, colleague, instance, operator_admin, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    old_browser = Client()
+    old_browser.force_login(colleague)
+    login(pm)
+    client.post(users_url(instance, "user-remove", pk=colleague.pk))
+    login(operator_admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(users_url(instance, "user-reactivate", pk=colleague.pk))
+
+    dashboard = reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})
+    assert old_browser.get(dashboard).status_code == 302
+    assert not client.login(username=colleague.email, password=PASSWORD)
+    assert client.login(username=colleague.email, password=temporary_password(mail.outbox[-1]))

@@ -301,3 +301,20 @@ def test_section_page_makes_as_many_queries_with_many_entries_as_with_few(
             )
             ChatMessage.objects.create(entity=building, body=f"m{n}", author=UserFactory(company=companies["Owner A"]))
         assert count_queries(lambda address=address: client.get(address)) == few, section
+
+
+def test_list_filter_does_not_reveal_names_of_companies_the_user_does_not_see(client, login, instance, companies):
+    secret = CompanyFactory(instance=instance, name="Secret Holding AG")
+    login(user_with("manager", companies))
+
+    response = client.get(list_url(instance, owner=secret.pk))
+
+    assert response.status_code == 200
+    assert "Secret Holding AG" not in response.content.decode()
+
+
+@pytest.mark.parametrize("params", [{"page": "²"}, {"page": "9" * 40}, {"q": "a\x00b"}, {"owner": "²"}])
+def test_list_survives_malformed_parameters(client, login, instance, companies, building, params):
+    login(user_with("manager", companies))
+
+    assert client.get(list_url(instance, **params)).status_code == 200
