@@ -11,7 +11,13 @@ def user_can_enter_cockpit(user: User, instance: Instance) -> bool:
 
 def access_cockpit(user: User, slug: str) -> Instance:
     """The active cockpit `slug` if the user may work in it; Http404 when missing or not theirs alike."""
-    instance = Instance.objects.filter(slug=slug, is_active=True).first()
+    home = user.company.instance if user.is_authenticated else None
+    # The home cockpit came fresh with the user (EmailBackend.get_user); no second query.
+    instance = home if home is not None and home.slug == slug else None
+    if instance is None:
+        instance = Instance.objects.filter(slug=slug).first()
+    if instance is not None and not instance.is_active:
+        instance = None
     if instance is None or not user_can_enter_cockpit(user, instance):
         raise Http404("No such cockpit.")
     return instance
