@@ -73,51 +73,43 @@ def hold_role_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="entities", codename="hold_role")
 
 
+def _grant_target(grant: CompanyGrant | EntityGrant) -> Company | BusinessEntity:
+    return grant.company if isinstance(grant, CompanyGrant) else grant.content_object
+
+
+def _grant_store(*, actor: AbstractBaseUser | None, grant, description: str):
+    grant.full_clean()
+    grant.save()
+    audit_record(
+        actor=actor,
+        action="grant.created",
+        target=grant,
+        subject_user=grant.user,
+        instance=_grant_target(grant).instance,
+        changes={"role": (None, description)},
+    )
+    return grant
+
+
 @transaction.atomic
 def company_grant_create(
     *, actor: AbstractBaseUser | None, user, level: str, company: Company, role: Role
 ) -> CompanyGrant:
     """Give a user a role at a level on a company: one row, whatever the number of entities."""
     grant = CompanyGrant(user=user, level=level, company=company, role=role)
-    grant.full_clean()
-    grant.save()
-    audit_record(
-        actor=actor,
-        action="grant.created",
-        target=grant,
-        subject_user=user,
-        instance=company.instance,
-        changes={"role": (None, f"{role} · {grant.get_level_display()} {company}")},
-    )
-    return grant
+    return _grant_store(actor=actor, grant=grant, description=f"{role} · {grant.get_level_display()} {company}")
 
 
 @transaction.atomic
 def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role) -> EntityGrant:
     """Give a user a role on one business entity (a django-guardian object permission)."""
-    grant = EntityGrant(
-        user=user,
-        content_object=entity,
-        role=role,
-        permission=hold_role_permission(),
-    )
-    grant.full_clean()
-    grant.save()
-    audit_record(
-        actor=actor,
-        action="grant.created",
-        target=grant,
-        subject_user=user,
-        instance=entity.instance,
-        changes={"role": (None, f"{role} · {entity}")},
-    )
-    return grant
+    grant = EntityGrant(user=user, content_object=entity, role=role, permission=hold_role_permission())
+    return _grant_store(actor=actor, grant=grant, description=f"{role} · {entity}")
 
 
 @transaction.atomic
 def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant, role: Role):
     """Replace the role of a grant; takes effect on the user's next request."""
-    target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
     before = grant.role
     grant.role = role
     try:
@@ -131,7 +123,7 @@ def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | E
         action="grant.changed",
         target=grant,
         subject_user=grant.user,
-        instance=target.instance,
+        instance=_grant_target(grant).instance,
         changes={"role": (before, role)},
     )
     return grant
@@ -140,13 +132,12 @@ def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | E
 @transaction.atomic
 def grant_delete(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant) -> None:
     """Revoke a grant; the user's very next request no longer has it."""
-    target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
     audit_record(
         actor=actor,
         action="grant.deleted",
         target=grant,
         subject_user=grant.user,
-        instance=target.instance,
+        instance=_grant_target(grant).instance,
         changes={"role": (str(grant), None)},
     )
     grant.delete()

@@ -70,3 +70,24 @@ def grant_entity_role(user, entity, role_code):
     from entities.services import entity_grant_create
 
     return entity_grant_create(actor=None, user=user, entity=entity, role=Role.objects.get(code=role_code))
+
+
+def admin_user_change_form(user, **overrides) -> dict:
+    """The POST data of the admin's user change page, with no grant rows unless given."""
+    data = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "company": user.company.pk,
+        "language": "en",
+        "mobile_phone": "",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "company_grants-TOTAL_FORMS": "0",
+        "company_grants-INITIAL_FORMS": "0",
+        "entitygrant_set-TOTAL_FORMS": "0",
+        "entitygrant_set-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data

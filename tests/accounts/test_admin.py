@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from entities.models import BusinessEntity, Capability, Role
-from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory
+from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, admin_user_change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -104,19 +104,7 @@ def test_admin_refuses_a_user_with_a_malformed_phone(admin_client, customer_comp
 
 def test_admin_refuses_show_all_entities_on_a_customer(admin_client, user, role):
     url = reverse("admin:accounts_user_change", args=[user.pk])
-    data = {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "company": user.company.pk,
-        "mobile_phone": "",
-        "language": "en",
-        "sees_all_entities": "on",
-        "all_entities_role": role("manager").pk,
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-    }
+    data = admin_user_change_form(user, sees_all_entities="on", all_entities_role=role("manager").pk)
 
     response = admin_client.post(url, data)
 
@@ -163,21 +151,7 @@ def test_admin_changes_of_a_user_are_audited(admin_client, operator_admin, user)
 
     response = admin_client.post(
         reverse("admin:accounts_user_change", args=[user.pk]),
-        {
-            "email": user.email,
-            "first_name": "Erika",
-            "last_name": "Neuname",
-            "company": user.company.pk,
-            "language": "en",
-            "mobile_phone": "+41 79 111 22 33",
-            "is_active": "on",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "00:00:00",
-            "company_grants-TOTAL_FORMS": "0",
-            "company_grants-INITIAL_FORMS": "0",
-            "entitygrant_set-TOTAL_FORMS": "0",
-            "entitygrant_set-INITIAL_FORMS": "0",
-        },
+        admin_user_change_form(user, last_name="Neuname", mobile_phone="+41 79 111 22 33"),
     )
 
     assert response.status_code == 302
@@ -212,22 +186,7 @@ def test_admin_audits_granting_django_admin_access(admin_client, operator_compan
 
     admin_client.post(
         reverse("admin:accounts_user_change", args=[colleague.pk]),
-        {
-            "email": colleague.email,
-            "first_name": colleague.first_name,
-            "last_name": colleague.last_name,
-            "company": operator_company.pk,
-            "language": "en",
-            "mobile_phone": "",
-            "is_active": "on",
-            "is_staff": "on",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "00:00:00",
-            "company_grants-TOTAL_FORMS": "0",
-            "company_grants-INITIAL_FORMS": "0",
-            "entitygrant_set-TOTAL_FORMS": "0",
-            "entitygrant_set-INITIAL_FORMS": "0",
-        },
+        admin_user_change_form(colleague, is_staff="on"),
     )
 
     entry = AuditLogEntry.objects.get(subject_user=colleague, action="user.changed")

@@ -8,7 +8,13 @@ from django.urls import reverse
 
 from entities.models import AuditLogEntry, CompanyGrant, Level, Role
 from entities.services import grant_change_role, grant_delete
-from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
+from tests.factories import (
+    BusinessEntityFactory,
+    CompanyFactory,
+    UserFactory,
+    admin_user_change_form,
+    grant_company_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +46,15 @@ def reader(owner):
 def test_grant_changes_are_audited_with_actor_before_after_and_ip(client, login, operator_admin, user, owner):
     login(operator_admin)
     change_url = reverse("admin:accounts_user_change", args=[user.pk])
-    data = {
-        "email": user.email,
-        "company": user.company.pk,
-        "language": "en",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "company_grants-TOTAL_FORMS": "1",
-        "company_grants-INITIAL_FORMS": "0",
-        "company_grants-0-level": "owner",
-        "company_grants-0-company": owner.pk,
-        "company_grants-0-role": Role.objects.get(code="manager").pk,
-        "entitygrant_set-TOTAL_FORMS": "0",
-        "entitygrant_set-INITIAL_FORMS": "0",
-    }
+    data = admin_user_change_form(
+        user,
+        **{
+            "company_grants-TOTAL_FORMS": "1",
+            "company_grants-0-level": "owner",
+            "company_grants-0-company": owner.pk,
+            "company_grants-0-role": Role.objects.get(code="manager").pk,
+        },
+    )
 
     response = client.post(change_url, data, REMOTE_ADDR="203.0.113.7")
 
@@ -97,21 +97,15 @@ def test_audit_log_is_readable_but_not_editable_in_the_admin(client, login, oper
 def test_admin_refuses_an_operator_role_for_a_customer_in_the_grant_inline(client, login, operator_admin, user, owner):
     login(operator_admin)
     change_url = reverse("admin:accounts_user_change", args=[user.pk])
-    data = {
-        "email": user.email,
-        "company": user.company.pk,
-        "language": "en",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "company_grants-TOTAL_FORMS": "1",
-        "company_grants-INITIAL_FORMS": "0",
-        "company_grants-0-level": "owner",
-        "company_grants-0-company": owner.pk,
-        "company_grants-0-role": Role.objects.get(code="sales").pk,
-        "entitygrant_set-TOTAL_FORMS": "0",
-        "entitygrant_set-INITIAL_FORMS": "0",
-    }
+    data = admin_user_change_form(
+        user,
+        **{
+            "company_grants-TOTAL_FORMS": "1",
+            "company_grants-0-level": "owner",
+            "company_grants-0-company": owner.pk,
+            "company_grants-0-role": Role.objects.get(code="sales").pk,
+        },
+    )
 
     response = client.post(change_url, data)
 
