@@ -75,9 +75,9 @@ class ManagedUserForm(forms.ModelForm):
     def __init__(self, *args, reach: Reach, **kwargs):
         super().__init__(*args, **kwargs)
         self.reach = reach
-        companies = Company.objects.filter(instance=reach.instance).order_by("name")
+        companies = reach.companies()
         if not reach.is_operator_staff:
-            companies = companies.filter(pk__in=reach.company_ids or [], is_operator=False)
+            companies = companies.filter(is_operator=False)
             # Seeing all entities is for operator employees, whom only operator staff manage.
             del self.fields["sees_all_entities"]
             del self.fields["all_entities_role"]
@@ -121,12 +121,10 @@ class CompanyGrantForm(forms.Form):
     def __init__(self, *args, reach: Reach, **kwargs):
         super().__init__(*args, **kwargs)
         self.reach = reach
-        companies = Company.objects.filter(instance=reach.instance).order_by("name")
         roles = Role.objects.filter(is_special=False)
         if not reach.is_operator_staff:
-            companies = companies.filter(pk__in=reach.company_ids or [])
             roles = roles.filter(is_operator_only=False)
-        self.fields["company"].queryset = companies
+        self.fields["company"].queryset = reach.companies()
         self.fields["role"].queryset = roles
 
     def clean(self):

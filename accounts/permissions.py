@@ -14,13 +14,14 @@ user holds is one they could have granted. Nobody manages themselves here.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from entities.access import EntityAccess, decode_access_key, entity_access, request_cache, role_rights, visible_entities
-from entities.models import Access, BusinessEntity, CompanyGrant, EntityGrant, Instance, Role, Section
+from entities.models import Access, BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
 
@@ -52,6 +53,11 @@ class Reach:
         if self.is_operator_staff:
             return None
         return {company_id for _level, company_id in self.managed}
+
+    def companies(self) -> QuerySet:
+        """The companies of the cockpit this manager may grant roles on, by name."""
+        companies = Company.objects.filter(instance=self.instance).order_by("name")
+        return companies if self.is_operator_staff else companies.filter(pk__in=self.company_ids)
 
     def includes_company(self, company_id: int) -> bool:
         ids = self.company_ids
@@ -184,7 +190,12 @@ def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User,
     reach = require_manager(actor, instance)
     target = (
         User.objects.select_related("company", "all_entities_role")
-        .prefetch_related("company_grants__role", "entitygrant_set__role", "entitygrant_set__content_object")
+        .prefetch_related(
+            "company_grants__role",
+            "company_grants__company",
+            "entitygrant_set__role",
+            "entitygrant_set__content_object",
+        )
         .filter(pk=pk)
         .first()
     )

@@ -32,7 +32,7 @@ from accounts.services import (
     welcome_email_resend,
 )
 from entities.access import EntityFilter, entity_page, explain_access
-from entities.models import CompanyGrant, EntityGrant, Role
+from entities.models import Role
 
 PAGE_SIZE = 50
 
@@ -116,7 +116,6 @@ class UserListView(TemplateView):
         )
         for member in page.object_list:
             member.manageable = user_can_manage_user(reach, member)
-        form = ManagedUserForm(reach=reach)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -124,7 +123,7 @@ class UserListView(TemplateView):
             search=search,
             company_id=company_id,
             role_id=role_id,
-            companies=form.fields["company"].queryset,
+            companies=reach.companies(),
             roles=Role.objects.all(),
             query=query.urlencode(),
         )
@@ -182,8 +181,9 @@ class UserCreateView(UserFormMixin, TemplateView):
 
 class UserEditView(UserFormMixin, TemplateView):
     def context(self, reach, target):
-        company_grants = list(CompanyGrant.objects.filter(user=target).select_related("role", "company"))
-        entity_grants = list(EntityGrant.objects.filter(user=target).select_related("role", "content_object"))
+        # Prefetched with the target by access_managed_user.
+        company_grants = list(target.company_grants.all())
+        entity_grants = list(target.entitygrant_set.all())
         return {
             "target": target,
             "history": user_history(user=target),
