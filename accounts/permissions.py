@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from entities.access import EntityAccess, decode_access_key, entity_access, request_cache, role_rights, visible_entities
 from entities.models import Access, BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
+from entities.selectors import held_company_grants
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
 
@@ -128,34 +129,18 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
     cache = request_cache(actor, "_reach_cache")
     if instance.pk not in cache:
         is_staff = bool(actor.is_active and actor.is_staff and actor.is_operator_employee)
-        grants = list(
-            CompanyGrant.objects.filter(user=actor, company__instance=instance).values_list(
-                "level", "company_id", "role_id"
-            )
-        )
-        rights = role_rights({role_id for _level, _company, role_id in grants})
-        managed = {
-            (level, company_id): rights[role_id]
-            for level, company_id, role_id in grants
-            if rights[role_id].get(Section.USERS, Access.NONE) >= Access.EDIT
-        }
+        managing = [grant for grant in held_company_grants(actor, instance) if grant.manages_users]
+        rights = role_rights({grant.role_id for grant in managing})
+        managed = {(grant.level, grant.company.pk): rights[grant.role_id] for grant in managing}
         cache[instance.pk] = Reach(actor=actor, instance=instance, is_operator_staff=is_staff, managed=managed)
     return cache[instance.pk]
 
 
 def user_manages_users(actor: User, instance: Instance) -> bool:
-    """Whether to offer User Management: one EXISTS query, without computing the whole reach."""
-    reaches = request_cache(actor, "_reach_cache")
-    if instance.pk in reaches:
-        return reaches[instance.pk].is_manager
+    """Whether to offer User Management, from the grants the request reads anyway."""
     if actor.is_active and actor.is_staff and actor.is_operator_employee:
         return True
-    return CompanyGrant.objects.filter(
-        user=actor,
-        company__instance=instance,
-        role__capabilities__section=Section.USERS,
-        role__capabilities__access__gte=Access.EDIT,
-    ).exists()
+    return any(grant.manages_users for grant in held_company_grants(actor, instance))
 
 
 def require_manager(actor: User, instance: Instance) -> Reach:

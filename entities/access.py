@@ -105,9 +105,10 @@ def _branches(
 ) -> tuple[list[str], list]:
     """One SELECT (id, name, access_key) per grant path, each an index scan; the rules' single SQL source.
 
-    With `limit`, each path stops after that many entities in name order. On PostgreSQL
-    every company grant then reads only the head of its (company, name, id) index
-    through a LATERAL subquery; elsewhere the limit is simply left out (same result).
+    With `limit`, each path stops after that many entities in name order and also
+    yields `rn`, the entity's rank on its path (1 = first by name). On PostgreSQL every
+    company grant then reads only the head of its (company, name, id) index through a
+    LATERAL subquery; elsewhere the limit is simply left out (same result).
     """
     entity, role = BusinessEntity._meta.db_table, Role._meta.db_table
     filters, filter_params = entity_filter.sql()
@@ -116,15 +117,21 @@ def _branches(
     # An operator-only role counts only while its holder works for the operator, even if
     # the user was moved to another company after the grant.
     guard, is_operator = " AND (NOT r.is_operator_only OR %s)", bool(user.company.is_operator)
-    lateral = limit is not None and connection.vendor == "postgresql"
-    branches = [
+    ranked = limit is not None
+    lateral = ranked and connection.vendor == "postgresql"
+    rank = ", row_number() OVER (ORDER BY e.name, e.id) AS rn" if ranked else ""
+    entity_grants = (
         f"SELECT e.id AS id, e.name AS name, {PRECEDENCE.index(Level.ENTITY)} * {KEY_BASE} + g.role_id"
-        f" AS access_key FROM {EntityGrant._meta.db_table} g"
+        f" AS access_key{rank} FROM {EntityGrant._meta.db_table} g"
         f" JOIN {role} r ON r.id = g.role_id"
         f" JOIN {entity} e ON e.id = g.content_object_id"
         f" WHERE g.user_id = %s AND e.instance_id = %s AND {scope}{filters}{guard}"
-    ]
+    )
     params: list = [user_id, instance_id, *filter_params, is_operator]
+    if ranked:
+        entity_grants = f"SELECT * FROM ({entity_grants} ORDER BY e.name, e.id LIMIT %s) eg"
+        params.append(limit)
+    branches = [entity_grants]
     for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER):
         key = f"{PRECEDENCE.index(level)} * {KEY_BASE} + g.role_id"
         # The instance check reads e.instance_id from the covering index, not the company row.
@@ -132,25 +139,27 @@ def _branches(
         in_instance = f"e.{level}_id = g.company_id AND e.instance_id = %s AND {scope}{filters}"
         if lateral:
             branches.append(
-                f"SELECT x.id, x.name, {key}{grants} CROSS JOIN LATERAL ("
-                f"SELECT e.id, e.name FROM {entity} e WHERE {in_instance}"
+                f"SELECT x.id, x.name, {key}, x.rn{grants} CROSS JOIN LATERAL ("
+                f"SELECT e.id, e.name{rank} FROM {entity} e WHERE {in_instance}"
                 f" ORDER BY e.name, e.id LIMIT %s) x WHERE g.user_id = %s AND g.level = '{level}'{guard}"
             )
             params += [instance_id, *filter_params, limit, user_id, is_operator]
         else:
+            # Without LATERAL every grant's entities are ranked on their own (one grant, one path).
+            grant_rank = ", row_number() OVER (PARTITION BY g.id ORDER BY e.name, e.id)" if ranked else ""
             branches.append(
-                f"SELECT e.id, e.name, {key}{grants} JOIN {entity} e ON {in_instance}"
+                f"SELECT e.id, e.name, {key}{grant_rank}{grants} JOIN {entity} e ON {in_instance}"
                 f" WHERE g.user_id = %s AND g.level = '{level}'{guard}"
             )
             params += [instance_id, *filter_params, user_id, is_operator]
     if show_all is not None:
         role_id, role_scope = show_all
         select = (
-            f"SELECT e.id, e.name, {SHOW_ALL_PRECEDENCE} * {KEY_BASE} + %s FROM {entity} e"
+            f"SELECT e.id, e.name, {SHOW_ALL_PRECEDENCE} * {KEY_BASE} + %s{rank} FROM {entity} e"
             f" WHERE e.instance_id = %s{_scope_literal(role_scope)}{filters}"
         )
         params += [role_id, instance_id, *filter_params]
-        if limit is not None:
+        if ranked:
             select = f"SELECT * FROM ({select} ORDER BY e.name, e.id LIMIT %s) s"
             params.append(limit)
         branches.append(select)
@@ -310,9 +319,19 @@ def _show_all(user: AbstractBaseUser, instance_id: int) -> tuple[int, str] | Non
     return (role_id, user.all_entities_role.entity_scope) if role_id is not None else None
 
 
-def _count_sql(user: AbstractBaseUser, instance: Instance, entity_filter: EntityFilter, cap: int) -> tuple[str, list]:
+def _ranked_matches(
+    user: AbstractBaseUser, instance: Instance, entity_filter: EntityFilter, cap: int
+) -> tuple[str, str, list, list]:
+    """The CTE `m` of ranked matches (each path cut after cap + 1 entities) and the capped total over it.
+
+    One path alone matching more than `cap` entities settles "more than cap" without
+    de-duplicating the union; only smaller totals are counted exactly.
+    """
     branches, params = _branches(user, instance.pk, entity_filter, show_all=_show_all(user, instance.pk), limit=cap + 1)
-    return f"SELECT COUNT(*) FROM (SELECT DISTINCT d.id FROM ({' UNION ALL '.join(branches)}) d) t", params
+    total = (
+        "CASE WHEN (SELECT MAX(rn) FROM m) > %s THEN %s ELSE (SELECT COUNT(*) FROM (SELECT DISTINCT id FROM m) d) END"
+    )
+    return f"m AS ({' UNION ALL '.join(branches)})", total, params, [cap, cap + 1]
 
 
 def count_visible_entities(
@@ -321,9 +340,9 @@ def count_visible_entities(
     """How many entities the user sees, exact up to `cap`; any number above `cap` means "more than cap"."""
     if not (user.is_authenticated and user.is_active):
         return 0
-    sql, params = _count_sql(user, instance, entity_filter, cap)
+    matches, total, params, total_params = _ranked_matches(user, instance, entity_filter, cap)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"WITH {matches} SELECT {total}", [*params, *total_params])
         return cursor.fetchone()[0]
 
 
@@ -346,20 +365,20 @@ def entity_page(
         return EntityPage(rows=[], total=0, number=1, per_page=per_page, cap=cap)
     number = max(1, min(number, -(-cap // per_page)))
     offset = (number - 1) * per_page
-    # Every path reads at most cap + 1 entities in name order: enough to count up to the
-    # cap, and the page (which never lies beyond the cap) is the head of their union.
-    branches, params = _branches(user, instance.pk, entity_filter, show_all=_show_all(user, instance.pk), limit=cap + 1)
+    matches, total, params, total_params = _ranked_matches(user, instance, entity_filter, cap)
     entity_table, company_table, role_table = (
         BusinessEntity._meta.db_table,
         Company._meta.db_table,
         Role._meta.db_table,
     )
+    # The first `offset + per_page` entities by name are, on every path that matches
+    # them, among that path's first `offset + per_page`: so only those ranks are
+    # grouped and sorted, however many entities the paths read for the total.
     sql = (
-        "WITH visible AS ("
-        "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
-        f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id"
+        f"WITH {matches}, visible AS ("
+        "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key FROM m WHERE m.rn <= %s GROUP BY m.id"
         "), page AS (SELECT * FROM visible ORDER BY name, id LIMIT %s OFFSET %s)"
-        f" SELECT page.id, page.access_key, (SELECT COUNT(*) FROM visible),"
+        f" SELECT page.id, page.access_key, {total},"
         f" {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)}, o.name, sp.name, cu.name, r.name"
         " FROM (SELECT 1) one LEFT JOIN page ON 1 = 1"
         f" LEFT JOIN {entity_table} e ON e.id = page.id"
@@ -370,7 +389,7 @@ def entity_page(
         " ORDER BY page.name, page.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, per_page, offset])
+        cursor.execute(sql, [*params, offset + per_page, per_page, offset, *total_params])
         found = cursor.fetchall()
     total = found[0][2] if found else 0
     if found and found[0][0] is None and number > 1 and total:

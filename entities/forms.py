@@ -1,7 +1,7 @@
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from entities.access import NamedRef
 from entities.models import Company
 
 COMPANY_FILTERS = ("owner", "service_provider", "customer")
@@ -22,7 +22,7 @@ class EntityFilterForm(forms.Form):
     )
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Company.objects.none(), required=False)
 
-    def __init__(self, *args, instance, offered: QuerySet, **kwargs):
+    def __init__(self, *args, instance, offered: list[NamedRef], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update(placeholder=_("Name or address"), type="search")
         choices = [("", _("All"))] + [(company.pk, company.name) for company in offered]

@@ -1,19 +1,25 @@
 """Reads the business entity pages need, with access filtering in one place."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db import connection
+from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
-from entities.access import EntityFilter, EntityPage, entity_page
+from entities.access import EntityFilter, EntityPage, NamedRef, entity_page, request_cache
 from entities.models import (
+    Access,
     BusinessEntity,
+    Capability,
     ChatMessage,
     Company,
+    CompanyGrant,
     Instance,
     QualityFeedback,
+    Section,
     SectionSettings,
     TourActivity,
 )
@@ -48,15 +54,52 @@ def entity_list_page(
     )
 
 
-def filter_companies(*, user: AbstractBaseUser, instance: Instance, sees_all: bool) -> QuerySet:
-    """Companies offered as list filters: those the user holds roles on, or all for show-all users.
+@dataclass(frozen=True, slots=True)
+class HeldCompanyGrant:
+    """A role a user holds at a level on a company, as the sidebar, filters and reach need it."""
+
+    level: str
+    company: NamedRef
+    role_id: int
+    manages_users: bool
+
+
+def held_company_grants(user: AbstractBaseUser, instance: Instance) -> list[HeldCompanyGrant]:
+    """The user's company grants in the cockpit, with company names and whether the role manages users.
+
+    One query, read once per request: the sidebar's User Management entry, the list
+    filters and a manager's reach all start from it.
+    """
+    cache = request_cache(user, "_held_company_grants")
+    if instance.pk not in cache:
+        # Plain SQL: this runs on every cockpit page, and the ORM would spend longer
+        # building it than the database spends answering.
+        sql = (
+            "SELECT g.level, g.company_id, c.name, g.role_id, COALESCE(cap.access, %s)"
+            f" FROM {CompanyGrant._meta.db_table} g"
+            f" JOIN {Company._meta.db_table} c ON c.id = g.company_id"
+            f" LEFT JOIN {Capability._meta.db_table} cap ON cap.role_id = g.role_id AND cap.section = %s"
+            " WHERE g.user_id = %s AND c.instance_id = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Access.NONE, Section.USERS, user.pk, instance.pk])
+            cache[instance.pk] = [
+                HeldCompanyGrant(level, NamedRef(company_id, name), role_id, access >= Access.EDIT)
+                for level, company_id, name, role_id, access in cursor.fetchall()
+            ]
+    return cache[instance.pk]
+
+
+def filter_companies(*, user: AbstractBaseUser, instance: Instance, sees_all: bool) -> list[NamedRef]:
+    """Companies offered as list filters, by name: those the user holds roles on, or all for show-all users.
 
     Listing every company of the cockpit to everyone would leak who else is a customer.
     """
-    companies = Company.objects.filter(instance=instance).only("id", "name").order_by("name")
     if sees_all:
-        return companies
-    return companies.filter(grants__user=user).distinct()
+        companies = Company.objects.filter(instance=instance).order_by("name").values_list("id", "name")
+        return [NamedRef(pk, name) for pk, name in companies]
+    held = {grant.company.pk: grant.company for grant in held_company_grants(user, instance)}
+    return sorted(held.values(), key=lambda company: (company.name, company.pk))
 
 
 def section_data(*, entity: BusinessEntity, section: str) -> dict:

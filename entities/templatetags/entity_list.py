@@ -1,11 +1,14 @@
-"""The entity list's rows, built like the admin's change list rows (items_for_result): one format_html per row.
+"""The entity list's rows, built like the admin's change list rows (items_for_result) but in one pass.
 
-The list is the product's hottest page; rendering its rows here costs a tenth of the template loop.
+The list is the product's hottest page: every text is escaped with the standard
+library's html.escape (what django.utils.html.escape calls), without format_html's
+lazy-string wrappers, which cost more than the rest of the row.
 """
 
+from html import escape
+
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from entities.models import ProjectForm
@@ -13,36 +16,35 @@ from entities.models import ProjectForm
 register = template.Library()
 
 ROW = (
-    '<tr><td><a href="{}{}/"><strong>{}</strong></a><br><span class="muted small">{}</span>{}</td>'
-    '<td><a class="quiet" href="?owner={}">{}</a></td>'
-    '<td><a class="quiet" href="?service_provider={}">{}</a></td>'
-    '<td><a class="quiet" href="?customer={}">{}</a></td>'
-    '<td><span class="badge brand">{}</span></td></tr>'
+    '<tr><td><a href="{url}{pk}/"><strong>{name}</strong></a><br><span class="muted small">{address}</span>{easy}</td>'
+    '<td><a class="quiet" href="?owner={owner_pk}">{owner}</a></td>'
+    '<td><a class="quiet" href="?service_provider={provider_pk}">{provider}</a></td>'
+    '<td><a class="quiet" href="?customer={customer_pk}">{customer}</a></td>'
+    '<td><span class="badge brand">{role}</span></td></tr>'
 )
 
 
 @register.simple_tag
 def entity_rows(rows, list_url: str) -> SafeString:
-    """The <tr> of each (entity, role, level) row of an EntityPage."""
-    easy = format_html(' <span class="badge">{}</span>', _("Easy"))
-    return format_html_join(
-        "\n",
-        ROW,
-        (
-            (
-                list_url,
-                entity.pk,
-                entity.name,
-                entity.address,
-                easy if entity.project_form == ProjectForm.EASY else "",
-                entity.owner.pk,
-                entity.owner.name,
-                entity.service_provider.pk,
-                entity.service_provider.name,
-                entity.customer.pk,
-                entity.customer.name,
-                role.name,
+    """The <tr> of each (entity, role, level) row of an EntityPage, every text escaped."""
+    url = escape(list_url)
+    easy = f' <span class="badge">{escape(_("Easy"))}</span>'
+    return mark_safe(  # noqa: S308 - every interpolated text is escaped above or below; ids are ints
+        "\n".join(
+            ROW.format(
+                url=url,
+                pk=int(entity.pk),
+                name=escape(entity.name),
+                address=escape(entity.address),
+                easy=easy if entity.project_form == ProjectForm.EASY else "",
+                owner_pk=int(entity.owner.pk),
+                owner=escape(entity.owner.name),
+                provider_pk=int(entity.service_provider.pk),
+                provider=escape(entity.service_provider.name),
+                customer_pk=int(entity.customer.pk),
+                customer=escape(entity.customer.name),
+                role=escape(role.name),
             )
             for entity, role, _level in rows
-        ),
+        )
     )

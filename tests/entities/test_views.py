@@ -288,6 +288,43 @@ def test_list_makes_as_many_queries_for_fifty_rows_as_for_five(client, login, in
     assert count_queries(lambda: client.get(list_url(instance))) == five
 
 
+def test_list_reads_the_user_their_company_grants_and_the_page_in_three_queries(
+    client, login, instance, companies, building
+):
+    """The hottest page: the sidebar, the filters and the rows share what the request reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(user_with("projectmanager", companies))
+    client.get(list_url(instance))  # the session is cached from here on
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(list_url(instance))
+
+    assert len(context.captured_queries) == 3, [query["sql"][:80] for query in context.captured_queries]
+    assert f'href="/c/{instance.slug}/users/"' in response.content.decode()  # User Management offered
+
+
+def test_list_escapes_names_and_addresses(client, login, instance, companies):
+    companies["Owner A"].name = "<b>Owner</b> & Co"
+    companies["Owner A"].save()
+    BusinessEntityFactory(
+        instance=instance,
+        name="<script>alert(1)</script>",
+        address='"Quote" street',
+        owner=companies["Owner A"],
+        service_provider=companies["Provider B"],
+        customer=companies["Customer C"],
+    )
+    login(user_with("manager", companies))
+
+    html = client.get(list_url(instance)).content.decode()
+
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Owner</b>" not in html and "&lt;b&gt;Owner&lt;/b&gt; &amp; Co" in html
+    assert "&quot;Quote&quot; street" in html
+
+
 def test_section_page_makes_as_many_queries_with_many_entries_as_with_few(
     client, login, instance, companies, building, count_queries
 ):
