@@ -347,6 +347,21 @@ def test_entity_page_counts_exactly_up_to_the_cap_and_says_more_beyond(instance,
     assert count_visible_entities(user, instance, cap=5) == 6
 
 
+def test_entity_page_counts_paths_that_together_pass_the_cap_as_more(instance, world, user):
+    """No single grant passes the cap, their union does: still "more than cap", and overlaps count once."""
+    from entities.access import count_visible_entities, entity_page
+
+    for number in range(4):
+        entity(instance, f"A{number}", world["A"], world["B"], world["C"])
+        entity(instance, f"X{number}", world["X"], world["Y"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+    grant_company_role(user, Level.OWNER, world["X"], "manager")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "manager")  # the four A entities again
+
+    assert entity_page(user, instance, cap=7).capped
+    assert (entity_page(user, instance, cap=8).total, count_visible_entities(user, instance, cap=8)) == (8, 8)
+
+
 def test_entity_page_search_treats_percent_and_underscore_literally(instance, world, user):
     from entities.access import EntityFilter, entity_page
 
