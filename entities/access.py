@@ -365,6 +365,8 @@ def entity_page(
         return EntityPage(rows=[], total=0, number=1, per_page=per_page, cap=cap)
     number = max(1, min(number, -(-cap // per_page)))
     offset = (number - 1) * per_page
+    # The last page stops at the cap too: the paths hold no rank beyond cap + 1.
+    size = min(per_page, cap - offset)
     matches, total, params, total_params = _ranked_matches(user, instance, entity_filter, cap)
     entity_table, company_table, role_table = (
         BusinessEntity._meta.db_table,
@@ -389,7 +391,7 @@ def entity_page(
         " ORDER BY page.name, page.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, offset + per_page, per_page, offset, *total_params])
+        cursor.execute(sql, [*params, offset + size, size, offset, *total_params])
         found = cursor.fetchall()
     total = found[0][2] if found else 0
     if found and found[0][0] is None and number > 1 and total:

@@ -94,12 +94,15 @@ def filter_companies(*, user: AbstractBaseUser, instance: Instance, sees_all: bo
     """Companies offered as list filters, by name: those the user holds roles on, or all for show-all users.
 
     Listing every company of the cockpit to everyone would leak who else is a customer.
+    Both lists sort alike, ignoring case, whatever the database's collation.
     """
     if sees_all:
-        companies = Company.objects.filter(instance=instance).order_by("name").values_list("id", "name")
-        return [NamedRef(pk, name) for pk, name in companies]
-    held = {grant.company.pk: grant.company for grant in held_company_grants(user, instance)}
-    return sorted(held.values(), key=lambda company: (company.name, company.pk))
+        companies = [
+            NamedRef(pk, name) for pk, name in Company.objects.filter(instance=instance).values_list("id", "name")
+        ]
+    else:
+        companies = list({grant.company.pk: grant.company for grant in held_company_grants(user, instance)}.values())
+    return sorted(companies, key=lambda company: (company.name.casefold(), company.pk))
 
 
 def section_data(*, entity: BusinessEntity, section: str) -> dict:

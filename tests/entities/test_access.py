@@ -362,6 +362,21 @@ def test_entity_page_counts_paths_that_together_pass_the_cap_as_more(instance, w
     assert (entity_page(user, instance, cap=8).total, count_visible_entities(user, instance, cap=8)) == (8, 8)
 
 
+def test_entity_pages_end_at_the_cap_even_when_it_splits_a_page(instance, world, user):
+    """With a cap of 3 and pages of 2, page 2 holds one entity, with the role that decides it."""
+    from entities.access import entity_page
+
+    for number in range(6):
+        entity(instance, f"E{number}", world["A"], world["B"] if number == 3 else world["Y"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+    grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "provider-project-manager")  # E3 only
+
+    pages = [entity_page(user, instance, number=number, per_page=2, cap=3) for number in (1, 2, 3)]
+
+    assert [[e.name for e, _, _ in page.rows] for page in pages] == [["E0", "E1"], ["E2"], ["E2"]]
+    assert all(role.name == "Manager" for page in pages for _e, role, _level in page.rows)
+
+
 def test_entity_page_search_treats_percent_and_underscore_literally(instance, world, user):
     from entities.access import EntityFilter, entity_page
 
