@@ -96,13 +96,6 @@ class ManagedUserForm(forms.ModelForm):
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("sees_all_entities"):
-            # Mandatory for those who see all entities (seed 003): switched on, not asked for.
-            cleaned["otp_required"] = True
-        return cleaned
-
     def profile(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}
 

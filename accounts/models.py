@@ -145,6 +145,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.__class__.objects.normalize_email(self.email).strip().lower()
         if self.email and User.objects.filter(email=self.email).exclude(pk=self.pk).exists():
             raise ValidationError({"email": ValidationError(EMAIL_TAKEN, code="email_taken")})
+        if self.sees_all_entities:
+            # Seed 003: two-factor authentication is mandatory for those who see all entities:
+            # switched on here for every form and service, not asked for.
+            self.otp_required = True
         self._validate_operator_rules()
 
     def _validate_operator_rules(self) -> None:

@@ -51,9 +51,6 @@ def _user_snapshot(user: User) -> dict:
 @transaction.atomic
 def user_save(*, actor: AbstractBaseUser | None, user: User) -> User:
     """Validate and store a new or changed user (the admin's path; the functions below build on it)."""
-    if user.sees_all_entities:
-        # Seed 003: two-factor authentication is mandatory for those who see all entities.
-        user.otp_required = True
     user.full_clean(exclude=["password"])
     stored = User.objects.filter(pk=user.pk).first() if user.pk else None
     before = _user_snapshot(stored) if stored else {}

@@ -204,3 +204,17 @@ def test_admin_welcome_email_action_needs_the_change_permission(client, operator
 
     assert response.status_code == 200
     assert "send_welcome_email" not in response.content.decode()
+
+
+def test_admin_turns_on_two_factor_when_an_operator_employee_gets_show_all(admin_client, operator_company, role):
+    from tests.factories import UserFactory
+
+    employee = UserFactory(company=operator_company, email="emil@soobr.example", otp_required=False)
+    url = reverse("admin:accounts_user_change", args=[employee.pk])
+    data = admin_user_change_form(employee, sees_all_entities="on", all_entities_role=role("manager").pk)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert (employee.sees_all_entities, employee.otp_required) == (True, True)
