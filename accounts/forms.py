@@ -75,15 +75,13 @@ class ManagedUserForm(forms.ModelForm):
     def __init__(self, *args, reach: Reach, **kwargs):
         super().__init__(*args, **kwargs)
         self.reach = reach
-        companies = reach.companies()
         if not reach.is_operator_staff:
-            companies = companies.filter(is_operator=False)
             # Seeing all entities is for operator employees, whom only operator staff manage.
             del self.fields["sees_all_entities"]
             del self.fields["all_entities_role"]
         else:
             self.fields["all_entities_role"].queryset = Role.objects.filter(is_special=False)
-        self.fields["company"].queryset = companies
+        self.fields["company"].queryset = reach.user_companies()
         self.fields["email"].widget.attrs["autocomplete"] = "off"
         if self.instance.pk and not self.instance.must_change_password:
             # Changing the address of an active account would let a manager take it over.

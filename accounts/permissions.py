@@ -60,6 +60,19 @@ class Reach:
         companies = Company.objects.filter(instance=self.instance).order_by("name")
         return companies if self.is_operator_staff else companies.filter(pk__in=self.company_ids)
 
+    def user_companies(self) -> QuerySet:
+        """The companies a user this manager creates or edits may belong to: never the operator, unless staff."""
+        companies = self.companies()
+        return companies if self.is_operator_staff else companies.filter(is_operator=False)
+
+    def may_place_user_in(self, company: Company) -> bool:
+        """Whether a user this manager creates or edits may belong to the company."""
+        return (
+            company.instance_id == self.instance.pk
+            and self.includes_company(company.pk)
+            and (self.is_operator_staff or not company.is_operator)
+        )
+
     def includes_company(self, company_id: int) -> bool:
         ids = self.company_ids
         return ids is None or company_id in ids

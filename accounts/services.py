@@ -185,7 +185,7 @@ def _send_welcome_on_commit(user: User, password: str) -> WelcomeDelivery:
 
 
 def _check_profile(reach: Reach, *, company: Company, sees_all_entities: bool) -> None:
-    if not reach.includes_company(company.pk) or company.instance_id != reach.instance.pk:
+    if not reach.may_place_user_in(company):
         raise ValidationError({"company": ValidationError(COMPANY_OUT_OF_REACH, params={"company": company.name})})
     if sees_all_entities and not reach.is_operator_staff:
         raise ValidationError({"sees_all_entities": ValidationError(SHOW_ALL_ONLY_BY_STAFF)})

@@ -134,3 +134,23 @@ def test_user_update_refuses_to_move_a_holder_of_operator_roles_out_of_the_opera
         user_update(actor=None, user=sales, company=customer_company)
     sales.refresh_from_db()
     assert sales.company == operator_company
+
+
+def test_user_invite_refuses_a_manager_who_is_not_staff_placing_a_user_in_the_operator(operator_company):
+    from accounts.services import user_invite
+    from entities.models import Level
+    from tests.factories import grant_company_role
+
+    manager = UserFactory(company=operator_company, email="pm@soobr.example")
+    grant_company_role(manager, Level.OWNER, operator_company, "projectmanager")
+
+    with pytest.raises(ValidationError, match="You cannot manage users of"):
+        user_invite(
+            actor=manager,
+            instance=operator_company.instance,
+            company_grants=[],
+            entity_grants=[],
+            email="new@soobr.example",
+            company=operator_company,
+        )
+    assert not User.objects.filter(email="new@soobr.example").exists()
