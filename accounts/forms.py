@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.permissions import Reach
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone
 from accounts.throttle import login_blocked, login_failed
-from entities.models import COMPANY_LEVELS, BusinessEntity, Company, Role
+from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
 
 class LoginForm(AuthenticationForm):
@@ -102,21 +102,48 @@ ONE_ROLE_PER_LEVEL_AND_COMPANY = _("Only one role per level and company: %(compa
 ONE_ROLE_PER_ENTITY = _("Only one role per business entity: %(entity)s appears twice.")
 
 
+class RowChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over objects its formset read once for every row: rows render and validate without queries."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, queryset=None, **kwargs)
+        self.objects: dict[str, object] = {}
+
+    def offer(self, objects: list) -> None:
+        self.objects = {str(obj.pk): obj for obj in objects}
+        self.choices = [("", self.empty_label), *((obj.pk, self.label_from_instance(obj)) for obj in objects)]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.objects[str(value)]
+        except KeyError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            ) from None
+
+
 class CompanyGrantForm(forms.Form):
     """One row of "Add new authorization": level, company, role."""
 
     level = forms.ChoiceField(label=_("Level"), choices=[(lv.value, lv.label) for lv in COMPANY_LEVELS])
-    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.none())
-    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
+    company = RowChoiceField(label=_("Company"))
+    role = RowChoiceField(label=_("Role"))
 
-    def __init__(self, *args, reach: Reach, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reach = reach
+    @staticmethod
+    def offered(reach: Reach) -> dict[str, list]:
+        """What every row offers, read once per formset."""
         roles = Role.objects.filter(is_special=False)
         if not reach.is_operator_staff:
             roles = roles.filter(is_operator_only=False)
-        self.fields["company"].queryset = reach.companies()
-        self.fields["role"].queryset = roles
+        return {"company": list(reach.companies()), "role": list(roles)}
+
+    def __init__(self, *args, reach: Reach, offered: dict[str, list], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = reach
+        for name, objects in offered.items():
+            self.fields[name].offer(objects)
 
     def clean(self):
         cleaned = super().clean()
@@ -152,15 +179,21 @@ class EntityGrantForm(forms.Form):
     """A role on one business entity, picked by name from the searchable list (or by its ID)."""
 
     entity = forms.CharField(label=_("Business entity"), max_length=300)
-    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
+    role = RowChoiceField(label=_("Role"))
 
-    def __init__(self, *args, reach: Reach, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reach = reach
+    @staticmethod
+    def offered(reach: Reach) -> dict[str, list]:
+        """What every row offers, read once per formset."""
         roles = Role.objects.all()
         if not reach.is_operator_staff:
             roles = roles.filter(is_operator_only=False)
-        self.fields["role"].queryset = roles
+        return {"role": list(roles)}
+
+    def __init__(self, *args, reach: Reach, offered: dict[str, list], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reach = reach
+        for name, objects in offered.items():
+            self.fields[name].offer(objects)
         self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
 
     def clean_entity(self) -> BusinessEntity:
@@ -178,10 +211,11 @@ class EntityGrantForm(forms.Form):
 class BaseGrantFormSet(forms.BaseFormSet):
     def __init__(self, *args, reach: Reach, **kwargs):
         self.reach = reach
+        self.offered = self.form.offered(reach)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "reach": self.reach}
+        return {**super().get_form_kwargs(index), "reach": self.reach, "offered": self.offered}
 
     @property
     def empty_form(self):
@@ -191,6 +225,7 @@ class BaseGrantFormSet(forms.BaseFormSet):
             empty_permitted=True,
             use_required_attribute=False,
             reach=self.reach,
+            offered=self.offered,
         )
         self.add_fields(form, None)
         return form

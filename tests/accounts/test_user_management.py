@@ -17,6 +17,7 @@ from tests.factories import (
     CompanyFactory,
     UserFactory,
     grant_company_role,
+    grant_entity_role,
 )
 
 pytestmark = pytest.mark.django_db
@@ -771,3 +772,22 @@ def test_reactivation_sends_a_new_temporary_password_and_old_sessions_stay_close
     assert old_browser.get(dashboard).status_code == 302
     assert not client.login(username=colleague.email, password=PASSWORD)
     assert client.login(username=colleague.email, password=temporary_password(mail.outbox[-1]))
+
+
+def test_edit_page_makes_as_many_queries_for_four_entity_roles_as_for_one(
+    client, login, pm, colleague, instance, companies, count_queries
+):
+    def give_entity_role():
+        building = BusinessEntityFactory(
+            instance=instance, owner=companies["A"], service_provider=companies["B"], customer=companies["C"]
+        )
+        grant_entity_role(colleague, building, "customer")
+
+    login(pm)
+    page = users_url(instance, "user-edit", pk=colleague.pk)
+    give_entity_role()
+    one = count_queries(lambda: client.get(page))
+    for _number in range(3):
+        give_entity_role()
+
+    assert count_queries(lambda: client.get(page)) == one
