@@ -110,7 +110,7 @@ class Reach:
         if self.is_operator_staff:
             return None
         access = entity_access(self.actor, entity)
-        if access is None or access.rights.get(Section.USERS, Access.NONE) < Access.EDIT:
+        if access is None or not access.allows(Section.USERS, Access.EDIT):
             return _("Your role on %(entity)s does not manage users.") % {"entity": entity.name}
         return self.role_error(role, access.rights)
 

@@ -46,40 +46,58 @@ KEY_BASE = 1_000_000
 SHOW_ALL_PRECEDENCE = PRECEDENCE.index("all")
 
 
+# The entities a scoped role acts on (Sales: the operator's own; Easy project leader:
+# "easy" ones), as (column, value); a role of any other scope acts on all entities.
+SCOPE_RULES = {
+    EntityScope.EASY_ENTITIES: ("project_form", ProjectForm.EASY),
+    EntityScope.OPERATOR_ENTITIES: ("is_operator_entity", True),
+}
+
+
+def _scope_condition(scope: str) -> str:
+    column, value = SCOPE_RULES[scope]
+    return f"e.{column}" if value is True else f"e.{column} = '{value}'"
+
+
 def _scope_sql() -> str:
     """The scope rule for the grant's role `r` and the entity `e`."""
-    return (
-        f"(r.entity_scope = '{EntityScope.ALL}'"
-        f" OR (r.entity_scope = '{EntityScope.EASY_ENTITIES}' AND e.project_form = '{ProjectForm.EASY}')"
-        f" OR (r.entity_scope = '{EntityScope.OPERATOR_ENTITIES}' AND e.is_operator_entity))"
-    )
+    scoped = "".join(f" OR (r.entity_scope = '{scope}' AND {_scope_condition(scope)})" for scope in SCOPE_RULES)
+    return f"(r.entity_scope = '{EntityScope.ALL}'{scoped})"
 
 
 def _scope_literal(scope: str) -> str:
     """The scope rule for a role known in advance (the show-all role)."""
-    if scope == EntityScope.EASY_ENTITIES:
-        return f" AND e.project_form = '{ProjectForm.EASY}'"
-    if scope == EntityScope.OPERATOR_ENTITIES:
-        return " AND e.is_operator_entity"
-    return ""
+    return f" AND {_scope_condition(scope)}" if scope in SCOPE_RULES else ""
+
+
+def _scope_applies(scope: str, entity: BusinessEntity) -> bool:
+    """Whether a role of this scope acts on the entity at all."""
+    if scope not in SCOPE_RULES:
+        return True
+    column, value = SCOPE_RULES[scope]
+    return getattr(entity, column) == value
+
+
+def _scope_q(scope: str) -> Q | None:
+    """The entities a scoped role acts on; None for a role that acts on all."""
+    if scope not in SCOPE_RULES:
+        return None
+    column, value = SCOPE_RULES[scope]
+    return Q(**{column: value})
 
 
 @dataclass(frozen=True)
 class EntityFilter:
-    """Narrows the visible entities: search in name and address, one company per level, or one entity."""
+    """Narrows the visible entities: search in name and address, one company per level."""
 
     search: str = ""
     owner_id: int | None = None
     service_provider_id: int | None = None
     customer_id: int | None = None
-    entity_id: int | None = None
 
     def sql(self) -> tuple[str, list]:
         parts: list[str] = []
         params: list = []
-        if self.entity_id is not None:
-            parts.append("e.id = %s")
-            params.append(self.entity_id)
         for column, value in (
             ("owner_id", self.owner_id),
             ("service_provider_id", self.service_provider_id),
@@ -166,9 +184,9 @@ def _branches(
     return branches, params
 
 
-def _grant_matches_sql(user: AbstractBaseUser, instance_id: int, entity_id: int | None) -> tuple[str, list]:
+def _grant_matches_sql(user: AbstractBaseUser, instance_id: int) -> tuple[str, list]:
     """SQL of (entity_id, name, access_key): the deciding grant of every entity some grant of the user matches."""
-    branches, params = _branches(user, instance_id, EntityFilter(entity_id=entity_id))
+    branches, params = _branches(user, instance_id, EntityFilter())
     sql = (
         "SELECT m.id AS entity_id, MIN(m.name) AS name, MIN(m.access_key) AS access_key"
         f" FROM ({' UNION ALL '.join(branches)}) m GROUP BY m.id"
@@ -185,32 +203,14 @@ def show_all_role_id(user: AbstractBaseUser, instance_id: int) -> int | None:
     return user.all_entities_role_id
 
 
-def _scope_applies(scope: str, entity: BusinessEntity) -> bool:
-    """Whether a role of this scope acts on the entity at all."""
-    if scope == EntityScope.EASY_ENTITIES:
-        return entity.project_form == ProjectForm.EASY
-    if scope == EntityScope.OPERATOR_ENTITIES:
-        return entity.is_operator_entity
-    return True
-
-
-def _scope_q(scope: str) -> Q | None:
-    """The entities a scoped role acts on; None for a role that acts on all."""
-    if scope == EntityScope.EASY_ENTITIES:
-        return Q(project_form=ProjectForm.EASY)
-    if scope == EntityScope.OPERATOR_ENTITIES:
-        return Q(is_operator_entity=True)
-    return None
-
-
-def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: int | None = None) -> QuerySet:
+def visible_entities(user: AbstractBaseUser, instance: Instance) -> QuerySet:
     """Business entities of `instance` the user sees, annotated with `access_key` (decode with decode_access_key).
 
     One SQL query however many grants the user holds; order, filter and slice it like any QuerySet.
     """
     if not (user.is_authenticated and user.is_active):
         return BusinessEntity.objects.none()
-    sql, params = _grant_matches_sql(user, instance.pk, entity_id)
+    sql, params = _grant_matches_sql(user, instance.pk)
     matches = CTE(
         raw_cte_sql(
             sql,
@@ -221,8 +221,6 @@ def visible_entities(user: AbstractBaseUser, instance: Instance, *, entity_id: i
     )
     show_all = show_all_role_id(user, instance.pk)
     base = BusinessEntity.objects.all()
-    if entity_id is not None:
-        base = base.filter(pk=entity_id)
     if show_all is None:
         queryset = matches.join(base, id=matches.col.entity_id).annotate(access_key=matches.col.access_key)
     else:
@@ -420,6 +418,11 @@ def decode_access_key(access_key: int) -> tuple[str, int]:
     return PRECEDENCE[precedence], role_id
 
 
+def level_label(level: str) -> str:
+    """How a level that decided access reads on pages and in explanations."""
+    return Level(level).label if level in Level.values else _("Show all business entities")
+
+
 @dataclass
 class EntityAccess:
     """What decides a user's access to one entity, and the rights it gives per section."""
@@ -428,15 +431,13 @@ class EntityAccess:
     role: Role
     rights: dict[str, int] = field(default_factory=dict)
 
-    def can_view(self, section: str) -> bool:
-        return self.rights.get(section, Access.NONE) >= Access.VIEW
-
-    def can_edit(self, section: str) -> bool:
-        return self.rights.get(section, Access.NONE) >= Access.EDIT
+    def allows(self, section: str, access: int) -> bool:
+        """Whether the deciding role gives at least `access` (view or edit) on the section."""
+        return self.rights.get(section, Access.NONE) >= access
 
     @property
     def level_label(self) -> str:
-        return Level(self.level).label if self.level in Level.values else "show all business entities"
+        return level_label(self.level)
 
 
 def role_rights(role_ids: set[int]) -> dict[int, dict[str, int]]:
@@ -460,12 +461,9 @@ def _resolve_one(user: AbstractBaseUser, entity: BusinessEntity) -> EntityAccess
     answers as visible_entities() and explain_access().
     """
     role_table, capability_table = Role._meta.db_table, Capability._meta.db_table
-    in_scope = (
-        f"(r.entity_scope = '{EntityScope.ALL}'"
-        f" OR (r.entity_scope = '{EntityScope.EASY_ENTITIES}' AND %s)"
-        f" OR (r.entity_scope = '{EntityScope.OPERATOR_ENTITIES}' AND %s))"
-    )
-    scope_params = [entity.project_form == ProjectForm.EASY, entity.is_operator_entity]
+    scopes = [scope for scope in EntityScope.values if _scope_applies(scope, entity)]
+    in_scope = f"r.entity_scope IN ({', '.join(['%s'] * len(scopes))})"
+    scope_params = scopes
     precedence = " ".join(
         f"WHEN '{level}' THEN {PRECEDENCE.index(level)}"
         for level in (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER)
@@ -541,7 +539,7 @@ class MatchedGrant:
 
     @property
     def level_label(self) -> str:
-        return Level(self.level).label if self.level in Level.values else _("Show all business entities")
+        return level_label(self.level)
 
 
 @dataclass

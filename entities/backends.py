@@ -25,6 +25,6 @@ class SectionRightsBackend(BaseBackend):
         if verb not in VERBS or section not in Section.values:
             return False
         access = entity_access(user_obj, obj)
-        if access is None or access.rights.get(section, Access.NONE) < VERBS[verb]:
+        if access is None or not access.allows(section, VERBS[verb]):
             raise PermissionDenied
         return True

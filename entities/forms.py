@@ -32,9 +32,6 @@ class EntityFilterForm(forms.Form):
                 self.fields[name].queryset = Company.objects.filter(instance=instance)
             self.fields[name].widget.choices = choices
 
-    def clean_q(self) -> str:
-        return self.cleaned_data["q"].replace("\x00", "").strip()
-
     def show_chosen(self, visible_company_ids: set[int]) -> None:
         """Add a chosen company to its drop-down, named only if the filtered rows show its name anyway."""
         if not self.is_valid():

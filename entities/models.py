@@ -318,10 +318,6 @@ class EntityGrant(UserObjectPermissionBase):
             entity = self.content_object
             validate_grant(user=self.user, role=self.role, instance_id=entity.instance_id, target=entity)
 
-    @property
-    def entity(self) -> BusinessEntity:
-        return self.content_object
-
 
 AUDIT_ACTIONS = {
     "user.created": _("User created"),

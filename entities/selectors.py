@@ -119,7 +119,7 @@ def section_entries(*, entity: BusinessEntity, section: str) -> list:
     if section == "quality_control":
         return list(QualityFeedback.objects.filter(entity=entity).select_related("created_by")[:LIST_ENTRIES])
     if section == "tour_activities":
-        return list(TourActivity.objects.filter(entity=entity).select_related("created_by")[:LIST_ENTRIES])
+        return list(TourActivity.objects.filter(entity=entity)[:LIST_ENTRIES])
     if section == "chat":
         messages = list(ChatMessage.objects.filter(entity=entity).select_related("author")[: LIST_ENTRIES * 2])
         return messages[::-1]

@@ -73,21 +73,22 @@ def hold_role_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="entities", codename="hold_role")
 
 
-def _grant_target(grant: CompanyGrant | EntityGrant) -> Company | BusinessEntity:
-    return grant.company if isinstance(grant, CompanyGrant) else grant.content_object
+def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyGrant | EntityGrant, role_change):
+    target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
+    audit_record(
+        actor=actor,
+        action=action,
+        target=grant,
+        subject_user=grant.user,
+        instance=target.instance,
+        changes={"role": role_change},
+    )
 
 
 def _grant_store(*, actor: AbstractBaseUser | None, grant, description: str):
     grant.full_clean()
     grant.save()
-    audit_record(
-        actor=actor,
-        action="grant.created",
-        target=grant,
-        subject_user=grant.user,
-        instance=_grant_target(grant).instance,
-        changes={"role": (None, description)},
-    )
+    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, description))
     return grant
 
 
@@ -118,28 +119,14 @@ def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | E
         grant.role = before
         raise
     grant.save(update_fields=["role"])
-    audit_record(
-        actor=actor,
-        action="grant.changed",
-        target=grant,
-        subject_user=grant.user,
-        instance=_grant_target(grant).instance,
-        changes={"role": (before, role)},
-    )
+    _grant_audit(actor=actor, action="grant.changed", grant=grant, role_change=(before, role))
     return grant
 
 
 @transaction.atomic
 def grant_delete(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant) -> None:
     """Revoke a grant; the user's very next request no longer has it."""
-    audit_record(
-        actor=actor,
-        action="grant.deleted",
-        target=grant,
-        subject_user=grant.user,
-        instance=_grant_target(grant).instance,
-        changes={"role": (str(grant), None)},
-    )
+    _grant_audit(actor=actor, action="grant.deleted", grant=grant, role_change=(str(grant), None))
     grant.delete()
 
 

@@ -96,9 +96,12 @@ class EntitySectionView(TemplateView):
     def render_section(self, entity, access, section, *, form, status=200):
         spec = SECTION_SPECS[section]
         can_edit = user_can_edit_section(self.request.user, entity, section)
-        data = (
-            master_data(entity=entity) if spec.kind == "master_data" else section_data(entity=entity, section=section)
-        )
+        if spec.kind == "list":
+            data = None
+        elif spec.kind == "master_data":
+            data = master_data(entity=entity)
+        else:
+            data = section_data(entity=entity, section=section)
         if form is None and can_edit:
             form = spec.form_class(initial=data) if spec.kind != "list" else spec.form_class()
         context = {
