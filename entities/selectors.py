@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
-from entities.access import EntityFilter, EntityPage, NamedRef, entity_page, request_cache
+from entities.access import EntityFilter, EntityPage, NamedRef, entity_page, request_cache, show_all_role_id
 from entities.models import (
     Access,
     BusinessEntity,
@@ -90,13 +90,13 @@ def held_company_grants(user: AbstractBaseUser, instance: Instance) -> list[Held
     return cache[instance.pk]
 
 
-def filter_companies(*, user: AbstractBaseUser, instance: Instance, sees_all: bool) -> list[NamedRef]:
+def filter_companies(*, user: AbstractBaseUser, instance: Instance) -> list[NamedRef]:
     """Companies offered as list filters, by name: those the user holds roles on, or all for show-all users.
 
     Listing every company of the cockpit to everyone would leak who else is a customer.
     Both lists sort alike, ignoring case, whatever the database's collation.
     """
-    if sees_all:
+    if show_all_role_id(user, instance.pk) is not None:
         companies = [
             NamedRef(pk, name) for pk, name in Company.objects.filter(instance=instance).values_list("id", "name")
         ]

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from entities.access import show_all_role_id
 from entities.forms import EntityFilterForm
 from entities.permissions import (
     access_entity,
@@ -38,10 +37,9 @@ class EntityListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, instance = self.request.user, self.request.instance
-        companies = filter_companies(
-            user=user, instance=instance, sees_all=show_all_role_id(user, instance.pk) is not None
+        form = EntityFilterForm(
+            self.request.GET or None, instance=instance, offered=filter_companies(user=user, instance=instance)
         )
-        form = EntityFilterForm(self.request.GET or None, instance=instance, offered=companies)
         filters = form.cleaned_data if form.is_valid() else {}
         page = entity_list_page(
             user=user,

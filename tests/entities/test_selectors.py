@@ -31,13 +31,16 @@ def test_held_company_grants_leave_out_grants_in_other_cockpits(user, instance, 
     assert [grant.company.name for grant in held_company_grants(user, other_instance)] == ["Rhein Property"]
 
 
-def test_filter_companies_offer_the_held_companies_or_all_to_show_all_users_by_name_ignoring_case(user, instance):
+def test_filter_companies_offer_the_held_companies_or_all_to_show_all_users_by_name_ignoring_case(
+    user, instance, operator_admin
+):
     grant_company_role(user, Level.OWNER, CompanyFactory(instance=instance, name="beta AG"), "manager")
     grant_company_role(user, Level.SERVICE_PROVIDER, CompanyFactory(instance=instance, name="Alpha AG"), "manager")
     CompanyFactory(instance=instance, name="Unseen AG")
 
-    held = filter_companies(user=user, instance=instance, sees_all=False)
-    every = filter_companies(user=user, instance=instance, sees_all=True)
+    held = filter_companies(user=user, instance=instance)
+    every = filter_companies(user=operator_admin, instance=instance)
+    every = [company for company in every if company.pk != operator_admin.company_id]  # the operator's own
 
     assert [company.name for company in held] == ["Alpha AG", "beta AG"]
     assert [company.name for company in every] == ["Alpha AG", "beta AG", "Kantonsspital Nord", "Unseen AG"]
