@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from entities.access import EntityAccess, decode_access_key, entity_access, request_cache, role_rights, visible_entities
+from entities.access import entity_access, prime_entity_access, request_cache, role_rights
 from entities.models import Access, BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.selectors import held_company_grants
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
+USER_OUT_OF_REACH = gettext_lazy("You cannot manage this user.")
 
 
 @dataclass
@@ -121,27 +122,21 @@ class Reach:
         return self.entity_grant_error(grant.content_object, grant.role) is None
 
     def prime_entities(self, entities: list[BusinessEntity]) -> None:
-        """Resolve the manager's access to many entities in one query (for lists of users)."""
-        cache = request_cache(self.actor, "_entity_access_cache")
-        missing = {entity.pk for entity in entities if entity.pk not in cache}
-        if self.is_operator_staff or not missing:
-            return
-        found = dict(visible_entities(self.actor, self.instance).filter(pk__in=missing).values_list("id", "access_key"))
-        for entity_id in missing:
-            key = found.get(entity_id)
-            if key is None:
-                cache[entity_id] = None
-                continue
-            level, role_id = decode_access_key(key)
-            role = Role(pk=role_id)
-            cache[entity_id] = EntityAccess(level=level, role=role, rights=self.rights_of(role))
+        """Resolve the manager's access to many entities in one go (for lists of users)."""
+        if not self.is_operator_staff:
+            prime_entity_access(self.actor, self.instance, entities)
+
+
+def is_operator_staff(user: User) -> bool:
+    """Operator staff manage every user of every cockpit (but other staff)."""
+    return bool(user.is_active and user.is_staff and user.is_operator_employee)
 
 
 def manager_reach(actor: User, instance: Instance) -> Reach:
     """The actor's reach in the cockpit, in two queries; cached on the actor for the request."""
     cache = request_cache(actor, "_reach_cache")
     if instance.pk not in cache:
-        is_staff = bool(actor.is_active and actor.is_staff and actor.is_operator_employee)
+        is_staff = is_operator_staff(actor)
         managing = [grant for grant in held_company_grants(actor, instance) if grant.manages_users]
         rights = role_rights({grant.role_id for grant in managing})
         managed = {(grant.level, grant.company.pk): rights[grant.role_id] for grant in managing}
@@ -151,7 +146,7 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
 
 def user_manages_users(actor: User, instance: Instance) -> bool:
     """Whether to offer User Management, from the grants the request reads anyway."""
-    if actor.is_active and actor.is_staff and actor.is_operator_employee:
+    if is_operator_staff(actor):
         return True
     return any(grant.manages_users for grant in held_company_grants(actor, instance))
 
@@ -161,6 +156,14 @@ def require_manager(actor: User, instance: Instance) -> Reach:
     reach = manager_reach(actor, instance)
     if not reach.is_manager:
         raise PermissionDenied(NOT_A_MANAGER)
+    return reach
+
+
+def require_manageable_user(actor: User, instance: Instance, user: User) -> Reach:
+    """The reach of a manager who may change this user; PermissionDenied (403) for everyone else."""
+    reach = require_manager(actor, instance)
+    if not user_can_manage_user(reach, user):
+        raise PermissionDenied(USER_OUT_OF_REACH)
     return reach
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_welcome_email
 from accounts.models import Language, User
-from accounts.permissions import Reach, require_manager, user_can_manage_user
+from accounts.permissions import Reach, require_manageable_user, require_manager
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
@@ -126,7 +126,6 @@ TEMPORARY_PASSWORD_BYTES = 9
 CHAT_NEEDS_ROLE = _("Chat can only be switched on while one of the user's roles allows chat.")
 SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business entities.")
 COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
-USER_OUT_OF_REACH = _("You cannot manage this user.")
 TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
 EMAIL_FIXED_AFTER_FIRST_LOGIN = _(
     "The email address can only be changed until the user has chosen their own password; "
@@ -161,11 +160,13 @@ class WelcomeDelivery:
     error: str = ""
 
 
-def _issue_temporary_password(user: User) -> str:
+def _issue_temporary_password(user: User, *also_save: str) -> str:
+    """Store a new one-time temporary password (any earlier one stops working) and return it for the email."""
     password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     user.set_password(password)
     user.must_change_password = True
     user.temporary_password_expires_at = timezone.now() + timedelta(days=settings.TEMPORARY_PASSWORD_DAYS)
+    user.save(update_fields=[*also_save, "password", "must_change_password", "temporary_password_expires_at"])
     return password
 
 
@@ -229,12 +230,24 @@ def user_invite(
     _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
     user = user_create(actor=actor, **profile)
     password = _issue_temporary_password(user)
-    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     for grant in company_grants:
         company_grant_create(actor=actor, user=user, level=grant.level, company=grant.company, role=grant.role)
     for grant in entity_grants:
         entity_grant_create(actor=actor, user=user, entity=grant.entity, role=grant.role)
     return user, _send_welcome_on_commit(user, password)
+
+
+def _replace_grants(*, actor: User, existing: list, key, wanted: dict, create) -> None:
+    """Delete, change or create grants so that the user holds exactly the `wanted` requests (by `key`)."""
+    wanted = dict(wanted)
+    for grant in existing:
+        request = wanted.pop(key(grant), None)
+        if request is None:
+            grant_delete(actor=actor, grant=grant)
+        elif request.role.pk != grant.role_id:
+            grant_change_role(actor=actor, grant=grant, role=request.role)
+    for request in wanted.values():
+        create(request)
 
 
 @transaction.atomic
@@ -252,9 +265,7 @@ def user_edit(
     Only users whose every role lies within the manager's reach can be edited
     (user_can_manage_user), so the new roles replace the old ones entirely.
     """
-    reach = require_manager(actor, instance)
-    if not user_can_manage_user(reach, user):
-        raise PermissionDenied(USER_OUT_OF_REACH)
+    reach = require_manageable_user(actor, instance, user)
     _check_profile(
         reach,
         company=profile.get("company", user.company),
@@ -271,34 +282,29 @@ def user_edit(
 
     user_update(actor=actor, user=user, **profile)
 
-    wanted = {(g.level, g.company.pk): g for g in company_grants}
-    for grant in existing_company:
-        request = wanted.pop((grant.level, grant.company_id), None)
-        if request is None:
-            grant_delete(actor=actor, grant=grant)
-        elif request.role.pk != grant.role_id:
-            grant_change_role(actor=actor, grant=grant, role=request.role)
-    for request in wanted.values():
-        company_grant_create(actor=actor, user=user, level=request.level, company=request.company, role=request.role)
-
-    wanted_entities = {g.entity.pk: g for g in entity_grants}
-    for grant in existing_entity:
-        request = wanted_entities.pop(grant.content_object_id, None)
-        if request is None:
-            grant_delete(actor=actor, grant=grant)
-        elif request.role.pk != grant.role_id:
-            grant_change_role(actor=actor, grant=grant, role=request.role)
-    for request in wanted_entities.values():
-        entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role)
+    _replace_grants(
+        actor=actor,
+        existing=existing_company,
+        key=lambda grant: (grant.level, grant.company_id),
+        wanted={(request.level, request.company.pk): request for request in company_grants},
+        create=lambda request: company_grant_create(
+            actor=actor, user=user, level=request.level, company=request.company, role=request.role
+        ),
+    )
+    _replace_grants(
+        actor=actor,
+        existing=existing_entity,
+        key=lambda grant: grant.content_object_id,
+        wanted={request.entity.pk: request for request in entity_grants},
+        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+    )
     return user
 
 
 @transaction.atomic
 def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
     """Remove a user from the cockpit: the login stops working at once, the history stays."""
-    reach = require_manager(actor, instance)
-    if not user_can_manage_user(reach, user):
-        raise PermissionDenied(USER_OUT_OF_REACH)
+    require_manageable_user(actor, instance, user)
     if user.is_active:
         user.is_active = False
         # A new password hash invalidates every session at once (Django checks it per request),
@@ -319,16 +325,13 @@ def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
 @transaction.atomic
 def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
     """Operator staff bring a removed user back, with a new temporary password by email."""
-    reach = require_manager(actor, instance)
+    reach = require_manageable_user(actor, instance, user)
     if not reach.is_operator_staff:
         raise PermissionDenied(ONLY_STAFF_REACTIVATE)
-    if not user_can_manage_user(reach, user):
-        raise PermissionDenied(USER_OUT_OF_REACH)
     delivery = WelcomeDelivery(sent=True)
     if not user.is_active:
         user.is_active = True
-        password = _issue_temporary_password(user)
-        user.save(update_fields=["is_active", "password", "must_change_password", "temporary_password_expires_at"])
+        password = _issue_temporary_password(user, "is_active")
         audit_record(
             actor=actor,
             action="user.reactivated",
@@ -344,16 +347,13 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDe
 @transaction.atomic
 def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
     """Issue a new temporary password (the old one stops working) and email it again."""
-    reach = require_manager(actor, instance)
-    if not user_can_manage_user(reach, user):
-        raise PermissionDenied(USER_OUT_OF_REACH)
+    require_manageable_user(actor, instance, user)
     if not user.must_change_password:
         # A new password for someone who already has their own would hand their account to the sender.
         raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
     if not invitation_allowed(actor_id=actor.pk):
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     password = _issue_temporary_password(user)
-    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
     return _send_welcome_on_commit(user, password)
 

@@ -2,7 +2,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse
@@ -20,7 +20,7 @@ from accounts.forms import (
     company_grant_formset,
     entity_grant_formset,
 )
-from accounts.permissions import access_managed_user, manager_reach, require_manager, user_can_manage_user
+from accounts.permissions import access_managed_user, require_manager, user_can_manage_user
 from accounts.selectors import managed_users, user_history
 from accounts.services import (
     password_changed,
@@ -269,8 +269,7 @@ class EntitySearchView(View):
     """Suggestions for the entity picker: visible entities by name, at most 20."""
 
     def get(self, request, instance_slug):
-        if not manager_reach(request.user, request.instance).is_manager:
-            raise PermissionDenied
+        require_manager(request.user, request.instance)
         term = clean_search(request.GET.get("q", ""))
         if len(term) < 2:
             return JsonResponse({"results": []})

@@ -526,6 +526,23 @@ def entity_access(user: AbstractBaseUser, entity: BusinessEntity) -> EntityAcces
     return cache[entity.pk]
 
 
+def prime_entity_access(user: AbstractBaseUser, instance: Instance, entities: list[BusinessEntity]) -> None:
+    """Resolve the user's access to many entities at once, for pages that check many (lists of users)."""
+    cache = request_cache(user, "_entity_access_cache")
+    missing = {entity.pk for entity in entities if entity.pk not in cache}
+    if not missing:
+        return
+    found = {
+        entity_id: decode_access_key(key)
+        for entity_id, key in visible_entities(user, instance).filter(pk__in=missing).values_list("id", "access_key")
+    }
+    roles = Role.objects.in_bulk({role_id for _level, role_id in found.values()})
+    rights = role_rights(set(roles))
+    for entity_id in missing:
+        level, role_id = found.get(entity_id, (None, None))
+        cache[entity_id] = None if level is None else EntityAccess(level, roles[role_id], rights[role_id])
+
+
 @dataclass
 class MatchedGrant:
     """A grant that names this entity or one of its companies, and what became of it."""
