@@ -67,11 +67,6 @@ def login(client):
 
 
 @pytest.fixture
-def db_vendor():
-    return connection.vendor
-
-
-@pytest.fixture
 def count_queries():
     """How many queries a call makes: list pages must make as many for 5 rows as for 50."""
 

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from entities.models import Level, SectionSettings
+from tests.e2e.browser import log_in
 from tests.factories import (
-    PASSWORD,
     BusinessEntityFactory,
     CompanyFactory,
     InstanceFactory,
@@ -13,7 +13,7 @@ from tests.factories import (
     grant_company_role,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -35,18 +35,11 @@ def world():
     return {"owner": owner, "provider": provider, "customer": customer}
 
 
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/c/alpine/$"))
-
-
 def test_provider_project_manager_finds_an_entity_and_edits_route_planning(page, screenshot, world):
     manager = UserFactory(company=world["provider"], email="pm@cleanpro.example", first_name="Urs")
     grant_company_role(manager, Level.SERVICE_PROVIDER, world["provider"], "provider-project-manager")
     log_in(page, manager.email)
+    expect(page).to_have_url(re.compile(r"/c/alpine/$"))
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Business entities").click()
     expect(page.get_by_test_id("entity-total")).to_contain_text("60 business entities")
@@ -83,6 +76,7 @@ def test_customer_analytics_only_sees_only_the_analytics_tab(page, screenshot, w
     analyst = UserFactory(company=world["customer"], email="analyst@spital.example")
     grant_company_role(analyst, Level.CUSTOMER, world["customer"], "customer-analytics-only")
     log_in(page, analyst.email)
+    expect(page).to_have_url(re.compile(r"/c/alpine/$"))
 
     page.goto("/c/alpine/entities/")
     page.get_by_role("link", name="Bürohaus Seefeld 001").click()

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

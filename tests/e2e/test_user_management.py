@@ -5,9 +5,10 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from entities.models import CompanyGrant, Level
+from tests.e2e.browser import log_in
 from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory, grant_company_role
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -19,13 +20,6 @@ def project_manager():
     colleague = UserFactory(company=owner, email="hans@zurich.example", first_name="Hans", last_name="Leser")
     grant_company_role(colleague, Level.OWNER, owner, "manager")
     return manager
-
-
-def log_in(page, email, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_manager_creates_a_user_who_logs_in_with_the_emailed_password(page, screenshot, project_manager):

@@ -16,10 +16,12 @@ class Command(BaseCommand):
         user = User.objects.select_related("company", "all_entities_role").filter(email=email.strip().lower()).first()
         if user is None:
             raise CommandError(f"No user with the email address {email!r}.")
-        entity = BusinessEntity.objects.select_related("owner", "service_provider", "customer").filter(pk=entity_id)
-        if not entity.exists():
+        entity = (
+            BusinessEntity.objects.select_related("owner", "service_provider", "customer").filter(pk=entity_id).first()
+        )
+        if entity is None:
             raise CommandError(f"No business entity with the ID {entity_id}.")
-        explanation = explain_access(user, entity.get())
+        explanation = explain_access(user, entity)
         self.stdout.write(f"{user.email} on {explanation.entity} (#{entity_id})")
         for grant in explanation.grants:
             state = "DECIDES" if grant.decided else ("matches" if grant.applies else "does not apply")
