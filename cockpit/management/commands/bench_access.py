@@ -26,17 +26,18 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
+from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
 from entities.access import EntityPage, NamedRef, decode_access_key, entity_page, visible_entities
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, ProjectForm, Role
+from entities.selectors import LIST_PAGE_SIZE
+from entities.services import hold_role_permission
 
 BENCH_SLUG = "bench"
 EMAIL_DOMAIN = "bench.example"
@@ -97,28 +98,31 @@ class Row:
         return percentile(self.samples, 95)
 
 
-def guardian_list_page(*, user: User, instance: Instance, **_filters) -> EntityPage:
-    """The list's page 1 and count as a guardian-based product would read them, for our view and template.
-
-    Guardian knows permissions, not roles, so every row shows one fixed role name.
-    """
-    from guardian.shortcuts import get_objects_for_user
-
-    queryset = get_objects_for_user(
+def guardian_entities(user: User, instance: Instance):
+    """The entities a twin holds a per-entity object permission on, as django-guardian lists them."""
+    return get_objects_for_user(
         user,
         "entities.hold_role",
         klass=BusinessEntity.objects.filter(instance=instance),
         with_superuser=False,
         accept_global_perms=False,
     )
+
+
+def guardian_list_page(*, user: User, instance: Instance, **_filters) -> EntityPage:
+    """The list's page 1 and count as a guardian-based product would read them, for our view and template.
+
+    Guardian knows permissions, not roles, so every row shows one fixed role name.
+    """
+    queryset = guardian_entities(user, instance)
     total = queryset.count()
-    entities = queryset.select_related("owner", "service_provider", "customer").order_by("name", "id")[:50]
+    entities = queryset.select_related("owner", "service_provider", "customer").order_by("name", "id")
     role = NamedRef(0, "Projectmanager")
     return EntityPage(
-        rows=[(entity, role, Level.ENTITY) for entity in entities],
+        rows=[(entity, role, Level.ENTITY) for entity in entities[:LIST_PAGE_SIZE]],
         total=total,
         number=1,
-        per_page=50,
+        per_page=LIST_PAGE_SIZE,
         cap=settings.ENTITY_LIST_COUNT_CAP,
     )
 
@@ -327,9 +331,7 @@ class Command(BaseCommand):
             CompanyGrant.objects.bulk_create(grant_rows, batch_size=BATCH)
             tick = lap(f"{len(grant_rows):,} company grants", tick)
 
-            hold_role = Permission.objects.get(
-                content_type=ContentType.objects.get_for_model(BusinessEntity), codename="hold_role"
-            )
+            hold_role = hold_role_permission()
             entity_grants: dict[tuple[int, int], int] = {}
             attempts = 0
             while (
@@ -467,8 +469,6 @@ class Command(BaseCommand):
 
     def measure(self, instance: Instance, personas: dict[str, dict]) -> list[Row]:
         # Production-like: no query log (DEBUG=0 logs nothing), plain 404 template; the test host is allowed.
-        from django.conf import settings
-
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         request_log = logging.getLogger("django.request")
         level = request_log.level
@@ -488,11 +488,11 @@ class Command(BaseCommand):
             client.force_login(persona["user"])
             clients[name] = client
 
-        def get(client: Client, url: str) -> Callable[[], None]:
+        def get(client: Client, url: str, expected: int = 200) -> Callable[[], None]:
             def call() -> None:
                 response = client.get(url, secure=True)
-                if response.status_code != 200:
-                    raise CommandError(f"GET {url} answered {response.status_code}, expected 200.")
+                if response.status_code != expected:
+                    raise CommandError(f"GET {url} answered {response.status_code}, expected {expected}.")
 
             return call
 
@@ -501,14 +501,7 @@ class Command(BaseCommand):
             f"Measuring ({self.iterations} iterations each after {min(self.warmup, self.iterations)} warm-up)..."
         )
 
-        floor_client = clients["heavy"]
-        floor_url = f"/c/{instance.slug}/does-not-exist/"
-
-        def floor() -> None:
-            response = floor_client.get(floor_url, secure=True)
-            if response.status_code != 404:
-                raise CommandError(f"GET {floor_url} answered {response.status_code}, expected 404.")
-
+        floor = get(clients["heavy"], f"/c/{instance.slug}/does-not-exist/", expected=404)
         rows.append(self.timed(Row("floor: logged-in request through middleware (404)", "heavy", None), floor))
 
         for name, persona in personas.items():
@@ -576,20 +569,12 @@ class Command(BaseCommand):
                 )
             )
 
-        from guardian.shortcuts import get_objects_for_user
-
         for name, persona in personas.items():
             twin = persona["twin"]
 
             def guardian(twin=twin) -> None:
-                queryset = get_objects_for_user(
-                    twin,
-                    "entities.hold_role",
-                    klass=BusinessEntity.objects.filter(instance=instance),
-                    with_superuser=False,
-                    accept_global_perms=False,
-                )
-                list(queryset.order_by("name", "id")[:50])
+                queryset = guardian_entities(twin, instance)
+                list(queryset.order_by("name", "id")[:LIST_PAGE_SIZE])
                 queryset.count()
 
             rows.append(
