@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from cockpit.permissions import cockpits_of
-from entities.access import count_visible_entities
+from entities.selectors import visible_entity_total
 
 
 def home(request):
@@ -20,7 +19,6 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cap = settings.ENTITY_LIST_COUNT_CAP
-        count = count_visible_entities(self.request.user, self.request.instance, cap=cap)
-        context.update(entity_count=min(count, cap), entity_count_capped=count > cap)
+        count, capped = visible_entity_total(user=self.request.user, instance=self.request.instance)
+        context.update(entity_count=count, entity_count_capped=capped)
         return context

@@ -16,6 +16,7 @@ ordinary QuerySet that the list page filters, orders and paginates.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
@@ -333,11 +334,12 @@ def _ranked_matches(
 
 
 def count_visible_entities(
-    user: AbstractBaseUser, instance: Instance, *, entity_filter: EntityFilter = EntityFilter(), cap: int = 10_000
+    user: AbstractBaseUser, instance: Instance, *, entity_filter: EntityFilter = EntityFilter(), cap: int | None = None
 ) -> int:
-    """How many entities the user sees, exact up to `cap`; any number above `cap` means "more than cap"."""
+    """How many entities the user sees, exact up to `cap` (the list's, unless given); above it, "more than cap"."""
     if not (user.is_authenticated and user.is_active):
         return 0
+    cap = settings.ENTITY_LIST_COUNT_CAP if cap is None else cap
     matches, total, params, total_params = _ranked_matches(user, instance, entity_filter, cap)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {matches} SELECT {total}", [*params, *total_params])
@@ -351,14 +353,16 @@ def entity_page(
     entity_filter: EntityFilter = EntityFilter(),
     number: int = 1,
     per_page: int = 50,
-    cap: int = 10_000,
+    cap: int | None = None,
 ) -> EntityPage:
     """A page of visible entities in name order with the total, in one statement, whatever the user's grants.
 
     Each grant path reads at most `cap + 1` entities (the head of its index), so the
     cost of a page does not grow with the entities a grant covers; the total is exact
-    up to `cap` and shown as "more than cap" beyond. Pages end at the cap.
+    up to `cap` (ENTITY_LIST_COUNT_CAP unless given) and shown as "more than cap" beyond.
+    Pages end at the cap.
     """
+    cap = settings.ENTITY_LIST_COUNT_CAP if cap is None else cap
     if not (user.is_authenticated and user.is_active):
         return EntityPage(rows=[], total=0, number=1, per_page=per_page, cap=cap)
     number = max(1, min(number, -(-cap // per_page)))

@@ -9,7 +9,15 @@ from django.db import connection
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
-from entities.access import EntityFilter, EntityPage, NamedRef, entity_page, request_cache, show_all_role_id
+from entities.access import (
+    EntityFilter,
+    EntityPage,
+    NamedRef,
+    count_visible_entities,
+    entity_page,
+    request_cache,
+    show_all_role_id,
+)
 from entities.models import (
     Access,
     BusinessEntity,
@@ -44,7 +52,6 @@ def entity_list_page(
         instance,
         number=number,
         per_page=LIST_PAGE_SIZE,
-        cap=settings.ENTITY_LIST_COUNT_CAP,
         entity_filter=EntityFilter(
             search=search,
             owner_id=owner.pk if owner else None,
@@ -52,6 +59,13 @@ def entity_list_page(
             customer_id=customer.pk if customer else None,
         ),
     )
+
+
+def visible_entity_total(*, user: AbstractBaseUser, instance: Instance) -> tuple[int, bool]:
+    """How many entities the user sees, up to the list's cap, and whether there are more."""
+    cap = settings.ENTITY_LIST_COUNT_CAP
+    count = count_visible_entities(user, instance, cap=cap)
+    return min(count, cap), count > cap
 
 
 @dataclass(frozen=True, slots=True)
