@@ -212,8 +212,9 @@ class Command(BaseCommand):
             "language": language,
             "is_staff": staff,
             "sees_all_entities": role is not None,
-            "otp_required": role is not None,
             "all_entities_role": role,
+            # Demo users chat wherever one of their roles allows it.
+            "chat_enabled": Role.objects.filter(code__in=[code for _, _, code in grants], chat_allowed=True).exists(),
         }
         user = User.objects.filter(email=email).first()
         if user is None:
@@ -239,9 +240,6 @@ class Command(BaseCommand):
                 company = Company.objects.get(instance=instance, name=target)
                 if not CompanyGrant.objects.filter(user=user, level=level, company=company).exists():
                     company_grant_create(actor=None, user=user, level=level, company=company, role=role)
-        if not user.chat_enabled and any(Role.objects.get(code=code).chat_allowed for _, _, code in grants):
-            user.chat_enabled = True
-            user.save(update_fields=["chat_enabled"])
 
     def _seed_entity_data(self, instance: Instance) -> None:
         """Sample section data on the first entities, so the tabs show something real."""
