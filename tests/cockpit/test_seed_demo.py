@@ -47,3 +47,20 @@ def test_seed_demo_prints_logins_that_work(client):
         assert user.email in output
         assert client.login(username=user.email, password=DEMO_PASSWORD), user.email
     assert DEMO_PASSWORD in output
+
+
+def test_demo_users_each_see_a_different_entity_list_and_the_roles_give_different_tabs():
+    from entities.access import visible_entities
+    from entities.permissions import visible_sections
+
+    seed()
+
+    lists, tabs = set(), set()
+    users = list(User.objects.select_related("company__instance"))
+    for user in users:
+        entities = list(visible_entities(user, user.company.instance).order_by("name", "id"))
+        lists.add(frozenset(entity.pk for entity in entities))
+        tabs.add(tuple(visible_sections(user, entities[0])))
+
+    assert len(lists) == len(users)
+    assert len(tabs) >= 4  # e.g. every tab, analytics only, quality control only, no performance figures

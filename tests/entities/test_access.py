@@ -436,3 +436,14 @@ def test_an_operator_role_stops_counting_when_its_holder_leaves_the_operator(ins
     assert seen(moved, instance) == {}
     assert entity_access(moved, demo) is None
     assert "no longer works for the operator" in explain_access(moved, demo).grants[0].note
+
+
+def test_a_company_grant_is_one_row_however_many_entities_the_company_has(instance, world, user):
+    BusinessEntityFactory.create_batch(
+        60, instance=instance, owner=world["A"], service_provider=world["B"], customer=world["C"]
+    )
+
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    assert (CompanyGrant.objects.filter(user=user).count(), EntityGrant.objects.filter(user=user).count()) == (1, 0)
+    assert visible_entities(user, instance).count() == 60
