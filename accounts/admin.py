@@ -10,16 +10,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import PhoneNormalizingMixin
 from accounts.models import User
-from accounts.services import normalize_phone, user_save, welcome_email_resend
+from accounts.services import user_save, welcome_email_resend
 from entities.access import explain_access
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
-
-
-class PhoneNormalizingMixin:
-    def clean_mobile_phone(self) -> str:
-        return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
 
 
 class UserAdminChangeForm(PhoneNormalizingMixin, UserChangeForm):

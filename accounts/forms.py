@@ -12,6 +12,13 @@ from accounts.throttle import login_blocked, login_failed
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
 
+class PhoneNormalizingMixin:
+    """Accept the spaces and dashes people type in a phone number; the model then checks E.164."""
+
+    def clean_mobile_phone(self) -> str:
+        return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
+
+
 class LoginForm(AuthenticationForm):
     """Email and password; the email is matched case-insensitively."""
 
@@ -53,7 +60,7 @@ class LoginForm(AuthenticationForm):
             )
 
 
-class ManagedUserForm(forms.ModelForm):
+class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
     """A user's profile as a manager edits it; operator-only fields only for operator staff."""
 
     class Meta:
@@ -87,9 +94,6 @@ class ManagedUserForm(forms.ModelForm):
             # Changing the address of an active account would let a manager take it over.
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("Fixed once the user has chosen their own password.")
-
-    def clean_mobile_phone(self) -> str:
-        return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
