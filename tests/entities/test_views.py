@@ -278,6 +278,24 @@ def test_list_pages_fifty_rows(client, login, instance, companies):
     assert "55 business entities" in first.content.decode()
 
 
+def test_list_links_the_next_and_previous_pages_keeping_the_filters(client, login, instance, companies):
+    BusinessEntityFactory.create_batch(
+        55,
+        instance=instance,
+        name="Haus",
+        owner=companies["Owner A"],
+        service_provider=companies["Provider B"],
+        customer=companies["Customer C"],
+    )
+    login(user_with("manager", companies))
+
+    first = client.get(list_url(instance, q="haus")).content.decode()
+    second = client.get(list_url(instance, q="haus", page=2)).content.decode()
+
+    assert "Page 1 of 2" in first and 'href="?q=haus&amp;page=2"' in first
+    assert "Page 2 of 2" in second and 'href="?q=haus&amp;page=1"' in second
+
+
 def test_list_makes_as_many_queries_for_fifty_rows_as_for_five(client, login, instance, companies, count_queries):
     login(user_with("manager", companies))
     make = dict(owner=companies["Owner A"], service_provider=companies["Provider B"], customer=companies["Customer C"])
