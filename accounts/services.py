@@ -323,25 +323,27 @@ def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
-    """Operator staff bring a removed user back, with a new temporary password by email."""
+def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery | None:
+    """Operator staff bring a removed user back, with a new temporary password by email.
+
+    None when the user is active already (a second click): nothing changes, nothing is sent.
+    """
     reach = require_manageable_user(actor, instance, user)
     if not reach.is_operator_staff:
         raise PermissionDenied(ONLY_STAFF_REACTIVATE)
-    delivery = WelcomeDelivery(sent=True)
-    if not user.is_active:
-        user.is_active = True
-        password = _issue_temporary_password(user, "is_active")
-        audit_record(
-            actor=actor,
-            action="user.reactivated",
-            target=user,
-            subject_user=user,
-            instance=instance,
-            changes={"is_active": (False, True)},
-        )
-        delivery = _send_welcome_on_commit(user, password)
-    return delivery
+    if user.is_active:
+        return None
+    user.is_active = True
+    password = _issue_temporary_password(user, "is_active")
+    audit_record(
+        actor=actor,
+        action="user.reactivated",
+        target=user,
+        subject_user=user,
+        instance=instance,
+        changes={"is_active": (False, True)},
+    )
+    return _send_welcome_on_commit(user, password)
 
 
 @transaction.atomic

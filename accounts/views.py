@@ -248,8 +248,11 @@ class UserReactivateView(View):
     def post(self, request, instance_slug, pk):
         target, _reach = access_managed_user(request.user, request.instance, pk)
         delivery = user_reactivate(actor=request.user, instance=request.instance, user=target)
-        messages.success(request, _("%(user)s can log in again.") % {"user": target})
-        _welcome_message(request, delivery, target.email)
+        if delivery is None:
+            messages.info(request, _("%(user)s is active already; no email was sent.") % {"user": target})
+        else:
+            messages.success(request, _("%(user)s can log in again.") % {"user": target})
+            _welcome_message(request, delivery, target.email)
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
 
 

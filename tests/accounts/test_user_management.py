@@ -791,3 +791,16 @@ def test_edit_page_makes_as_many_queries_for_four_entity_roles_as_for_one(
         give_entity_role()
 
     assert count_queries(lambda: client.get(page)) == one
+
+
+def test_reactivating_an_active_user_sends_nothing_and_says_so(
+    client, login, colleague, instance, operator_admin, django_capture_on_commit_callbacks
+):
+    login(operator_admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(users_url(instance, "user-reactivate", pk=colleague.pk), follow=True)
+
+    assert mail.outbox == []
+    assert "is active already; no email was sent" in response.content.decode()
+    assert client.login(username=colleague.email, password=PASSWORD)
