@@ -250,7 +250,6 @@ def _replace_grants(*, actor: User, existing: list, key, wanted: dict, create) -
         create(request)
 
 
-@transaction.atomic
 def user_edit(
     *,
     actor: User,
@@ -263,8 +262,26 @@ def user_edit(
     """Change a user's profile and replace their roles, all in one transaction.
 
     Only users whose every role lies within the manager's reach can be edited
-    (user_can_manage_user), so the new roles replace the old ones entirely.
+    (user_can_manage_user), so the new roles replace the old ones entirely. When a
+    change is refused, the row is as it was and so is `user`, read again once the
+    transaction has rolled back.
     """
+    try:
+        return _user_edit(
+            actor=actor,
+            instance=instance,
+            user=user,
+            company_grants=company_grants,
+            entity_grants=entity_grants,
+            **profile,
+        )
+    except ValidationError:
+        user.refresh_from_db()
+        raise
+
+
+@transaction.atomic
+def _user_edit(*, actor: User, instance: Instance, user: User, company_grants, entity_grants, **profile) -> User:
     reach = require_manageable_user(actor, instance, user)
     _check_profile(
         reach,

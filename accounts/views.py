@@ -217,7 +217,6 @@ class UserEditView(UserFormMixin, TemplateView):
                     **form.profile(),
                 )
             except ValidationError as error:
-                target.refresh_from_db()
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Changes to %(user)s saved.") % {"user": target})

@@ -154,3 +154,26 @@ def test_user_invite_refuses_a_manager_who_is_not_staff_placing_a_user_in_the_op
             company=operator_company,
         )
     assert not User.objects.filter(email="new@soobr.example").exists()
+
+
+def test_user_edit_refused_after_the_profile_change_leaves_row_and_object_as_they_were(
+    operator_admin, customer_company, role
+):
+    from accounts.services import CompanyGrantRequest, user_edit
+    from entities.models import Level
+
+    user = UserFactory(company=customer_company, email="karin@example.com", first_name="Karin")
+
+    with pytest.raises(ValidationError):
+        user_edit(
+            actor=operator_admin,
+            instance=customer_company.instance,
+            user=user,
+            company_grants=[CompanyGrantRequest(Level.OWNER, customer_company, role("sales"))],  # operator-only
+            entity_grants=[],
+            first_name="Kathrin",
+        )
+
+    assert user.first_name == "Karin"
+    user.refresh_from_db()
+    assert user.first_name == "Karin" and not user.company_grants.exists()
