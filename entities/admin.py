@@ -1,7 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from entities.models import AuditLogEntry, BusinessEntity, Capability, Company, Instance, Role, Section
-from entities.services import business_entity_save, company_save
+from entities.services import business_entity_save, company_save, instance_save, role_capabilities_set, role_save
+
+SECTION_TWICE = _("%(section)s appears more than once; give each section one row.")
+NOTHING_SAVED = _("Nothing was saved: %(errors)s")
 
 
 @admin.register(Instance)
@@ -10,6 +17,9 @@ class InstanceAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        instance_save(actor=request.user, instance=obj)
 
 
 @admin.register(Company)
@@ -37,8 +47,25 @@ class BusinessEntityAdmin(admin.ModelAdmin):
         business_entity_save(actor=request.user, entity=obj)
 
 
+class CapabilityFormSet(BaseInlineFormSet):
+    """The capability matrix inline: at most one row per section."""
+
+    def clean(self):
+        super().clean()
+        # The matrix is stored as one right per section, so a second row would silently win.
+        seen = set()
+        for form in self.forms:
+            section = form.cleaned_data.get("section") if form.cleaned_data else None
+            if section is None or self._should_delete_form(form):
+                continue
+            if section in seen:
+                raise ValidationError(SECTION_TWICE, params={"section": Section(section).label})
+            seen.add(section)
+
+
 class CapabilityInline(admin.TabularInline):
     model = Capability
+    formset = CapabilityFormSet
     extra = 0
     max_num = len(Section.choices)
     fields = ["section", "access"]
@@ -51,6 +78,33 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "usage", "description"]
     list_editable = ["position"]
     inlines = [CapabilityInline]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # A service refused the save. Letting the exception leave the admin's transaction rolls
+            # the role and its matrix back as a whole; set_rollback() instead would make the
+            # admin's own log entry, written next, fail.
+            messages.error(request, NOTHING_SAVED % {"errors": "; ".join(error.messages)})
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        role_save(actor=request.user, role=obj)
+
+    def save_formset(self, request, form, formset, change):
+        """The capability matrix changes through the service, so each change is validated and audited."""
+        formset.save(commit=False)
+        stored_sections = dict(Capability.objects.filter(role=form.instance).values_list("pk", "section"))
+        changed = [capability for capability, _fields in formset.changed_objects]
+        rights = {}
+        # A row deleted or moved to another section leaves its old section without a right,
+        # unless another row of this save fills it.
+        for capability in [*formset.deleted_objects, *changed]:
+            rights[stored_sections[capability.pk]] = None
+        for capability in [*changed, *formset.new_objects]:
+            rights[capability.section] = capability.access
+        role_capabilities_set(actor=request.user, role=form.instance, rights=rights)
 
 
 @admin.register(AuditLogEntry)

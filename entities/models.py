@@ -236,19 +236,44 @@ COMPANY_LEVELS = [Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER]
 
 GRANT_ROLE_OPERATOR_ONLY = _("%(role)s is an operator-only role; only operator (soobr) employees may hold it.")
 GRANT_OTHER_INSTANCE = _("%(target)s belongs to another cockpit than the user.")
+GRANT_SPECIAL_ROLE_ON_COMPANY = _(
+    "%(role)s is a special role; it can only be granted on a single business entity, "
+    "not at the owner, service provider or customer level."
+)
+GRANT_USER_DEACTIVATED = _("%(user)s is deactivated; a deactivated user cannot be given a role.")
 
 
-def validate_grant(*, user, role: "Role | None", instance_id: int | None, target) -> None:
-    """Rules every grant obeys, whichever path creates it."""
+def validate_grant(
+    *, user, role: "Role | None", instance_id: int | None, target, level: str, grant: models.Model | None = None
+) -> None:
+    """Rules every grant obeys, whichever path creates it.
+
+    `level` is the grant's level (Level.ENTITY for a single entity); `grant` is the stored row
+    being changed, None for a new grant.
+    """
     if user is None or role is None or instance_id is None:
         return
-    errors = {}
+    errors: dict[str, list[ValidationError]] = {}
     if role.is_operator_only and not user.company.is_operator:
-        errors["role"] = ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
-    if user.company.instance_id != instance_id:
-        errors[NON_FIELD_ERRORS] = ValidationError(
-            GRANT_OTHER_INSTANCE, code="other_instance", params={"target": target}
+        errors.setdefault("role", []).append(
+            ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
         )
+    if role.is_special and level != Level.ENTITY:
+        errors.setdefault("role", []).append(
+            ValidationError(GRANT_SPECIAL_ROLE_ON_COMPANY, code="special_role_on_company", params={"role": role.name})
+        )
+    if user.company.instance_id != instance_id:
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            ValidationError(GRANT_OTHER_INSTANCE, code="other_instance", params={"target": target})
+        )
+    if not user.is_active:
+        # A deactivated user keeps the roles they had (as history that applies to nothing),
+        # so an unchanged stored grant passes; a new grant or another role does not.
+        unchanged = grant is not None and type(grant).objects.filter(pk=grant.pk, role_id=role.pk).exists()
+        if not unchanged:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                ValidationError(GRANT_USER_DEACTIVATED, code="user_deactivated", params={"user": user})
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -285,7 +310,14 @@ class CompanyGrant(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.user_id and self.role_id and self.company_id:
-            validate_grant(user=self.user, role=self.role, instance_id=self.company.instance_id, target=self.company)
+            validate_grant(
+                user=self.user,
+                role=self.role,
+                instance_id=self.company.instance_id,
+                target=self.company,
+                level=self.level,
+                grant=None if self._state.adding else self,
+            )
 
 
 class EntityGrant(UserObjectPermissionBase):
@@ -316,7 +348,14 @@ class EntityGrant(UserObjectPermissionBase):
         super().clean()
         if self.user_id and self.role_id and self.content_object_id:
             entity = self.content_object
-            validate_grant(user=self.user, role=self.role, instance_id=entity.instance_id, target=entity)
+            validate_grant(
+                user=self.user,
+                role=self.role,
+                instance_id=entity.instance_id,
+                target=entity,
+                level=Level.ENTITY,
+                grant=None if self._state.adding else self,
+            )
 
 
 AUDIT_ACTIONS = {
@@ -329,6 +368,15 @@ AUDIT_ACTIONS = {
     "grant.created": _("Role granted"),
     "grant.changed": _("Role changed"),
     "grant.deleted": _("Role revoked"),
+    "instance.created": _("Cockpit created"),
+    "instance.changed": _("Cockpit changed"),
+    "company.created": _("Company created"),
+    "company.changed": _("Company changed"),
+    "entity.created": _("Business entity created"),
+    "entity.changed": _("Business entity changed"),
+    "role.created": _("Role added to the catalogue"),
+    "role.changed": _("Role changed in the catalogue"),
+    "role.capabilities_changed": _("Capability matrix changed"),
 }
 
 

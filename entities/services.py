@@ -1,12 +1,16 @@
-"""Writes to companies and business entities: each one transaction, each told who acts."""
+"""Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
+
+from collections.abc import Mapping
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
-from entities.audit import audit_record
+from entities.audit import audit_record, diff
 from entities.models import (
+    Access,
     BusinessEntity,
+    Capability,
     Company,
     CompanyGrant,
     EntityGrant,
@@ -16,12 +20,73 @@ from entities.models import (
     SectionSettings,
 )
 
+INSTANCE_AUDITED_FIELDS = ("slug", "name", "is_active")
+COMPANY_AUDITED_FIELDS = ("instance", "name", "is_operator")
+BUSINESS_ENTITY_AUDITED_FIELDS = (
+    "instance",
+    "name",
+    "address",
+    "project_form",
+    "owner",
+    "service_provider",
+    "customer",
+)
+ROLE_AUDITED_FIELDS = (
+    "code",
+    "name",
+    "usage",
+    "description",
+    "chat_allowed",
+    "is_operator_only",
+    "is_special",
+    "entity_scope",
+    "position",
+)
+
+
+def _snapshot(obj: models.Model, fields: tuple[str, ...]) -> dict:
+    """The audited fields as people read them: related objects and choice labels rather than ids and codes."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        values[name] = getattr(obj, f"get_{name}_display")() if field.choices else getattr(obj, name)
+    return values
+
+
+def _audited_save(
+    *, actor: AbstractBaseUser | None, obj: models.Model, fields: tuple[str, ...], action: str
+) -> models.Model:
+    """Validate and store `obj`, and record `<action>.created` or `<action>.changed` with the fields that changed.
+
+    The entry is filed under the cockpit the object belongs to; roles belong to none.
+    """
+    obj.full_clean()
+    relations = [name for name in fields if obj._meta.get_field(name).is_relation]
+    stored = type(obj).objects.select_related(*relations).filter(pk=obj.pk).first() if obj.pk else None
+    before = _snapshot(stored, fields) if stored else {}
+    obj.save()
+    changes = diff(before, _snapshot(obj, fields))
+    if stored is None or changes:
+        audit_record(
+            actor=actor,
+            action=f"{action}.created" if stored is None else f"{action}.changed",
+            target=obj,
+            instance=obj if isinstance(obj, Instance) else getattr(obj, "instance", None),
+            changes=changes,
+        )
+    return obj
+
+
+@transaction.atomic
+def instance_save(*, actor: AbstractBaseUser | None, instance: Instance) -> Instance:
+    """Validate and store a new or changed instance (cockpit)."""
+    return _audited_save(actor=actor, obj=instance, fields=INSTANCE_AUDITED_FIELDS, action="instance")
+
 
 @transaction.atomic
 def company_save(*, actor: AbstractBaseUser | None, company: Company) -> Company:
     """Validate and store a new or changed company; names are unique per instance regardless of case."""
-    company.full_clean()
-    company.save()
+    _audited_save(actor=actor, obj=company, fields=COMPANY_AUDITED_FIELDS, action="company")
     # Entities keep a copy of their owner's operator flag for the access indexes.
     BusinessEntity.objects.filter(owner=company).exclude(is_operator_entity=company.is_operator).update(
         is_operator_entity=company.is_operator
@@ -39,9 +104,7 @@ def company_create(
 @transaction.atomic
 def business_entity_save(*, actor: AbstractBaseUser | None, entity: BusinessEntity) -> BusinessEntity:
     """Validate and store a new or changed business entity (its companies must be of its instance)."""
-    entity.full_clean()
-    entity.save()
-    return entity
+    return _audited_save(actor=actor, obj=entity, fields=BUSINESS_ENTITY_AUDITED_FIELDS, action="entity")
 
 
 def business_entity_create(
@@ -66,6 +129,43 @@ def business_entity_create(
         customer=customer,
     )
     return business_entity_save(actor=actor, entity=entity)
+
+
+@transaction.atomic
+def role_save(*, actor: AbstractBaseUser | None, role: Role) -> Role:
+    """Validate and store a new or changed role of the catalogue; roles are global, so no instance is recorded."""
+    return _audited_save(actor=actor, obj=role, fields=ROLE_AUDITED_FIELDS, action="role")
+
+
+def _access_label(access: int | None) -> str | None:
+    return None if access is None else str(Access(access).label)
+
+
+@transaction.atomic
+def role_capabilities_set(*, actor: AbstractBaseUser | None, role: Role, rights: Mapping[str, int | None]) -> Role:
+    """Give a role the access `rights` maps each section to (None removes the section's row).
+
+    Sections left out keep their rights. The matrix change is one audit entry, before → after
+    per section; a right that is invalid refuses the whole change.
+    """
+    stored = {capability.section: capability for capability in role.capabilities.select_for_update()}
+    changes = {}
+    for section, access in rights.items():
+        capability = stored.get(section)
+        before = capability.access if capability else None
+        if before == access:
+            continue
+        if access is None:
+            capability.delete()
+        else:
+            capability = capability or Capability(role=role, section=section)
+            capability.access = access
+            capability.full_clean()
+            capability.save()
+        changes[section] = (_access_label(before), _access_label(access))
+    if changes:
+        audit_record(actor=actor, action="role.capabilities_changed", target=role, changes=changes)
+    return role
 
 
 def hold_role_permission() -> Permission:
