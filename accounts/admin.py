@@ -128,7 +128,7 @@ class UserAdmin(DjangoUserAdmin):
             if entity is None:
                 form.add_error("entity", _("There is no business entity with this ID."))
             else:
-                explanation = explain_access(subject, entity)
+                explanation = explain_access(subject.access_subject(), entity)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Explain access of %(user)s") % {"user": subject},

@@ -1,5 +1,10 @@
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.core.exceptions import PermissionDenied
+
+from entities.access import entity_access, subject_of
+from entities.models import BusinessEntity
+from entities.permissions import section_right
 
 
 class EmailBackend(ModelBackend):
@@ -15,3 +20,22 @@ class EmailBackend(ModelBackend):
         except users.model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+class SectionRightsBackend(BaseBackend):
+    """Answers user.has_perm("entities.<view|edit>_<section>", entity) from the deciding role.
+
+    A refusal raises PermissionDenied so no later backend is asked: the role is the whole answer.
+    """
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not isinstance(obj, BusinessEntity):
+            return False
+        right = section_right(perm)
+        if right is None:
+            return False
+        section, access = right
+        decided = entity_access(subject_of(user_obj), obj)
+        if decided is None or not decided.allows(section, access):
+            raise PermissionDenied
+        return True

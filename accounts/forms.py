@@ -3,10 +3,11 @@ import re
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.permissions import Reach
+from accounts.permissions import Reach, access_named_entity
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone
 from accounts.throttle import login_blocked, login_failed
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
@@ -158,25 +159,30 @@ class CompanyGrantForm(forms.Form):
         return cleaned
 
 
-def entity_from_picker(value: str, instance) -> BusinessEntity:
-    """The entity named by the picker ("Name (#id)") or by its ID, within the cockpit."""
+PICK_AN_ENTITY = _("Pick a business entity from the list.")
+
+
+def entity_from_picker(value: str, reach: Reach) -> BusinessEntity:
+    """The entity named by the picker ("Name (#id)") or by its ID, among those the manager may name."""
     match = re.search(r"#([0-9]{1,12})\)?\s*$", value) or re.fullmatch(r"\s*([0-9]{1,12})\s*", value)
-    entity = BusinessEntity.objects.filter(instance=instance, pk=int(match.group(1))).first() if match else None
-    if entity is None:
-        raise forms.ValidationError(_("Pick a business entity from the list."))
-    return entity
+    if match is None:
+        raise forms.ValidationError(PICK_AN_ENTITY)
+    try:
+        return access_named_entity(reach, int(match.group(1)))
+    except Http404:
+        raise forms.ValidationError(PICK_AN_ENTITY) from None
 
 
 class ExplainEntityForm(forms.Form):
     entity = forms.CharField(label=_("Business entity"), max_length=300)
 
-    def __init__(self, *args, instance, **kwargs):
+    def __init__(self, *args, reach: Reach, **kwargs):
         super().__init__(*args, **kwargs)
-        self.instance = instance
+        self.reach = reach
         self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
 
     def clean_entity(self) -> BusinessEntity:
-        return entity_from_picker(self.cleaned_data["entity"], self.instance)
+        return entity_from_picker(self.cleaned_data["entity"], self.reach)
 
 
 class EntityGrantForm(forms.Form):
@@ -201,7 +207,7 @@ class EntityGrantForm(forms.Form):
         self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
 
     def clean_entity(self) -> BusinessEntity:
-        return entity_from_picker(self.cleaned_data["entity"], self.reach.instance)
+        return entity_from_picker(self.cleaned_data["entity"], self.reach)
 
     def clean(self):
         cleaned = super().clean()

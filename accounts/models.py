@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from entities.access import Subject
 from entities.models import Company, CompanyGrant, EntityGrant, Role
 
 SHOW_ALL_ONLY_FOR_OPERATOR = _(
@@ -205,6 +206,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def instance_id(self) -> int | None:
         return self.company.instance_id if self.company_id else None
+
+    def access_subject(self) -> Subject:
+        """Who this user is to the access rules; the rules decide what of it counts."""
+        return Subject(
+            user_id=self.pk,
+            home_instance_id=self.company.instance_id,
+            is_operator=self.company.is_operator,
+            is_active=self.is_active,
+            show_all_role_id=self.all_entities_role_id if self.sees_all_entities else None,
+            chat_enabled=self.chat_enabled,
+        )
 
     def has_perm(self, perm: str, obj=None) -> bool:
         # Rights on a business entity come from roles only: a superuser is no exception there.

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from entities.access import entity_access, prime_entity_access, request_cache, role_rights
+from entities.access import Subject, catalogue_rights, context_for, entities_access, entity_access, role_rights
 from entities.models import Access, BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.selectors import held_company_grants
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
 USER_OUT_OF_REACH = gettext_lazy("You cannot manage this user.")
+NO_SUCH_ENTITY = gettext_lazy("There is no such business entity in this cockpit.")
 
 
 @dataclass
@@ -33,17 +34,15 @@ class Reach:
     """What one manager may do in one cockpit, computed once per request."""
 
     actor: User
+    subject: Subject
     instance: Instance
     is_operator_staff: bool
     # (level, company id) -> rights of the manager's user-managing role there
     managed: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
-    _rights: dict[int, dict[str, int]] | None = None
 
     def rights_of(self, role: Role) -> dict[str, int]:
-        """A role's rights; the whole (small) catalogue is read once per request."""
-        if self._rights is None:
-            self._rights = role_rights(set(Role.objects.values_list("pk", flat=True)))
-        return self._rights[role.pk]
+        """A role's rights, read once per request."""
+        return catalogue_rights(context_for(self.subject))[role.pk]
 
     @property
     def is_manager(self) -> bool:
@@ -110,8 +109,11 @@ class Reach:
             return _("This business entity belongs to another cockpit.")
         if self.is_operator_staff:
             return None
-        access = entity_access(self.actor, entity)
-        if access is None or not access.allows(Section.USERS, Access.EDIT):
+        access = entity_access(self.subject, entity)
+        if access is None:
+            # Never name an entity the manager cannot see: it reads like one that does not exist.
+            return str(NO_SUCH_ENTITY)
+        if not access.allows(Section.USERS, Access.EDIT):
             return _("Your role on %(entity)s does not manage users.") % {"entity": entity.name}
         return self.role_error(role, access.rights)
 
@@ -124,7 +126,7 @@ class Reach:
     def prime_entities(self, entities: list[BusinessEntity]) -> None:
         """Resolve the manager's access to many entities in one go (for lists of users)."""
         if not self.is_operator_staff:
-            prime_entity_access(self.actor, self.instance, entities)
+            entities_access(self.subject, entities)
 
 
 def is_operator_staff(user: User) -> bool:
@@ -134,13 +136,17 @@ def is_operator_staff(user: User) -> bool:
 
 def manager_reach(actor: User, instance: Instance) -> Reach:
     """The actor's reach in the cockpit, in two queries; cached on the actor for the request."""
-    cache = request_cache(actor, "_reach_cache")
+    subject = actor.access_subject()
+    context = context_for(subject)
+    cache = context.store("reach")
     if instance.pk not in cache:
         is_staff = is_operator_staff(actor)
-        managing = [grant for grant in held_company_grants(actor, instance) if grant.manages_users]
-        rights = role_rights({grant.role_id for grant in managing})
+        managing = [grant for grant in held_company_grants(subject, instance) if grant.manages_users]
+        rights = role_rights({grant.role_id for grant in managing}, context)
         managed = {(grant.level, grant.company.pk): rights[grant.role_id] for grant in managing}
-        cache[instance.pk] = Reach(actor=actor, instance=instance, is_operator_staff=is_staff, managed=managed)
+        cache[instance.pk] = Reach(
+            actor=actor, subject=subject, instance=instance, is_operator_staff=is_staff, managed=managed
+        )
     return cache[instance.pk]
 
 
@@ -148,7 +154,7 @@ def user_manages_users(actor: User, instance: Instance) -> bool:
     """Whether to offer User Management, from the grants the request reads anyway."""
     if is_operator_staff(actor):
         return True
-    return any(grant.manages_users for grant in held_company_grants(actor, instance))
+    return any(grant.manages_users for grant in held_company_grants(actor.access_subject(), instance))
 
 
 def require_manager(actor: User, instance: Instance) -> Reach:
@@ -203,3 +209,19 @@ def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User,
     if target is None or not user_can_manage_user(reach, target):
         raise Http404("No such user.")
     return target, reach
+
+
+def access_named_entity(reach: Reach, pk: int) -> BusinessEntity:
+    """An entity of the cockpit a manager names (in a grant or an explanation); Http404 for one they cannot see.
+
+    Ids are sequential, so an entity the manager cannot see must read exactly like one
+    that does not exist, or its name would leak. Operator staff name any entity of the cockpit.
+    """
+    entity = (
+        BusinessEntity.objects.select_related("owner", "service_provider", "customer")
+        .filter(instance=reach.instance, pk=pk)
+        .first()
+    )
+    if entity is None or not (reach.is_operator_staff or entity_access(reach.subject, entity) is not None):
+        raise Http404("No such business entity.")
+    return entity

@@ -276,7 +276,7 @@ class EntitySearchView(View):
         if len(term) < 2:
             return JsonResponse({"results": []})
         page = entity_page(
-            request.user, request.instance, entity_filter=EntityFilter(search=term), per_page=ENTITY_SEARCH_LIMIT
+            request.subject, request.instance, entity_filter=EntityFilter(search=term), per_page=ENTITY_SEARCH_LIMIT
         )
         return JsonResponse(
             {"results": [{"id": entity.pk, "label": f"{entity.name} (#{entity.pk})"} for entity, _, _ in page.rows]}
@@ -290,7 +290,7 @@ class UserExplainView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        target, _reach = access_managed_user(self.request.user, self.request.instance, kwargs["pk"])
-        form = ExplainEntityForm(self.request.GET or None, instance=self.request.instance)
-        explanation = explain_access(target, form.cleaned_data["entity"]) if form.is_valid() else None
+        target, reach = access_managed_user(self.request.user, self.request.instance, kwargs["pk"])
+        form = ExplainEntityForm(self.request.GET or None, reach=reach)
+        explanation = explain_access(target.access_subject(), form.cleaned_data["entity"]) if form.is_valid() else None
         return {**context, "target": target, "form": form, "explanation": explanation}

@@ -1,14 +1,17 @@
 from django.utils import translation
 
 from cockpit.permissions import access_cockpit
+from entities.access import request_scope, subject_of
 from entities.audit import current_ip
 
 
-class AuditContextMiddleware:
-    """Hand the client's IP address to the audit log for the duration of the request.
+class RequestContextMiddleware:
+    """Open what lives exactly as long as one request: the access rules' answers and the audit log's IP.
 
-    REMOTE_ADDR is the peer; behind a load balancer, configure it (or a trusted proxy
-    middleware) to set REMOTE_ADDR to the client, never trust X-Forwarded-For blindly.
+    The access scope makes every page ask each access question once, and a changed
+    grant count from the next request on. REMOTE_ADDR is the peer; behind a load
+    balancer, configure it (or a trusted proxy middleware) to set REMOTE_ADDR to the
+    client, never trust X-Forwarded-For blindly.
     """
 
     def __init__(self, get_response):
@@ -17,7 +20,8 @@ class AuditContextMiddleware:
     def __call__(self, request):
         token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
         try:
-            return self.get_response(request)
+            with request_scope():
+                return self.get_response(request)
         finally:
             current_ip.reset(token)
 
@@ -41,6 +45,8 @@ class CockpitAccessMiddleware:
 
     Runs after LoginRequiredMiddleware: anonymous users are sent to login first,
     logged-in users of other cockpits get a 404 that does not reveal the cockpit exists.
+    Cockpit views find the cockpit as request.instance and the person, as the access
+    rules see them, as request.subject.
     """
 
     def __init__(self, get_response):
@@ -53,4 +59,5 @@ class CockpitAccessMiddleware:
         slug = view_kwargs.get("instance_slug")
         if slug is not None:
             request.instance = access_cockpit(request.user, slug)
+            request.subject = subject_of(request.user)
         return None

@@ -116,7 +116,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
-    "cockpit.middleware.AuditContextMiddleware",
+    "cockpit.middleware.RequestContextMiddleware",
     "cockpit.middleware.UserLanguageMiddleware",
     "cockpit.middleware.CockpitAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -153,7 +153,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailBackend",
-    "entities.backends.SectionRightsBackend",
+    "accounts.backends.SectionRightsBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # The access-rule indexes carry INCLUDE columns for PostgreSQL's index-only scans; SQLite ignores them.

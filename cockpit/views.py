@@ -19,6 +19,6 @@ class DashboardView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        count, capped = visible_entity_total(user=self.request.user, instance=self.request.instance)
+        count, capped = visible_entity_total(subject=self.request.subject, instance=self.request.instance)
         context.update(entity_count=count, entity_count_capped=capped)
         return context

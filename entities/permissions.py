@@ -1,53 +1,68 @@
 """Object-level checks for business entity pages: 404 when the user may not see, 403 when they may not change."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from entities.access import EntityAccess, entity_access
-from entities.backends import section_permission
-from entities.models import BusinessEntity, Instance, Section
+from entities.access import EntityAccess, Subject, entity_access
+from entities.models import Access, BusinessEntity, Instance, Section
 from entities.sections import SECTION_SPECS
 
+# user.has_perm("entities.<verb>_<section>", entity), e.g. "entities.edit_route_planning", names a right on a section.
+VERBS = {"view": Access.VIEW, "edit": Access.EDIT}
 
-def access_entity(user: AbstractBaseUser, instance: Instance, pk: int) -> tuple[BusinessEntity, EntityAccess]:
+
+def section_right(perm: str) -> tuple[str, int] | None:
+    """(section, access) a permission name asks for, or None when it names no section right."""
+    if not perm.startswith("entities."):
+        return None
+    verb, _, section = perm.removeprefix("entities.").partition("_")
+    if verb not in VERBS or section not in Section.values:
+        return None
+    return section, VERBS[verb]
+
+
+def access_entity(subject: Subject | None, instance: Instance, pk: int) -> tuple[BusinessEntity, EntityAccess]:
     """The entity and the access that decides it; Http404 for a missing entity and an invisible one alike."""
     entity = (
         BusinessEntity.objects.select_related("instance", "owner", "service_provider", "customer")
         .filter(instance=instance, pk=pk)
         .first()
     )
-    access = entity_access(user, entity) if entity is not None else None
-    if access is None:
+    access = entity_access(subject, entity) if entity is not None else None
+    if entity is None or access is None:
         raise Http404("No such business entity.")
     return entity, access
 
 
-def user_can_view_section(user: AbstractBaseUser, entity: BusinessEntity, section: str) -> bool:
+def user_can_view_section(subject: Subject | None, entity: BusinessEntity, section: str) -> bool:
     """Rights from the deciding role; chat also needs chat switched on for the user."""
-    if section == Section.CHAT and not getattr(user, "chat_enabled", False):
+    if subject is None or (section == Section.CHAT and not subject.chat_enabled):
         return False
-    return user.has_perm(section_permission("view", section), entity)
+    access = entity_access(subject, entity)
+    return access is not None and access.allows(section, Access.VIEW)
 
 
-def user_can_edit_section(user: AbstractBaseUser, entity: BusinessEntity, section: str) -> bool:
-    return user_can_view_section(user, entity, section) and user.has_perm(section_permission("edit", section), entity)
+def user_can_edit_section(subject: Subject | None, entity: BusinessEntity, section: str) -> bool:
+    if not user_can_view_section(subject, entity, section):
+        return False
+    access = entity_access(subject, entity)
+    return access is not None and access.allows(section, Access.EDIT)
 
 
-def visible_sections(user: AbstractBaseUser, entity: BusinessEntity) -> list[str]:
+def visible_sections(subject: Subject | None, entity: BusinessEntity) -> list[str]:
     """The tabs of an entity page this user sees, in page order."""
-    return [section for section in SECTION_SPECS if user_can_view_section(user, entity, section)]
+    return [section for section in SECTION_SPECS if user_can_view_section(subject, entity, section)]
 
 
 def access_entity_section(
-    user: AbstractBaseUser, instance: Instance, pk: int, section: str, *, edit: bool = False
+    subject: Subject | None, instance: Instance, pk: int, section: str, *, edit: bool = False
 ) -> tuple[BusinessEntity, EntityAccess]:
     """The entity for one tab: Http404 unless the user may view it, PermissionDenied for edit without the right."""
     if section not in SECTION_SPECS:
         raise Http404("No such section.")
-    entity, access = access_entity(user, instance, pk)
-    if not user_can_view_section(user, entity, section):
+    entity, access = access_entity(subject, instance, pk)
+    if not user_can_view_section(subject, entity, section):
         raise Http404("No such section.")
-    if edit and not user_can_edit_section(user, entity, section):
+    if edit and not user_can_edit_section(subject, entity, section):
         raise PermissionDenied("Your role may only view this section.")
     return entity, access

@@ -4,7 +4,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
@@ -13,11 +12,13 @@ from entities.access import (
     EntityFilter,
     EntityPage,
     NamedRef,
+    Subject,
+    context_for,
     count_visible_entities,
     entity_page,
-    request_cache,
-    show_all_role_id,
+    sees_all,
 )
+from entities.access.rules import COMPANY_PATHS, row_conditions_sql
 from entities.models import (
     Access,
     BusinessEntity,
@@ -27,6 +28,7 @@ from entities.models import (
     CompanyGrant,
     Instance,
     QualityFeedback,
+    Role,
     Section,
     SectionSettings,
     TourActivity,
@@ -38,7 +40,7 @@ LIST_PAGE_SIZE = 50
 
 def entity_list_page(
     *,
-    user: AbstractBaseUser,
+    subject: Subject | None,
     instance: Instance,
     number: int = 1,
     search: str = "",
@@ -48,7 +50,7 @@ def entity_list_page(
 ) -> EntityPage:
     """One page of the entity list, searched and filtered, with its capped total."""
     return entity_page(
-        user,
+        subject,
         instance,
         number=number,
         per_page=LIST_PAGE_SIZE,
@@ -61,10 +63,10 @@ def entity_list_page(
     )
 
 
-def visible_entity_total(*, user: AbstractBaseUser, instance: Instance) -> tuple[int, bool]:
+def visible_entity_total(*, subject: Subject | None, instance: Instance) -> tuple[int, bool]:
     """How many entities the user sees, up to the list's cap, and whether there are more."""
     cap = settings.ENTITY_LIST_COUNT_CAP
-    count = count_visible_entities(user, instance, cap=cap)
+    count = count_visible_entities(subject, instance, cap=cap)
     return min(count, cap), count > cap
 
 
@@ -78,44 +80,61 @@ class HeldCompanyGrant:
     manages_users: bool
 
 
-def held_company_grants(user: AbstractBaseUser, instance: Instance) -> list[HeldCompanyGrant]:
-    """The user's company grants in the cockpit, with company names and whether the role manages users.
+def held_company_grants(subject: Subject | None, instance: Instance) -> list[HeldCompanyGrant]:
+    """The company grants that count for the user in the cockpit, with company names and whether the role manages users.
 
     One query, read once per request: the sidebar's User Management entry, the list
-    filters and a manager's reach all start from it.
+    filters and a manager's reach all start from it. A grant counts here exactly when
+    its company path (rules.PATHS) would let it decide: the same conditions, from the
+    same declaration.
     """
-    cache = request_cache(user, "_held_company_grants")
+    if subject is None:
+        return []
+    cache = context_for(subject).store("held_company_grants")
     if instance.pk not in cache:
-        # Plain SQL: this runs on every cockpit page, and the ORM would spend longer
-        # building it than the database spends answering.
-        sql = (
-            "SELECT g.level, g.company_id, c.name, g.role_id, COALESCE(cap.access, %s)"
-            f" FROM {CompanyGrant._meta.db_table} g"
-            f" JOIN {Company._meta.db_table} c ON c.id = g.company_id"
-            f" LEFT JOIN {Capability._meta.db_table} cap ON cap.role_id = g.role_id AND cap.section = %s"
-            " WHERE g.user_id = %s AND c.instance_id = %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [Access.NONE, Section.USERS, user.pk, instance.pk])
-            cache[instance.pk] = [
-                HeldCompanyGrant(level, NamedRef(company_id, name), role_id, access >= Access.EDIT)
-                for level, company_id, name, role_id, access in cursor.fetchall()
-            ]
+        cache[instance.pk] = _read_held_company_grants(subject, instance)
     return cache[instance.pk]
 
 
-def filter_companies(*, user: AbstractBaseUser, instance: Instance) -> list[NamedRef]:
+def _read_held_company_grants(subject: Subject, instance: Instance) -> list[HeldCompanyGrant]:
+    levels, params = [], []
+    for path in COMPANY_PATHS:
+        if path.can_decide(subject, instance.pk):
+            conditions, condition_params = row_conditions_sql(path, subject, on_entity=False)
+            levels.append(f"(g.level = '{path.level}' AND {conditions})")
+            params += condition_params
+    if not levels:
+        return []
+    # Plain SQL: this runs on every cockpit page, and the ORM would spend longer
+    # building it than the database spends answering.
+    sql = (
+        "SELECT g.level, g.company_id, c.name, g.role_id, COALESCE(cap.access, %s)"
+        f" FROM {CompanyGrant._meta.db_table} g"
+        f" JOIN {Role._meta.db_table} r ON r.id = g.role_id"
+        f" JOIN {Company._meta.db_table} c ON c.id = g.company_id"
+        f" LEFT JOIN {Capability._meta.db_table} cap ON cap.role_id = g.role_id AND cap.section = %s"
+        f" WHERE g.user_id = %s AND c.instance_id = %s AND ({' OR '.join(levels)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Access.NONE, Section.USERS, subject.user_id, instance.pk, *params])
+        return [
+            HeldCompanyGrant(level, NamedRef(company_id, name), role_id, access >= Access.EDIT)
+            for level, company_id, name, role_id, access in cursor.fetchall()
+        ]
+
+
+def filter_companies(*, subject: Subject | None, instance: Instance) -> list[NamedRef]:
     """Companies offered as list filters, by name: those the user holds roles on, or all for show-all users.
 
     Listing every company of the cockpit to everyone would leak who else is a customer.
     Both lists sort alike, ignoring case, whatever the database's collation.
     """
-    if show_all_role_id(user, instance.pk) is not None:
+    if subject is not None and sees_all(subject, instance.pk):
         companies = [
             NamedRef(pk, name) for pk, name in Company.objects.filter(instance=instance).values_list("id", "name")
         ]
     else:
-        companies = list({grant.company.pk: grant.company for grant in held_company_grants(user, instance)}.values())
+        companies = list({grant.company.pk: grant.company for grant in held_company_grants(subject, instance)}.values())
     return sorted(companies, key=lambda company: (company.name.casefold(), company.pk))
 
 

@@ -36,13 +36,13 @@ class EntityListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, instance = self.request.user, self.request.instance
+        subject, instance = self.request.subject, self.request.instance
         form = EntityFilterForm(
-            self.request.GET or None, instance=instance, offered=filter_companies(user=user, instance=instance)
+            self.request.GET or None, instance=instance, offered=filter_companies(subject=subject, instance=instance)
         )
         filters = form.cleaned_data if form.is_valid() else {}
         page = entity_list_page(
-            user=user,
+            subject=subject,
             instance=instance,
             number=page_number(self.request.GET.get("page")),
             search=filters.get("q", ""),
@@ -76,8 +76,8 @@ class EntityDetailView(View):
     """An entity's address opens its first tab the user may see."""
 
     def get(self, request, instance_slug, pk):
-        entity, _access = access_entity(request.user, request.instance, pk)
-        sections = visible_sections(request.user, entity)
+        entity, _access = access_entity(request.subject, request.instance, pk)
+        sections = visible_sections(request.subject, entity)
         if not sections:
             messages.info(request, _("Your role gives no tab on this business entity."))
             return redirect("entities:entity-list", instance_slug=instance_slug)
@@ -88,12 +88,12 @@ class EntitySectionView(TemplateView):
     template_name = "entities/businessentity_section.html"
 
     def get(self, request, instance_slug, pk, section):
-        entity, access = access_entity_section(request.user, request.instance, pk, section)
+        entity, access = access_entity_section(request.subject, request.instance, pk, section)
         return self.render_section(entity, access, section, form=None)
 
     def render_section(self, entity, access, section, *, form, status=200):
         spec = SECTION_SPECS[section]
-        can_edit = user_can_edit_section(self.request.user, entity, section)
+        can_edit = user_can_edit_section(self.request.subject, entity, section)
         if spec.kind == "list":
             data = None
         elif spec.kind == "master_data":
@@ -107,7 +107,7 @@ class EntitySectionView(TemplateView):
             "access": access,
             "section": section,
             "spec": spec,
-            "tabs": [(code, SECTION_SPECS[code].label) for code in visible_sections(self.request.user, entity)],
+            "tabs": [(code, SECTION_SPECS[code].label) for code in visible_sections(self.request.subject, entity)],
             "can_edit": can_edit,
             "form": form,
             "rows": display_rows(spec.form_class, data) if spec.kind != "list" else None,
@@ -127,7 +127,7 @@ class EntitySectionEditView(EntitySectionView):
     http_method_names = ["post"]
 
     def post(self, request, instance_slug, pk, section):
-        entity, access = access_entity_section(request.user, request.instance, pk, section, edit=True)
+        entity, access = access_entity_section(request.subject, request.instance, pk, section, edit=True)
         spec = SECTION_SPECS[section]
         form = spec.form_class(request.POST)
         if not form.is_valid():

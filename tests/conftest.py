@@ -1,3 +1,6 @@
+import os
+import random
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -6,11 +9,19 @@ from entities.models import Role
 from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, OperatorCompanyFactory, UserFactory
 
 
+def pytest_configure(config):
+    # The random access worlds (tests/entities/test_access_worlds.py) replay from this seed.
+    os.environ.setdefault("ACCESS_WORLDS_SEED", str(random.SystemRandom().randrange(10**9)))
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})"
+    return [
+        f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})",
+        f"access worlds seed: {os.environ['ACCESS_WORLDS_SEED']} (replay with ACCESS_WORLDS_SEED=...)",
+    ]
 
 
 @pytest.fixture

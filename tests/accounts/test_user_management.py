@@ -426,15 +426,39 @@ def test_manager_grants_a_role_on_a_single_entity_picked_by_name(client, login, 
     assert (grant.content_object, grant.role.code) == (building, "customer")
 
 
-def test_manager_cannot_grant_on_an_entity_they_do_not_manage(client, login, pm, instance, companies):
+def test_manager_cannot_grant_on_an_entity_they_see_but_do_not_manage(client, login, instance, companies):
+    viewer = UserFactory(company=companies["A"])
+    grant_company_role(viewer, Level.OWNER, companies["A"], "projectmanager")
+    grant_company_role(viewer, Level.CUSTOMER, companies["C"], "customer")
+    seen = BusinessEntityFactory(instance=instance, owner=companies["X"], customer=companies["C"], name="Gesehen")
+    login(viewer)
+
+    response = client.post(
+        users_url(instance, "user-create"), create_form(companies["A"], entity_grants=[(seen, "customer")])
+    )
+
+    assert "Your role on Gesehen does not manage users" in response.content.decode()
+    assert not EntityGrant.objects.exists()
+
+
+def errors_of(response) -> list[str]:
+    return re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+
+
+def test_an_entity_the_manager_cannot_see_reads_like_one_that_does_not_exist(client, login, pm, instance, companies):
     foreign = BusinessEntityFactory(instance=instance, owner=companies["X"], name="Fremd")
     login(pm)
 
-    response = client.post(
-        users_url(instance, "user-create"), create_form(companies["A"], entity_grants=[(foreign, "customer")])
-    )
+    def pick(value):
+        form = create_form(companies["A"], entity_grants=[(foreign, "customer")]) | {"entity-0-entity": value}
+        return client.post(users_url(instance, "user-create"), form)
 
-    assert "does not manage users" in response.content.decode()
+    invisible, missing = pick(f"#{foreign.pk}"), pick("#999999")
+
+    assert invisible.status_code == missing.status_code == 400
+    assert errors_of(invisible) == errors_of(missing)
+    assert "Pick a business entity from the list." in invisible.content.decode()
+    assert "Fremd" not in invisible.content.decode()
     assert not EntityGrant.objects.exists()
 
 

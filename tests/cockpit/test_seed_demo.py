@@ -58,9 +58,9 @@ def test_demo_users_each_see_a_different_entity_list_and_the_roles_give_differen
     lists, tabs = set(), set()
     users = list(User.objects.select_related("company__instance"))
     for user in users:
-        entities = list(visible_entities(user, user.company.instance).order_by("name", "id"))
+        entities = list(visible_entities(user.access_subject(), user.company.instance).order_by("name", "id"))
         lists.add(frozenset(entity.pk for entity in entities))
-        tabs.add(tuple(visible_sections(user, entities[0])))
+        tabs.add(tuple(visible_sections(user.access_subject(), entities[0])))
 
     assert len(lists) == len(users)
     assert len(tabs) >= 4  # e.g. every tab, analytics only, quality control only, no performance figures

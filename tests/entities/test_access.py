@@ -24,7 +24,7 @@ def seen(user, instance) -> dict[str, tuple[str, str]]:
 
     roles = dict(Role.objects.values_list("id", "code"))
     result = {}
-    for entity in visible_entities(user, instance):
+    for entity in visible_entities(user.access_subject(), instance):
         level, role_id = decode_access_key(entity.access_key)
         result[entity.name] = (level, roles[role_id])
     return result
@@ -72,7 +72,7 @@ def test_entity_without_a_matching_grant_is_invisible_and_has_no_access(instance
     hidden = entity(instance, "hidden", world["X"], world["Y"], CompanyFactory(instance=instance))
 
     assert hidden.name not in seen(user, instance)
-    assert entity_access(user, hidden) is None
+    assert entity_access(user.access_subject(), hidden) is None
 
 
 def test_entity_grant_decides_over_an_owner_grant(instance, world, user):
@@ -81,7 +81,7 @@ def test_entity_grant_decides_over_an_owner_grant(instance, world, user):
     grant_entity_role(user, building, "customer-analytics-only")
 
     assert seen(user, instance) == {"Klinik": (Level.ENTITY, "customer-analytics-only")}
-    assert entity_access(user, building).role.code == "customer-analytics-only"
+    assert entity_access(user.access_subject(), building).role.code == "customer-analytics-only"
 
 
 def test_owner_grant_decides_over_provider_and_customer_grants(instance, world, user):
@@ -190,18 +190,18 @@ def test_entities_of_another_instance_are_never_listed(instance, other_instance,
     grant_company_role(user, Level.OWNER, world["A"], "manager")
 
     assert seen(user, other_instance) == {}
-    assert entity_access(user, elsewhere) is None
+    assert entity_access(user.access_subject(), elsewhere) is None
 
 
 def test_revoking_a_grant_takes_effect_on_the_next_lookup(instance, world, user):
     building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
     grant = grant_company_role(user, Level.OWNER, world["A"], "manager")
-    assert entity_access(user, building) is not None
+    assert entity_access(user.access_subject(), building) is not None
 
     grant_delete(actor=None, grant=grant)
 
     fresh_request_user = type(user).objects.get(pk=user.pk)
-    assert entity_access(fresh_request_user, building) is None
+    assert entity_access(fresh_request_user.access_subject(), building) is None
 
 
 def test_lowering_a_grant_takes_effect_on_the_next_lookup(instance, world, user):
@@ -212,7 +212,10 @@ def test_lowering_a_grant_takes_effect_on_the_next_lookup(instance, world, user)
 
     grant_change_role(actor=None, grant=grant, role=Role.objects.get(code="customer-analytics-only"))
 
-    assert entity_access(type(user).objects.get(pk=user.pk), building).role.code == "customer-analytics-only"
+    assert (
+        entity_access(type(user).objects.get(pk=user.pk).access_subject(), building).role.code
+        == "customer-analytics-only"
+    )
 
 
 def test_listing_visible_entities_is_one_query_whatever_the_grants(instance, world, user, django_assert_num_queries):
@@ -224,7 +227,7 @@ def test_listing_visible_entities_is_one_query_whatever_the_grants(instance, wor
     grant_entity_role(user, BusinessEntityFactory(instance=instance), "customer")
 
     with django_assert_num_queries(1):
-        rows = list(visible_entities(user, instance).order_by("name"))
+        rows = list(visible_entities(user.access_subject(), instance).order_by("name"))
     assert len(rows) == 6
 
 
@@ -236,7 +239,7 @@ def test_explain_names_every_matching_grant_and_the_one_that_decides(instance, w
     grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "manager")
     grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
 
-    explanation = explain_access(user, building)
+    explanation = explain_access(user.access_subject(), building)
 
     assert [(g.level, g.role.code, g.applies, g.decided) for g in explanation.grants] == [
         (Level.OWNER, "easy-project-leader", False, False),
@@ -253,7 +256,7 @@ def test_explain_says_why_an_entity_is_invisible(instance, world, user):
 
     building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
 
-    explanation = explain_access(user, building)
+    explanation = explain_access(user.access_subject(), building)
 
     assert not explanation.visible
     assert "invisible" in explanation.reason
@@ -288,12 +291,12 @@ def test_explain_always_agrees_with_the_resolver(instance, world):
             user.sees_all_entities, user.all_entities_role = True, Role.objects.get(code="sales-read-only")
             user.otp_required = True
             user.save()
-        listed = {e.pk: decode_access_key(e.access_key) for e in visible_entities(user, instance)}
+        listed = {e.pk: decode_access_key(e.access_key) for e in visible_entities(user.access_subject(), instance)}
         for building in entities:
-            explanation = explain_access(user, building)
+            explanation = explain_access(user.access_subject(), building)
             expected = (explanation.deciding.level, explanation.deciding.role.pk) if explanation.visible else None
             assert listed.get(building.pk) == expected, (owner_role, provider_role, customer_role, building.name)
-            one = entity_access(type(user).objects.get(pk=user.pk), building)
+            one = entity_access(type(user).objects.get(pk=user.pk).access_subject(), building)
             assert ((one.level, one.role.pk) if one else None) == expected, (owner_role, provider_role, building.name)
             checked += 1
     assert checked == 64 * len(entities)
@@ -321,11 +324,12 @@ def test_entity_pages_list_exactly_what_the_resolver_lists_in_the_same_order(ins
 
     for user in (mixed, operator):
         expected = [
-            (e.pk, decode_access_key(e.access_key)) for e in visible_entities(user, instance).order_by("name", "id")
+            (e.pk, decode_access_key(e.access_key))
+            for e in visible_entities(user.access_subject(), instance).order_by("name", "id")
         ]
         listed, number, more = [], 1, True
         while more:
-            page = entity_page(user, instance, number=number, per_page=7)
+            page = entity_page(user.access_subject(), instance, number=number, per_page=7)
             listed += [(e.pk, (level, role.pk)) for e, role, level in page.rows]
             assert page.total == len(expected)
             number, more = number + 1, page.has_next
@@ -339,12 +343,12 @@ def test_entity_page_counts_exactly_up_to_the_cap_and_says_more_beyond(instance,
         entity(instance, f"E{number}", world["A"], world["B"], world["C"])
     grant_company_role(user, Level.OWNER, world["A"], "manager")
 
-    exact = entity_page(user, instance, cap=6)
-    capped = entity_page(user, instance, cap=5)
+    exact = entity_page(user.access_subject(), instance, cap=6)
+    capped = entity_page(user.access_subject(), instance, cap=5)
 
     assert (exact.total, exact.capped) == (6, False)
     assert capped.capped and capped.total > 5
-    assert count_visible_entities(user, instance, cap=5) == 6
+    assert count_visible_entities(user.access_subject(), instance, cap=5) == 6
 
 
 def test_entity_page_counts_paths_that_together_pass_the_cap_as_more(instance, world, user):
@@ -358,8 +362,11 @@ def test_entity_page_counts_paths_that_together_pass_the_cap_as_more(instance, w
     grant_company_role(user, Level.OWNER, world["X"], "manager")
     grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "manager")  # the four A entities again
 
-    assert entity_page(user, instance, cap=7).capped
-    assert (entity_page(user, instance, cap=8).total, count_visible_entities(user, instance, cap=8)) == (8, 8)
+    assert entity_page(user.access_subject(), instance, cap=7).capped
+    assert (
+        entity_page(user.access_subject(), instance, cap=8).total,
+        count_visible_entities(user.access_subject(), instance, cap=8),
+    ) == (8, 8)
 
 
 def test_entity_pages_end_at_the_cap_even_when_it_splits_a_page(instance, world, user):
@@ -371,7 +378,7 @@ def test_entity_pages_end_at_the_cap_even_when_it_splits_a_page(instance, world,
     grant_company_role(user, Level.OWNER, world["A"], "manager")
     grant_company_role(user, Level.SERVICE_PROVIDER, world["B"], "provider-project-manager")  # E3 only
 
-    pages = [entity_page(user, instance, number=number, per_page=2, cap=3) for number in (1, 2, 3)]
+    pages = [entity_page(user.access_subject(), instance, number=number, per_page=2, cap=3) for number in (1, 2, 3)]
 
     assert [[e.name for e, _, _ in page.rows] for page in pages] == [["E0", "E1"], ["E2"], ["E2"]]
     assert all(role.name == "Manager" for page in pages for _e, role, _level in page.rows)
@@ -386,8 +393,8 @@ def test_entity_page_search_treats_percent_and_underscore_literally(instance, wo
     entity(instance, "HausXNord", world["A"], world["B"], world["C"])
     grant_company_role(user, Level.OWNER, world["A"], "manager")
 
-    percent = entity_page(user, instance, entity_filter=EntityFilter(search="100%"))
-    underscore = entity_page(user, instance, entity_filter=EntityFilter(search="s_n"))
+    percent = entity_page(user.access_subject(), instance, entity_filter=EntityFilter(search="100%"))
+    underscore = entity_page(user.access_subject(), instance, entity_filter=EntityFilter(search="s_n"))
 
     assert [e.name for e, _, _ in percent.rows] == ["100% Sauber"]
     assert [e.name for e, _, _ in underscore.rows] == ["Haus_Nord"]
@@ -400,7 +407,7 @@ def test_entity_page_beyond_the_last_shows_the_last(instance, world, user):
         entity(instance, f"E{number}", world["A"], world["B"], world["C"])
     grant_company_role(user, Level.OWNER, world["A"], "manager")
 
-    page = entity_page(user, instance, number=9, per_page=2)
+    page = entity_page(user.access_subject(), instance, number=9, per_page=2)
 
     assert page.number == 2 and [e.name for e, _, _ in page.rows] == ["E2"]
 
@@ -415,7 +422,7 @@ def test_show_all_covers_only_the_operators_own_cockpit(instance, other_instance
     elsewhere = BusinessEntityFactory(instance=other_instance, name="elsewhere")
 
     assert seen(operator, other_instance) == {}
-    assert entity_access(operator, elsewhere) is None
+    assert entity_access(operator.access_subject(), elsewhere) is None
     assert not operator.has_perm("entities.view_master_data", elsewhere)
 
 
@@ -434,8 +441,8 @@ def test_an_operator_role_stops_counting_when_its_holder_leaves_the_operator(ins
     moved = User.objects.select_related("company").get(pk=sales.pk)
 
     assert seen(moved, instance) == {}
-    assert entity_access(moved, demo) is None
-    assert "no longer works for the operator" in explain_access(moved, demo).grants[0].note
+    assert entity_access(moved.access_subject(), demo) is None
+    assert "no longer works for the operator" in explain_access(moved.access_subject(), demo).grants[0].note
 
 
 def test_a_company_grant_is_one_row_however_many_entities_the_company_has(instance, world, user):
@@ -446,4 +453,93 @@ def test_a_company_grant_is_one_row_however_many_entities_the_company_has(instan
     grant_company_role(user, Level.OWNER, world["A"], "manager")
 
     assert (CompanyGrant.objects.filter(user=user).count(), EntityGrant.objects.filter(user=user).count()) == (1, 0)
-    assert visible_entities(user, instance).count() == 60
+    assert visible_entities(user.access_subject(), instance).count() == 60
+
+
+def agreed_answers(user, entity) -> set:
+    """What the list, the paged list, the single-entity check, has_perm and explain say of one entity."""
+    from entities.access import entity_page, explain_access
+
+    subject = user.access_subject()
+    instance = entity.instance
+    listed = {e.pk: decode_access_key(e.access_key) for e in visible_entities(subject, instance)}.get(entity.pk)
+    paged = {e.pk: (level, role.pk) for e, role, level in entity_page(subject, instance).rows}.get(entity.pk)
+    one = entity_access(subject, entity)
+    explanation = explain_access(subject, entity)
+    return {
+        ("list", listed),
+        ("page", paged),
+        ("check", (one.level, one.role.pk) if one else None),
+        ("has_perm", user.has_perm("entities.view_master_data", entity)),
+        ("explain", (explanation.deciding.level, explanation.deciding.role.pk) if explanation.visible else None),
+    }
+
+
+def test_a_stale_grant_on_a_company_of_another_cockpit_is_ignored_by_every_path(instance, other_instance, user):
+    # given: a grant pointing at a company of another cockpit, as a restore or data fix can leave behind
+    from entities.access import explain_access
+    from entities.models import Role
+
+    foreign = CompanyFactory(instance=other_instance)
+    building = BusinessEntityFactory(instance=other_instance, owner=foreign)
+    CompanyGrant.objects.create(user=user, level=Level.OWNER, company=foreign, role=Role.objects.get(code="manager"))
+
+    # then: the list, the page, the check, has_perm and explain all say invisible
+    assert agreed_answers(user, building) == {
+        ("list", None),
+        ("page", None),
+        ("check", None),
+        ("has_perm", False),
+        ("explain", None),
+    }
+    assert "another cockpit" in explain_access(user.access_subject(), building).grants[0].note
+
+
+def test_a_grant_on_a_company_moved_to_another_cockpit_stops_counting(instance, other_instance, world, user):
+    from entities.access import explain_access
+    from entities.models import Company
+
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+    Company.objects.filter(pk=world["A"].pk).update(instance=other_instance)
+
+    assert seen(user, instance) == {}
+    assert "belongs to another cockpit" in explain_access(user.access_subject(), building).grants[0].note
+
+
+def test_a_special_role_written_at_a_company_level_gives_nothing(instance, world, user):
+    from entities.access import explain_access
+    from entities.models import Role
+
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    CompanyGrant.objects.create(
+        user=user, level=Level.OWNER, company=world["A"], role=Role.objects.get(code="tablet-provider")
+    )
+
+    assert seen(user, instance) == {}
+    assert entity_access(user.access_subject(), building) is None
+    assert "special role" in explain_access(user.access_subject(), building).grants[0].note
+
+
+def test_a_special_role_on_a_single_entity_counts(instance, world, user):
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_entity_role(user, building, "cad-plan-provider")
+
+    assert seen(user, instance) == {"Klinik": (Level.ENTITY, "cad-plan-provider")}
+
+
+def test_a_deactivated_user_sees_nothing_and_explain_says_why(instance, world, user):
+    from entities.access import explain_access
+
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+    user.is_active = False
+
+    assert agreed_answers(user, building) == {
+        ("list", None),
+        ("page", None),
+        ("check", None),
+        ("has_perm", False),
+        ("explain", None),
+    }
+    assert explain_access(user.access_subject(), building).grants[0].note == "Ignored: the user is deactivated."

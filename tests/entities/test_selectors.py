@@ -15,20 +15,24 @@ def test_held_company_grants_name_each_company_and_whether_the_role_manages_user
     grant_company_role(user, Level.OWNER, owner, "projectmanager")
     grant_company_role(user, Level.CUSTOMER, user.company, "customer")
 
-    held = {(grant.level, grant.company.name, grant.manages_users) for grant in held_company_grants(user, instance)}
+    held = {
+        (grant.level, grant.company.name, grant.manages_users)
+        for grant in held_company_grants(user.access_subject(), instance)
+    }
 
     assert held == {(Level.OWNER, "Zurich Property AG", True), (Level.CUSTOMER, "Kantonsspital Nord", False)}
 
 
-def test_held_company_grants_leave_out_grants_in_other_cockpits(user, instance, other_instance):
+def test_held_company_grants_ignore_a_stale_grant_on_a_company_of_another_cockpit(user, instance, other_instance):
     foreign = CompanyFactory(instance=other_instance, name="Rhein Property")
     # Written past the services (which refuse it), as a stale row might be.
     CompanyGrant.objects.create(
         user=user, level=Level.OWNER, company=foreign, role=Role.objects.get(code="projectmanager")
     )
 
-    assert held_company_grants(user, instance) == []
-    assert [grant.company.name for grant in held_company_grants(user, other_instance)] == ["Rhein Property"]
+    # A grant acts only in its holder's own cockpit: this one counts in neither.
+    assert held_company_grants(user.access_subject(), instance) == []
+    assert held_company_grants(user.access_subject(), other_instance) == []
 
 
 def test_filter_companies_offer_the_held_companies_or_all_to_show_all_users_by_name_ignoring_case(
@@ -38,8 +42,8 @@ def test_filter_companies_offer_the_held_companies_or_all_to_show_all_users_by_n
     grant_company_role(user, Level.SERVICE_PROVIDER, CompanyFactory(instance=instance, name="Alpha AG"), "manager")
     CompanyFactory(instance=instance, name="Unseen AG")
 
-    held = filter_companies(user=user, instance=instance)
-    every = filter_companies(user=operator_admin, instance=instance)
+    held = filter_companies(subject=user.access_subject(), instance=instance)
+    every = filter_companies(subject=operator_admin.access_subject(), instance=instance)
     every = [company for company in every if company.pk != operator_admin.company_id]  # the operator's own
 
     assert [company.name for company in held] == ["Alpha AG", "beta AG"]

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
         if entity is None:
             raise CommandError(f"No business entity with the ID {entity_id}.")
-        explanation = explain_access(user, entity)
+        explanation = explain_access(user.access_subject(), entity)
         self.stdout.write(f"{user.email} on {explanation.entity} (#{entity_id})")
         for grant in explanation.grants:
             state = "DECIDES" if grant.decided else ("matches" if grant.applies else "does not apply")

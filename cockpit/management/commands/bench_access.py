@@ -34,7 +34,7 @@ from django.urls import reverse
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
-from entities.access import EntityPage, NamedRef, decode_access_key, entity_page, visible_entities
+from entities.access import EntityPage, NamedRef, Subject, decode_access_key, entity_page, visible_entities
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, ProjectForm, Role
 from entities.selectors import LIST_PAGE_SIZE
 from entities.services import hold_role_permission
@@ -109,12 +109,13 @@ def guardian_entities(user: User, instance: Instance):
     )
 
 
-def guardian_list_page(*, user: User, instance: Instance, **_filters) -> EntityPage:
+def guardian_list_page(*, subject: Subject, instance: Instance, **_filters) -> EntityPage:
     """The list's page 1 and count as a guardian-based product would read them, for our view and template.
 
-    Guardian knows permissions, not roles, so every row shows one fixed role name.
+    Guardian knows permissions, not roles, so every row shows one fixed role name; it
+    needs the user object, which the view hands over only as the access subject.
     """
-    queryset = guardian_entities(user, instance)
+    queryset = guardian_entities(User(pk=subject.user_id, is_active=True), instance)
     total = queryset.count()
     entities = queryset.select_related("owner", "service_provider", "customer").order_by("name", "id")
     role = NamedRef(0, "Projectmanager")
@@ -368,7 +369,9 @@ class Command(BaseCommand):
                         role_id=decode_access_key(access_key)[1],
                         permission=hold_role,
                     )
-                    for entity_id, access_key in visible_entities(persona, instance).values_list("id", "access_key")
+                    for entity_id, access_key in visible_entities(persona.access_subject(), instance).values_list(
+                        "id", "access_key"
+                    )
                 ]
                 EntityGrant.objects.bulk_create(rows, batch_size=BATCH)
                 twin_rows += len(rows)
@@ -412,7 +415,7 @@ class Command(BaseCommand):
         personas = {}
         for name in PERSONAS:
             persona = users[persona_email(name)]
-            visible = visible_entities(persona, instance)
+            visible = visible_entities(persona.access_subject(), instance)
             first = visible.order_by("name", "id").values_list("id", flat=True).first()
             personas[name] = {
                 "user": persona,
@@ -529,7 +532,7 @@ class Command(BaseCommand):
             user, entity = persona["user"], persona["entity"]
 
             def check(user=user, entity=entity) -> None:
-                for cache in ("_entity_access_cache", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+                for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
                     user.__dict__.pop(cache, None)
                 if not user.has_perm("entities.view_master_data", entity):
                     raise CommandError(f"{user.email} may not view master data of entity {entity.pk}.")
@@ -548,18 +551,18 @@ class Command(BaseCommand):
             rows.append(self.timed(Row("floor: raw SQL page 1 + count (cursor)", name, persona["visible"]), raw))
 
         for name, persona in personas.items():
-            user = persona["user"]
+            subject = persona["user"].access_subject()
 
-            def ours(user=user) -> None:
-                entity_page(user, instance, cap=settings.ENTITY_LIST_COUNT_CAP)
+            def ours(subject=subject) -> None:
+                entity_page(subject, instance, cap=settings.ENTITY_LIST_COUNT_CAP)
 
             rows.append(self.timed(Row("ours: entity_page page 1 + count", name, persona["visible"]), ours))
 
         for name, persona in personas.items():
-            user = persona["user"]
+            subject = persona["user"].access_subject()
 
-            def general(user=user) -> None:
-                queryset = visible_entities(user, instance)
+            def general(subject=subject) -> None:
+                queryset = visible_entities(subject, instance)
                 list(queryset.order_by("name", "id")[:50])
                 queryset.count()
 
@@ -604,7 +607,7 @@ class Command(BaseCommand):
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(record):
-            entity_page(user, instance, cap=settings.ENTITY_LIST_COUNT_CAP)
+            entity_page(user.access_subject(), instance, cap=settings.ENTITY_LIST_COUNT_CAP)
         if len(captured) != 1:
             raise CommandError(f"entity_page sent {len(captured)} statements, expected one.")
         return captured

@@ -1,0 +1,62 @@
+"""The access resolver: which business entities a person sees, and with which role.
+
+rules.py declares the grant paths and the conditions that exclude a grant, once;
+listing.py (lists and counts), single.py (the check behind has_perm) and explain.py
+(the explanation) are generated from it. subject.py is the person as accounts hands
+it over; context.py remembers answers for one request.
+"""
+
+from entities.access.context import AccessContext, context_for, request_scope
+from entities.access.explain import Explanation, MatchedGrant, explain_access
+from entities.access.listing import (
+    EntityFilter,
+    EntityPage,
+    EntityRow,
+    NamedRef,
+    count_visible_entities,
+    entity_page,
+    visible_entities,
+)
+from entities.access.rules import KEY_BASE, PATHS, SHOW_ALL, decode_access_key, level_label, sees_all
+from entities.access.single import (
+    EntityAccess,
+    candidates,
+    catalogue_rights,
+    decide,
+    entities_access,
+    entity_access,
+    role_rights,
+)
+from entities.access.subject import HasSubject, Subject, subject_of
+
+__all__ = [
+    "KEY_BASE",
+    "PATHS",
+    "SHOW_ALL",
+    "AccessContext",
+    "EntityAccess",
+    "EntityFilter",
+    "EntityPage",
+    "EntityRow",
+    "Explanation",
+    "HasSubject",
+    "MatchedGrant",
+    "NamedRef",
+    "Subject",
+    "candidates",
+    "catalogue_rights",
+    "context_for",
+    "count_visible_entities",
+    "decide",
+    "decode_access_key",
+    "entities_access",
+    "entity_access",
+    "entity_page",
+    "explain_access",
+    "level_label",
+    "request_scope",
+    "role_rights",
+    "sees_all",
+    "subject_of",
+    "visible_entities",
+]

@@ -1,0 +1,307 @@
+"""Lists of visible entities, generated from the rule table: one SQL statement whatever the grants.
+
+Every path of `rules.PATHS` that can decide for the subject becomes one SELECT of
+(id, name, access_key[, rn]); their UNION ALL holds every (entity, grant) match,
+and the smallest access key per entity is the grant that decides. Lists ask for
+ranks (`rn`, the entity's place in name order among its grant's entities) so that
+a page reads only the head of each grant's index: on PostgreSQL a grant that fans
+out to many entities reads them through a LATERAL subquery with a LIMIT.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BigIntegerField, QuerySet
+from django_cte import CTE, with_cte
+from django_cte.raw import raw_cte_sql
+
+from entities.access.rules import (
+    COMPANY,
+    ENTITY,
+    KEY_BASE,
+    PATHS,
+    ROLE,
+    GrantPath,
+    access_key_sql,
+    decode_access_key,
+    row_conditions_sql,
+)
+from entities.access.subject import Subject
+from entities.models import BusinessEntity, Instance
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    """Narrows the visible entities: search in name and address, one company per level."""
+
+    search: str = ""
+    owner_id: int | None = None
+    service_provider_id: int | None = None
+    customer_id: int | None = None
+
+    def sql(self) -> tuple[str, list]:
+        parts: list[str] = []
+        params: list = []
+        for column, value in (
+            ("owner_id", self.owner_id),
+            ("service_provider_id", self.service_provider_id),
+            ("customer_id", self.customer_id),
+        ):
+            if value is not None:
+                parts.append(f"e.{column} = %s")
+                params.append(value)
+        if self.search:
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parts.append("(UPPER(e.name) LIKE UPPER(%s) ESCAPE '\\' OR UPPER(e.address) LIKE UPPER(%s) ESCAPE '\\')")
+            params += [f"%{escaped}%"] * 2
+        return "".join(f" AND {part}" for part in parts), params
+
+
+def _path_select(
+    path: GrantPath, subject: Subject, cockpit_id: int, entity_filter: EntityFilter, limit: int | None
+) -> tuple[str, list]:
+    """One path's SELECT (id, name, access_key[, rn]) of the entities its grants reach in the cockpit."""
+    source = path.source
+    grants = source.grants(subject)
+    assert grants is not None, "only paths that can decide are listed"
+    grants_from, grants_where, grant_params = grants
+    key = access_key_sql(path)
+    filters, filter_params = entity_filter.sql()
+    if limit is not None and source.fans_out and connection.vendor == "postgresql":
+        # Each grant reads at most `limit` entities from the head of its (company, name, id) index.
+        on_entity, on_entity_params = row_conditions_sql(path, subject, on_entity=True)
+        on_grant, on_grant_params = row_conditions_sql(path, subject, on_entity=False)
+        sql = (
+            f"SELECT x.id AS id, x.name AS name, {key} AS access_key, x.rn AS rn FROM {grants_from}"
+            f" CROSS JOIN LATERAL (SELECT e.id, e.name, row_number() OVER (ORDER BY e.name, e.id) AS rn"
+            f" FROM {ENTITY} e WHERE {source.reaches} AND e.instance_id = %s AND {on_entity}{filters}"
+            f" ORDER BY e.name, e.id LIMIT %s) x WHERE {grants_where} AND {on_grant}"
+        )
+        return sql, [cockpit_id, *on_entity_params, *filter_params, limit, *grant_params, *on_grant_params]
+    conditions, condition_params = row_conditions_sql(path, subject)
+    body = (
+        f" FROM {grants_from} JOIN {ENTITY} e ON {source.reaches}"
+        f" WHERE {grants_where} AND e.instance_id = %s AND {conditions}{filters}"
+    )
+    params = [*grant_params, cockpit_id, *condition_params, *filter_params]
+    columns = f"e.id AS id, e.name AS name, {key} AS access_key"
+    if limit is None:
+        return f"SELECT {columns}{body}", params
+    if source.fans_out:
+        # Without LATERAL every grant's entities are ranked on their own (one grant, one path).
+        return (
+            f"SELECT {columns}, row_number() OVER (PARTITION BY {source.grant_key} ORDER BY e.name, e.id) AS rn{body}",
+            params,
+        )
+    ranked = f"SELECT {columns}, row_number() OVER (ORDER BY e.name, e.id) AS rn{body} ORDER BY e.name, e.id LIMIT %s"
+    return f"SELECT * FROM ({ranked}) p", [*params, limit]
+
+
+def _union(
+    subject: Subject | None, cockpit_id: int, entity_filter: EntityFilter, limit: int | None = None
+) -> tuple[str, list] | None:
+    """The UNION ALL of every path that can decide for the subject here; None when none can."""
+    if subject is None:
+        return None
+    selects = [
+        _path_select(path, subject, cockpit_id, entity_filter, limit)
+        for path in PATHS
+        if path.can_decide(subject, cockpit_id)
+    ]
+    if not selects:
+        return None
+    return " UNION ALL ".join(sql for sql, _params in selects), [p for _sql, params in selects for p in params]
+
+
+def visible_entities(subject: Subject | None, instance: Instance) -> QuerySet:
+    """Business entities of `instance` the subject sees, annotated with `access_key` (decode with decode_access_key).
+
+    One SQL query however many grants the subject holds; order, filter and slice it like any QuerySet.
+    """
+    union = _union(subject, instance.pk, EntityFilter())
+    if union is None:
+        return BusinessEntity.objects.none()
+    sql, params = union
+    matches = CTE(
+        raw_cte_sql(
+            f"SELECT m.id AS entity_id, MIN(m.access_key) AS access_key FROM ({sql}) m GROUP BY m.id",
+            params,
+            {"entity_id": BigIntegerField(), "access_key": BigIntegerField()},
+        ),
+        name="access",
+    )
+    queryset = matches.join(BusinessEntity.objects.all(), id=matches.col.entity_id).annotate(
+        access_key=matches.col.access_key
+    )
+    return with_cte(matches, select=queryset)
+
+
+@dataclass(slots=True)
+class NamedRef:
+    """A company or role as a list row shows it: its id and name."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(slots=True)
+class EntityRow:
+    """A business entity as the list shows it; built from the resolver's row, no model instance needed."""
+
+    pk: int
+    instance_id: int
+    name: str
+    address: str
+    project_form: str
+    owner_id: int
+    service_provider_id: int
+    customer_id: int
+    is_operator_entity: bool
+    owner: NamedRef | None = None
+    service_provider: NamedRef | None = None
+    customer: NamedRef | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+PAGE_ENTITY_FIELDS = [
+    "instance_id",
+    "name",
+    "address",
+    "project_form",
+    "owner_id",
+    "service_provider_id",
+    "customer_id",
+    "is_operator_entity",
+]
+
+
+@dataclass
+class EntityPage:
+    """One page of the entity list: rows of (entity, deciding role, level), and the (capped) total."""
+
+    rows: list[tuple[EntityRow, NamedRef, str]]
+    total: int
+    number: int
+    per_page: int
+    cap: int
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.cap
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-min(self.total, self.cap) // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+# One path alone matching more than the cap settles "more than cap" without
+# de-duplicating the union; only smaller totals are counted exactly.
+CAPPED_TOTAL = (
+    "CASE WHEN (SELECT MAX(rn) FROM m) > %s THEN %s ELSE (SELECT COUNT(*) FROM (SELECT DISTINCT id FROM m) d) END"
+)
+
+
+def count_visible_entities(
+    subject: Subject | None,
+    instance: Instance,
+    *,
+    entity_filter: EntityFilter = EntityFilter(),
+    cap: int | None = None,
+) -> int:
+    """How many entities the subject sees, exact up to `cap` (the list's, unless given); above it, "more than cap"."""
+    cap = settings.ENTITY_LIST_COUNT_CAP if cap is None else cap
+    union = _union(subject, instance.pk, entity_filter, limit=cap + 1)
+    if union is None:
+        return 0
+    sql, params = union
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH m AS ({sql}) SELECT {CAPPED_TOTAL}", [*params, cap, cap + 1])
+        return cursor.fetchone()[0]
+
+
+def entity_page(
+    subject: Subject | None,
+    instance: Instance,
+    *,
+    entity_filter: EntityFilter = EntityFilter(),
+    number: int = 1,
+    per_page: int = 50,
+    cap: int | None = None,
+) -> EntityPage:
+    """A page of visible entities in name order with the total, in one statement, whatever the subject's grants.
+
+    Each grant reads at most `cap + 1` entities (the head of its index), so the cost
+    of a page does not grow with the entities a grant covers; the total is exact up
+    to `cap` (ENTITY_LIST_COUNT_CAP unless given) and shown as "more than cap" beyond.
+    Pages end at the cap.
+    """
+    cap = settings.ENTITY_LIST_COUNT_CAP if cap is None else cap
+    union = _union(subject, instance.pk, entity_filter, limit=cap + 1)
+    if union is None:
+        return EntityPage(rows=[], total=0, number=1, per_page=per_page, cap=cap)
+    matches, params = union
+    number = max(1, min(number, -(-cap // per_page)))
+    offset = (number - 1) * per_page
+    # The last page stops at the cap too: the paths hold no rank beyond cap + 1.
+    size = min(per_page, cap - offset)
+    # The first `offset + per_page` entities by name are, on every grant that matches
+    # them, among that grant's first `offset + per_page`: so only those ranks are
+    # grouped and sorted, however many entities the grants read for the total.
+    sql = (
+        f"WITH m AS ({matches}), visible AS ("
+        "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key FROM m WHERE m.rn <= %s GROUP BY m.id"
+        "), page AS (SELECT * FROM visible ORDER BY name, id LIMIT %s OFFSET %s)"
+        f" SELECT page.id, page.access_key, {CAPPED_TOTAL},"
+        f" {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)}, o.name, sp.name, cu.name, r.name"
+        " FROM (SELECT 1) one LEFT JOIN page ON 1 = 1"
+        f" LEFT JOIN {ENTITY} e ON e.id = page.id"
+        f" LEFT JOIN {COMPANY} o ON o.id = e.owner_id"
+        f" LEFT JOIN {COMPANY} sp ON sp.id = e.service_provider_id"
+        f" LEFT JOIN {COMPANY} cu ON cu.id = e.customer_id"
+        f" LEFT JOIN {ROLE} r ON r.id = page.access_key - (page.access_key / {KEY_BASE}) * {KEY_BASE}"
+        " ORDER BY page.name, page.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, offset + size, size, offset, cap, cap + 1])
+        found = cursor.fetchall()
+    total = found[0][2] if found else 0
+    if found and found[0][0] is None and number > 1 and total:
+        last = max(1, -(-min(total, cap) // per_page))
+        if last < number:
+            return entity_page(subject, instance, entity_filter=entity_filter, number=last, per_page=per_page, cap=cap)
+    rows = []
+    for entity_id, key, _total, *values in found:
+        if entity_id is None:
+            continue
+        *fields, owner, provider, customer, role_name = values
+        entity = EntityRow(entity_id, *fields)
+        entity.owner, entity.service_provider, entity.customer = (
+            NamedRef(entity.owner_id, owner),
+            NamedRef(entity.service_provider_id, provider),
+            NamedRef(entity.customer_id, customer),
+        )
+        level, role_id = decode_access_key(key)
+        rows.append((entity, NamedRef(role_id, role_name), level))
+    return EntityPage(rows=rows, total=total, number=number, per_page=per_page, cap=cap)
