@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +13,7 @@ from accounts.forms import PhoneNormalizingMixin
 from accounts.models import User
 from accounts.services import user_save, welcome_email_resend
 from entities.access import explain_access
+from entities.admin import ServiceSavesAdmin
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
@@ -52,7 +52,7 @@ class ExplainForm(forms.Form):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     list_display = ["email", "first_name", "last_name", "company", "is_active", "is_staff", "last_login"]
@@ -158,25 +158,32 @@ class UserAdmin(DjangoUserAdmin):
         user_save(actor=request.user, user=obj)
 
     def save_formset(self, request, form, formset, change):
-        """Grants change through the services, so each change is validated and written to the audit log."""
+        """Grants change through the services, so each change is validated and written to the audit log.
+
+        A refused change raises ValidationError, and ServiceSavesAdmin rolls back the whole save.
+        """
         instances = formset.save(commit=False)
-        try:
-            for grant in formset.deleted_objects:
-                grant_delete(actor=request.user, grant=grant)
-            for grant in instances:
-                if grant.pk is None and isinstance(grant, CompanyGrant):
-                    company_grant_create(
-                        actor=request.user, user=grant.user, level=grant.level, company=grant.company, role=grant.role
-                    )
-                elif grant.pk is None:
-                    entity_grant_create(
-                        actor=request.user, user=grant.user, entity=grant.content_object, role=grant.role
-                    )
-                else:
-                    stored = type(grant).objects.get(pk=grant.pk)
-                    if stored.role_id != grant.role_id:
-                        grant_change_role(actor=request.user, grant=stored, role=grant.role)
-        except ValidationError as error:
-            # Nothing of this save may stay: the admin's own transaction rolls back as a whole.
-            transaction.set_rollback(True)
-            messages.error(request, _("Nothing was saved: %(errors)s") % {"errors": "; ".join(error.messages)})
+        for grant in formset.deleted_objects:
+            grant_delete(actor=request.user, grant=grant)
+        for grant in instances:
+            stored = type(grant).objects.filter(pk=grant.pk).first() if grant.pk else None
+            if stored is not None and grant_target(stored) == grant_target(grant):
+                if stored.role_id != grant.role_id:
+                    grant_change_role(actor=request.user, grant=stored, role=grant.role)
+                continue
+            if stored is not None:
+                # Another level, company or entity is another grant: revoke the old one, grant the new.
+                grant_delete(actor=request.user, grant=stored)
+            if isinstance(grant, CompanyGrant):
+                company_grant_create(
+                    actor=request.user, user=grant.user, level=grant.level, company=grant.company, role=grant.role
+                )
+            else:
+                entity_grant_create(actor=request.user, user=grant.user, entity=grant.content_object, role=grant.role)
+
+
+def grant_target(grant: CompanyGrant | EntityGrant) -> tuple:
+    """What a grant is on: (level, company) or the entity; changing it makes another grant."""
+    if isinstance(grant, CompanyGrant):
+        return grant.level, grant.company_id
+    return ("entity", grant.content_object_id)

@@ -11,8 +11,26 @@ SECTION_TWICE = _("%(section)s appears more than once; give each section one row
 NOTHING_SAVED = _("Nothing was saved: %(errors)s")
 
 
+class ServiceSavesAdmin(admin.ModelAdmin):
+    """An admin page whose saves go through services: a refused save rolls back whole and says why.
+
+    A service raises ValidationError for what the admin's forms cannot see (rows other
+    pages changed meanwhile, rules across the object and its inlines). Letting it leave
+    the admin's own transaction rolls back the object and every inline together;
+    transaction.set_rollback() instead would make the admin's log entry, written next,
+    fail with a 500.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            messages.error(request, NOTHING_SAVED % {"errors": "; ".join(error.messages)})
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Instance)
-class InstanceAdmin(admin.ModelAdmin):
+class InstanceAdmin(ServiceSavesAdmin):
     list_display = ["name", "slug", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
@@ -23,7 +41,7 @@ class InstanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ServiceSavesAdmin):
     list_display = ["name", "instance", "is_operator"]
     list_filter = ["instance", "is_operator"]
     list_select_related = ["instance"]
@@ -34,7 +52,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(BusinessEntity)
-class BusinessEntityAdmin(admin.ModelAdmin):
+class BusinessEntityAdmin(ServiceSavesAdmin):
     list_display = ["name", "instance", "owner", "service_provider", "customer", "project_form"]
     list_filter = ["instance", "project_form"]
     list_select_related = ["instance", "owner", "service_provider", "customer"]
@@ -72,22 +90,12 @@ class CapabilityInline(admin.TabularInline):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ServiceSavesAdmin):
     list_display = ["name", "usage", "chat_allowed", "is_operator_only", "is_special", "entity_scope", "position"]
     list_filter = ["chat_allowed", "is_operator_only", "is_special", "entity_scope"]
     search_fields = ["name", "code", "usage", "description"]
     list_editable = ["position"]
     inlines = [CapabilityInline]
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # A service refused the save. Letting the exception leave the admin's transaction rolls
-            # the role and its matrix back as a whole; set_rollback() instead would make the
-            # admin's own log entry, written next, fail.
-            messages.error(request, NOTHING_SAVED % {"errors": "; ".join(error.messages)})
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         role_save(actor=request.user, role=obj)

@@ -253,8 +253,9 @@ def validate_grant(
     """
     if user is None or role is None or instance_id is None:
         return
+    subject = user.access_subject()
     errors: dict[str, list[ValidationError]] = {}
-    if role.is_operator_only and not user.company.is_operator:
+    if role.is_operator_only and not subject.is_operator:
         errors.setdefault("role", []).append(
             ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
         )
@@ -262,11 +263,11 @@ def validate_grant(
         errors.setdefault("role", []).append(
             ValidationError(GRANT_SPECIAL_ROLE_ON_COMPANY, code="special_role_on_company", params={"role": role.name})
         )
-    if user.company.instance_id != instance_id:
+    if subject.home_instance_id != instance_id:
         errors.setdefault(NON_FIELD_ERRORS, []).append(
             ValidationError(GRANT_OTHER_INSTANCE, code="other_instance", params={"target": target})
         )
-    if not user.is_active:
+    if not subject.is_active:
         # A deactivated user keeps the roles they had (as history that applies to nothing),
         # so an unchanged stored grant passes; a new grant or another role does not.
         unchanged = grant is not None and type(grant).objects.filter(pk=grant.pk, role_id=role.pk).exists()

@@ -301,7 +301,8 @@ def test_reach_entity_grant_error_refuses_an_entity_they_cannot_see(projectmanag
     error = manager_reach(projectmanager_a, instance).entity_grant_error(entity_of_x, role("customer"))
 
     # then
-    assert error == "Your role on Lager X does not manage users."
+    # an entity they cannot see reads like one that does not exist: its name is not given away
+    assert error == "There is no such business entity in this cockpit."
 
 
 def test_reach_entity_grant_error_refuses_where_their_deciding_role_does_not_manage_users(

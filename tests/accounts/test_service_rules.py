@@ -408,11 +408,6 @@ def test_admin_user_change_with_one_invalid_grant_row_saves_nothing(
     assert AuditLogEntry.objects.count() == audit_entries_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: after save_formset's set_rollback(True) the admin still writes its LogEntry "
-    "in the broken transaction: TransactionManagementError, a 500 instead of the message",
-)
 def test_admin_user_change_with_one_invalid_grant_row_says_nothing_was_saved(
     client, login, operator_admin, stale_admin_post
 ):
@@ -431,11 +426,6 @@ def test_admin_user_change_with_one_invalid_grant_row_says_nothing_was_saved(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: UserAdmin.save_formset only applies a changed role of an existing grant row; "
-    "a changed level or company is dropped while the admin reports success",
-)
 def test_admin_user_change_moves_an_existing_grant_to_another_level(client, login, operator_admin, user, role):
     # given
     grant = grant_company_role(user, Level.OWNER, user.company, "customer")
