@@ -442,7 +442,8 @@ def test_manager_cannot_grant_on_an_entity_they_see_but_do_not_manage(client, lo
 
 
 def errors_of(response) -> list[str]:
-    return re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+    """The error messages a page shows, in order."""
+    return re.findall(r'role="alert"[^>]*>(.*?)</', response.content.decode(), re.S)
 
 
 def test_an_entity_the_manager_cannot_see_reads_like_one_that_does_not_exist(client, login, pm, instance, companies):
@@ -736,6 +737,24 @@ def test_explain_reports_an_unknown_entity_on_the_form(client, login, pm, collea
         response = client.get(users_url(instance, "user-explain", pk=colleague.pk), {"entity": value})
         assert response.status_code == 200, value
         assert "Pick a business entity from the list." in response.content.decode(), value
+
+
+def test_explain_of_an_entity_the_manager_cannot_see_reads_like_a_missing_one(
+    client, login, pm, colleague, instance, companies
+):
+    # given: an entity of the cockpit the Projectmanager cannot see (its own URL answers 404)
+    hidden = BusinessEntityFactory(instance=instance, owner=companies["X"], name="Geheimes Lager")
+    login(pm)
+    assert client.get(reverse("entities:entity-detail", args=[instance.slug, hidden.pk])).status_code == 404
+
+    # when: they ask to explain it by its id, as a URL with a sequential id would
+    probe = client.get(users_url(instance, "user-explain", pk=colleague.pk), {"entity": f"#{hidden.pk}"})
+    missing = client.get(users_url(instance, "user-explain", pk=colleague.pk), {"entity": "#99999999"})
+
+    # then: the same answer as for an id that does not exist, without the name
+    assert probe.status_code == missing.status_code == 200
+    assert "Geheimes Lager" not in probe.content.decode()
+    assert errors_of(probe) == errors_of(missing) == ["Pick a business entity from the list."]
 
 
 @pytest.mark.parametrize("params", [{"company": "²"}, {"role": "²"}, {"q": "a\x00b"}, {"page": "x"}])
