@@ -19,7 +19,7 @@ from entities.services import company_grant_create, entity_grant_create, grant_c
 
 
 class UserAdminChangeForm(PhoneNormalizingMixin, UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta:
         model = User
         fields = "__all__"
 

@@ -1,4 +1,5 @@
 import re
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -15,6 +16,8 @@ from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
 class PhoneNormalizingMixin:
     """Accept the spaces and dashes people type in a phone number; the model then checks E.164."""
+
+    cleaned_data: dict[str, Any]
 
     def clean_mobile_phone(self) -> str:
         return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
@@ -88,8 +91,10 @@ class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
             del self.fields["sees_all_entities"]
             del self.fields["all_entities_role"]
         else:
-            self.fields["all_entities_role"].queryset = Role.objects.filter(is_special=False)
-        self.fields["company"].queryset = reach.user_companies()
+            cast(forms.ModelChoiceField, self.fields["all_entities_role"]).queryset = Role.objects.filter(
+                is_special=False
+            )
+        cast(forms.ModelChoiceField, self.fields["company"]).queryset = reach.user_companies()
         self.fields["email"].widget.attrs["autocomplete"] = "off"
         if self.instance.pk and not self.instance.must_change_password:
             # Changing the address of an active account would let a manager take it over.
@@ -110,8 +115,8 @@ ONE_ROLE_PER_ENTITY = _("Only one role per business entity: %(entity)s appears t
 class RowChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField over objects its formset read once for every row: rows render and validate without queries."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, queryset=None, **kwargs)
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, **kwargs)
         self.objects: dict[str, object] = {}
 
     def offer(self, objects: list) -> None:
@@ -148,10 +153,10 @@ class CompanyGrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.reach = reach
         for name, objects in offered.items():
-            self.fields[name].offer(objects)
+            cast(RowChoiceField, self.fields[name]).offer(objects)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if all(cleaned.get(name) for name in ("level", "company", "role")):
             error = self.reach.company_grant_error(cleaned["level"], cleaned["company"].pk, cleaned["role"])
             if error:
@@ -203,14 +208,14 @@ class EntityGrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.reach = reach
         for name, objects in offered.items():
-            self.fields[name].offer(objects)
+            cast(RowChoiceField, self.fields[name]).offer(objects)
         self.fields["entity"].widget.attrs.update({"list": "entity-options", "autocomplete": "off"})
 
     def clean_entity(self) -> BusinessEntity:
         return entity_from_picker(self.cleaned_data["entity"], self.reach)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("entity") and cleaned.get("role"):
             error = self.reach.entity_grant_error(cleaned["entity"], cleaned["role"])
             if error:
@@ -276,8 +281,14 @@ class EntityGrantFormSet(BaseGrantFormSet):
         return [EntityGrantRequest(f.cleaned_data["entity"], f.cleaned_data["role"]) for f in self.live_forms()]
 
 
-company_grant_formset = forms.formset_factory(CompanyGrantForm, formset=CompanyGrantFormSet, extra=0, can_delete=True)
-entity_grant_formset = forms.formset_factory(EntityGrantForm, formset=EntityGrantFormSet, extra=0, can_delete=True)
+company_grant_formset = cast(
+    type[CompanyGrantFormSet],
+    forms.formset_factory(CompanyGrantForm, formset=CompanyGrantFormSet, extra=0, can_delete=True),
+)
+entity_grant_formset = cast(
+    type[EntityGrantFormSet],
+    forms.formset_factory(EntityGrantForm, formset=EntityGrantFormSet, extra=0, can_delete=True),
+)
 
 
 class PasswordChangeForm(DjangoPasswordChangeForm):

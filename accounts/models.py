@@ -1,4 +1,5 @@
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin, _user_has_perm
+from django.contrib.auth import models as auth_models
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -21,6 +22,7 @@ OPERATOR_ROLES_HELD = _(
     "This user holds operator roles; remove them before moving the user out of the operator company."
 )
 EMAIL_TAKEN = _("A user with this email address already exists.")
+SHOW_ALL_ROLE_SPECIAL = _("%(role)s is a special role; it acts only on single business entities, never on all of them.")
 
 e164_validator = RegexValidator(
     regex=r"^\+[1-9]\d{6,14}$",
@@ -34,12 +36,12 @@ class Language(models.TextChoices):
     GERMAN = "de", _("German")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, email: str) -> "User":
+    def get_by_natural_key(self, email: str | None) -> "User":
         # Emails are stored lower-case (User.save), so the exact lookup uses the unique index.
-        return self.get(email=email.strip().lower())
+        return self.get(email=(email or "").strip().lower())
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
         if not email:
@@ -165,16 +167,16 @@ class User(AbstractBaseUser, PermissionsMixin):
                 errors["all_entities_role"] = ValidationError(SHOW_ALL_NEEDS_ROLE, code="show_all_needs_role")
         elif self.all_entities_role_id is not None:
             errors["all_entities_role"] = ValidationError(ROLE_ONLY_WITH_SHOW_ALL, code="role_without_show_all")
-        if (
-            self.all_entities_role_id is not None
-            and "sees_all_entities" not in errors
-            and self.all_entities_role.is_operator_only
-            and not is_operator
-        ):
+        role = self.all_entities_role if self.all_entities_role_id is not None else None
+        if role is not None and "sees_all_entities" not in errors and role.is_operator_only and not is_operator:
             errors["all_entities_role"] = ValidationError(
                 OPERATOR_ROLE_FOR_CUSTOMER,
                 code="operator_role",
-                params={"role": self.all_entities_role.name, "company": company_name},
+                params={"role": role.name, "company": company_name},
+            )
+        if role is not None and role.is_special:
+            errors["all_entities_role"] = ValidationError(
+                SHOW_ALL_ROLE_SPECIAL, code="special_role", params={"role": role.name}
             )
         if self.sees_all_entities and not self.otp_required and "sees_all_entities" not in errors:
             errors["otp_required"] = ValidationError(OTP_REQUIRED_FOR_SHOW_ALL, code="otp_required")
@@ -221,7 +223,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_perm(self, perm: str, obj=None) -> bool:
         # Rights on a business entity come from roles only: a superuser is no exception there.
         if obj is not None and obj._meta.label == "entities.BusinessEntity":
-            return self.is_active and _user_has_perm(self, perm, obj)
+            # PermissionsMixin's own helper: asks every backend, a PermissionDenied ends the question.
+            return self.is_active and auth_models._user_has_perm(self, perm, obj)  # type: ignore[attr-defined]
         return super().has_perm(perm, obj)
 
     def get_full_name(self) -> str:

@@ -226,14 +226,16 @@ def user_invite(
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
     _check_grants(reach, company_grants, entity_grants)
-    roles = [grant.role for grant in [*company_grants, *entity_grants]] + [profile.get("all_entities_role")]
+    roles = [g.role for g in company_grants] + [g.role for g in entity_grants] + [profile.get("all_entities_role")]
     _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
     user = user_create(actor=actor, **profile)
     password = _issue_temporary_password(user)
-    for grant in company_grants:
-        company_grant_create(actor=actor, user=user, level=grant.level, company=grant.company, role=grant.role)
-    for grant in entity_grants:
-        entity_grant_create(actor=actor, user=user, entity=grant.entity, role=grant.role)
+    for company_grant in company_grants:
+        company_grant_create(
+            actor=actor, user=user, level=company_grant.level, company=company_grant.company, role=company_grant.role
+        )
+    for entity_grant in entity_grants:
+        entity_grant_create(actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role)
     return user, _send_welcome_on_commit(user, password)
 
 

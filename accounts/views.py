@@ -20,6 +20,7 @@ from accounts.forms import (
     company_grant_formset,
     entity_grant_formset,
 )
+from accounts.models import User
 from accounts.permissions import access_managed_user, require_manager, user_can_manage_user
 from accounts.selectors import managed_users, user_history
 from accounts.services import (
@@ -33,8 +34,15 @@ from accounts.services import (
 )
 from entities.access import EntityFilter, entity_page, explain_access
 from entities.models import Role
+from entities.requests import CockpitRequest
 
 PAGE_SIZE = 50
+
+
+class ManagerRequest(CockpitRequest):
+    """A cockpit request of a logged-in user (LoginRequiredMiddleware lets no other reach these views)."""
+
+    user: User
 
 
 def is_id(value: str) -> bool:
@@ -98,6 +106,8 @@ def _welcome_message(request, delivery, email: str) -> None:
 
 
 class UserListView(TemplateView):
+    request: ManagerRequest
+
     template_name = "accounts/user_list.html"
 
     def get_context_data(self, **kwargs):
@@ -130,8 +140,10 @@ class UserListView(TemplateView):
         return context
 
 
-class UserFormMixin:
+class UserFormView(TemplateView):
     """The create and edit pages share one form: profile plus authorizations, saved in one transaction."""
+
+    request: ManagerRequest
 
     template_name = "accounts/user_form.html"
 
@@ -152,7 +164,7 @@ class UserFormMixin:
         return self.response_class(request=request, template=[self.template_name], context=context, status=status)
 
 
-class UserCreateView(UserFormMixin, TemplateView):
+class UserCreateView(UserFormView):
     def get(self, request, instance_slug):
         reach = require_manager(request.user, request.instance)
         return self.render(request, *self.build(reach))
@@ -179,7 +191,7 @@ class UserCreateView(UserFormMixin, TemplateView):
         return self.render(request, form, company_formset, entity_formset, status=400)
 
 
-class UserEditView(UserFormMixin, TemplateView):
+class UserEditView(UserFormView):
     def context(self, reach, target):
         # Prefetched with the target by access_managed_user.
         company_grants = list(target.company_grants.all())
@@ -226,6 +238,8 @@ class UserEditView(UserFormMixin, TemplateView):
 
 
 class UserRemoveView(TemplateView):
+    request: ManagerRequest
+
     template_name = "accounts/user_confirm_remove.html"
 
     def get_context_data(self, **kwargs):
@@ -285,6 +299,8 @@ class EntitySearchView(View):
 
 class UserExplainView(TemplateView):
     """For a user manager: why does a user they manage see a business entity with a role, or why not?"""
+
+    request: ManagerRequest
 
     template_name = "accounts/user_explain.html"
 

@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from cockpit.permissions import cockpits_of
+from entities.requests import CockpitRequest
 from entities.selectors import visible_entity_total
 
 
@@ -16,6 +17,7 @@ def home(request):
 
 class DashboardView(TemplateView):
     template_name = "cockpit/dashboard.html"
+    request: CockpitRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

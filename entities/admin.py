@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -74,7 +75,7 @@ class CapabilityFormSet(BaseInlineFormSet):
         seen = set()
         for form in self.forms:
             section = form.cleaned_data.get("section") if form.cleaned_data else None
-            if section is None or self._should_delete_form(form):
+            if section is None or form.cleaned_data.get(DELETION_FIELD_NAME):
                 continue
             if section in seen:
                 raise ValidationError(SECTION_TWICE, params={"section": Section(section).label})
@@ -105,7 +106,7 @@ class RoleAdmin(ServiceSavesAdmin):
         formset.save(commit=False)
         stored_sections = dict(Capability.objects.filter(role=form.instance).values_list("pk", "section"))
         changed = [capability for capability, _fields in formset.changed_objects]
-        rights = {}
+        rights: dict[str, int | None] = {}
         # A row deleted or moved to another section leaves its old section without a right,
         # unless another row of this save fills it.
         for capability in [*formset.deleted_objects, *changed]:

@@ -36,13 +36,13 @@ def audit_record(
     """Record one change: `changes` maps a field to (before, after)."""
     actor = actor if actor is not None and actor.is_authenticated else None
     return AuditLogEntry.objects.create(
-        actor=actor,
+        actor_id=actor.pk if actor else None,
         actor_label=actor.get_username() if actor else "system",
         action=action,
         target_type=target._meta.label,
         target_id=str(target.pk),
         target_label=str(target)[:300],
-        subject_user=subject_user,
+        subject_user_id=subject_user.pk if subject_user is not None else None,
         instance=instance,
         changes={name: [_plain(before), _plain(after)] for name, (before, after) in (changes or {}).items()},
         ip_address=current_ip.get(),

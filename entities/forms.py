@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +31,7 @@ class EntityFilterForm(forms.Form):
         for name in COMPANY_FILTERS:
             if self.is_bound:
                 # Only a submitted filter needs validating against the cockpit's companies.
-                self.fields[name].queryset = Company.objects.filter(instance=instance)
+                cast(forms.ModelChoiceField, self.fields[name]).queryset = Company.objects.filter(instance=instance)
             self.fields[name].widget.choices = choices
 
     def show_chosen(self, visible_company_ids: set[int]) -> None:

@@ -270,7 +270,7 @@ def validate_grant(
     if not subject.is_active:
         # A deactivated user keeps the roles they had (as history that applies to nothing),
         # so an unchanged stored grant passes; a new grant or another role does not.
-        unchanged = grant is not None and type(grant).objects.filter(pk=grant.pk, role_id=role.pk).exists()
+        unchanged = grant is not None and type(grant)._default_manager.filter(pk=grant.pk, role_id=role.pk).exists()
         if not unchanged:
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 ValidationError(GRANT_USER_DEACTIVATED, code="user_deactivated", params={"user": user})

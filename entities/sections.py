@@ -7,6 +7,7 @@ section's form; list sections (quality control, tour activities, chat) add rows.
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -149,11 +150,11 @@ class ChatMessageForm(forms.ModelForm):
 class SectionSpec:
     section: str
     kind: str  # "settings", "master_data", "list"
-    form_class: type[forms.BaseForm]
+    form_class: type[forms.Form] | type[forms.ModelForm]
 
     @property
     def label(self) -> str:
-        return Section(self.section).label
+        return str(Section(self.section).label)
 
 
 # The tabs of an entity page, in order. Users, alpha features, tablets and plan upload
@@ -190,18 +191,24 @@ def to_json(cleaned_data: dict) -> dict:
     return result
 
 
-def display_rows(form_class: type[forms.BaseForm], data: dict) -> list[tuple[str, str]]:
+def _choice_labels(form_field: forms.ChoiceField) -> dict[Any, Any]:
+    # A declared field's choices are a plain list of (value, label) by the time a form class exists.
+    return dict(cast("list[tuple[Any, Any]]", form_field.choices))
+
+
+def display_rows(form_class: type[forms.Form] | type[forms.ModelForm], data: dict) -> list[tuple[str, str]]:
     """(label, shown value) for each field of a settings section, for read-only display."""
     rows = []
     for name, form_field in form_class.base_fields.items():
         value = data.get(name)
+        shown: str
         if isinstance(form_field, forms.BooleanField):
-            shown = _("Yes") if value else _("No")
+            shown = str(_("Yes") if value else _("No"))
         elif isinstance(form_field, forms.MultipleChoiceField):
-            labels = dict(form_field.choices)
+            labels = _choice_labels(form_field)
             shown = ", ".join(str(labels.get(item, item)) for item in value or []) or "—"
         elif isinstance(form_field, forms.ChoiceField):
-            shown = str(dict(form_field.choices).get(value, value or "—"))
+            shown = str(_choice_labels(form_field).get(value, value or "—"))
         else:
             shown = "—" if value in (None, "") else str(value)
         rows.append((str(form_field.label), shown))

@@ -1,6 +1,7 @@
 """Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.exceptions import ValidationError
@@ -19,6 +20,8 @@ from entities.models import (
     Role,
     SectionSettings,
 )
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 INSTANCE_AUDITED_FIELDS = ("slug", "name", "is_active")
 COMPANY_AUDITED_FIELDS = ("instance", "name", "is_operator")
@@ -48,21 +51,19 @@ def _snapshot(obj: models.Model, fields: tuple[str, ...]) -> dict:
     """The audited fields as people read them: related objects and choice labels rather than ids and codes."""
     values = {}
     for name in fields:
-        field = obj._meta.get_field(name)
-        values[name] = getattr(obj, f"get_{name}_display")() if field.choices else getattr(obj, name)
+        has_choices = bool(getattr(obj._meta.get_field(name), "choices", None))
+        values[name] = getattr(obj, f"get_{name}_display")() if has_choices else getattr(obj, name)
     return values
 
 
-def _audited_save(
-    *, actor: AbstractBaseUser | None, obj: models.Model, fields: tuple[str, ...], action: str
-) -> models.Model:
+def _audited_save(*, actor: AbstractBaseUser | None, obj: ModelT, fields: tuple[str, ...], action: str) -> ModelT:
     """Validate and store `obj`, and record `<action>.created` or `<action>.changed` with the fields that changed.
 
     The entry is filed under the cockpit the object belongs to; roles belong to none.
     """
     obj.full_clean()
     relations = [name for name in fields if obj._meta.get_field(name).is_relation]
-    stored = type(obj).objects.select_related(*relations).filter(pk=obj.pk).first() if obj.pk else None
+    stored = type(obj)._default_manager.select_related(*relations).filter(pk=obj.pk).first() if obj.pk else None
     before = _snapshot(stored, fields) if stored else {}
     obj.save()
     changes = diff(before, _snapshot(obj, fields))
@@ -155,9 +156,9 @@ def role_capabilities_set(*, actor: AbstractBaseUser | None, role: Role, rights:
         before = capability.access if capability else None
         if before == access:
             continue
-        if access is None:
+        if access is None and capability is not None:
             capability.delete()
-        else:
+        elif access is not None:
             capability = capability or Capability(role=role, section=section)
             capability.access = access
             capability.full_clean()
@@ -237,7 +238,7 @@ def section_settings_update(
     """Store a settings section's validated values (the caller validated them with the section's form)."""
     settings, _created = SectionSettings.objects.select_for_update().get_or_create(entity=entity, section=section)
     settings.data = data
-    settings.updated_by = actor
+    settings.updated_by_id = actor.pk
     settings.save()
     return settings
 

@@ -1,6 +1,7 @@
 import re
 
 from django.contrib import messages
+from django.forms import ModelForm
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from entities.permissions import (
     user_can_edit_section,
     visible_sections,
 )
+from entities.requests import CockpitRequest
 from entities.sections import SECTION_SPECS, display_rows, to_json
 from entities.selectors import (
     analytics_figures,
@@ -32,6 +34,8 @@ def page_number(value: str | None) -> int:
 
 
 class EntityListView(TemplateView):
+    request: CockpitRequest
+
     template_name = "entities/businessentity_list.html"
 
     def get_context_data(self, **kwargs):
@@ -75,6 +79,8 @@ class EntityListView(TemplateView):
 class EntityDetailView(View):
     """An entity's address opens its first tab the user may see."""
 
+    request: CockpitRequest
+
     def get(self, request, instance_slug, pk):
         entity, _access = access_entity(request.subject, request.instance, pk)
         sections = visible_sections(request.subject, entity)
@@ -85,6 +91,8 @@ class EntityDetailView(View):
 
 
 class EntitySectionView(TemplateView):
+    request: CockpitRequest
+
     template_name = "entities/businessentity_section.html"
 
     def get(self, request, instance_slug, pk, section):
@@ -110,7 +118,7 @@ class EntitySectionView(TemplateView):
             "tabs": [(code, SECTION_SPECS[code].label) for code in visible_sections(self.request.subject, entity)],
             "can_edit": can_edit,
             "form": form,
-            "rows": display_rows(spec.form_class, data) if spec.kind != "list" else None,
+            "rows": display_rows(spec.form_class, data) if data is not None else None,
             "entries": section_entries(entity=entity, section=section) if spec.kind == "list" else None,
             "figures": analytics_figures(entity=entity) if section == "analytics" else None,
             "edit_url": reverse(
@@ -137,7 +145,7 @@ class EntitySectionEditView(EntitySectionView):
             master_data_update(actor=request.user, entity=entity, data=to_json(form.cleaned_data))
         elif spec.kind == "settings":
             section_settings_update(actor=request.user, entity=entity, section=section, data=to_json(form.cleaned_data))
-        else:
+        elif isinstance(form, ModelForm):  # list sections add a row
             section_entry_create(actor=request.user, entity=entity, entry=form.save(commit=False))
         messages.success(request, _("%(section)s saved.") % {"section": spec.label})
         return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=section)

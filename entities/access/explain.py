@@ -42,7 +42,7 @@ class Explanation:
         return self.deciding is not None
 
     def rights_rows(self) -> list[tuple[str, str]]:
-        return [(Section(section).label, Access(access).label) for section, access in self.rights.items()]
+        return [(str(Section(section).label), str(Access(access).label)) for section, access in self.rights.items()]
 
 
 def explain_access(subject: Subject | None, entity: EntityRef) -> Explanation:
@@ -70,7 +70,7 @@ def explain_access(subject: Subject | None, entity: EntityRef) -> Explanation:
             if found
             else _("No grant matches this entity, so it is invisible to the user (404).")
         )
-        rights = dict.fromkeys(Section.values, Access.NONE)
+        rights: dict[str, int] = dict.fromkeys(Section.values, Access.NONE)
     else:
         reason = str(decider.path.reason)
         rights = role_rights([decider.role.pk])[decider.role.pk]

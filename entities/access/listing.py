@@ -161,9 +161,9 @@ class EntityRow:
     service_provider_id: int
     customer_id: int
     is_operator_entity: bool
-    owner: NamedRef | None = None
-    service_provider: NamedRef | None = None
-    customer: NamedRef | None = None
+    owner: NamedRef
+    service_provider: NamedRef
+    customer: NamedRef
 
     def __str__(self) -> str:
         return self.name
@@ -296,11 +296,13 @@ def entity_page(
         if entity_id is None:
             continue
         *fields, owner, provider, customer, role_name = values
-        entity = EntityRow(entity_id, *fields)
-        entity.owner, entity.service_provider, entity.customer = (
-            NamedRef(entity.owner_id, owner),
-            NamedRef(entity.service_provider_id, provider),
-            NamedRef(entity.customer_id, customer),
+        columns = dict(zip(PAGE_ENTITY_FIELDS, fields, strict=True))
+        entity = EntityRow(
+            pk=entity_id,
+            **columns,
+            owner=NamedRef(columns["owner_id"], owner),
+            service_provider=NamedRef(columns["service_provider_id"], provider),
+            customer=NamedRef(columns["customer_id"], customer),
         )
         level, role_id = decode_access_key(key)
         rows.append((entity, NamedRef(role_id, role_name), level))

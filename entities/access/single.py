@@ -125,7 +125,9 @@ def candidates(
     for entity_id, precedence, company_id, company_name, *values in rows:
         role_values, flags = values[: len(ROLE_FIELDS)], values[len(ROLE_FIELDS) :]
         path = PATHS[precedence]
-        excluded = {condition for condition, ok in zip(ROW_CONDITIONS, flags, strict=True) if not ok}
+        excluded: set[RowCondition | SubjectCondition] = {
+            condition for condition, ok in zip(ROW_CONDITIONS, flags, strict=True) if not ok
+        }
         excluded.update(failing[cockpit_of[entity_id], precedence])
         found[entity_id].append(
             Candidate(

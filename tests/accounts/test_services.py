@@ -177,3 +177,17 @@ def test_user_edit_refused_after_the_profile_change_leaves_row_and_object_as_the
     assert user.first_name == "Karin"
     user.refresh_from_db()
     assert user.first_name == "Karin" and not user.company_grants.exists()
+
+
+def test_user_create_refuses_a_special_role_for_all_business_entities(operator_company, role):
+    # Special roles act only on single entities (the access rules ignore them anywhere else).
+    with pytest.raises(ValidationError, match="Tablet provider is a special role"):
+        user_create(
+            actor=None,
+            email="olivia@soobr.example",
+            company=operator_company,
+            sees_all_entities=True,
+            all_entities_role=role("tablet-provider"),
+            otp_required=True,
+        )
+    assert not User.objects.exists()

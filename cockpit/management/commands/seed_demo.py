@@ -7,7 +7,7 @@ again creates nothing twice and resets the demo passwords to the printed one.
 import datetime
 import random
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Language, User
@@ -244,6 +244,8 @@ class Command(BaseCommand):
     def _seed_entity_data(self, instance: Instance) -> None:
         """Sample section data on the first entities, so the tabs show something real."""
         author = User.objects.filter(company__instance=instance).order_by("id").first()
+        if author is None:
+            raise CommandError(f"The demo cockpit {instance} has no user to write its entries.")
         rng = random.Random(f"{instance.slug}-data")  # noqa: S311 - reproducible demo data, not security
         for entity in BusinessEntity.objects.filter(instance=instance).order_by("id")[:40]:
             if SectionSettings.objects.filter(entity=entity).exists():
