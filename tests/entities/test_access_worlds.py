@@ -55,11 +55,16 @@ class World:
 
 def build_world(rng: random.Random, roles: list[Role], permission, number: int) -> World:
     """A small world, written past validation where a stale row would be."""
-    instances = [Instance.objects.create(slug=f"w{number}-{n}", name=f"World {number}.{n}") for n in range(2)]
-    companies = []
-    for instance in instances:
-        companies.append(Company.objects.create(instance=instance, name=f"soobr {instance.slug}", is_operator=True))
-        companies += [Company.objects.create(instance=instance, name=f"C{n} {instance.slug}") for n in range(3)]
+    instances = Instance.objects.bulk_create(
+        [Instance(slug=f"w{number}-{n}", name=f"World {number}.{n}") for n in range(2)]
+    )
+    companies = Company.objects.bulk_create(
+        [
+            Company(instance=instance, name=f"{name} {instance.slug}", is_operator=name == "soobr")
+            for instance in instances
+            for name in ("soobr", "C0", "C1", "C2")
+        ]
+    )
     entities = []
     for _ in range(rng.randint(3, 6)):
         instance = instances[0] if rng.random() < 0.8 else instances[1]
