@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint demo clean
+.PHONY: run test install lint demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## The access benchmark on PostgreSQL (docs/benchmark.md); the database must exist. Quick run: make bench BENCH_ARGS=--small
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cockpit_bench
+bench: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python -m tools.bench_access $(BENCH_ARGS)
+
+## Style, types (mypy with django-stubs) and the layering contract (entities <- accounts <- sharing <- cockpit)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

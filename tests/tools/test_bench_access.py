@@ -1,10 +1,15 @@
+import os
 import re
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
-from cockpit.management.commands.bench_access import PERSONAS
+from tools.bench_access.command import Command
+from tools.bench_access.dataset import PERSONAS
 
 
 @pytest.mark.django_db
@@ -12,7 +17,7 @@ def test_bench_access_seeds_measures_and_prints_the_table():
     out = StringIO()
 
     call_command(
-        "bench_access",
+        Command(),
         "--small",
         "--allow-sqlite",
         "--entities",
@@ -44,3 +49,25 @@ def test_bench_access_seeds_measures_and_prints_the_table():
     assert "floor: raw SQL page 1 + count" in output
     assert "detail page, first tab" in output
     assert "Machine:" in output
+
+
+def test_bench_access_runs_as_a_module_outside_the_installed_apps():
+    # given: the bench is a tool, not an installed app
+    assert not any(app.startswith("tools") for app in settings.INSTALLED_APPS)
+
+    # when: it is started the way docs/benchmark.md and `make bench` start it
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench_access", "--help"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # then: Django is set up by the tool itself and the command's options are there
+    assert result.returncode == 0, result.stderr
+    assert "usage: python -m tools.bench_access" in result.stdout
+    assert "--small" in result.stdout
+    assert "--reseed" in result.stdout

@@ -1,0 +1,1 @@
+"""Developer tools around the product; none of them is an installed app."""

@@ -1,0 +1,326 @@
+"""The measurements: each times one call per persona (or a few) and gives one row per persona, in report order."""
+
+import gc
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+from unittest import mock
+
+from django.conf import settings
+from django.core.management.base import CommandError, OutputWrapper
+from django.db import connection
+from django.db.models import QuerySet
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.models import User
+from entities.access import EntityPage, EntityRow, NamedRef, Subject, entity_page, visible_entities
+from entities.models import BusinessEntity, Instance, Level
+from entities.selectors import LIST_PAGE_SIZE
+from tools.bench_access.dataset import Persona
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Row:
+    measurement: str
+    persona: str
+    visible: int | None
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.samples, 50)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 95)
+
+
+@dataclass
+class Timer:
+    iterations: int
+    warmup: int
+
+    @property
+    def warmup_runs(self) -> int:
+        return min(self.warmup, self.iterations)
+
+    def time(self, row: Row, call: Callable[[], object]) -> Row:
+        """Run `call` untimed `warmup_runs` times, then record `iterations` timings in ms into `row`."""
+        for _ in range(self.warmup_runs):
+            call()
+        gc.collect()
+        samples = row.samples
+        for _ in range(self.iterations):
+            started = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+        return row
+
+
+# ---------------------------------------------------------------------- the guardian baseline
+
+
+def guardian_entities(user: User, instance: Instance) -> QuerySet[BusinessEntity]:
+    """The entities a twin holds a per-entity object permission on, as django-guardian lists them."""
+    return get_objects_for_user(
+        user,
+        "entities.hold_role",
+        klass=BusinessEntity.objects.filter(instance=instance),
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+
+
+def guardian_list_page(*, subject: Subject, instance: Instance, **_filters: object) -> EntityPage:
+    """The list's page 1 and count as a guardian-based product would read them, for our view and template.
+
+    Guardian knows permissions, not roles, so every row shows one fixed role name; it
+    needs the user object, which the view hands over only as the access subject.
+    """
+    queryset = guardian_entities(User(pk=subject.user_id, is_active=True), instance)
+    total = queryset.count()
+    entities = queryset.select_related("owner", "service_provider", "customer").order_by("name", "id")
+    role = NamedRef(0, "Projectmanager")
+    # Model instances, not EntityRows: the template reads the same attributes, as a guardian-based page would.
+    rows = [(entity, role, Level.ENTITY) for entity in entities[:LIST_PAGE_SIZE]]
+    return EntityPage(
+        rows=cast(list[tuple[EntityRow, NamedRef, str]], rows),
+        total=total,
+        number=1,
+        per_page=LIST_PAGE_SIZE,
+        cap=settings.ENTITY_LIST_COUNT_CAP,
+    )
+
+
+# ---------------------------------------------------------------------- the calls timed
+
+
+def page_request(client: Client, url: str, expected: int = 200) -> Callable[[], None]:
+    def call() -> None:
+        response = client.get(url, secure=True)
+        if response.status_code != expected:
+            raise CommandError(f"GET {url} answered {response.status_code}, expected {expected}.")
+
+    return call
+
+
+def permission_check(user: User, entity: BusinessEntity) -> Callable[[], None]:
+    def call() -> None:
+        for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            user.__dict__.pop(cache, None)
+        if not user.has_perm("entities.view_master_data", entity):
+            raise CommandError(f"{user.email} may not view master data of entity {entity.pk}.")
+
+    return call
+
+
+def raw_sql(queries: list[tuple[str, Any]]) -> Callable[[], None]:
+    def call() -> None:
+        with connection.cursor() as cursor:
+            for sql, params in queries:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    return call
+
+
+def our_entity_page(subject: Subject, instance: Instance) -> Callable[[], None]:
+    def call() -> None:
+        entity_page(subject, instance, cap=settings.ENTITY_LIST_COUNT_CAP)
+
+    return call
+
+
+def general_queryset(subject: Subject, instance: Instance) -> Callable[[], None]:
+    def call() -> None:
+        queryset = visible_entities(subject, instance)
+        list(queryset.order_by("name", "id")[:50])
+        queryset.count()
+
+    return call
+
+
+def guardian_query(twin: User, instance: Instance) -> Callable[[], None]:
+    def call() -> None:
+        queryset = guardian_entities(twin, instance)
+        list(queryset.order_by("name", "id")[:LIST_PAGE_SIZE])
+        queryset.count()
+
+    return call
+
+
+def capture_list_queries(user: User, instance: Instance) -> list[tuple[str, Any]]:
+    """The exact SQL and parameters the list page sends for page 1 and its count (one statement)."""
+    captured: list[tuple[str, Any]] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        captured.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        entity_page(user.access_subject(), instance, cap=settings.ENTITY_LIST_COUNT_CAP)
+    if len(captured) != 1:
+        raise CommandError(f"entity_page sent {len(captured)} statements, expected one.")
+    return captured
+
+
+# ---------------------------------------------------------------------- the measurements
+
+
+@contextmanager
+def production_like() -> Iterator[None]:
+    """No query log (DEBUG=0 logs nothing), plain 404 template; the test host is allowed."""
+    hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+    request_log = logging.getLogger("django.request")
+    level = request_log.level
+    request_log.setLevel(logging.ERROR)  # the 404 floor would log a warning per request
+    try:
+        with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
+            yield
+    finally:
+        request_log.setLevel(level)
+
+
+def measure(out: OutputWrapper, timer: Timer, instance: Instance, personas: dict[str, Persona]) -> list[Row]:
+    """Every measurement, in the order the report lists them."""
+    with production_like():
+        list_url = reverse("entities:entity-list", kwargs={"instance_slug": instance.slug})
+        clients = logged_in_clients(personas)
+        out.write("")
+        out.write(f"Measuring ({timer.iterations} iterations each after {timer.warmup_runs} warm-up)...")
+        return [
+            measure_request_floor(timer, instance, clients["heavy"]),
+            *measure_list_pages(timer, personas, clients, list_url),
+            *measure_detail_pages(timer, instance, personas, clients),
+            *measure_permission_checks(timer, personas),
+            *measure_sql_floors(timer, instance, personas),
+            *measure_entity_pages(timer, instance, personas),
+            *measure_general_querysets(timer, instance, personas),
+            *measure_guardian_queries(timer, instance, personas),
+            *measure_guardian_list_pages(timer, personas, list_url),
+        ]
+
+
+def logged_in_clients(personas: dict[str, Persona]) -> dict[str, Client]:
+    clients = {}
+    for name, persona in personas.items():
+        client = Client()
+        client.force_login(persona.user)
+        clients[name] = client
+    return clients
+
+
+def measure_request_floor(timer: Timer, instance: Instance, client: Client) -> Row:
+    """A logged-in request that the middleware answers with a 404: what every page costs before its own work."""
+    floor = page_request(client, f"/c/{instance.slug}/does-not-exist/", expected=404)
+    return timer.time(Row("floor: logged-in request through middleware (404)", "heavy", None), floor)
+
+
+def measure_list_pages(
+    timer: Timer, personas: dict[str, Persona], clients: dict[str, Client], list_url: str
+) -> list[Row]:
+    return [
+        timer.time(
+            Row("list page 1 + count (HTTP, in-process)", name, persona.visible), page_request(clients[name], list_url)
+        )
+        for name, persona in personas.items()
+    ]
+
+
+def measure_detail_pages(
+    timer: Timer, instance: Instance, personas: dict[str, Persona], clients: dict[str, Client]
+) -> list[Row]:
+    """The first tab of the persona's first entity, for the heavy and the owner persona."""
+    rows = []
+    for name in ("heavy", "owner"):
+        persona = personas[name]
+        detail_url = reverse("entities:entity-detail", kwargs={"instance_slug": instance.slug, "pk": persona.entity.pk})
+        response = clients[name].get(detail_url, secure=True)
+        if response.status_code in (301, 302):
+            detail_url = response.headers["Location"]
+        rows.append(
+            timer.time(
+                Row("detail page, first tab (HTTP)", name, persona.visible), page_request(clients[name], detail_url)
+            )
+        )
+    return rows
+
+
+def measure_permission_checks(timer: Timer, personas: dict[str, Persona]) -> list[Row]:
+    return [
+        timer.time(
+            Row("has_perm view_master_data (fresh user)", name, persona.visible),
+            permission_check(persona.user, persona.entity),
+        )
+        for name, persona in personas.items()
+    ]
+
+
+def measure_sql_floors(timer: Timer, instance: Instance, personas: dict[str, Persona]) -> list[Row]:
+    """The list page's one statement, as captured from entity_page, sent through a bare cursor."""
+    return [
+        timer.time(
+            Row("floor: raw SQL page 1 + count (cursor)", name, persona.visible),
+            raw_sql(capture_list_queries(persona.user, instance)),
+        )
+        for name, persona in personas.items()
+    ]
+
+
+def measure_entity_pages(timer: Timer, instance: Instance, personas: dict[str, Persona]) -> list[Row]:
+    return [
+        timer.time(
+            Row("ours: entity_page page 1 + count", name, persona.visible),
+            our_entity_page(persona.user.access_subject(), instance),
+        )
+        for name, persona in personas.items()
+    ]
+
+
+def measure_general_querysets(timer: Timer, instance: Instance, personas: dict[str, Persona]) -> list[Row]:
+    return [
+        timer.time(
+            Row("general visible_entities QuerySet, page 1 + exact count", name, persona.visible),
+            general_queryset(persona.user.access_subject(), instance),
+        )
+        for name, persona in personas.items()
+    ]
+
+
+def measure_guardian_queries(timer: Timer, instance: Instance, personas: dict[str, Persona]) -> list[Row]:
+    return [
+        timer.time(
+            Row("guardian baseline: get_objects_for_user page 1 + count", name, persona.twin_rows),
+            guardian_query(persona.twin, instance),
+        )
+        for name, persona in personas.items()
+    ]
+
+
+def measure_guardian_list_pages(timer: Timer, personas: dict[str, Persona], list_url: str) -> list[Row]:
+    """Our list view and template with guardian's rows, logged in as each persona's twin."""
+    rows = []
+    for name, persona in personas.items():
+        client = Client()
+        client.force_login(persona.twin)
+        with mock.patch("entities.views.entity_list_page", guardian_list_page):
+            rows.append(
+                timer.time(
+                    Row("guardian baseline: list page 1 + count (HTTP)", name, persona.twin_rows),
+                    page_request(client, list_url),
+                )
+            )
+    return rows

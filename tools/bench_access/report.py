@@ -1,0 +1,58 @@
+"""The bench's report: the table of p50/p95, the ratios against the floor and the guardian baseline, the machine."""
+
+import os
+import platform
+
+from django.core.management.base import OutputWrapper
+from django.db import connection
+
+from tools.bench_access.dataset import Persona
+from tools.bench_access.measure import Row, Timer
+
+
+def report(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona], timer: Timer) -> None:
+    print_table(out, rows)
+    print_ratios(out, rows, personas)
+    print_environment(out, timer)
+
+
+def print_table(out: OutputWrapper, rows: list[Row]) -> None:
+    width = max(len(row.measurement) for row in rows)
+    header = f"{'measurement':<{width}} | {'persona':<11} | {'visible entities':>16} | {'p50 ms':>8} | {'p95 ms':>8}"
+    out.write("")
+    out.write(header)
+    out.write("-" * len(header))
+    for row in rows:
+        visible = f"{row.visible:,}" if row.visible is not None else "-"
+        out.write(f"{row.measurement:<{width}} | {row.persona:<11} | {visible:>16} | {row.p50:>8.2f} | {row.p95:>8.2f}")
+
+
+def print_ratios(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona]) -> None:
+    def p95(prefix: str, persona: str) -> float:
+        return next(row.p95 for row in rows if row.measurement.startswith(prefix) and row.persona == persona)
+
+    floor = p95("floor: logged-in", "heavy")
+    out.write("")
+    out.write("Ratios (p95; a ratio above 1 means the guardian baseline is slower):")
+    for name in personas:
+        page, ours = p95("list page", name), p95("ours:", name)
+        guardian_query, guardian_page = (
+            p95("guardian baseline: get_objects", name),
+            p95("guardian baseline: list", name),
+        )
+        out.write(
+            f"  {name:<12} list page ÷ floor (404) = {page / floor:5.2f}×"
+            f"   guardian list page ÷ our list page = {guardian_page / page:5.2f}×"
+            f"   guardian query ÷ our query = {guardian_query / ours:5.2f}×"
+            f"   guardian query ÷ our whole list page = {guardian_query / page:5.2f}×"
+        )
+
+
+def print_environment(out: OutputWrapper, timer: Timer) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("select version()" if connection.vendor == "postgresql" else "select sqlite_version()")
+        database = cursor.fetchone()[0]
+    out.write("")
+    out.write(f"Machine: {platform.platform()}, {os.cpu_count()} CPUs")
+    out.write(f"Database: {connection.vendor} {database}")
+    out.write(f"Iterations: {timer.iterations} timed after {timer.warmup_runs} warm-up each")
