@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+COMPANY_IN_USE_STAYS = _(
+    "This company has users, business entities or roles in its cockpit, so it cannot move to another cockpit."
+)
 COMPANY_OF_OTHER_INSTANCE = _("%(company)s belongs to another cockpit (%(instance)s); choose a company of %(own)s.")
 
 
@@ -54,6 +57,24 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None or not self.instance_id:
+            return
+        stored_instance = type(self)._default_manager.filter(pk=self.pk).values_list("instance_id", flat=True).first()
+        if stored_instance not in (None, self.instance_id) and self._is_in_use():
+            # Its users, entities and grants would be left pointing into another cockpit.
+            raise ValidationError({"instance": ValidationError(COMPANY_IN_USE_STAYS, code="company_in_use")})
+
+    def _is_in_use(self) -> bool:
+        return (
+            self.users.exists()
+            or self.grants.exists()
+            or BusinessEntity.objects.filter(
+                models.Q(owner=self) | models.Q(service_provider=self) | models.Q(customer=self)
+            ).exists()
+        )
 
 
 class ProjectForm(models.TextChoices):

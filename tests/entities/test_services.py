@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from entities.models import BusinessEntity, Company
 from entities.services import business_entity_create, company_create
-from tests.factories import CompanyFactory
+from tests.factories import BusinessEntityFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +62,32 @@ def test_company_create_allows_the_same_name_in_another_instance(instance, other
     company_create(actor=None, instance=other_instance, name="CleanPro Services")
 
     assert Company.objects.count() == 2
+
+
+def test_company_save_refuses_to_move_a_company_in_use_to_another_cockpit(instance, other_instance):
+    # given: a company that owns an entity of its cockpit
+    from entities.models import Company
+    from entities.services import company_save
+
+    company = CompanyFactory(instance=instance, name="Zurich Property AG")
+    BusinessEntityFactory(instance=instance, owner=company)
+
+    # when: it is moved to another cockpit
+    company.instance = other_instance
+    with pytest.raises(ValidationError, match="cannot move to another cockpit"):
+        company_save(actor=None, company=company)
+
+    # then: it stays where its entities are
+    assert Company.objects.get(pk=company.pk).instance == instance
+
+
+def test_company_save_moves_an_unused_company_to_another_cockpit(instance, other_instance):
+    from entities.models import Company
+    from entities.services import company_save
+
+    company = CompanyFactory(instance=instance, name="Typo AG")
+
+    company.instance = other_instance
+    company_save(actor=None, company=company)
+
+    assert Company.objects.get(pk=company.pk).instance == other_instance
