@@ -9,6 +9,9 @@ from guardian.models import UserObjectPermissionBase
 COMPANY_IN_USE_STAYS = _(
     "This company has users, business entities or roles in its cockpit, so it cannot move to another cockpit."
 )
+ENTITY_WITH_GRANTS_STAYS = _(
+    "Users hold roles on this business entity in its cockpit; revoke them before moving it to another cockpit."
+)
 COMPANY_OF_OTHER_INSTANCE = _("%(company)s belongs to another cockpit (%(instance)s); choose a company of %(own)s.")
 
 
@@ -156,6 +159,12 @@ class BusinessEntity(models.Model):
                     code="company_of_other_instance",
                     params={"company": company.name, "instance": company.instance.name, "own": self.instance.name},
                 )
+        if self.pk is not None and self.entity_grants.exists():
+            stored_instance = (
+                type(self)._default_manager.filter(pk=self.pk).values_list("instance_id", flat=True).first()
+            )
+            if stored_instance not in (None, self.instance_id):
+                errors["instance"] = ValidationError(ENTITY_WITH_GRANTS_STAYS, code="entity_has_grants")
         if errors:
             raise ValidationError(errors)
 

@@ -91,3 +91,22 @@ def test_company_save_moves_an_unused_company_to_another_cockpit(instance, other
     company_save(actor=None, company=company)
 
     assert Company.objects.get(pk=company.pk).instance == other_instance
+
+
+def test_business_entity_save_refuses_to_move_an_entity_with_grants_to_another_cockpit(instance, other_instance):
+    # given: an entity someone holds a role on, and companies of the other cockpit to move it to
+    from entities.services import business_entity_save
+    from tests.factories import UserFactory, grant_entity_role
+
+    building = BusinessEntityFactory(instance=instance)
+    grant_entity_role(UserFactory(company=building.owner), building, "customer")
+    elsewhere = CompanyFactory(instance=other_instance)
+
+    # when
+    building.instance = other_instance
+    building.owner = building.service_provider = building.customer = elsewhere
+    with pytest.raises(ValidationError, match="revoke them before moving it"):
+        business_entity_save(actor=None, entity=building)
+
+    # then
+    assert BusinessEntity.objects.get(pk=building.pk).instance == instance
