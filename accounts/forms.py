@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import Reach, access_named_entity
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone
-from accounts.throttle import login_blocked, login_failed
+from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
 
@@ -41,16 +41,18 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        ip = client_ip(self.request.META) if self.request else None
         if login_blocked(email=email, ip=ip):
             raise forms.ValidationError(
                 _("Too many failed attempts. Please wait 15 minutes before you try again."), code="throttled"
             )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
             login_failed(email=email, ip=ip)
             raise
+        login_succeeded(email=email, ip=ip)
+        return cleaned
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

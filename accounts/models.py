@@ -65,6 +65,17 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
 
+class RateLimitCounter(models.Model):
+    """One counter of the database rate-limit store (accounts/throttle.py), shared by every worker."""
+
+    key = models.CharField(max_length=400, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with a login; belongs to one company and so to one home instance."""
 

@@ -1,42 +1,198 @@
-"""Rate limits on logins and invitations, counted in the shared cache (Redis in production).
+"""Rate limits on sign-in, second-factor codes, SMS and invitations, counted where every worker sees them.
 
-A fixed window per key: simple, and enough to stop password guessing and mail floods.
+Counters live in a store all processes share: the cache when it is Redis, else the
+database (RATE_LIMIT_STORE). Production refuses to start with counters in one
+process's memory (cockpit.settings). Each limit is a fixed window per key: simple, and
+enough to stop password guessing, code guessing and mail or SMS floods.
+
+Sign-in failures count three ways. Account + IP locks quickly, so the attacker's
+address is stopped while the victim still signs in from theirs; the account alone
+locks much later (a slower back-off across all addresses); the IP alone stops one
+address spraying many accounts. Every check runs before the password hash, so a
+blocked attempt is refused whatever the password.
 """
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import RateLimitCounter
+
+security_log = logging.getLogger("accounts.security")
 
 
-def _count(key: str, window_seconds: int) -> int:
-    cache.add(key, 0, timeout=window_seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window_seconds)
-        return 1
+class CounterStore(Protocol):
+    def hit(self, key: str, window_seconds: int) -> int: ...
+    def peek(self, key: str) -> int: ...
+    def clear(self, key: str) -> None: ...
 
 
-def _peek(key: str) -> int:
-    return cache.get(key, 0)
+class CacheStore:
+    """Counters in the cache: atomic and shared on Redis; one process's memory with the local cache (tests, dev)."""
+
+    def hit(self, key: str, window_seconds: int) -> int:
+        cache.add(key, 0, timeout=window_seconds)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=window_seconds)
+            return 1
+
+    def peek(self, key: str) -> int:
+        return cache.get(key, 0)
+
+    def clear(self, key: str) -> None:
+        cache.delete(key)
 
 
-def _login_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
-    keys = [(f"throttle:login:email:{email.strip().lower()}", settings.LOGIN_FAILURES_PER_EMAIL)]
+class DatabaseStore:
+    """Counters in a table, for deployments without Redis: every worker sees the same rows."""
+
+    def hit(self, key: str, window_seconds: int) -> int:
+        now = timezone.now()
+        if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+            RateLimitCounter.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+        with transaction.atomic():
+            row = RateLimitCounter.objects.select_for_update().filter(key=key).first()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        RateLimitCounter.objects.create(
+                            key=key, count=1, expires_at=now + timedelta(seconds=window_seconds)
+                        )
+                    return 1
+                except IntegrityError:  # another worker counted the first hit at the same moment
+                    row = RateLimitCounter.objects.select_for_update().get(key=key)
+            if row.expires_at <= now:
+                row.count, row.expires_at = 1, now + timedelta(seconds=window_seconds)
+            else:
+                row.count += 1
+            row.save(update_fields=["count", "expires_at"])
+            return row.count
+
+    def peek(self, key: str) -> int:
+        row = RateLimitCounter.objects.filter(key=key, expires_at__gt=timezone.now()).only("count").first()
+        return row.count if row else 0
+
+    def clear(self, key: str) -> None:
+        RateLimitCounter.objects.filter(key=key).delete()
+
+
+def store() -> CounterStore:
+    return DatabaseStore() if settings.RATE_LIMIT_STORE == "database" else CacheStore()
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` hits per `window_seconds` under one key."""
+
+    key: str
+    count: int
+    window_seconds: int
+
+
+def _account(email: str) -> str:
+    return email.strip().lower()
+
+
+def _login_limits(email: str, ip: str | None) -> list[Limit]:
+    account = _account(email)
+    limits = [
+        Limit(f"login:account:{account}", settings.LOGIN_FAILURES_PER_ACCOUNT, settings.LOGIN_ACCOUNT_WINDOW_SECONDS),
+    ]
     if ip:
-        keys.append((f"throttle:login:ip:{ip}", settings.LOGIN_FAILURES_PER_IP))
-    return keys
+        window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
+        limits += [
+            Limit(f"login:account-ip:{account}:{ip}", settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP, window),
+            Limit(f"login:ip:{ip}", settings.LOGIN_FAILURES_PER_IP, window),
+        ]
+    return limits
+
+
+def _blocked(limits: list[Limit]) -> Limit | None:
+    counters = store()
+    return next((limit for limit in limits if counters.peek(limit.key) >= limit.count), None)
 
 
 def login_blocked(*, email: str, ip: str | None) -> bool:
-    """Whether too many logins failed lately for this email address or from this address."""
-    return any(_peek(key) >= limit for key, limit in _login_keys(email, ip))
+    """Whether sign-in for this account from this address is paused; asked before any password is checked."""
+    limit = _blocked(_login_limits(email, ip))
+    if limit is not None:
+        security_log.warning("Sign-in refused, limit %s reached: email=%s ip=%s", limit.key.split(":")[1], email, ip)
+    return limit is not None
 
 
 def login_failed(*, email: str, ip: str | None) -> None:
-    for key, _limit in _login_keys(email, ip):
-        _count(key, settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    """Count a wrong password (or unknown account) for the account, the account at this address, and the address."""
+    security_log.warning("Sign-in failed: email=%s ip=%s", email, ip)
+    counters = store()
+    for limit in _login_limits(email, ip):
+        if counters.hit(limit.key, limit.window_seconds) == limit.count:
+            security_log.warning("Sign-in locked (%s): email=%s ip=%s", limit.key.split(":")[1], email, ip)
+
+
+def login_succeeded(*, email: str, ip: str | None) -> None:
+    """A right password from this address forgets that address's failures for the account (not the others)."""
+    if ip:
+        store().clear(f"login:account-ip:{_account(email)}:{ip}")
+
+
+def _second_factor_limits(user_id: int, ip: str | None) -> list[Limit]:
+    window = settings.LOGIN_THROTTLE_WINDOW_SECONDS
+    limits = [Limit(f"otp:account:{user_id}", settings.SECOND_FACTOR_FAILURES_PER_ACCOUNT, window)]
+    if ip:
+        limits.append(Limit(f"otp:ip:{ip}", settings.LOGIN_FAILURES_PER_IP, window))
+    return limits
+
+
+def second_factor_blocked(*, user_id: int, email: str, ip: str | None) -> bool:
+    """Whether second-factor codes for this account (or from this address) are paused."""
+    limit = _blocked(_second_factor_limits(user_id, ip))
+    if limit is not None:
+        security_log.warning("Second factor refused, limit reached: email=%s ip=%s", email, ip)
+    return limit is not None
+
+
+def second_factor_failed(*, user_id: int, email: str, ip: str | None) -> None:
+    """Count a wrong code; the code itself is never logged."""
+    security_log.warning("Second factor failed: email=%s ip=%s", email, ip)
+    counters = store()
+    for limit in _second_factor_limits(user_id, ip):
+        if counters.hit(limit.key, limit.window_seconds) == limit.count:
+            security_log.warning("Second factor locked: email=%s ip=%s", email, ip)
+
+
+def sms_send_allowed(*, user_id: int, ip: str | None) -> bool:
+    """Count one SMS code sent to this user (and from this address); False once a limit is passed."""
+    counters = store()
+    window = settings.SMS_WINDOW_SECONDS
+    allowed = counters.hit(f"sms:user:{user_id}", window) <= settings.SMS_PER_USER
+    if ip:
+        allowed = counters.hit(f"sms:ip:{ip}", window) <= settings.SMS_PER_IP and allowed
+    return allowed
 
 
 def invitation_allowed(*, actor_id: int) -> bool:
     """Count one invitation (welcome email) by this manager; False once the hourly limit is passed."""
-    return _count(f"throttle:invite:{actor_id}", 3600) <= settings.INVITATIONS_PER_HOUR
+    return store().hit(f"invite:{actor_id}", 3600) <= settings.INVITATIONS_PER_HOUR
+
+
+def client_ip(meta: dict) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT proxies, the address the first of them saw.
+
+    X-Forwarded-For is written by whoever sends the request; only the entries our own
+    proxies appended can be believed, counted from the right.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return meta.get("REMOTE_ADDR") or None

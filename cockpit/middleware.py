@@ -1,5 +1,6 @@
 from django.utils import translation
 
+from accounts.throttle import client_ip
 from cockpit.permissions import access_cockpit
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
@@ -9,16 +10,16 @@ class RequestContextMiddleware:
     """Open what lives exactly as long as one request: the access rules' answers and the audit log's IP.
 
     The access scope makes every page ask each access question once, and a changed
-    grant count from the next request on. REMOTE_ADDR is the peer; behind a load
-    balancer, configure it (or a trusted proxy middleware) to set REMOTE_ADDR to the
-    client, never trust X-Forwarded-For blindly.
+    grant count from the next request on. The IP is the one the rate limits use
+    (accounts.throttle.client_ip): REMOTE_ADDR unless TRUSTED_PROXY_COUNT says how
+    many of our own proxies stand in front.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = current_ip.set(client_ip(request.META))
         try:
             with request_scope():
                 return self.get_response(request)

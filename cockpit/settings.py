@@ -175,12 +175,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # The entity list counts exactly up to this many entities and says "more than" beyond.
 ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 2_000)
 
-# Rate limits (counted in the cache: set REDIS_URL when running more than one process).
-LOGIN_FAILURES_PER_EMAIL = env_int("LOGIN_FAILURES_PER_EMAIL", 10)
-LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 50)
-LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
-INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 100)
-
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
@@ -189,6 +183,29 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Rate limits (accounts/throttle.py), counted where every worker sees them: the cache when it
+# is Redis, else the database. Counters in one process's memory would let an attacker spread
+# attempts over the workers, so production refuses them.
+RATE_LIMIT_STORE = env_str("RATE_LIMIT_STORE", "cache" if REDIS_URL or DEBUG else "database")
+if RATE_LIMIT_STORE not in {"cache", "database"}:
+    raise ImproperlyConfigured(f"RATE_LIMIT_STORE must be 'cache' or 'database', got {RATE_LIMIT_STORE!r}.")
+if RATE_LIMIT_STORE == "cache" and not REDIS_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "Rate-limit counters would live in each process's memory: set REDIS_URL, or RATE_LIMIT_STORE=database."
+    )
+LOGIN_FAILURES_PER_ACCOUNT_AND_IP = env_int("LOGIN_FAILURES_PER_ACCOUNT_AND_IP", 10)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 50)
+LOGIN_ACCOUNT_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_WINDOW_SECONDS", 60 * 60)
+SECOND_FACTOR_FAILURES_PER_ACCOUNT = env_int("SECOND_FACTOR_FAILURES_PER_ACCOUNT", 10)
+SMS_PER_USER = env_int("SMS_PER_USER", 5)
+SMS_PER_IP = env_int("SMS_PER_IP", 20)
+SMS_WINDOW_SECONDS = env_int("SMS_WINDOW_SECONDS", 15 * 60)
+INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 100)
+# How many proxies of ours stand before the app; 0 trusts REMOTE_ADDR alone and ignores X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # A new user's emailed password works once and expires after this many days.
 TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 3)

@@ -674,7 +674,7 @@ def test_password_reset_by_email_lets_a_user_choose_a_new_password(client, colle
 
 
 def test_login_is_blocked_after_too_many_failures_even_with_the_right_password(client, colleague, settings):
-    settings.LOGIN_FAILURES_PER_EMAIL = 3
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 3
     for _ in range(3):
         client.post(reverse("accounts:login"), {"username": colleague.email, "password": "wrong"})
 

@@ -76,3 +76,19 @@ def test_database_url_for_sqlite_points_at_the_file():
 def test_database_url_with_an_unknown_scheme_is_refused():
     with pytest.raises(ImproperlyConfigured, match="not supported"):
         database_from_url("mysql://localhost/cockpit")
+
+
+def test_production_refuses_to_start_with_rate_limit_counters_in_process_memory():
+    result = manage("check", env={**PRODUCTION_ENV, "RATE_LIMIT_STORE": "cache"})
+
+    assert result.returncode != 0
+    assert "Rate-limit counters would live in each process's memory" in result.stderr
+
+
+def test_production_counts_rate_limits_in_the_database_without_redis():
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.RATE_LIMIT_STORE)", env=PRODUCTION_ENV
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "database"
