@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "accounts"
     verbose_name = _("Accounts")
+
+
+class CockpitAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, served by the second-factor-requiring site of accounts.admin_site."""
+
+    default = False
+    default_site = "accounts.admin_site.CockpitAdminSite"

@@ -28,3 +28,27 @@ def send_welcome_email(*, user: User, temporary_password: str) -> None:
     message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+SECURITY_EVENTS = ("added", "removed", "reset")
+
+
+def send_security_email(*, user: User, event: str, device: str) -> None:
+    """Tell the user a sign-in method was added to or removed from their account, or all were reset.
+
+    Sent whoever made the change, so a stranger's change does not go unnoticed.
+    """
+    assert event in SECURITY_EVENTS
+    context = {
+        "user": user,
+        "event": event,
+        "device": device,
+        "account_url": settings.COCKPIT_BASE_URL + reverse("accounts:my-account"),
+    }
+    with translation.override(user.language):
+        subject = render_to_string("accounts/email/security_subject.txt", context).strip()
+        body = render_to_string("accounts/email/security_body.txt", context)
+        html = render_to_string("accounts/email/security_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()

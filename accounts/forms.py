@@ -66,6 +66,41 @@ class LoginForm(AuthenticationForm):
             )
 
 
+class CodeForm(forms.Form):
+    """A code of the second step: six digits from an app or an SMS, or a backup code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class AccountForm(PhoneNormalizingMixin, forms.ModelForm):
+    """A user's own profile; a new mobile number is confirmed with the password."""
+
+    password = forms.CharField(
+        label=_("Current password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Needed only to change the mobile number."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "language", "mobile_phone"]
+        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel", "placeholder": "+41 79 123 45 67"})}
+
+
+class PasswordConfirmForm(forms.Form):
+    """The password again, before removing a sign-in method."""
+
+    password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
 class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
     """A user's profile as a manager edits it; operator-only fields only for operator staff."""
 

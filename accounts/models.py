@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -5,7 +6,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import SideChannelDevice, ThrottlingMixin
 
 from entities.access import Subject
 from entities.models import Company, CompanyGrant, EntityGrant, Role
@@ -65,6 +68,32 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
 
+class SMSDevice(ThrottlingMixin, SideChannelDevice):
+    """A second factor by SMS: a code sent through accounts.sms to the user's stored mobile number.
+
+    The number is the user's own (User.mobile_phone), so changing it, which needs the
+    password, moves the device with it. A code is single-use and a new one replaces
+    the last (SideChannelDevice); wrong codes slow further tries down (ThrottlingMixin).
+    """
+
+    class Meta:
+        verbose_name = _("SMS device")
+        verbose_name_plural = _("SMS devices")
+
+    def get_throttle_factor(self) -> int:
+        return settings.OTP_SMS_THROTTLE_FACTOR
+
+    def verify_token(self, token) -> bool:
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        if super().verify_token(token):
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
 class RateLimitCounter(models.Model):
     """One counter of the database rate-limit store (accounts/throttle.py), shared by every worker."""
 
@@ -76,7 +105,7 @@ class RateLimitCounter(models.Model):
         return f"{self.key}: {self.count}"
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # django-otp is untyped
     """A person with a login; belongs to one company and so to one home instance."""
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
@@ -121,6 +150,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("operator staff"), default=False, help_text=_("May log in to the Django admin (operator employees only).")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Part of every session's auth hash: raising it ends all of the user's sessions at once.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -237,6 +268,22 @@ class User(AbstractBaseUser, PermissionsMixin):
             # PermissionsMixin's own helper: asks every backend, a PermissionDenied ends the question.
             return self.is_active and auth_models._user_has_perm(self, perm, obj)  # type: ignore[attr-defined]
         return super().has_perm(perm, obj)
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+    def _session_hash(self, *, secret: str | bytes | None) -> str:
+        # Django's own hash covers the password; the generation lets us end sessions without changing it.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -394,3 +394,46 @@ def password_changed(*, user: User) -> None:
     user.temporary_password_expires_at = None
     user.save(update_fields=["must_change_password", "temporary_password_expires_at"])
     audit_record(actor=user, action="user.password_changed", target=user, subject_user=user)
+
+
+# --- My account: a user changes their own profile and sessions ------------------------------
+
+PASSWORD_NEEDED = _("Enter your current password to confirm this change.")
+PASSWORD_WRONG = _("This is not your current password.")
+
+
+def require_password(user: User, password: str | None) -> None:
+    """Changes an intruder in an open session could use to lock the owner out ask for the password again."""
+    if not password:
+        raise ValidationError({"password": ValidationError(PASSWORD_NEEDED, code="password_needed")})
+    if not user.check_password(password):
+        raise ValidationError({"password": ValidationError(PASSWORD_WRONG, code="password_wrong")})
+
+
+@transaction.atomic
+def account_update(
+    *, user: User, first_name: str, last_name: str, language: str, mobile_phone: str, password: str | None = None
+) -> User:
+    """A user changes their own name, language and mobile number; a new number needs the password."""
+    if normalize_phone(mobile_phone) != user.mobile_phone:
+        require_password(user, password)
+    return user_update(
+        actor=user,
+        user=user,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        language=language,
+        mobile_phone=mobile_phone,
+    )
+
+
+@transaction.atomic
+def sessions_end_all(*, actor: User, user: User) -> None:
+    """End every session of the user (the caller keeps its own with update_session_auth_hash)."""
+    if actor.pk != user.pk:
+        require_manageable_user(actor, user.company.instance, user)
+    user.session_generation += 1
+    user.save(update_fields=["session_generation"])
+    audit_record(
+        actor=actor, action="user.sessions_ended", target=user, subject_user=user, instance=user.company.instance
+    )

@@ -129,13 +129,19 @@ def login_blocked(*, email: str, ip: str | None) -> bool:
     return limit is not None
 
 
-def login_failed(*, email: str, ip: str | None) -> None:
-    """Count a wrong password (or unknown account) for the account, the account at this address, and the address."""
+def login_failed(*, email: str, ip: str | None) -> bool:
+    """Count a wrong password (or unknown account) for the account, the account at this address, and the address.
+
+    True when this failure starts a lock of the account (here or everywhere).
+    """
     security_log.warning("Sign-in failed: email=%s ip=%s", email, ip)
     counters = store()
+    locked = False
     for limit in _login_limits(email, ip):
         if counters.hit(limit.key, limit.window_seconds) == limit.count:
             security_log.warning("Sign-in locked (%s): email=%s ip=%s", limit.key.split(":")[1], email, ip)
+            locked = locked or not limit.key.startswith("login:ip:")
+    return locked
 
 
 def login_succeeded(*, email: str, ip: str | None) -> None:
@@ -160,13 +166,21 @@ def second_factor_blocked(*, user_id: int, email: str, ip: str | None) -> bool:
     return limit is not None
 
 
-def second_factor_failed(*, user_id: int, email: str, ip: str | None) -> None:
-    """Count a wrong code; the code itself is never logged."""
+def second_factor_failed(*, user_id: int, email: str, ip: str | None) -> bool:
+    """Count a wrong code (the code itself is never logged); True when this failure starts a lock."""
     security_log.warning("Second factor failed: email=%s ip=%s", email, ip)
     counters = store()
+    locked = False
     for limit in _second_factor_limits(user_id, ip):
         if counters.hit(limit.key, limit.window_seconds) == limit.count:
             security_log.warning("Second factor locked: email=%s ip=%s", email, ip)
+            locked = True
+    return locked
+
+
+def second_factor_succeeded(*, user_id: int, ip: str | None) -> None:
+    """A right code forgets the account's wrong ones (the address keeps its count)."""
+    store().clear(f"otp:account:{user_id}")
 
 
 def sms_send_allowed(*, user_id: int, ip: str | None) -> bool:

@@ -7,8 +7,14 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("second-factor/", views.SecondFactorView.as_view(), name="second-factor"),
+    path("second-factor/setup/", views.SecondFactorSetupView.as_view(), name="second-factor-setup"),
+    path("second-factor/backup-codes/", views.BackupCodesView.as_view(), name="backup-codes"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("me/", views.MyAccountView.as_view(), name="my-account"),
+    path("me/methods/<str:method>/remove/", views.DeviceRemoveView.as_view(), name="device-remove"),
+    path("me/sessions/end-others/", views.OtherSessionsEndView.as_view(), name="sessions-end-others"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

@@ -89,7 +89,7 @@ COCKPIT_BASE_URL = env_str("COCKPIT_BASE_URL", "http://127.0.0.1:8000").rstrip("
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [COCKPIT_BASE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.CockpitAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -115,7 +115,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "cockpit.middleware.RequestContextMiddleware",
     "cockpit.middleware.UserLanguageMiddleware",
@@ -204,6 +206,14 @@ SMS_PER_USER = env_int("SMS_PER_USER", 5)
 SMS_PER_IP = env_int("SMS_PER_IP", 20)
 SMS_WINDOW_SECONDS = env_int("SMS_WINDOW_SECONDS", 15 * 60)
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 100)
+
+# Second factor (django-otp). Wrong codes slow further tries of that device down
+# exponentially (factor seconds, doubling); an SMS code lives SMS_CODE_SECONDS.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Cockpit")
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
+OTP_SMS_THROTTLE_FACTOR = env_int("OTP_SMS_THROTTLE_FACTOR", 1)
+SMS_CODE_SECONDS = env_int("SMS_CODE_SECONDS", 5 * 60)
 # How many proxies of ours stand before the app; 0 trusts REMOTE_ADDR alone and ignores X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

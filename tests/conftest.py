@@ -68,10 +68,46 @@ def operator_admin(operator_company, role):
     )
 
 
+def verify_second_factor(client, user):
+    """Mark the client's session verified with the user's authenticator app (made if they have none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
-def login(client):
+def login_password_only(client):
+    """Only the password step: what a session has before the second factor."""
+
+    from accounts.second_factor import ENROLLED_SESSION_KEY, has_confirmed_device
+
     def _login(user):
         assert client.login(username=user.email, password=PASSWORD)
+        # As the password step does (accounts.views.signin.LoginView).
+        session = client.session
+        session[ENROLLED_SESSION_KEY] = has_confirmed_device(user)
+        session.save()
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def login(client, login_password_only):
+    """Both steps: the password, and the second factor for users the policy requires it of."""
+    from accounts.second_factor import second_factor_required
+
+    def _login(user):
+        login_password_only(user)
+        if second_factor_required(user):
+            verify_second_factor(client, user)
         return client
 
     return _login

@@ -193,12 +193,12 @@ def test_admin_audits_granting_django_admin_access(admin_client, operator_compan
     assert entry.changes["is_staff"] == [False, True]
 
 
-def test_admin_welcome_email_action_needs_the_change_permission(client, operator_company, user):
+def test_admin_welcome_email_action_needs_the_change_permission(client, login, operator_company, user):
     from django.contrib.auth.models import Permission
 
     viewer = UserFactory(company=operator_company, email="viewer@soobr.example", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
-    client.force_login(viewer)
+    login(viewer)
 
     response = client.get(reverse("admin:accounts_user_changelist"))
 

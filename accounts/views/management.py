@@ -1,22 +1,17 @@
 import re
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.forms import (
     ExplainEntityForm,
-    LoginForm,
     ManagedUserForm,
-    PasswordChangeForm,
     company_grant_formset,
     entity_grant_formset,
 )
@@ -24,8 +19,6 @@ from accounts.models import User
 from accounts.permissions import access_managed_user, require_manager, user_can_manage_user
 from accounts.selectors import managed_users, user_history
 from accounts.services import (
-    password_changed,
-    temporary_password_used,
     user_deactivate,
     user_edit,
     user_invite,
@@ -55,43 +48,6 @@ def clean_search(value: str) -> str:
 
 
 ENTITY_SEARCH_LIMIT = 20
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    authentication_form = LoginForm
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        temporary_password_used(user=form.get_user())
-        return response
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Choosing a password by reset link also ends a pending forced change."""
-
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("accounts:password-reset-complete")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            password_changed(user=form.user)
-        return response
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "accounts/password_change.html"
-    form_class = PasswordChangeForm
-    success_url = reverse_lazy("home")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            password_changed(user=form.user)
-        messages.success(self.request, _("Your password has been changed."))
-        return response
 
 
 def _welcome_message(request, delivery, email: str) -> None:

@@ -1,0 +1,342 @@
+"""The second factor: who must give one, their devices, and the writes that change them.
+
+The policy is `second_factor_required()`: the one rule the middleware, the admin
+site and the tests ask. Devices are django-otp's: an authenticator app (TOTPDevice),
+backup codes (StaticDevice) and SMS (our SMSDevice). Every change of a device is a
+service here (one transaction, told who acts, audited), and the user is emailed
+whenever a device is added or removed.
+"""
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.emails import send_security_email
+from accounts.models import SMSDevice, User
+from accounts.permissions import is_operator_staff
+from accounts.services import require_password
+from accounts.sms import send_sms
+from accounts.throttle import (
+    client_ip,
+    second_factor_blocked,
+    second_factor_failed,
+    second_factor_succeeded,
+    sms_send_allowed,
+)
+from entities.audit import audit_record
+
+security_log = logging.getLogger("accounts.security")
+
+BACKUP_CODE_COUNT = 10
+DEVICE_NAMES = {
+    TOTPDevice: _("Authenticator app"),
+    SMSDevice: _("SMS to your mobile number"),
+    StaticDevice: _("Backup codes"),
+}
+# Set at the password step: whether the user had a confirmed device then (saves three queries a page).
+ENROLLED_SESSION_KEY = "second_factor_enrolled"
+
+NO_MOBILE_NUMBER = _("SMS needs a mobile number on your account; add it under My account first.")
+TOO_MANY_SMS = _("Too many codes were sent in the last 15 minutes; please wait before asking for another.")
+CODES_PAUSED = _("Too many wrong codes. Please wait 15 minutes before you try again.")
+DEVICE_SLOWED = _("Too many wrong codes for this method. Wait a moment and try again, or use another method.")
+WRONG_CODE = _("This code is not valid. Check it and try again.")
+ONLY_STAFF_OR_SELF = _("Only the user themselves or operator staff change this user's second factor.")
+ONLY_STAFF_HAND_OVER = _("Only operator staff create an authenticator key to hand over.")
+ONLY_STAFF_RESET = _("Only operator staff reset a user's second factor.")
+
+
+class Method(StrEnum):
+    TOTP = "totp"
+    SMS = "sms"
+    BACKUP = "backup"
+
+
+METHOD_MODELS: dict[Method, type[Device]] = {
+    Method.TOTP: TOTPDevice,
+    Method.SMS: SMSDevice,
+    Method.BACKUP: StaticDevice,
+}
+
+
+# --- the policy ------------------------------------------------------------------------------
+
+
+def has_confirmed_device(user: AbstractBaseUser) -> bool:
+    return any(model.objects.filter(user=user, confirmed=True).exists() for model in METHOD_MODELS.values())
+
+
+def second_factor_required(user: AbstractBaseUser, *, enrolled: bool | None = None) -> bool:
+    """Whether the user must verify a second factor in each session before anything else.
+
+    Required for everyone whose "two-factor authentication required" flag is on
+    (always on for show-all operator employees), everyone who may enter the Django
+    admin, and everyone who enrolled a device by choice. `enrolled` is what the
+    password step found, to spare the device queries on every page.
+    """
+    if not (user.is_authenticated and isinstance(user, User)):
+        return False
+    if user.otp_required or user.is_staff or user.is_superuser:
+        return True
+    return has_confirmed_device(user) if enrolled is None else enrolled
+
+
+def second_factor_pending(request: HttpRequest) -> bool:
+    """Whether this session has passed the password step but still owes the second factor."""
+    user = request.user
+    # OTPMiddleware adds is_verified(); a user just logged in by the password step has not got it yet.
+    is_verified = getattr(user, "is_verified", None)
+    if not user.is_authenticated or (is_verified is not None and is_verified()):
+        return False
+    if ENROLLED_SESSION_KEY not in request.session and isinstance(user, User):
+        # A session that did not pass our password step (older ones): ask once, then remember.
+        remember_enrolment(request, user)
+    return second_factor_required(user, enrolled=request.session.get(ENROLLED_SESSION_KEY))
+
+
+def remember_enrolment(request: HttpRequest, user: User) -> None:
+    """At the password step: note whether the user has a device, for second_factor_pending()."""
+    request.session[ENROLLED_SESSION_KEY] = has_confirmed_device(user)
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def confirmed_devices(user: User) -> dict[Method, Device]:
+    """The user's usable devices, one per method (the newest), authenticator app first."""
+    found: dict[Method, Device] = {}
+    for method, model in METHOD_MODELS.items():
+        device = model.objects.filter(user=user, confirmed=True).order_by("-id").first()
+        if device is not None and (method != Method.BACKUP or device.token_set.exists()):
+            found[method] = device
+    return found
+
+
+@dataclass(frozen=True)
+class SecondFactorStatus:
+    """What the user list says about a user's second factor."""
+
+    code: str
+    label: str
+
+
+STATUS_LABELS = {
+    "not_required": _("not required"),
+    "not_set_up": _("required, not set up"),
+    "totp": _("authenticator app"),
+    "sms": _("SMS"),
+    "backup_only": _("backup codes only"),
+}
+
+
+def second_factor_status(*, required: bool, totp: bool, sms: bool, backup: bool) -> SecondFactorStatus:
+    """One user's status from what the list read: the strongest method they have, or why none."""
+    if totp:
+        code = "totp"
+    elif sms:
+        code = "sms"
+    elif backup:
+        code = "backup_only"
+    else:
+        code = "not_set_up" if required else "not_required"
+    return SecondFactorStatus(code, str(STATUS_LABELS[code]))
+
+
+# --- verifying -------------------------------------------------------------------------------
+
+
+def second_factor_verify(request: HttpRequest, device: Device, code: str) -> None:
+    """Check a code of the signed-in user's device; on success the session is verified and gets a new id.
+
+    A device being enrolled counts from this first valid code on (it is confirmed
+    here). ValidationError with a clear message when the code is wrong, the device is
+    slowed down by earlier failures, or the account is paused.
+    """
+    user = request.user
+    assert isinstance(user, User) and device.user_id == user.pk
+    ip = client_ip(request.META)
+    if second_factor_blocked(user_id=user.pk, email=user.email, ip=ip):
+        raise ValidationError(CODES_PAUSED, code="throttled")
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationError(DEVICE_SLOWED, code="device_throttled")
+    if not device.verify_token(code.strip().replace(" ", "")):
+        if second_factor_failed(user_id=user.pk, email=user.email, ip=ip):
+            audit_record(
+                actor=None,
+                action="user.second_factor_locked",
+                target=user,
+                subject_user=user,
+                changes={"ip": (None, ip)},
+            )
+        raise ValidationError(WRONG_CODE, code="wrong_code")
+    second_factor_succeeded(user_id=user.pk, ip=ip)
+    if not device.confirmed:
+        device_confirm(actor=user, device=device)
+    otp_login(request, device)
+    request.session[ENROLLED_SESSION_KEY] = True
+    # A new session id once the second step is done, as after the password step.
+    request.session.cycle_key()
+
+
+def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
+    """Send a new code to the user's mobile number; the previous code stops working."""
+    user = device.user
+    if not user.mobile_phone:
+        raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
+    if not sms_send_allowed(user_id=user.pk, ip=client_ip(request.META)):
+        security_log.warning("SMS code refused, limit reached: email=%s", user.email)
+        raise ValidationError(TOO_MANY_SMS, code="throttled")
+    device.generate_token(valid_secs=settings.SMS_CODE_SECONDS)
+    send_sms(phone=user.mobile_phone, body=str(_("Your Cockpit code: %(code)s")) % {"code": device.token})
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def _is_staff_for(actor: AbstractBaseUser | None, user: User) -> bool:
+    """Operator staff change others' devices; another staff member's only as a superuser (no takeovers)."""
+    if not (isinstance(actor, User) and is_operator_staff(actor)):
+        return False
+    return actor.is_superuser or not (user.is_staff or user.is_superuser)
+
+
+def _require_self_or_staff(actor: AbstractBaseUser | None, user: User) -> None:
+    # None is the system (demo data, scripts); people change their own devices, staff those of others.
+    if actor is not None and actor.pk != user.pk and not _is_staff_for(actor, user):
+        raise PermissionDenied(ONLY_STAFF_OR_SELF)
+
+
+def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device, user: User) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target=user,
+        subject_user=user,
+        instance=user.company.instance,
+        changes={"device": (None, str(DEVICE_NAMES[type(device)]))},
+    )
+
+
+def _on_commit_security_email(user: User, event: str, device: Device) -> None:
+    transaction.on_commit(lambda: send_security_email(user=user, event=event, device=str(DEVICE_NAMES[type(device)])))
+
+
+@transaction.atomic
+def totp_device_create(*, actor: AbstractBaseUser | None, user: User, confirmed: bool) -> TOTPDevice:
+    """A new authenticator-app key for the user, replacing any earlier one.
+
+    Operator staff create it confirmed, to hand its QR code over (shown once); a
+    user enrolling themselves gets it unconfirmed until they type a valid code.
+    """
+    _require_self_or_staff(actor, user)
+    if confirmed and actor is not None and not _is_staff_for(actor, user):
+        raise PermissionDenied(ONLY_STAFF_HAND_OVER)
+    # A confirmed key handed over replaces the old one at once; one being enrolled only once confirmed.
+    earlier = TOTPDevice.objects.filter(user=user)
+    for old in earlier if confirmed else earlier.filter(confirmed=False):
+        _device_remove(actor=actor, device=old, user=user, notify=old.confirmed)
+    device = TOTPDevice.objects.create(user=user, name=str(DEVICE_NAMES[TOTPDevice]), confirmed=confirmed)
+    _device_audit(actor=actor, action="device.created", device=device, user=user)
+    if confirmed:
+        _on_commit_security_email(user, "added", device)
+    return device
+
+
+@transaction.atomic
+def sms_device_create(*, actor: AbstractBaseUser | None, user: User) -> SMSDevice:
+    """An SMS device for the user, unconfirmed until a code sent to their number comes back."""
+    _require_self_or_staff(actor, user)
+    if not user.mobile_phone:
+        raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
+    SMSDevice.objects.filter(user=user, confirmed=False).delete()
+    device = SMSDevice.objects.create(user=user, name=str(DEVICE_NAMES[SMSDevice]), confirmed=False)
+    _device_audit(actor=actor, action="device.created", device=device, user=user)
+    return device
+
+
+@transaction.atomic
+def device_confirm(*, actor: AbstractBaseUser | None, device: Device) -> Device:
+    """The user proved they hold the device (a valid code): it counts from now on."""
+    user = device.user
+    _require_self_or_staff(actor, user)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    # One device per method: a newly confirmed one replaces the earlier.
+    for old in type(device).objects.filter(user=user, confirmed=True).exclude(pk=device.pk):
+        _device_remove(actor=actor, device=old, user=user, notify=False)
+    _device_audit(actor=actor, action="device.confirmed", device=device, user=user)
+    _on_commit_security_email(user, "added", device)
+    return device
+
+
+@transaction.atomic
+def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User) -> list[str]:
+    """Ten new single-use backup codes (earlier ones stop working), returned once to be shown once."""
+    _require_self_or_staff(actor, user)
+    device, created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": str(DEVICE_NAMES[StaticDevice]), "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    audit_record(
+        actor=actor,
+        action="device.backup_codes_generated",
+        target=user,
+        subject_user=user,
+        instance=user.company.instance,
+    )
+    if created:
+        _on_commit_security_email(user, "added", device)
+    return codes
+
+
+def _device_remove(*, actor: AbstractBaseUser | None, device: Device, user: User, notify: bool = True) -> None:
+    device.delete()
+    _device_audit(actor=actor, action="device.removed", device=device, user=user)
+    if notify:
+        _on_commit_security_email(user, "removed", device)
+
+
+@transaction.atomic
+def device_remove(*, actor: AbstractBaseUser | None, device: Device, password: str | None = None) -> None:
+    """Remove one of a user's devices; they confirm with their password, and are told by email."""
+    _require_self_or_staff(actor, device.user)
+    if actor is not None and actor.pk == device.user_id:
+        require_password(device.user, password)
+    _device_remove(actor=actor, device=device, user=device.user)
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: AbstractBaseUser, user: User) -> None:
+    """For a lost phone: remove every device, end every session, and make the user enrol at the next login."""
+    if not _is_staff_for(actor, user):
+        raise PermissionDenied(ONLY_STAFF_RESET)
+    for model in METHOD_MODELS.values():
+        for device in model.objects.filter(user=user):
+            device.delete()
+    user.otp_required = True
+    user.session_generation += 1
+    user.save(update_fields=["otp_required", "session_generation"])
+    audit_record(
+        actor=actor, action="user.second_factor_reset", target=user, subject_user=user, instance=user.company.instance
+    )
+    transaction.on_commit(lambda: send_security_email(user=user, event="reset", device=""))
+
+
+def session_device_id(request: HttpRequest) -> str | None:
+    """The persistent id of the device this session was verified with, if any."""
+    return request.session.get(DEVICE_ID_SESSION_KEY)

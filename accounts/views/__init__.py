@@ -1,0 +1,41 @@
+"""Accounts' pages: signing in (signin.py), a user's own account (account.py) and User Management (management.py)."""
+
+from accounts.views.account import DeviceRemoveView, MyAccountView, OtherSessionsEndView
+from accounts.views.management import (
+    EntitySearchView,
+    UserCreateView,
+    UserEditView,
+    UserExplainView,
+    UserListView,
+    UserReactivateView,
+    UserRemoveView,
+    UserResendWelcomeView,
+)
+from accounts.views.signin import (
+    BackupCodesView,
+    LoginView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    SecondFactorSetupView,
+    SecondFactorView,
+)
+
+__all__ = [
+    "BackupCodesView",
+    "DeviceRemoveView",
+    "MyAccountView",
+    "OtherSessionsEndView",
+    "EntitySearchView",
+    "LoginView",
+    "PasswordChangeView",
+    "PasswordResetConfirmView",
+    "SecondFactorSetupView",
+    "SecondFactorView",
+    "UserCreateView",
+    "UserEditView",
+    "UserExplainView",
+    "UserListView",
+    "UserReactivateView",
+    "UserRemoveView",
+    "UserResendWelcomeView",
+]

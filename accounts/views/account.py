@@ -1,0 +1,109 @@
+"""My account: a user's own profile, language, password, second-factor devices and sessions."""
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.forms import AccountForm, PasswordConfirmForm
+from accounts.models import User
+from accounts.second_factor import (
+    DEVICE_NAMES,
+    METHOD_MODELS,
+    Method,
+    confirmed_devices,
+    device_remove,
+    second_factor_required,
+)
+from accounts.services import account_update, sessions_end_all
+
+
+class AccountRequest(HttpRequest):
+    user: User
+
+
+class MyAccountView(TemplateView):
+    template_name = "accounts/my_account.html"
+    request: AccountRequest
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        devices = confirmed_devices(user)
+        backup = devices.get(Method.BACKUP)
+        return {
+            **super().get_context_data(**kwargs),
+            "form": kwargs.get("form") or AccountForm(instance=user),
+            "remove_form": kwargs.get("remove_form") or PasswordConfirmForm(),
+            "remove_method": kwargs.get("remove_method"),
+            "methods": [
+                (method, DEVICE_NAMES[METHOD_MODELS[method]], devices.get(method))
+                for method in (Method.TOTP, Method.SMS)
+            ],
+            "backup_codes_left": backup.token_set.count() if backup else 0,
+            "second_factor_required": second_factor_required(user),
+        }
+
+    def post(self, request, *args, **kwargs):
+        form = AccountForm(request.POST, instance=User.objects.get(pk=request.user.pk))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = account_update(
+                    user=request.user,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    language=data["language"],
+                    mobile_phone=data["mobile_phone"],
+                    password=data["password"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                # The new language from this page on.
+                messages.success(request, _("Your account is saved."))
+                response = redirect("accounts:my-account")
+                response.set_cookie("django_language", user.language, samesite="Lax", secure=request.is_secure())
+                return response
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class DeviceRemoveView(MyAccountView):
+    """Remove one's authenticator app or SMS after typing the password again."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            method = Method(kwargs["method"])
+        except ValueError:
+            raise Http404("No such sign-in method.") from None
+        device = confirmed_devices(request.user).get(method)
+        if device is None:
+            raise Http404("No such sign-in method.")
+        form = PasswordConfirmForm(request.POST)
+        if form.is_valid():
+            try:
+                device_remove(actor=request.user, device=device, password=form.cleaned_data["password"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("%(device)s was removed.") % {"device": DEVICE_NAMES[type(device)]})
+                return redirect("accounts:my-account")
+        return self.render_to_response(self.get_context_data(remove_form=form, remove_method=method), status=400)
+
+
+class OtherSessionsEndView(View):
+    """Log out every other session of one's account; this one stays."""
+
+    http_method_names = ["post"]
+    request: AccountRequest
+
+    def post(self, request, *args, **kwargs):
+        sessions_end_all(actor=request.user, user=request.user)
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your other sessions are logged out."))
+        return redirect("accounts:my-account")
