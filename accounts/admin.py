@@ -3,14 +3,23 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import PhoneNormalizingMixin
-from accounts.models import User
+from accounts.models import SMSDevice, User
+from accounts.second_factor import (
+    DEVICE_NAMES,
+    second_factor_reset,
+    totp_device_create,
+    totp_manual_key,
+    totp_qr_code,
+)
 from accounts.services import user_save, welcome_email_resend
 from entities.access import explain_access
 from entities.admin import ServiceSavesAdmin
@@ -47,6 +56,59 @@ class EntityGrantInline(admin.TabularInline):
     verbose_name = _("role on a single business entity")
 
 
+class DeviceInline(admin.TabularInline):
+    """A user's second-factor devices, read only: they change through My account, the hand-over and the reset."""
+
+    extra = 0
+    can_delete = False
+    fields = ["method", "confirmed", "created"]
+    readonly_fields = ["method", "confirmed", "created"]
+
+    @admin.display(description=_("Method"))
+    def method(self, obj):
+        return DEVICE_NAMES[type(obj)]
+
+    @admin.display(description=_("created"))
+    def created(self, obj):
+        return getattr(obj, "created_at", None) or "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TOTPDeviceInline(DeviceInline):
+    model = TOTPDevice
+    verbose_name = _("authenticator app")
+    verbose_name_plural = _("second factor: authenticator app")
+
+
+class SMSDeviceInline(DeviceInline):
+    model = SMSDevice
+    verbose_name = _("SMS")
+    verbose_name_plural = _("second factor: SMS")
+
+
+class StaticDeviceInline(DeviceInline):
+    model = StaticDevice
+    verbose_name = _("backup codes")
+    verbose_name_plural = _("second factor: backup codes")
+    fields = ["method", "confirmed", "codes_left"]
+    readonly_fields = ["method", "confirmed", "codes_left"]
+
+    @admin.display(description=_("codes left"))
+    def codes_left(self, obj):
+        return obj.token_set.count()
+
+
+# django-otp's own device pages show keys and change devices without our audit; ours are the inlines above.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
+
+
 class ExplainForm(forms.Form):
     entity = forms.IntegerField(label=_("Business entity ID"), min_value=1)
 
@@ -65,7 +127,7 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
     inlines = [CompanyGrantInline, EntityGrantInline]
     actions = ["send_welcome_email"]
     fieldsets = (
-        (None, {"fields": ("email", "password", "explain_link")}),
+        (None, {"fields": ("email", "password", "explain_link", "second_factor_links")}),
         (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language", "chat_enabled")}),
         (_("Business entities"), {"fields": ("sees_all_entities", "all_entities_role")}),
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
@@ -90,10 +152,23 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ["last_login", "date_joined", "explain_link"]
+    readonly_fields = ["last_login", "date_joined", "explain_link", "second_factor_links"]
+    device_inlines = [TOTPDeviceInline, SMSDeviceInline, StaticDeviceInline]
 
     def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
+        return [*self.inlines, *self.device_inlines] if obj is not None else []
+
+    @admin.display(description=_("Second factor"))
+    def second_factor_links(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:accounts_user_authenticator", args=[obj.pk]),
+            _("Hand over an authenticator key…"),
+            reverse("admin:accounts_user_second_factor_reset", args=[obj.pk]),
+            _("Reset second factor…"),
+        )
 
     @admin.display(description=_("Access"))
     def explain_link(self, obj):
@@ -109,6 +184,16 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
                 "<int:user_id>/explain/",
                 self.admin_site.admin_view(self.explain_view),
                 name="accounts_user_explain",
+            ),
+            path(
+                "<int:user_id>/authenticator/",
+                self.admin_site.admin_view(self.authenticator_view),
+                name="accounts_user_authenticator",
+            ),
+            path(
+                "<int:user_id>/second-factor-reset/",
+                self.admin_site.admin_view(self.second_factor_reset_view),
+                name="accounts_user_second_factor_reset",
             ),
             *super().get_urls(),
         ]
@@ -138,6 +223,59 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/accounts/user/explain.html", context)
+
+    def _second_factor_page(self, request, user_id: int, template: str, title, **extra) -> TemplateResponse:
+        subject = get_object_or_404(User.objects.select_related("company__instance"), pk=user_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title % {"user": subject},
+            "subject": subject,
+            "opts": self.model._meta,
+            **extra,
+        }
+        return TemplateResponse(request, template, context)
+
+    def authenticator_view(self, request, user_id):
+        """Create a user's authenticator key and show its QR code once, to hand over (seed 003's way)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        title = _("Authenticator key for %(user)s")
+        template = "admin/accounts/user/authenticator.html"
+        if request.method != "POST":
+            return self._second_factor_page(request, user_id, template, title)
+        user = get_object_or_404(User, pk=user_id)
+        try:
+            device = totp_device_create(actor=request.user, user=user, confirmed=True)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:accounts_user_change", user_id)
+        response = self._second_factor_page(
+            request, user_id, template, title, qr_code=totp_qr_code(device), manual_key=totp_manual_key(device)
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def second_factor_reset_view(self, request, user_id):
+        """For a lost phone: remove all of a user's devices and make them enrol at the next login."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return self._second_factor_page(
+                request,
+                user_id,
+                "admin/accounts/user/second_factor_reset.html",
+                _("Reset the second factor of %(user)s"),
+            )
+        user = get_object_or_404(User, pk=user_id)
+        try:
+            second_factor_reset(actor=request.user, user=user)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("%(user)s's devices are removed; they set up a new one at the next login.") % {"user": user}
+            )
+        return redirect("admin:accounts_user_change", user_id)
 
     @admin.action(description=_("Send the welcome email with a new temporary password"), permissions=["change"])
     def send_welcome_email(self, request, queryset):

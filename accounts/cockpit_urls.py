@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/remove/", views.UserRemoveView.as_view(), name="user-remove"),
     path("<int:pk>/reactivate/", views.UserReactivateView.as_view(), name="user-reactivate"),
     path("<int:pk>/resend-welcome/", views.UserResendWelcomeView.as_view(), name="user-resend-welcome"),
+    path("<int:pk>/authenticator/", views.UserAuthenticatorView.as_view(), name="user-authenticator"),
+    path("<int:pk>/second-factor-reset/", views.UserSecondFactorResetView.as_view(), name="user-second-factor-reset"),
 ]

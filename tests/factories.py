@@ -89,5 +89,8 @@ def admin_user_change_form(user, **overrides) -> dict:
         "entitygrant_set-TOTAL_FORMS": "0",
         "entitygrant_set-INITIAL_FORMS": "0",
     }
+    # The read-only second-factor inlines post their (empty) management forms too.
+    for prefix in ("totpdevice_set", "smsdevice_set", "staticdevice_set"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(overrides)
     return data

@@ -19,6 +19,7 @@ from accounts.views.signin import (
     SecondFactorSetupView,
     SecondFactorView,
 )
+from accounts.views.staff import UserAuthenticatorView, UserSecondFactorResetView
 
 __all__ = [
     "BackupCodesView",
@@ -31,6 +32,7 @@ __all__ = [
     "PasswordResetConfirmView",
     "SecondFactorSetupView",
     "SecondFactorView",
+    "UserAuthenticatorView",
     "UserCreateView",
     "UserEditView",
     "UserExplainView",
@@ -38,4 +40,5 @@ __all__ = [
     "UserReactivateView",
     "UserRemoveView",
     "UserResendWelcomeView",
+    "UserSecondFactorResetView",
 ]
