@@ -8,6 +8,13 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
 
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.middleware import remember_sign_in
+
+        user_logged_in.connect(remember_sign_in, dispatch_uid="accounts.remember_sign_in")
+
 
 class CockpitAdminConfig(admin_apps.AdminConfig):
     """The Django admin, served by the second-factor-requiring site of accounts.admin_site."""

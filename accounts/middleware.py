@@ -1,8 +1,16 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from accounts.second_factor import confirmed_devices, second_factor_pending
+
+SIGNED_OUT_AFTER_TIMEOUT = _("You were signed out after a time without activity. Please sign in again.")
 
 # What a session may reach between the password step and the second one.
 SECOND_STEP_URLS = ("accounts:second-factor", "accounts:second-factor-setup", "accounts:logout")
@@ -46,4 +54,45 @@ class PasswordChangeRequiredMiddleware:
             allowed = {reverse("accounts:password-change"), reverse("accounts:logout")}
             if request.path not in allowed:
                 return redirect("accounts:password-change")
+        return self.get_response(request)
+
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN_AT = "last_seen_at"
+# Remembering activity costs a session write; once a minute is precise enough for a 30-minute timeout.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def remember_sign_in(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the session's clocks start at sign-in (and are saved with the login's own session write)."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SIGNED_IN_AT] = request.session[LAST_SEEN_AT] = now
+
+
+class SessionTimeoutMiddleware:
+    """End a session after SESSION_IDLE_TIMEOUT_SECONDS without a request, and SESSION_COOKIE_AGE after sign-in.
+
+    The cookie's own age restarts whenever the session is saved, so the absolute limit
+    is kept here, from the moment of sign-in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            last_seen_at = session.get(LAST_SEEN_AT, now)
+            if (
+                now - last_seen_at > settings.SESSION_IDLE_TIMEOUT_SECONDS
+                or now - signed_in_at > settings.SESSION_COOKIE_AGE
+            ):
+                logout(request)
+                messages.info(request, SIGNED_OUT_AFTER_TIMEOUT)
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
+            if LAST_SEEN_AT not in session or now - last_seen_at >= ACTIVITY_RESOLUTION_SECONDS:
+                session[LAST_SEEN_AT] = now
         return self.get_response(request)

@@ -92,3 +92,14 @@ def test_production_counts_rate_limits_in_the_database_without_redis():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "database"
+
+
+def test_production_cookies_carry_the_host_prefix():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)",
+        env=PRODUCTION_ENV,
+    )
+
+    assert result.stdout.strip().splitlines()[-1] == "__Host-sessionid __Host-csrftoken"
