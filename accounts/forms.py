@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Reach, access_named_entity
-from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone
+from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone, sign_in_locked
 from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
@@ -49,7 +49,8 @@ class LoginForm(AuthenticationForm):
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            login_failed(email=email, ip=ip)
+            if login_failed(email=email, ip=ip):
+                sign_in_locked(email=email, ip=ip)
             raise
         login_succeeded(email=email, ip=ip)
         return cleaned

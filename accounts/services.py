@@ -437,3 +437,17 @@ def sessions_end_all(*, actor: User, user: User) -> None:
     audit_record(
         actor=actor, action="user.sessions_ended", target=user, subject_user=user, instance=user.company.instance
     )
+
+
+def sign_in_locked(*, email: str, ip: str | None) -> None:
+    """Wrong passwords locked an account (here or everywhere): recorded on the user, if the account exists."""
+    user = User.objects.filter(email=email.strip().lower()).select_related("company__instance").first()
+    if user is not None:
+        audit_record(
+            actor=None,
+            action="user.sign_in_locked",
+            target=user,
+            subject_user=user,
+            instance=user.company.instance,
+            changes={"ip": (None, ip)},
+        )

@@ -152,3 +152,15 @@ def test_the_database_store_counts_across_windows(settings):
     assert counters.peek("k") == 3
     counters.clear("k")
     assert counters.peek("k") == 0
+
+
+def test_a_sign_in_lock_is_recorded_in_the_users_history(client, user, settings):
+    from entities.models import AuditLogEntry
+
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 2
+    for _ in range(2):
+        sign_in(client, user.email, "wrong", ATTACKER)
+
+    entry = AuditLogEntry.objects.get(subject_user=user, action="user.sign_in_locked")
+    assert entry.changes == {"ip": [None, ATTACKER]}
+    assert entry.action_label == "Sign-in locked after wrong passwords"
