@@ -4,6 +4,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.core.validators import MaxLengthValidator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -13,11 +14,23 @@ from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize
 from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
+PHONE_AS_TYPED_MAX = 32
+
 
 class PhoneNormalizingMixin:
     """Accept the spaces and dashes people type in a phone number; the model then checks E.164."""
 
     cleaned_data: dict[str, Any]
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("mobile_phone")
+        if isinstance(field, forms.CharField):
+            # E.164's 16 characters hold once the spaces are gone; as typed, a number is longer.
+            field.max_length = PHONE_AS_TYPED_MAX
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+            field.widget.attrs["maxlength"] = str(PHONE_AS_TYPED_MAX)
 
     def clean_mobile_phone(self) -> str:
         return normalize_phone(self.cleaned_data.get("mobile_phone", ""))

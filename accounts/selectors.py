@@ -1,18 +1,61 @@
 """Reads of the User Management pages, filtered to the manager's reach in one place."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import SMSDevice, User
 from accounts.permissions import Reach
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
 
+# The user list's "Two-factor authentication" filter: its values and labels, "all" first.
+SECOND_FACTOR_FILTERS = {
+    "": _("All"),
+    "not_set_up": _("Not set up (required)"),
+    "set_up": _("Set up"),
+    "not_required": _("Not required"),
+}
+
+
+def second_factor_annotations() -> dict[str, Exists | Q]:
+    """Per user, what their second-factor status is made of (see second_factor.second_factor_status).
+
+    Only confirmed devices count, and backup codes only while some are left: the same
+    devices second_factor.confirmed_devices() lets a user sign in with.
+    """
+    user = OuterRef("pk")
+    return {
+        "second_factor_policy": Q(otp_required=True) | Q(is_staff=True) | Q(is_superuser=True),
+        "has_totp": Exists(TOTPDevice.objects.filter(user=user, confirmed=True)),
+        "has_sms": Exists(SMSDevice.objects.filter(user=user, confirmed=True)),
+        "has_backup": Exists(StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False)),
+    }
+
+
+def _filter_second_factor(users: QuerySet, second_factor: str) -> QuerySet:
+    has_device = Q(has_totp=True) | Q(has_sms=True) | Q(has_backup=True)
+    if second_factor == "set_up":
+        return users.filter(has_device)
+    if second_factor == "not_set_up":
+        return users.filter(~has_device, second_factor_policy=True)
+    if second_factor == "not_required":
+        return users.filter(~has_device, second_factor_policy=False)
+    return users
+
 
 def managed_users(
-    *, reach: Reach, search: str = "", company_id: int | None = None, role: Role | None = None
+    *,
+    reach: Reach,
+    search: str = "",
+    company_id: int | None = None,
+    role: Role | None = None,
+    second_factor: str = "",
 ) -> QuerySet:
-    """Users the manager may manage, with what the list shows, in a constant number of queries."""
+    """Users the manager may manage, with what the list shows, in a constant number of queries.
+
+    `second_factor` is a key of SECOND_FACTOR_FILTERS; any other value filters nothing.
+    """
     users = User.objects.filter(company__instance=reach.instance).exclude(pk=reach.actor.pk)
     if reach.is_operator_staff:
         users = users.exclude(is_superuser=True)
@@ -28,15 +71,12 @@ def managed_users(
         users = users.filter(
             Q(company_grants__role=role) | Q(entitygrant__role=role) | Q(all_entities_role=role)
         ).distinct()
+    users = _filter_second_factor(users.annotate(**second_factor_annotations()), second_factor)
     return (
         users.select_related("company", "all_entities_role")
         .prefetch_related(
             Prefetch("company_grants", queryset=CompanyGrant.objects.select_related("role", "company")),
             Prefetch("entitygrant_set", queryset=EntityGrant.objects.select_related("role", "content_object")),
-        )
-        .annotate(
-            has_otp_device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
-            | Exists(StaticDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
         )
         .order_by("last_name", "first_name", "email")
     )

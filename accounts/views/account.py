@@ -17,6 +17,7 @@ from accounts.second_factor import (
     Method,
     confirmed_devices,
     device_remove,
+    remember_enrolment,
     second_factor_required,
 )
 from accounts.services import account_update, sessions_end_all
@@ -91,6 +92,8 @@ class DeviceRemoveView(MyAccountView):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                # Without a method left, a user outside the policy owes no second factor any more.
+                remember_enrolment(request, request.user)
                 messages.success(request, _("%(device)s was removed.") % {"device": DEVICE_NAMES[type(device)]})
                 return redirect("accounts:my-account")
         return self.render_to_response(self.get_context_data(remove_form=form, remove_method=method), status=400)
