@@ -65,7 +65,9 @@ class LoginForm(AuthenticationForm):
             if login_failed(email=email, ip=ip):
                 sign_in_locked(email=email, ip=ip)
             raise
-        login_succeeded(email=email, ip=ip)
+        if self.user_cache is not None:
+            # Only a right password forgets this address's failures (an empty one checks nothing).
+            login_succeeded(email=email, ip=ip)
         return cleaned
 
     def confirm_login_allowed(self, user) -> None:

@@ -498,3 +498,9 @@ def test_a_password_reset_never_signs_in_past_the_second_factor(client, policy_u
     client.post(form_url, {"new_password1": "Quite-new-2026-pass", "new_password2": "Quite-new-2026-pass"})
 
     assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_sends_anonymous_visitors_straight_to_the_cockpit_login_with_the_admin_as_next(client):
+    response = client.get(reverse("admin:index"), follow=True)
+
+    assert response.redirect_chain[-1][0] == f"{reverse('accounts:login')}?next=%2Fadmin%2F"

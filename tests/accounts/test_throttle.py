@@ -164,3 +164,15 @@ def test_a_sign_in_lock_is_recorded_in_the_users_history(client, user, settings)
     entry = AuditLogEntry.objects.get(subject_user=user, action="user.sign_in_locked")
     assert entry.changes == {"ip": [None, ATTACKER]}
     assert entry.action_label == "Sign-in locked after wrong passwords"
+
+
+def test_an_empty_password_does_not_forget_the_failures_at_that_address(client, user, settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 3
+    for _ in range(2):
+        sign_in(client, user.email, "wrong", ATTACKER)
+    sign_in(client, user.email, "", ATTACKER)
+    sign_in(client, user.email, "wrong", ATTACKER)
+
+    response = sign_in(client, user.email, PASSWORD, ATTACKER)
+
+    assert "Too many failed attempts" in response.content.decode()
