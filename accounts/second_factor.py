@@ -254,11 +254,14 @@ def _on_commit_security_email(user: User, event: str, device: Device) -> None:
 
 
 @transaction.atomic
-def totp_device_create(*, actor: AbstractBaseUser | None, user: User, confirmed: bool) -> TOTPDevice:
+def totp_device_create(
+    *, actor: AbstractBaseUser | None, user: User, confirmed: bool, key: str | None = None
+) -> TOTPDevice:
     """A new authenticator-app key for the user, replacing any earlier one.
 
     Operator staff create it confirmed, to hand its QR code over (shown once); a
     user enrolling themselves gets it unconfirmed until they type a valid code.
+    `key` (hex) is for the fixed demo data only; every other key is drawn at random.
     """
     _require_self_or_staff(actor, user)
     if confirmed and actor is not None and not _is_staff_for(actor, user):
@@ -267,7 +270,8 @@ def totp_device_create(*, actor: AbstractBaseUser | None, user: User, confirmed:
     earlier = TOTPDevice.objects.filter(user=user)
     for old in earlier if confirmed else earlier.filter(confirmed=False):
         _device_remove(actor=actor, device=old, user=user, notify=old.confirmed)
-    device = TOTPDevice.objects.create(user=user, name=str(DEVICE_NAMES[TOTPDevice]), confirmed=confirmed)
+    fixed = {"key": key} if key else {}
+    device = TOTPDevice.objects.create(user=user, name=str(DEVICE_NAMES[TOTPDevice]), confirmed=confirmed, **fixed)
     _device_audit(actor=actor, action="device.created", device=device, user=user)
     if confirmed:
         _on_commit_security_email(user, "added", device)

@@ -2,15 +2,28 @@
 
 Idempotent: every object is looked up by its natural key first, so running it
 again creates nothing twice and resets the demo passwords to the printed one.
+Three demo users have a second factor, one of each method; the others sign in
+with the password alone.
 """
 
+import base64
 import datetime
+import hashlib
 import random
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Language, User
+from accounts.models import Language, SMSDevice, User
+from accounts.second_factor import (
+    Method,
+    backup_codes_generate,
+    device_confirm,
+    sms_device_create,
+    totp_device_create,
+)
 from accounts.services import user_create, user_update
 from entities.models import (
     BusinessEntity,
@@ -108,6 +121,22 @@ USERS = [
 ]
 # fmt: on
 
+# One demo user per second-factor method. The mobile number is from Ofcom's range for drama
+# (+44 7700 900xxx), which is never given to a real phone, should Twilio be configured.
+SECOND_FACTORS = {
+    "admin@soobr.demo": (Method.TOTP, ""),
+    "pm@zurich-property.demo": (Method.SMS, "+447700900123"),
+    "manager@helvetia.demo": (Method.BACKUP, ""),
+}
+# The demo admin's authenticator key is derived from this, so it is the same on every run
+# and machine and a newcomer adds it to their app once. Demo data only: real keys are random.
+DEMO_TOTP_SEED = "cockpit-demo-2026"
+
+
+def demo_totp_key(email: str) -> str:
+    """The fixed demo authenticator key of `email`: 20 bytes, hex-encoded as TOTPDevice stores it."""
+    return hashlib.sha256(f"{DEMO_TOTP_SEED}:{email}".encode()).hexdigest()[:40]
+
 
 def demo_section_settings(rng: random.Random) -> dict[str, dict]:
     return {
@@ -161,14 +190,19 @@ def demo_section_settings(rng: random.Random) -> dict[str, dict]:
 class Command(BaseCommand):
     help = "Create the demo cockpits, companies, business entities and users, and print the demo logins."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        for spec in INSTANCES:
-            self._seed_instance(spec)
-        rows = [self._seed_user(*row) for row in USERS]
-        for instance in Instance.objects.filter(slug__in=[spec["slug"] for spec in INSTANCES]):
-            self._seed_entity_data(instance)
+        with transaction.atomic():
+            for spec in INSTANCES:
+                self._seed_instance(spec)
+            rows = [self._seed_user(*row) for row in USERS]
+            for instance in Instance.objects.filter(slug__in=[spec["slug"] for spec in INSTANCES]):
+                self._seed_entity_data(instance)
+            second_steps = {
+                email: self._seed_second_factor(email, method) for email, (method, _) in SECOND_FACTORS.items()
+            }
+        # After the commit: the emails about new sign-in methods (console backend) come before the logins.
         self._print_logins(rows)
+        self._print_second_steps(second_steps)
 
     def _seed_instance(self, spec: dict) -> None:
         instance, _ = Instance.objects.get_or_create(slug=spec["slug"], defaults={"name": spec["name"]})
@@ -213,6 +247,8 @@ class Command(BaseCommand):
             "is_staff": staff,
             "sees_all_entities": role is not None,
             "all_entities_role": role,
+            "otp_required": email in SECOND_FACTORS,
+            "mobile_phone": SECOND_FACTORS.get(email, (None, ""))[1],
             # Demo users chat wherever one of their roles allows it.
             "chat_enabled": Role.objects.filter(code__in=[code for _, _, code in grants], chat_allowed=True).exists(),
         }
@@ -240,6 +276,30 @@ class Command(BaseCommand):
                 company = Company.objects.get(instance=instance, name=target)
                 if not CompanyGrant.objects.filter(user=user, level=level, company=company).exists():
                     company_grant_create(actor=None, user=user, level=level, company=company, role=role)
+
+    def _seed_second_factor(self, email: str, method: Method) -> list[str]:
+        """Give the user a working device of `method`; returns how to pass the second step with it."""
+        user = User.objects.get(email=email)
+        if method == Method.TOTP:
+            key = demo_totp_key(email)
+            device = TOTPDevice.objects.filter(user=user, confirmed=True, key=key).first()
+            if device is None:
+                device = totp_device_create(actor=None, user=user, confirmed=True, key=key)
+            return [
+                "authenticator app: add this key to your app once, it is the same on every run",
+                f"key  {base64.b32encode(device.bin_key).decode()}",
+                f"URL  {device.config_url}",
+            ]
+        if method == Method.SMS:
+            if not SMSDevice.objects.filter(user=user, confirmed=True).exists():
+                # As if the user had typed the first code sent to the number.
+                device_confirm(actor=None, device=sms_device_create(actor=None, user=user))
+            if settings.SMS_GATEWAY == "accounts.sms.LoggingGateway":
+                return ['SMS: press "Send code"; the SMS code appears in this console (logger accounts.sms)']
+            return [f'SMS: press "Send code"; the SMS code goes to {user.mobile_phone} ({settings.SMS_GATEWAY})']
+        # Backup codes are shown only once, so every run makes new ones (as it resets the passwords).
+        codes = backup_codes_generate(actor=None, user=user)
+        return ["backup codes, each works once (new ones on every run):", "  ".join(codes)]
 
     def _seed_entity_data(self, instance: Instance) -> None:
         """Sample section data on the first entities, so the tabs show something real."""
@@ -280,3 +340,17 @@ class Command(BaseCommand):
         width = max(len(email) for email, _, _ in rows)
         for email, slug, purpose in rows:
             self.stdout.write(f"  {email.ljust(width)}  {DEMO_PASSWORD}  /c/{slug}/  {purpose}")
+
+    def _print_second_steps(self, second_steps: dict[str, list[str]]) -> None:
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Second step (two-factor authentication) for three of them; "
+                "the other demo users sign in with the password alone:"
+            )
+        )
+        width = max(len(email) for email in second_steps)
+        for email, (first, *more) in second_steps.items():
+            self.stdout.write(f"  {email.ljust(width)}  {first}")
+            for line in more:
+                self.stdout.write(f"  {' ' * width}    {line}")
