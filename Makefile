@@ -41,3 +41,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
+
+## The sign-in limits against gunicorn with the production configuration, on PostgreSQL (tools/check_login_limits.py); Redis: make check-login-limits CHECK_LOGIN_LIMITS_ARGS="--store redis"
+.PHONY: check-login-limits
+check-login-limits: $(STAMP)
+	$(BIN)/python -m tools.check_login_limits $(CHECK_LOGIN_LIMITS_ARGS)

@@ -1,0 +1,82 @@
+"""The sign-in limits against the real server: tools/check_login_limits.py runs gunicorn on PostgreSQL."""
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+
+
+def postgres_reachable() -> bool:
+    pg_isready = shutil.which("pg_isready")
+    if pg_isready is None:
+        return False
+    try:
+        probe = subprocess.run([pg_isready, "-h", "127.0.0.1", "-p", "5432", "-q"], check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def suite_on_postgresql() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("gunicorn") is None, reason="gunicorn is not installed"),
+    # It always runs on a PostgreSQL database of its own; once per CI run (the PostgreSQL suite) is enough.
+    pytest.mark.skipif(not suite_on_postgresql(), reason="runs with the PostgreSQL suite (DATABASE_URL=postgres://…)"),
+    pytest.mark.skipif(not postgres_reachable(), reason="PostgreSQL at 127.0.0.1:5432 is not reachable (pg_isready)"),
+]
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_the_production_server_enforces_the_sign_in_limits():
+    # given: a database of this run's own (CI runs the suite twice, and the test databases are elsewhere)
+    name = f"cockpit_limits_{os.getpid()}"
+
+    # when: the check runs gunicorn with the production configuration and the database counter store
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tools.check_login_limits",
+                "--store",
+                "database",
+                "--database-url",
+                f"{POSTGRES}/{name}",
+                "--drop-database",
+            ],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    finally:
+        drop_database(name)  # also when the check was killed before it could drop it
+
+    # then: all five scenarios pass, and both workers answered
+    output = f"{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, output
+    assert "5 of 5 passed" in result.stdout, output
+    for number in range(1, 6):
+        assert re.search(rf"^{number}\. PASS ", result.stdout, re.MULTILINE), output
+    assert re.search(r"answered by 2 worker PIDs \(", result.stdout), output
