@@ -145,7 +145,7 @@ class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
             del self.fields["all_entities_role"]
         else:
             cast(forms.ModelChoiceField, self.fields["all_entities_role"]).queryset = Role.objects.filter(
-                is_special=False
+                is_special=False, is_share_role=False
             )
         cast(forms.ModelChoiceField, self.fields["company"]).queryset = reach.user_companies()
         self.fields["email"].widget.attrs["autocomplete"] = "off"
@@ -197,7 +197,7 @@ class CompanyGrantForm(forms.Form):
     @staticmethod
     def offered(reach: Reach) -> dict[str, list]:
         """What every row offers, read once per formset."""
-        roles = Role.objects.filter(is_special=False)
+        roles = Role.objects.filter(is_special=False, is_share_role=False)
         if not reach.is_operator_staff:
             roles = roles.filter(is_operator_only=False)
         return {"company": list(reach.companies()), "role": list(roles)}
@@ -252,7 +252,7 @@ class EntityGrantForm(forms.Form):
     @staticmethod
     def offered(reach: Reach) -> dict[str, list]:
         """What every row offers, read once per formset."""
-        roles = Role.objects.all()
+        roles = Role.objects.filter(is_share_role=False)
         if not reach.is_operator_staff:
             roles = roles.filter(is_operator_only=False)
         return {"role": list(roles)}

@@ -132,6 +132,7 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         blank=True,
         related_name="+",
         verbose_name=_("role for all business entities"),
+        limit_choices_to={"is_share_role": False, "is_special": False},
     )
     chat_enabled = models.BooleanField(
         _("chat"), default=False, help_text=_("Only while one of the user's roles allows chat.")
@@ -256,6 +257,7 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return Subject(
             user_id=self.pk,
             home_instance_id=self.company.instance_id,
+            company_id=self.company_id,
             is_operator=self.company.is_operator,
             is_active=self.is_active,
             show_all_role_id=self.all_entities_role_id if self.sees_all_entities else None,

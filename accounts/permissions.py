@@ -140,7 +140,8 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
     context = context_for(subject)
     cache = context.store("reach")
     if instance.pk not in cache:
-        is_staff = is_operator_staff(actor)
+        # Staff manage the cockpits of their own instance; a cockpit shared with them is not theirs to run.
+        is_staff = is_operator_staff(actor) and actor.company.instance_id == instance.pk
         managing = [grant for grant in held_company_grants(subject, instance) if grant.manages_users]
         rights = role_rights({grant.role_id for grant in managing}, context)
         managed = {(grant.level, grant.company.pk): rights[grant.role_id] for grant in managing}
@@ -152,7 +153,7 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
 
 def user_manages_users(actor: User, instance: Instance) -> bool:
     """Whether to offer User Management, from the grants the request reads anyway."""
-    if is_operator_staff(actor):
+    if is_operator_staff(actor) and actor.company.instance_id == instance.pk:
         return True
     return any(grant.manages_users for grant in held_company_grants(actor.access_subject(), instance))
 

@@ -221,6 +221,12 @@ class Role(models.Model):
     is_special = models.BooleanField(_("special role"), default=False)
     entity_scope = models.CharField(_("acts on"), max_length=32, choices=EntityScope.choices, default=EntityScope.ALL)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_share_role = models.BooleanField(
+        _("share role"),
+        default=False,
+        editable=False,
+        help_text=_("Given only by Cockpit Shares (Inventory / Customer care); never granted."),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -271,6 +277,7 @@ GRANT_SPECIAL_ROLE_ON_COMPANY = _(
     "not at the owner, service provider or customer level."
 )
 GRANT_USER_DEACTIVATED = _("%(user)s is deactivated; a deactivated user cannot be given a role.")
+GRANT_SHARE_ROLE = _("%(role)s comes only with a Cockpit Share; it cannot be granted.")
 
 
 def validate_grant(
@@ -288,6 +295,10 @@ def validate_grant(
     if role.is_operator_only and not subject.is_operator:
         errors.setdefault("role", []).append(
             ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
+        )
+    if role.is_share_role:
+        errors.setdefault("role", []).append(
+            ValidationError(GRANT_SHARE_ROLE, code="share_role", params={"role": role.name})
         )
     if role.is_special and level != Level.ENTITY:
         errors.setdefault("role", []).append(
@@ -317,7 +328,13 @@ class CompanyGrant(models.Model):
     )
     level = models.CharField(_("level"), max_length=16, choices=[(lv.value, lv.label) for lv in COMPANY_LEVELS])
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="grants", verbose_name=_("company"))
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="company_grants", verbose_name=_("role"))
+    role = models.ForeignKey(
+        Role,
+        on_delete=models.PROTECT,
+        related_name="company_grants",
+        verbose_name=_("role"),
+        limit_choices_to={"is_share_role": False},
+    )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
 
     class Meta:
@@ -357,7 +374,13 @@ class EntityGrant(UserObjectPermissionBase):
     content_object = models.ForeignKey(
         BusinessEntity, on_delete=models.CASCADE, related_name="entity_grants", verbose_name=_("business entity")
     )
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="entity_grants", verbose_name=_("role"))
+    role = models.ForeignKey(
+        Role,
+        on_delete=models.PROTECT,
+        related_name="entity_grants",
+        verbose_name=_("role"),
+        limit_choices_to={"is_share_role": False},
+    )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
 
     class Meta(UserObjectPermissionBase.Meta):

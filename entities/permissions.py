@@ -35,8 +35,13 @@ def access_entity(subject: Subject | None, instance: Instance, pk: int) -> tuple
 
 
 def user_can_view_section(subject: Subject | None, entity: BusinessEntity, section: str) -> bool:
-    """Rights from the deciding role; chat also needs chat switched on for the user."""
-    if subject is None or (section == Section.CHAT and not subject.chat_enabled):
+    """Rights from the deciding role; in their own cockpit, chat also needs chat switched on for the user.
+
+    In a cockpit shared with them, the share's Customer care decides about chat alone.
+    """
+    if subject is None:
+        return False
+    if section == Section.CHAT and entity.instance_id == subject.home_instance_id and not subject.chat_enabled:
         return False
     access = entity_access(subject, entity)
     return access is not None and access.allows(section, Access.VIEW)

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SharingConfig(AppConfig):
     name = "sharing"
     verbose_name = _("Cockpit sharing")
+
+    def ready(self) -> None:
+        from entities.access.rules import register_path
+        from sharing.access import SHARE_PATH
+
+        register_path(SHARE_PATH)

@@ -107,7 +107,7 @@ class UserListView(TemplateView):
             second_factor=second_factor,
             second_factor_filters=SECOND_FACTOR_FILTERS.items(),
             companies=reach.companies(),
-            roles=Role.objects.all(),
+            roles=Role.objects.filter(is_share_role=False),
             query=query.urlencode(),
         )
         return context

@@ -6,7 +6,9 @@ business entity (its `Source`), and which conditions may exclude one of its gran
 from deciding. The list statement (listing.py), the single-entity check behind
 `has_perm` (single.py) and the explanation (explain.py) are all generated from
 this table; none of them holds a rule of its own. Adding a grant path is one row
-here plus its tests.
+here plus its tests. A higher app whose grants live in its own tables declares its
+path with the same building blocks and adds it at start-up with `register_path()`:
+Cockpit Shares do (sharing/access.py), since entities may not import sharing.
 
 A condition is either about the person in the cockpit they work in
 (`SubjectCondition`, evaluated once per request in Python) or about one grant row
@@ -264,7 +266,7 @@ def _company_path(level: str, reason: Promise) -> GrantPath:
     )
 
 
-PATHS: tuple[GrantPath, ...] = (
+PATHS: list[GrantPath] = [
     GrantPath(
         level=Level.ENTITY,
         label=Level.ENTITY.label,
@@ -285,16 +287,25 @@ PATHS: tuple[GrantPath, ...] = (
         conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_EMPLOYEE, OPERATOR_ROLE, NOT_SPECIAL, IN_SCOPE),
         reason=_("No grant matches; the user sees all business entities with this role."),
     ),
-)
+]
 
-PATHS_BY_LEVEL = {path.level: path for path in PATHS}
 COMPANY_PATHS = tuple(path for path in PATHS if path.level in {Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER})
 
-# Every row condition of the table, in a fixed order: the single-entity check selects
-# each as a column (1 where a path has no such condition).
-ROW_CONDITIONS: tuple[RowCondition, ...] = tuple(
-    dict.fromkeys(condition for path in PATHS for condition in path.row_conditions)
-)
+
+def register_path(path: GrantPath) -> None:
+    """Add the grant path of a higher app (at start-up, from its AppConfig.ready); it comes last in precedence."""
+    if all(known.level != path.level for known in PATHS):
+        PATHS.append(path)
+
+
+def path_of(level: str) -> GrantPath:
+    return next(path for path in PATHS if path.level == level)
+
+
+def row_conditions() -> tuple[RowCondition, ...]:
+    """Every row condition of the table, in a fixed order: the check selects each as a column."""
+    return tuple(dict.fromkeys(condition for path in PATHS for condition in path.row_conditions))
+
 
 # An access key orders grants as the rules do: precedence first, then role id (ties
 # cannot occur between grants of one user, but the order must be total).
@@ -313,7 +324,7 @@ def decode_access_key(access_key: int) -> tuple[str, int]:
 
 def level_label(level: str) -> str:
     """How a level that decided access reads on pages and in explanations."""
-    return str(PATHS_BY_LEVEL[level].label)
+    return str(path_of(level).label)
 
 
 def row_conditions_sql(path: GrantPath, subject: Subject, *, on_entity: bool | None = None) -> tuple[str, list]:
@@ -329,4 +340,4 @@ def row_conditions_sql(path: GrantPath, subject: Subject, *, on_entity: bool | N
 
 def sees_all(subject: Subject, cockpit_id: int) -> bool:
     """Whether the show-all path can decide for the subject in the cockpit (lists offer every company then)."""
-    return PATHS_BY_LEVEL[SHOW_ALL].can_decide(subject, cockpit_id)
+    return path_of(SHOW_ALL).can_decide(subject, cockpit_id)

@@ -19,11 +19,11 @@ from entities.access.listing import NamedRef
 from entities.access.rules import (
     ENTITY,
     PATHS,
-    ROW_CONDITIONS,
     GrantPath,
     RowCondition,
     SubjectCondition,
     level_label,
+    row_conditions,
 )
 from entities.access.subject import Subject
 from entities.models import Access, Capability, Role, Section
@@ -76,7 +76,7 @@ def _path_candidates_sql(path: GrantPath, subject: Subject, entity_ids: list[int
         return None
     grants_from, grants_where, grant_params = grants
     flags, flag_params = [], []
-    for condition in ROW_CONDITIONS:
+    for condition in row_conditions():
         if condition in path.row_conditions:
             sql, params = condition.sql(subject)
             flags.append(f"CASE WHEN {sql} THEN 1 ELSE 0 END")
@@ -122,11 +122,12 @@ def candidates(
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql for sql, _ in selects), [p for _, params in selects for p in params])
         rows = cursor.fetchall()
+    conditions = row_conditions()
     for entity_id, precedence, company_id, company_name, *values in rows:
         role_values, flags = values[: len(ROLE_FIELDS)], values[len(ROLE_FIELDS) :]
         path = PATHS[precedence]
         excluded: set[RowCondition | SubjectCondition] = {
-            condition for condition, ok in zip(ROW_CONDITIONS, flags, strict=True) if not ok
+            condition for condition, ok in zip(conditions, flags, strict=True) if not ok
         }
         excluded.update(failing[cockpit_of[entity_id], precedence])
         found[entity_id].append(

@@ -16,6 +16,7 @@ class Subject:
 
     user_id: int
     home_instance_id: int
+    company_id: int
     is_operator: bool
     is_active: bool
     show_all_role_id: int | None = None
