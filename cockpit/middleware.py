@@ -1,9 +1,14 @@
+import time
+
 from django.utils import translation
 
 from accounts.throttle import client_ip
 from cockpit.permissions import access_cockpit
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
+from sharing.services import share_visited
+
+SHARE_VISIT_RESOLUTION_SECONDS = 60 * 60
 
 
 class RequestContextMiddleware:
@@ -61,4 +66,15 @@ class CockpitAccessMiddleware:
         if slug is not None:
             request.instance = access_cockpit(request.user, slug)
             request.subject = subject_of(request.user)
+            if request.instance.pk != request.user.company.instance_id:
+                self.note_share_visit(request)
         return None
+
+    @staticmethod
+    def note_share_visit(request) -> None:
+        """The Cockpit Shares list shows each share's last visit; noted at most hourly per session."""
+        key = f"share_visit_{request.instance.pk}"
+        now = int(time.time())
+        if now - request.session.get(key, 0) >= SHARE_VISIT_RESOLUTION_SECONDS:
+            request.session[key] = now
+            share_visited(user_id=request.user.pk, instance_id=request.instance.pk)

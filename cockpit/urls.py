@@ -17,4 +17,6 @@ urlpatterns = [
     path("c/<slug:instance_slug>/", include(cockpit_patterns)),
     path("c/<slug:instance_slug>/entities/", include("entities.urls")),
     path("c/<slug:instance_slug>/users/", include("accounts.cockpit_urls")),
+    path("c/<slug:instance_slug>/shares/", include("sharing.urls")),
+    path("invitations/", include("sharing.invitation_urls")),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
@@ -41,12 +42,25 @@ class InstanceAdmin(ServiceSavesAdmin):
         instance_save(actor=request.user, instance=obj)
 
 
+class CompanyAutocompleteView(AutocompleteJsonView):
+    """Companies of every cockpit look alike by name; the picker shows which cockpit each belongs to."""
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": f"{obj.name} ({obj.instance.name})"}
+
+
 @admin.register(Company)
 class CompanyAdmin(ServiceSavesAdmin):
     list_display = ["name", "instance", "is_operator"]
     list_filter = ["instance", "is_operator"]
     list_select_related = ["instance"]
-    search_fields = ["name"]
+    search_fields = ["name", "instance__name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("instance")
+
+    def autocomplete_view(self, request):
+        return CompanyAutocompleteView.as_view(admin_site=self.admin_site)(request)
 
     def save_model(self, request, obj, form, change):
         company_save(actor=request.user, company=obj)

@@ -22,6 +22,7 @@ from entities.access.rules import (
     SubjectCondition,
     row_conditions_sql,
 )
+from entities.models import Instance
 from sharing.models import AllowedCompany, Share, SharingSettings
 
 SHARE = "share"
@@ -75,16 +76,23 @@ SHARE_PATH = GrantPath(
 )
 
 
-def shared_cockpit_ids(subject: Subject | None) -> list[int]:
-    """The cockpits shared with the subject whose share counts now, in one query (the share path's own conditions)."""
+def shared_cockpits(subject: Subject | None) -> list[Instance]:
+    """The active cockpits shared with the subject whose share counts now, by name, in one query.
+
+    The share path's own conditions decide, so the header's switcher and the cockpit
+    gate agree with what the entity pages show.
+    """
     if subject is None:
         return []
     grants_from, grants_where, params = _shares(subject)
     conditions, condition_params = row_conditions_sql(SHARE_PATH, subject)
+    fields = ["id", "slug", "name", "is_active"]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT g.instance_id FROM {grants_from} WHERE {grants_where} AND {conditions} ORDER BY g.instance_id",
+            f"SELECT {', '.join(f'i.{field}' for field in fields)} FROM {grants_from}"
+            f" JOIN {Instance._meta.db_table} i ON i.id = g.instance_id"
+            f" WHERE {grants_where} AND {conditions} AND i.is_active ORDER BY i.name, i.id",
             [*params, *condition_params],
         )
-        found = [instance_id for (instance_id,) in cursor.fetchall()]
-    return [instance_id for instance_id in found if not SHARE_PATH.failing_subject_conditions(subject, instance_id)]
+        found = [Instance.from_db(connection.alias, fields, row) for row in cursor.fetchall()]
+    return [instance for instance in found if not SHARE_PATH.failing_subject_conditions(subject, instance.pk)]

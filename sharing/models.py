@@ -107,6 +107,8 @@ class Share(models.Model):
     invitation_expires_at = models.DateTimeField(_("invitation valid until"), null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, editable=False)
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True, editable=False)
+    # Whether the history has its "expired" entry already (expiry is a moment, not a write).
+    expiry_recorded = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

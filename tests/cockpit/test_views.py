@@ -75,9 +75,11 @@ def test_dashboard_shows_the_users_cockpit_with_header_and_sidebar(client, login
     assert response.status_code == 200
     html = response.content.decode()
     assert "Alpine Facility Services" in html
-    for item in ("Business entities", "Cockpit Shares", "Log out"):
+    for item in ("Business entities", "Log out"):
         assert item in html
     assert "User Management" not in html  # offered to user managers only
+    assert "Cockpit Shares" not in html  # offered to user managers of shareable cockpits only
+    assert 'data-testid="cockpit-switcher"' not in html  # one cockpit: nothing to switch
 
 
 def test_sidebar_offers_user_management_to_user_managers(client, login, user, instance):

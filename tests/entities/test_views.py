@@ -306,10 +306,11 @@ def test_list_makes_as_many_queries_for_fifty_rows_as_for_five(client, login, in
     assert count_queries(lambda: client.get(list_url(instance))) == five
 
 
-def test_list_reads_the_user_their_company_grants_and_the_page_in_three_queries(
+def test_list_reads_the_user_their_cockpits_grants_sharing_flag_and_the_page_in_five_queries(
     client, login, instance, companies, building
 ):
-    """The hottest page: the sidebar, the filters and the rows share what the request reads."""
+    """The hottest page: the user; the cockpits shared with them (gate and switcher); their company grants
+    (sidebar, filters, reach); whether the cockpit is shareable (the sidebar, for user managers); the page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -319,7 +320,7 @@ def test_list_reads_the_user_their_company_grants_and_the_page_in_three_queries(
     with CaptureQueriesContext(connection) as context:
         response = client.get(list_url(instance))
 
-    assert len(context.captured_queries) == 3, [query["sql"][:80] for query in context.captured_queries]
+    assert len(context.captured_queries) == 5, [query["sql"][:80] for query in context.captured_queries]
     assert f'href="/c/{instance.slug}/users/"' in response.content.decode()  # User Management offered
 
 

@@ -1,0 +1,78 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.utils.translation import gettext_lazy as _
+
+from entities.admin import ServiceSavesAdmin
+from entities.models import Company
+from sharing.models import Share, SharingSettings
+from sharing.services import sharing_settings_save
+
+
+class SharingSettingsForm(forms.ModelForm):
+    allowed = forms.ModelMultipleChoiceField(
+        label=_("Allow-list"),
+        queryset=Company.objects.select_related("instance"),
+        required=False,
+        help_text=_("Companies of other cockpits whose users may receive shares of this cockpit."),
+    )
+
+    class Meta:
+        model = SharingSettings
+        fields = ["instance", "is_shareable"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allowed"].widget = AutocompleteSelectMultiple(
+            SharingSettings._meta.get_field("allowed_companies"), admin.site
+        )
+        if self.instance.pk:
+            self.fields["instance"].disabled = True
+            self.initial["allowed"] = list(self.instance.allowed.values_list("company_id", flat=True))
+
+
+@admin.register(SharingSettings)
+class SharingSettingsAdmin(ServiceSavesAdmin):
+    """Per cockpit: the Shareable Cockpit flag and the allow-list (operator staff; every change audited)."""
+
+    form = SharingSettingsForm
+    list_display = ["instance", "is_shareable", "allowed_list"]
+    list_filter = ["is_shareable"]
+    list_select_related = ["instance"]
+    search_fields = ["instance__name", "instance__slug"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("allowed__company__instance")
+
+    @admin.display(description=_("Allow-list"))
+    def allowed_list(self, obj):
+        return ", ".join(str(allowed) for allowed in obj.allowed.all()) or "—"
+
+    def save_model(self, request, obj, form, change):
+        sharing_settings_save(
+            actor=request.user,
+            settings=obj,
+            is_shareable=form.cleaned_data["is_shareable"],
+            allowed_companies=list(form.cleaned_data["allowed"]),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """The allow-list was saved with the settings, through the service."""
+
+
+@admin.register(Share)
+class ShareAdmin(admin.ModelAdmin):
+    """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only."""
+
+    list_display = ["instance", "user", "inventory", "customer_care", "ends_on", "accepted_at", "last_visit_at"]
+    list_filter = ["instance", "inventory", "customer_care"]
+    list_select_related = ["instance", "user"]
+    search_fields = ["user__email", "instance__name"]
+    readonly_fields = [field.name for field in Share._meta.fields if field.name != "invitation_token_hash"]
+    exclude = ["invitation_token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

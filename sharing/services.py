@@ -1,0 +1,325 @@
+"""Writes of Cockpit Shares: the operator's settings, and shares from invitation to removal.
+
+Each is one transaction, told who acts, and audited. Invitations go out by email
+once committed. Nothing about a share is ever deleted by the settings: switching
+the flag off or taking a company off the allow-list suspends shares (the access
+rules stop counting them), and they come back with the flag or the company.
+"""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.permissions import is_operator_staff
+from accounts.throttle import invitation_allowed
+from entities.audit import audit_record
+from entities.models import Company, Instance
+from sharing.emails import send_share_invitation
+from sharing.models import AllowedCompany, Share, SharingSettings
+from sharing.permissions import access_cockpit_shares, access_share
+
+logger = logging.getLogger(__name__)
+
+NO_SUCH_USER = _("No user of an allowed company of that cockpit has this email address.")
+ALREADY_SHARED = _("%(user)s already has a share of this cockpit; edit it instead.")
+NOT_SHAREABLE = _("Sharing is switched off for this cockpit.")
+TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
+ONLY_STAFF_SETTINGS = _("Only operator staff change a cockpit's sharing settings.")
+INVITATION_TOKEN_BYTES = 32  # 256 bits
+
+
+def token_hash(token: str) -> str:
+    """Invitation tokens are stored only as this hash: a leaked table opens no cockpit."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- the operator's settings -----------------------------------------------------------------
+
+
+@transaction.atomic
+def sharing_settings_save(
+    *, actor: AbstractBaseUser, settings: SharingSettings, is_shareable: bool, allowed_companies: list[Company]
+) -> SharingSettings:
+    """Set a cockpit's Shareable Cockpit flag and allow-list; shares they suspend or resume are recorded."""
+    if not (isinstance(actor, User) and is_operator_staff(actor)):
+        raise PermissionDenied(ONLY_STAFF_SETTINGS)
+    stored = SharingSettings.objects.select_for_update().filter(pk=settings.pk).first() if settings.pk else None
+    before_flag = stored.is_shareable if stored else False
+    before = set(stored.allowed.values_list("company_id", flat=True)) if stored else set()
+    wanted = {company.pk: company for company in allowed_companies}
+    settings.is_shareable = is_shareable
+    settings.full_clean()
+    settings.save()
+    settings.allowed.exclude(company_id__in=wanted).delete()
+    for company_id in set(wanted) - before:
+        allowed = AllowedCompany(settings=settings, company=wanted[company_id])
+        allowed.full_clean()
+        allowed.save()
+    instance = settings.instance
+    names = dict(Company.objects.filter(pk__in=before | set(wanted)).values_list("pk", "name"))
+    changes: dict[str, tuple] = {}
+    if before_flag != is_shareable:
+        changes["is_shareable"] = (before_flag, is_shareable)
+    if before != set(wanted):
+        changes["allowed_companies"] = (sorted(names[pk] for pk in before), sorted(names[pk] for pk in wanted))
+    if changes or stored is None:
+        audit_record(
+            actor=actor, action="sharing.settings_changed", target=settings, instance=instance, changes=changes
+        )
+        _record_suspensions(actor, instance, before_flag, is_shareable, before, set(wanted))
+    return settings
+
+
+def _record_suspensions(actor, instance, was_on: bool, is_on: bool, before: set[int], after: set[int]) -> None:
+    """One audit entry per share the change suspends or resumes (the rules do the suspending)."""
+    counted_before = before if was_on else set()
+    counted_after = after if is_on else set()
+    for action, companies in (
+        ("share.suspended", counted_before - counted_after),
+        ("share.resumed", counted_after - counted_before),
+    ):
+        for share in Share.objects.filter(instance=instance, user__company__in=companies).select_related("user"):
+            audit_record(actor=actor, action=action, target=share, subject_user=share.user, instance=instance)
+
+
+# --- shares ----------------------------------------------------------------------------------
+
+
+def share_offered_cockpits(instance: Instance) -> list[Instance]:
+    """The cockpits whose users this cockpit may be shared with: those with an allow-listed company, by name."""
+    settings = SharingSettings.objects.filter(instance=instance, is_shareable=True).first()
+    if settings is None:
+        return []
+    return list(
+        Instance.objects.filter(is_active=True, companies__in=settings.allowed.values("company_id"))
+        .exclude(pk=instance.pk)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def _require_shareable(instance: Instance) -> SharingSettings:
+    settings = SharingSettings.objects.filter(instance=instance, is_shareable=True).first()
+    if settings is None:
+        raise Http404(str(NOT_SHAREABLE))
+    return settings
+
+
+def share_recipient(*, instance: Instance, cockpit: Instance, email: str) -> User:
+    """The active user of an allow-listed company of `cockpit` with this email; one error for every other case.
+
+    The message never tells whether the address belongs to someone elsewhere.
+    """
+    settings = _require_shareable(instance)
+    user = (
+        User.objects.select_related("company__instance")
+        .filter(
+            email=email.strip().lower(),
+            is_active=True,
+            company__instance=cockpit,
+            company__in=settings.allowed.values("company_id"),
+        )
+        .exclude(company__instance=instance)
+        .first()
+    )
+    if user is None:
+        raise ValidationError({"email": ValidationError(NO_SUCH_USER, code="no_such_user")})
+    return user
+
+
+@dataclass
+class InvitationDelivery:
+    sent: bool | None = None
+    error: str = ""
+
+
+def _issue_invitation(share: Share) -> str:
+    token = secrets.token_urlsafe(INVITATION_TOKEN_BYTES)
+    share.invitation_token_hash = token_hash(token)
+    share.invitation_expires_at = share.new_invitation_expiry()
+    share.save(update_fields=["invitation_token_hash", "invitation_expires_at", "expiry_recorded", "role"])
+    return token
+
+
+def _send_on_commit(share: Share, token: str) -> InvitationDelivery:
+    delivery = InvitationDelivery()
+
+    def send() -> None:
+        try:
+            send_share_invitation(share=share, token=token)
+            delivery.sent = True
+        except Exception as error:  # noqa: BLE001 - the admin must hear of any ESP failure
+            logger.exception("Share invitation to %s failed", share.user.email)
+            delivery.sent, delivery.error = False, str(error) or error.__class__.__name__
+
+    transaction.on_commit(send)
+    return delivery
+
+
+def _levels(share: Share) -> dict:
+    return {"inventory": share.get_inventory_display(), "customer_care": share.get_customer_care_display()}
+
+
+@transaction.atomic
+def share_invite(
+    *,
+    actor: User,
+    instance: Instance,
+    cockpit: Instance,
+    email: str,
+    inventory: int,
+    customer_care: int,
+    ends_on=None,
+) -> tuple[Share, InvitationDelivery]:
+    """Share `instance` with one user of `cockpit` and email them the invitation link once committed."""
+    access_cockpit_shares(actor, instance)
+    user = share_recipient(instance=instance, cockpit=cockpit, email=email)
+    if Share.objects.filter(instance=instance, user=user).exists():
+        raise ValidationError({"email": ValidationError(ALREADY_SHARED, params={"user": user}, code="already_shared")})
+    if not invitation_allowed(actor_id=actor.pk):
+        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    share = Share(
+        instance=instance,
+        user=user,
+        inventory=inventory,
+        customer_care=customer_care,
+        ends_on=ends_on,
+        invited_by=actor,
+    )
+    share.full_clean(exclude=["role"])
+    share.save()
+    token = _issue_invitation(share)
+    audit_record(
+        actor=actor,
+        action="share.created",
+        target=share,
+        subject_user=user,
+        instance=instance,
+        changes={name: (None, value) for name, value in _levels(share).items()} | {"ends_on": (None, ends_on)},
+    )
+    return share, _send_on_commit(share, token)
+
+
+@transaction.atomic
+def share_update(*, actor: User, share: Share, inventory: int, customer_care: int, ends_on=None) -> Share:
+    """Change what a share gives; lowering it counts from the user's very next request."""
+    share = access_share(actor, share.instance, share.pk)
+    before = _levels(share) | {"ends_on": share.ends_on}
+    share.inventory, share.customer_care, share.ends_on = inventory, customer_care, ends_on
+    share.full_clean(exclude=["role"])
+    # A new end date may bring an ended share back; its next end is recorded again.
+    share.expiry_recorded = share.expiry_recorded and share.ends_on == before["ends_on"]
+    share.save()
+    after = _levels(share) | {"ends_on": share.ends_on}
+    changes = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
+    if changes:
+        audit_record(
+            actor=actor,
+            action="share.changed",
+            target=share,
+            subject_user=share.user,
+            instance=share.instance,
+            changes=changes,
+        )
+    return share
+
+
+@transaction.atomic
+def share_resend(*, actor: User, share: Share) -> InvitationDelivery:
+    """A new invitation link with a new expiry; the old link stops working."""
+    share = access_share(actor, share.instance, share.pk)
+    if not invitation_allowed(actor_id=actor.pk):
+        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    share.expiry_recorded = False
+    token = _issue_invitation(share)
+    audit_record(actor=actor, action="share.resent", target=share, subject_user=share.user, instance=share.instance)
+    return _send_on_commit(share, token)
+
+
+@transaction.atomic
+def share_remove(*, actor: User, share: Share) -> None:
+    """Remove a share: the user's very next request to the cockpit answers 404."""
+    share = access_share(actor, share.instance, share.pk)
+    audit_record(
+        actor=actor,
+        action="share.removed",
+        target=share,
+        subject_user=share.user,
+        instance=share.instance,
+        changes={name: (value, None) for name, value in _levels(share).items()},
+    )
+    share.delete()
+
+
+@transaction.atomic
+def share_leave(*, user: User, instance: Instance) -> None:
+    """The shared user leaves a cockpit shared with them."""
+    share = Share.objects.filter(instance=instance, user=user).first()
+    if share is None:
+        raise Http404("No such share.")
+    audit_record(actor=user, action="share.left", target=share, subject_user=user, instance=instance)
+    share.delete()
+
+
+INVITATION_NOT_YOURS = "No such invitation."
+
+
+@transaction.atomic
+def share_accept(*, user: User, token: str) -> Share:
+    """Follow an invitation link: only the invited user, only once, only before it expires.
+
+    Anyone else, a used link and an unknown one get the same 404, and the share is untouched.
+    ValidationError when the link is the user's but expired.
+    """
+    share = (
+        Share.objects.select_for_update()
+        .select_related("instance", "invited_by")
+        .filter(invitation_token_hash=token_hash(token))
+        .first()
+    )
+    if share is None or share.user_id != user.pk or not token:
+        raise Http404(INVITATION_NOT_YOURS)
+    if share.invitation_expires_at is None or share.invitation_expires_at <= timezone.now():
+        raise ValidationError(INVITATION_EXPIRED, code="expired", params={"admin": share.invited_by or "-"})
+    first = share.accepted_at is None
+    share.invitation_token_hash, share.invitation_expires_at = "", None
+    if first:
+        share.accepted_at = timezone.now()
+    share.save(update_fields=["invitation_token_hash", "invitation_expires_at", "accepted_at", "role"])
+    if first:
+        audit_record(actor=user, action="share.accepted", target=share, subject_user=user, instance=share.instance)
+    return share
+
+
+INVITATION_EXPIRED = _("This invitation has expired. Ask %(admin)s to send it again.")
+
+
+def share_visited(*, user_id: int, instance_id: int) -> None:
+    """Note a visit of a shared cockpit (the caller keeps it to about hourly), for the Cockpit Shares list."""
+    Share.objects.filter(user_id=user_id, instance_id=instance_id).update(last_visit_at=timezone.now())
+
+
+@transaction.atomic
+def share_expiries_record(*, instance: Instance) -> int:
+    """Record once, for the history, each share of the cockpit that has run out (its end date, or an unused link)."""
+    today = timezone.localdate()
+    due = Share.objects.select_for_update().filter(instance=instance, expiry_recorded=False)
+    ran_out = due.filter(ends_on__lt=today) | due.filter(
+        accepted_at__isnull=True, invitation_expires_at__lte=timezone.now()
+    )
+    count = 0
+    for share in ran_out.select_related("user"):
+        share.expiry_recorded = True
+        share.save(update_fields=["expiry_recorded", "role"])
+        audit_record(actor=None, action="share.expired", target=share, subject_user=share.user, instance=instance)
+        count += 1
+    return count

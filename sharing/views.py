@@ -1,0 +1,181 @@
+"""Cockpit Shares: the list, Share (invite), the edit pen, the bin, resend; the invitation link; leaving."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.views.management import ManagerRequest
+from entities.models import AuditLogEntry
+from sharing.forms import ShareForm, SharePermissionsForm
+from sharing.models import ShareState
+from sharing.permissions import access_cockpit_shares, access_share
+from sharing.selectors import cockpit_shares, sharing_state
+from sharing.services import (
+    share_accept,
+    share_expiries_record,
+    share_invite,
+    share_leave,
+    share_offered_cockpits,
+    share_remove,
+    share_resend,
+    share_update,
+)
+
+
+def _delivery_message(request, delivery, email: str) -> None:
+    if delivery.sent:
+        messages.success(request, _("The invitation is on its way to %(email)s.") % {"email": email})
+    else:
+        messages.error(
+            request,
+            _("The share is saved, but the invitation to %(email)s could not be sent (%(error)s). Send it again.")
+            % {"email": email, "error": delivery.error},
+        )
+
+
+class ShareListView(TemplateView):
+    template_name = "sharing/share_list.html"
+    request: ManagerRequest
+
+    def get_context_data(self, **kwargs):
+        instance = self.request.instance
+        access_cockpit_shares(self.request.user, instance)
+        share_expiries_record(instance=instance)
+        state = sharing_state(instance)
+        shares = list(cockpit_shares(instance))
+        for share in shares:
+            share.state = state.state_of(share)
+            share.state_label = ShareState(share.state).label
+        return {**super().get_context_data(**kwargs), "shares": shares}
+
+
+class ShareCreateView(TemplateView):
+    template_name = "sharing/share_form.html"
+    request: ManagerRequest
+
+    def form(self, data=None) -> ShareForm:
+        access_cockpit_shares(self.request.user, self.request.instance)
+        return ShareForm(data, offered=share_offered_cockpits(self.request.instance))
+
+    def get(self, request, instance_slug):
+        return self.render_to_response({"form": self.form()})
+
+    def post(self, request, instance_slug):
+        form = self.form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                share, delivery = share_invite(
+                    actor=request.user,
+                    instance=request.instance,
+                    cockpit=data["cockpit"],
+                    email=data["email"],
+                    inventory=data["inventory"],
+                    customer_care=data["customer_care"],
+                    ends_on=data["ends_on"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("%(user)s is invited.") % {"user": share.user})
+                _delivery_message(request, delivery, share.user.email)
+                return redirect("sharing:share-list", instance_slug=instance_slug)
+        return self.render_to_response({"form": form}, status=400)
+
+
+class ShareEditView(TemplateView):
+    """The edit pen: what the share gives, its history, resend and remove."""
+
+    template_name = "sharing/share_edit.html"
+    request: ManagerRequest
+
+    def context(self, share, form=None) -> dict:
+        history = AuditLogEntry.objects.filter(target_type=share._meta.label, target_id=str(share.pk))[:50]
+        state = sharing_state(share.instance).state_of(share)
+        initial = {"inventory": share.inventory, "customer_care": share.customer_care, "ends_on": share.ends_on}
+        return {
+            "share": share,
+            "state": state,
+            "state_label": ShareState(state).label,
+            "history": history,
+            "form": form or SharePermissionsForm(initial=initial),
+        }
+
+    def get(self, request, instance_slug, pk):
+        return self.render_to_response(self.context(access_share(request.user, request.instance, pk)))
+
+    def post(self, request, instance_slug, pk):
+        share = access_share(request.user, request.instance, pk)
+        form = SharePermissionsForm(request.POST)
+        if form.is_valid():
+            try:
+                share_update(actor=request.user, share=share, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The share of %(user)s is saved.") % {"user": share.user})
+                return redirect("sharing:share-list", instance_slug=instance_slug)
+        share.refresh_from_db()
+        return self.render_to_response(self.context(share, form), status=400)
+
+
+class ShareRemoveView(TemplateView):
+    """The bin: asks, then removes; the user's next request to this cockpit answers 404."""
+
+    template_name = "sharing/share_confirm_remove.html"
+    request: ManagerRequest
+
+    def get(self, request, instance_slug, pk):
+        return self.render_to_response({"share": access_share(request.user, request.instance, pk)})
+
+    def post(self, request, instance_slug, pk):
+        share = access_share(request.user, request.instance, pk)
+        share_remove(actor=request.user, share=share)
+        messages.success(request, _("%(user)s no longer has access to this cockpit.") % {"user": share.user})
+        return redirect("sharing:share-list", instance_slug=instance_slug)
+
+
+class ShareResendView(View):
+    http_method_names = ["post"]
+    request: ManagerRequest
+
+    def post(self, request, instance_slug, pk):
+        share = access_share(request.user, request.instance, pk)
+        try:
+            delivery = share_resend(actor=request.user, share=share)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            _delivery_message(request, delivery, share.user.email)
+        return redirect("sharing:share-edit", instance_slug=instance_slug, pk=pk)
+
+
+class ShareLeaveView(View):
+    """The shared user leaves a cockpit shared with them."""
+
+    http_method_names = ["post"]
+    request: ManagerRequest
+
+    def post(self, request, instance_slug):
+        share_leave(user=request.user, instance=request.instance)
+        messages.success(request, _("You left %(cockpit)s.") % {"cockpit": request.instance})
+        return redirect("home")
+
+
+class InvitationView(TemplateView):
+    """The link of the invitation email: after the invitee's own sign-in (and second factor), the shared cockpit."""
+
+    template_name = "sharing/invitation_expired.html"
+
+    def get(self, request, token):
+        try:
+            share = share_accept(user=request.user, token=token)
+        except ValidationError as error:
+            response: HttpResponse = self.render_to_response({"message": " ".join(error.messages)}, status=410)
+            return response
+        messages.success(request, _("Welcome to %(cockpit)s, shared with you.") % {"cockpit": share.instance})
+        return redirect(share.instance.get_absolute_url())
