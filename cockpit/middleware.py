@@ -41,8 +41,13 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language:
-            translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+            # For this request only: the thread goes on to serve others.
+            with translation.override(user.language):
+                response = self.get_response(request)
+            # LocaleMiddleware, outside this one, only fills the header when it is missing.
+            response.headers.setdefault("Content-Language", user.language)
+            return response
         return self.get_response(request)
 
 

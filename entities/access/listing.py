@@ -287,7 +287,8 @@ def entity_page(
         cursor.execute(sql, [*params, offset + size, size, offset, cap, cap + 1])
         found = cursor.fetchall()
     total = found[0][2] if found else 0
-    if found and found[0][0] is None and number > 1 and total:
+    if found and found[0][0] is None and number > 1:
+        # Past the last page (or nothing matches at all): the last page there is, page 1 for an empty list.
         last = max(1, -(-min(total, cap) // per_page))
         if last < number:
             return entity_page(subject, instance, entity_filter=entity_filter, number=last, per_page=per_page, cap=cap)

@@ -246,3 +246,13 @@ def test_the_welcome_email_speaks_the_recipients_language(user, instance, mailou
     assert "Temporary password" not in message.body
     html, _ = message.alternatives[0]
     assert "Alpine Facility Services öffnen" in html
+
+
+def test_a_users_language_ends_with_their_request(client, login, user, instance):
+    user.language = "de"
+    user.save()
+    login(user)
+
+    client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
+
+    assert translation.get_language() != "de"

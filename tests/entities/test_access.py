@@ -543,3 +543,14 @@ def test_a_deactivated_user_sees_nothing_and_explain_says_why(instance, world, u
         ("explain", None),
     }
     assert explain_access(user.access_subject(), building).grants[0].note == "Ignored: the user is deactivated."
+
+
+def test_a_page_past_an_empty_list_is_page_one_of_one(instance, world, user):
+    from entities.access import EntityFilter, entity_page
+
+    entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+
+    page = entity_page(user.access_subject(), instance, entity_filter=EntityFilter(search="nothing"), number=3)
+
+    assert (page.number, page.num_pages, page.has_previous) == (1, 1, False)
