@@ -159,7 +159,13 @@ def user_manages_users(actor: User, instance: Instance) -> bool:
 
 
 def require_manager(actor: User, instance: Instance) -> Reach:
-    """The reach of a user manager; PermissionDenied (403) for everyone else."""
+    """The reach of a user manager; PermissionDenied (403) for everyone else of the cockpit.
+
+    In a cockpit shared with them people have no management pages at all: Http404, as
+    for any page that is not there for them.
+    """
+    if actor.company.instance_id != instance.pk:
+        raise Http404("Managing users is not part of a share.")
     reach = manager_reach(actor, instance)
     if not reach.is_manager:
         raise PermissionDenied(NOT_A_MANAGER)

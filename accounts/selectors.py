@@ -1,5 +1,8 @@
 """Reads of the User Management pages, filtered to the manager's reach in one place."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -85,3 +88,31 @@ def managed_users(
 def user_history(*, user: User, limit: int = 50) -> QuerySet:
     """The newest audit entries about a user."""
     return AuditLogEntry.objects.filter(subject_user=user).order_by("-created_at", "-id")[:limit]
+
+
+@dataclass(frozen=True)
+class OutsideMember:
+    """Someone of another cockpit with access to this one, as a higher app (Cockpit Shares) reports them."""
+
+    user: User
+    cockpit: str
+    company: str
+    access: str
+    state: str
+    state_label: str
+    url: str
+
+
+OutsideMembers = Callable[[Reach, str], list[OutsideMember]]
+_outside_member_sources: list[OutsideMembers] = []
+
+
+def register_outside_members(source: OutsideMembers) -> None:
+    """At start-up, a higher app adds the people of other cockpits it lets into a cockpit (sharing does)."""
+    if source not in _outside_member_sources:
+        _outside_member_sources.append(source)
+
+
+def outside_members(*, reach: Reach, search: str = "") -> list[OutsideMember]:
+    """The people of other cockpits with access to the manager's cockpit, for User Management's list."""
+    return [member for source in _outside_member_sources for member in source(reach, search)]

@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
@@ -42,13 +41,6 @@ class InstanceAdmin(ServiceSavesAdmin):
         instance_save(actor=request.user, instance=obj)
 
 
-class CompanyAutocompleteView(AutocompleteJsonView):
-    """Companies of every cockpit look alike by name; the picker shows which cockpit each belongs to."""
-
-    def serialize_result(self, obj, to_field_name):
-        return {"id": str(getattr(obj, to_field_name)), "text": f"{obj.name} ({obj.instance.name})"}
-
-
 @admin.register(Company)
 class CompanyAdmin(ServiceSavesAdmin):
     list_display = ["name", "instance", "is_operator"]
@@ -59,8 +51,9 @@ class CompanyAdmin(ServiceSavesAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("instance")
 
-    def autocomplete_view(self, request):
-        return CompanyAutocompleteView.as_view(admin_site=self.admin_site)(request)
+    def autocomplete_label(self, obj) -> str:
+        # Companies of every cockpit look alike by name; pickers say which cockpit each belongs to.
+        return f"{obj.name} ({obj.instance.name})"
 
     def save_model(self, request, obj, form, change):
         company_save(actor=request.user, company=obj)

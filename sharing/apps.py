@@ -7,7 +7,10 @@ class SharingConfig(AppConfig):
     verbose_name = _("Cockpit sharing")
 
     def ready(self) -> None:
+        from accounts.selectors import register_outside_members
         from entities.access.rules import register_path
         from sharing.access import SHARE_PATH
+        from sharing.selectors import shared_members
 
         register_path(SHARE_PATH)
+        register_outside_members(shared_members)

@@ -2,13 +2,17 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.permissions import Reach
+from accounts.selectors import OutsideMember
 from entities.access import Subject
 from entities.models import Instance
 from sharing.access import shared_cockpits
 from sharing.models import Share, ShareState, SharingSettings
+from sharing.modules import Module
 
 
 @dataclass(frozen=True)
@@ -59,3 +63,32 @@ def reachable_cockpits(subject: Subject | None, home: Instance | None) -> list[R
 def share_of(subject: Subject, instance: Instance) -> Share | None:
     """The subject's share of this cockpit, if any (for the dashboard and leaving)."""
     return Share.objects.filter(instance=instance, user_id=subject.user_id).first()
+
+
+def shared_members(reach: Reach, search: str) -> list[OutsideMember]:
+    """The cockpit's shares as User Management lists them (Seed 000: "listed and managed in the User Management")."""
+    if not reach.is_manager or not (state := sharing_state(reach.instance)).is_shareable:
+        return []
+    shares = cockpit_shares(reach.instance)
+    if search:
+        shares = shares.filter(
+            Q(user__email__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+        )
+    members = []
+    for share in shares:
+        code = state.state_of(share)
+        members.append(
+            OutsideMember(
+                user=share.user,
+                cockpit=share.user.company.instance.name,
+                company=share.user.company.name,
+                access=f"{Module.INVENTORY.label}: {share.get_inventory_display()} · "
+                f"{Module.CUSTOMER_CARE.label}: {share.get_customer_care_display()}",
+                state=code,
+                state_label=str(ShareState(code).label),
+                url=reverse("sharing:share-edit", kwargs={"instance_slug": reach.instance.slug, "pk": share.pk}),
+            )
+        )
+    return members

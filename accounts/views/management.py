@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -18,7 +19,7 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.permissions import access_managed_user, require_manager, user_can_manage_user
 from accounts.second_factor import second_factor_status
-from accounts.selectors import SECOND_FACTOR_FILTERS, managed_users, user_history
+from accounts.selectors import SECOND_FACTOR_FILTERS, managed_users, outside_members, user_history
 from accounts.services import (
     user_deactivate,
     user_edit,
@@ -31,6 +32,11 @@ from entities.models import Role
 from entities.requests import CockpitRequest
 
 PAGE_SIZE = 50
+MEMBER_KINDS = {
+    "": gettext_lazy("Everyone"),
+    "own": gettext_lazy("Users of this cockpit"),
+    "shared": gettext_lazy("Shared with other cockpits"),
+}
 
 
 class ManagerRequest(CockpitRequest):
@@ -77,6 +83,9 @@ class UserListView(TemplateView):
         second_factor = self.request.GET.get("second_factor", "")
         if second_factor not in SECOND_FACTOR_FILTERS:
             second_factor = ""
+        kind = self.request.GET.get("kind", "")
+        if kind not in MEMBER_KINDS:
+            kind = ""
         users = managed_users(
             reach=reach,
             search=search,
@@ -84,7 +93,10 @@ class UserListView(TemplateView):
             role=role,
             second_factor=second_factor,
         )
-        page = Paginator(users, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = Paginator(users if kind != "shared" else users.none(), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # People of other cockpits (Cockpit Shares) have no roles here to filter by company, role or 2FA.
+        plain = not (company_id or role_id or second_factor)
+        shared = outside_members(reach=reach, search=search) if kind != "own" and plain else []
         reach.prime_entities(
             [grant.content_object for member in page.object_list for grant in member.entitygrant_set.all()]
         )
@@ -106,6 +118,9 @@ class UserListView(TemplateView):
             role_id=role_id,
             second_factor=second_factor,
             second_factor_filters=SECOND_FACTOR_FILTERS.items(),
+            kind=kind,
+            member_kinds=MEMBER_KINDS.items(),
+            shared=shared,
             companies=reach.companies(),
             roles=Role.objects.filter(is_share_role=False),
             query=query.urlencode(),
