@@ -105,6 +105,13 @@ class RoleAdmin(ServiceSavesAdmin):
     list_editable = ["position"]
     inlines = [CapabilityInline]
 
+    def has_change_permission(self, request, obj=None):
+        # Share roles carry the Cockpit Shares' table (sharing/modules.py); they change only with it.
+        return not (obj is not None and obj.is_share_role) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_share_role) and super().has_delete_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         role_save(actor=request.user, role=obj)
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from entities.access.context import context_for
 from entities.access.listing import NamedRef
 from entities.access.rules import level_label
 from entities.access.single import EntityRef, candidates, decide, role_rights
@@ -73,5 +74,5 @@ def explain_access(subject: Subject | None, entity: EntityRef) -> Explanation:
         rights: dict[str, int] = dict.fromkeys(Section.values, Access.NONE)
     else:
         reason = str(decider.path.reason)
-        rights = role_rights([decider.role.pk])[decider.role.pk]
+        rights = role_rights([decider.role.pk], context_for(subject) if subject else None)[decider.role.pk]
     return Explanation(entity=entity, grants=grants, deciding=deciding, reason=reason, rights=rights)
