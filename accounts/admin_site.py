@@ -17,7 +17,7 @@ class LabelledAutocompleteJsonView(AutocompleteJsonView):
     """Autocomplete pickers read an object as its model admin's autocomplete_label() says, if it has one."""
 
     def serialize_result(self, obj, to_field_name):
-        result = super().serialize_result(obj, to_field_name)
+        result = super().serialize_result(obj, to_field_name)  # type: ignore[misc]  # missing from django-stubs
         label = getattr(self.model_admin, "autocomplete_label", None)
         return {**result, "text": label(obj)} if label else result
 

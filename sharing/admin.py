@@ -23,9 +23,14 @@ class SharingSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["allowed"].widget = AutocompleteSelectMultiple(
-            SharingSettings._meta.get_field("allowed_companies"), admin.site
+        field = self.fields["allowed"]
+        # The picker replaces the field's widget after the field was built: it needs the field's choices.
+        field.widget = AutocompleteSelectMultiple(
+            SharingSettings._meta.get_field("allowed_companies"),
+            admin.site,
+            attrs={"style": "width: 100%; max-width: 40em"},
         )
+        field.widget.choices = field.choices
         if self.instance.pk:
             self.fields["instance"].disabled = True
             self.initial["allowed"] = list(self.instance.allowed.values_list("company_id", flat=True))

@@ -179,8 +179,13 @@ def share_invite(
     inventory: int,
     customer_care: int,
     ends_on=None,
+    accepted: bool = False,
 ) -> tuple[Share, InvitationDelivery]:
-    """Share `instance` with one user of `cockpit` and email them the invitation link once committed."""
+    """Share `instance` with one user of `cockpit` and email them the invitation link once committed.
+
+    `accepted` (demo data and imports only, never a page) makes the share active at once,
+    with no link and no email.
+    """
     access_cockpit_shares(actor, instance)
     user = share_recipient(instance=instance, cockpit=cockpit, email=email)
     if Share.objects.filter(instance=instance, user=user).exists():
@@ -196,8 +201,9 @@ def share_invite(
         invited_by=actor,
     )
     share.full_clean(exclude=["role"])
+    if accepted:
+        share.accepted_at = timezone.now()
     share.save()
-    token = _issue_invitation(share)
     audit_record(
         actor=actor,
         action="share.created",
@@ -206,7 +212,10 @@ def share_invite(
         instance=instance,
         changes={name: (None, value) for name, value in _levels(share).items()} | {"ends_on": (None, ends_on)},
     )
-    return share, _send_on_commit(share, token)
+    if accepted:
+        audit_record(actor=None, action="share.accepted", target=share, subject_user=user, instance=instance)
+        return share, InvitationDelivery(sent=False, error="not sent: accepted at once")
+    return share, _send_on_commit(share, _issue_invitation(share))
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -154,11 +154,16 @@ class ShareResendView(View):
         return redirect("sharing:share-edit", instance_slug=instance_slug, pk=pk)
 
 
-class ShareLeaveView(View):
-    """The shared user leaves a cockpit shared with them."""
+class ShareLeaveView(TemplateView):
+    """The shared user leaves a cockpit shared with them, after saying so once more."""
 
-    http_method_names = ["post"]
+    template_name = "sharing/share_confirm_leave.html"
     request: ManagerRequest
+
+    def get(self, request, instance_slug):
+        if request.instance.pk == request.user.company.instance_id:
+            raise Http404("One's own cockpit cannot be left.")
+        return self.render_to_response({})
 
     def post(self, request, instance_slug):
         share_leave(user=request.user, instance=request.instance)

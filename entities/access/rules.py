@@ -64,7 +64,7 @@ class Scope:
 
     def entity_sql(self) -> str:
         if self.column is None:
-            return "1 = 1"
+            return "TRUE"
         if self.value is True:
             return f"e.{self.column}"
         return f"e.{self.column} = '{self.value}'"
@@ -113,8 +113,10 @@ class RowCondition:
 
 
 def _scope_sql(subject: Subject) -> tuple[str, list]:
-    parts = [f"(r.entity_scope = '{scope.code}' AND {scope.entity_sql()})" for scope in SCOPES.values()]
-    return f"({' OR '.join(parts)})", []
+    # One CASE, not an OR of (scope AND column) pairs: inside a LATERAL the role is a known
+    # row, and the planner then reads the head of the entity index instead of sorting them all.
+    cases = " ".join(f"WHEN '{scope.code}' THEN {scope.entity_sql()}" for scope in SCOPES.values())
+    return f"(CASE r.entity_scope {cases} ELSE FALSE END)", []
 
 
 def _scope_note(role: Role) -> str:

@@ -8,7 +8,7 @@ migration; a test holds the roles to the table).
 from django.db import migrations
 
 NONE, VIEW, EDIT = 0, 1, 2
-LEVELS = {NONE: ("none", "no"), VIEW: ("read", "read"), EDIT: ("write", "write")}
+LEVELS = {NONE: ("none", "none"), VIEW: ("read", "read"), EDIT: ("write", "write")}
 INVENTORY = [
     "master_data",
     "features",

@@ -11,7 +11,9 @@ from accounts.models import User
 from accounts.second_factor import confirmed_devices, second_factor_required
 from accounts.sms import FakeGateway
 from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS
-from entities.models import BusinessEntity, Company, Instance
+from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company, Instance, SectionSettings
+from sharing.models import AllowedCompany, Share, SharingSettings
+from sharing.modules import ShareLevel
 
 pytestmark = pytest.mark.django_db
 
@@ -63,18 +65,29 @@ def test_seed_demo_creates_two_cockpits_with_companies_entities_and_users():
     assert User.objects.filter(is_staff=True, company__is_operator=True).exists()
 
 
-def test_seed_demo_is_idempotent():
-    seed()
-    counts = (Instance.objects.count(), Company.objects.count(), BusinessEntity.objects.count(), User.objects.count())
-
-    seed()
-
-    assert (
+def demo_counts() -> tuple[int, ...]:
+    return (
         Instance.objects.count(),
         Company.objects.count(),
         BusinessEntity.objects.count(),
         User.objects.count(),
-    ) == counts
+        SharingSettings.objects.count(),
+        AllowedCompany.objects.count(),
+        Share.objects.count(),
+        AuditLogEntry.objects.filter(action__startswith="shar").count(),
+    )
+
+
+def test_seed_demo_is_idempotent():
+    seed()
+    counts = demo_counts()
+    share = Share.objects.values().get()
+
+    seed()
+
+    assert demo_counts() == counts
+    # The share is untouched.
+    assert Share.objects.values().get() == share
 
 
 def test_seed_demo_prints_logins_that_work(client):
@@ -170,4 +183,72 @@ def test_seed_demo_emails_about_the_new_sign_in_methods_only_on_the_first_run(
     with django_capture_on_commit_callbacks(execute=True):
         seed()
 
+    # The demo share is active at once: no invitation to follow.
     assert sorted(message.to[0] for message in mailoutbox) == sorted(SECOND_FACTORS)
+
+
+RHEIN_USER = "pm@rhein-clean.demo"
+
+
+def test_seed_demo_shares_the_first_cockpit_with_the_second_cockpits_user(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        output = seed()
+
+    alpine, rhein_user = Instance.objects.get(slug="alpine"), User.objects.get(email=RHEIN_USER)
+    settings = SharingSettings.objects.get()
+    assert settings.instance == alpine and settings.is_shareable
+    assert [allowed.company for allowed in settings.allowed.all()] == [rhein_user.company]
+    share = Share.objects.get()
+    assert (share.instance, share.user, share.invited_by.email) == (alpine, rhein_user, "pm@zurich-property.demo")
+    assert (share.inventory, share.customer_care) == (ShareLevel.READ, ShareLevel.WRITE)
+    assert AuditLogEntry.objects.filter(action="share.created", actor__email="pm@zurich-property.demo").exists()
+    assert AuditLogEntry.objects.filter(action="sharing.settings_changed", actor__email="admin@soobr.demo").exists()
+    assert share.accepted_at is not None
+    assert re.search(r"pm@rhein-clean\.demo .* also reaches /c/alpine/ by a Cockpit Share", output)
+    assert re.search(
+        r"Alpine Facility Services \(/c/alpine/\) is shared with pm@rhein-clean\.demo of Rhein Cleaning Group: "
+        r"Inventory read, Customer care write; pm@zurich-property\.demo manages it at /c/alpine/shares/",
+        output,
+    )
+
+
+def test_seed_demo_rhein_user_reaches_the_first_cockpit_and_reads_it_without_editing_it(client):
+    # given
+    seed()
+    assert lands_on_dashboard(password_step(client, RHEIN_USER), "rhein")
+
+    # when: the shared cockpit
+    response = client.get("/c/alpine/")
+
+    # then: the shared cockpit's dashboard, the switcher listing both cockpits, the shared one marked
+    assert lands_on_dashboard(response, "alpine")
+    page = response.content.decode()
+    assert 'data-testid="share-access"' in page
+    switcher = re.search(r'<details class="switcher".*?</details>', page, re.DOTALL).group(0)
+    assert re.findall(r'<li><a href="(/c/[a-z]+/)"', switcher) == ["/c/rhein/", "/c/alpine/"]
+    assert re.search(r"Alpine Facility Services <span class=\"badge\">shared</span>", switcher)
+    # and every entity of the first cockpit reads, but Inventory edits nothing
+    listing = client.get("/c/alpine/entities/")
+    assert listing.status_code == 200
+    total = BusinessEntity.objects.filter(instance__slug="alpine").count()
+    assert f"{total} business entities" in listing.content.decode()
+    entity = BusinessEntity.objects.filter(instance__slug="alpine", section_settings__isnull=False).first()
+    tab = client.get(f"/c/alpine/entities/{entity.pk}/route_planning/")
+    assert tab.status_code == 200
+    assert "Read only" in tab.content.decode()
+    before = SectionSettings.objects.get(entity=entity, section="route_planning").data
+    edit = client.post(
+        f"/c/alpine/entities/{entity.pk}/route_planning/edit/",
+        {"tours_per_day": 2, "max_tour_minutes": 120, "start_location": "Hintereingang"},
+    )
+    assert edit.status_code == 403
+    assert SectionSettings.objects.get(entity=entity, section="route_planning").data == before
+    # Customer care is shared with write: the chat takes their message.
+    chat = client.post(f"/c/alpine/entities/{entity.pk}/chat/edit/", {"body": "Grüsse aus Basel"})
+    assert chat.status_code == 302
+    assert ChatMessage.objects.filter(entity=entity, body="Grüsse aus Basel").exists()
+    # and no management of the shared cockpit
+    assert client.get("/c/alpine/users/").status_code == 404
+    assert client.get("/c/alpine/shares/").status_code == 404

@@ -3,7 +3,9 @@
 Idempotent: every object is looked up by its natural key first, so running it
 again creates nothing twice and resets the demo passwords to the printed one.
 Three demo users have a second factor, one of each method; the others sign in
-with the password alone.
+with the password alone. Seed 000's Cockpit Share: the first cockpit is shareable,
+the second cockpit's Rhein Clean GmbH is on its allow-list, and its user is invited to
+the first cockpit through the services, as a company admin would invite them.
 """
 
 import base64
@@ -46,6 +48,9 @@ from entities.services import (
     section_entry_create,
     section_settings_update,
 )
+from sharing.models import Share, SharingSettings
+from sharing.modules import ShareLevel
+from sharing.services import share_invite, sharing_settings_save
 
 DEMO_PASSWORD = "Cockpit-Demo-2026"
 
@@ -116,7 +121,7 @@ USERS = [
      [("entity", 20, "quality-feedback-users"), ("entity", 21, "quality-feedback-users"),
       ("entity", 22, "quality-feedback-users")]),
     ("pm@rhein-clean.demo", "Rita", "Rhein", ("rhein", "Rhein Clean GmbH"), Language.ENGLISH,
-     False, None, "Provider project manager in the second cockpit",
+     False, None, "Provider project manager in the second cockpit; also reaches /c/alpine/ by a Cockpit Share (below)",
      [("service_provider", "Rhein Clean GmbH", "provider-project-manager")]),
 ]
 # fmt: on
@@ -128,6 +133,17 @@ SECOND_FACTORS = {
     "pm@zurich-property.demo": (Method.SMS, "+447700900123"),
     "manager@helvetia.demo": (Method.BACKUP, ""),
 }
+# Seed 000 "Multi-Cockpit Access": the operator (the demo admin) makes the first cockpit shareable
+# and allow-lists the second cockpit's company of the shared user; the first cockpit's
+# Projectmanager shares it with that user.
+SHARE_COCKPIT, SHARE_OPERATOR, SHARE_ADMIN, SHARE_USER = (
+    "alpine",
+    "admin@soobr.demo",
+    "pm@zurich-property.demo",
+    "pm@rhein-clean.demo",
+)
+SHARE_INVENTORY, SHARE_CUSTOMER_CARE = ShareLevel.READ, ShareLevel.WRITE
+
 # The demo admin's authenticator key is derived from this, so it is the same on every run
 # and machine and a newcomer adds it to their app once. Demo data only: real keys are random.
 DEMO_TOTP_SEED = "cockpit-demo-2026"
@@ -200,9 +216,12 @@ class Command(BaseCommand):
             second_steps = {
                 email: self._seed_second_factor(email, method) for email, (method, _) in SECOND_FACTORS.items()
             }
-        # After the commit: the emails about new sign-in methods (console backend) come before the logins.
+            share = self._seed_share()
+        # After the commit: the emails about new sign-in methods and the share's invitation (console
+        # backend) come before the logins.
         self._print_logins(rows)
         self._print_second_steps(second_steps)
+        self._print_share(share)
 
     def _seed_instance(self, spec: dict) -> None:
         instance, _ = Instance.objects.get_or_create(slug=spec["slug"], defaults={"name": spec["name"]})
@@ -301,6 +320,36 @@ class Command(BaseCommand):
         codes = backup_codes_generate(actor=None, user=user)
         return ["backup codes, each works once (new ones on every run):", "  ".join(codes)]
 
+    def _seed_share(self) -> Share:
+        """Seed 000's Cockpit Share, through the services: settings by the operator, the share by the admin.
+
+        The demo share is active at once (no invitation to follow); a second run changes nothing.
+        """
+        cockpit = Instance.objects.get(slug=SHARE_COCKPIT)
+        user = User.objects.select_related("company__instance").get(email=SHARE_USER)
+        settings_ = SharingSettings.objects.filter(instance=cockpit).first()
+        allowed = list(Company.objects.filter(pk__in=settings_.allowed.values("company_id"))) if settings_ else []
+        if settings_ is None or not settings_.is_shareable or user.company not in allowed:
+            sharing_settings_save(
+                actor=User.objects.get(email=SHARE_OPERATOR),
+                settings=settings_ or SharingSettings(instance=cockpit),
+                is_shareable=True,
+                allowed_companies=[*allowed, user.company] if user.company not in allowed else allowed,
+            )
+        admin = User.objects.get(email=SHARE_ADMIN)
+        share = Share.objects.filter(instance=cockpit, user=user).first()
+        if share is None:
+            share, _delivery = share_invite(
+                actor=admin,
+                instance=cockpit,
+                cockpit=user.company.instance,
+                email=user.email,
+                inventory=SHARE_INVENTORY,
+                customer_care=SHARE_CUSTOMER_CARE,
+                accepted=True,
+            )
+        return share
+
     def _seed_entity_data(self, instance: Instance) -> None:
         """Sample section data on the first entities, so the tabs show something real."""
         author = User.objects.filter(company__instance=instance).order_by("id").first()
@@ -340,6 +389,20 @@ class Command(BaseCommand):
         width = max(len(email) for email, _, _ in rows)
         for email, slug, purpose in rows:
             self.stdout.write(f"  {email.ljust(width)}  {DEMO_PASSWORD}  /c/{slug}/  {purpose}")
+
+    def _print_share(self, share: Share) -> None:
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS('Cockpit Share (seed 000 "Multi-Cockpit Access"):'))
+        cockpit, user = share.instance, share.user
+        levels = (
+            f"Inventory {share.get_inventory_display().lower()}, "
+            f"Customer care {share.get_customer_care_display().lower()}"
+        )
+        self.stdout.write(
+            f"  {cockpit.name} (/c/{cockpit.slug}/) is shared with {user.email} of {user.company.instance.name}: "
+            f"{levels}; {SHARE_ADMIN} manages it at /c/{cockpit.slug}/shares/"
+        )
+        self.stdout.write(f"  {user.email} reaches both cockpits: the header's cockpit switcher lists them")
 
     def _print_second_steps(self, second_steps: dict[str, list[str]]) -> None:
         self.stdout.write("")
