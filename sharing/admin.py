@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
@@ -23,7 +25,7 @@ class SharingSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["allowed"]
+        field = cast(forms.ModelMultipleChoiceField, self.fields["allowed"])
         # The picker replaces the field's widget after the field was built: it needs the field's choices.
         field.widget = AutocompleteSelectMultiple(
             SharingSettings._meta.get_field("allowed_companies"),
