@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from tools.bench_access.command import Command
-from tools.bench_access.dataset import PERSONAS
+from tools.bench_access.dataset import PERSONAS, TWINLESS, TWINNED
 
 
 @pytest.mark.django_db
@@ -37,18 +37,31 @@ def test_bench_access_seeds_measures_and_prints_the_table():
     assert "Seeded the bench data set" in output
     assert re.search(r"measurement\s+\| persona\s+\| visible entities \|\s+p50 ms \|\s+p95 ms", output)
     for persona in PERSONAS:
-        assert re.search(rf"^list page 1 \+ count.*\| {re.escape(persona)}\s+\|", output, re.MULTILINE), persona
-        assert re.search(rf"^guardian baseline: get_objects.*\| {re.escape(persona)}\s+\|", output, re.MULTILINE)
-        assert re.search(rf"^guardian baseline: list page.*\| {re.escape(persona)}\s+\|", output, re.MULTILINE)
+        for measurement in (r"list page 1 \+ count", "has_perm", "floor: raw SQL", "ours: entity_page", "general"):
+            assert row(measurement, persona, output), (measurement, persona)
+    for persona in TWINNED:
+        assert row("guardian baseline: get_objects", persona, output), persona
+        assert row("guardian baseline: list page", persona, output), persona
         assert re.search(
             rf"^\s+{re.escape(persona)}\s+list page ÷ floor .* guardian list page ÷ our list page = ",
             output,
             re.MULTILINE,
         )
+    for persona in TWINLESS:
+        assert not row("guardian baseline", persona, output), persona
+        assert row("detail page, first tab", persona, output), persona
+        assert re.search(rf"^\s+{re.escape(persona)}\s+list page ÷ floor .*\(no guardian twin", output, re.MULTILINE)
+    assert re.search(r"^  share list page ÷ show-all list page \(p95\) = \s*[0-9.]+×", output, re.MULTILINE)
+    assert re.search(r"^  accepted shares of the cockpit\s+1$", output, re.MULTILINE)
     assert "floor: logged-in request through middleware (404)" in output
     assert "floor: raw SQL page 1 + count" in output
     assert "detail page, first tab" in output
     assert "Machine:" in output
+
+
+def row(measurement: str, persona: str, output: str) -> bool:
+    """Whether the table has a row of this measurement (a regex prefix) for this persona."""
+    return bool(re.search(rf"^{measurement}.*\| {re.escape(persona)}\s+\|", output, re.MULTILINE))
 
 
 def test_bench_access_runs_as_a_module_outside_the_installed_apps():

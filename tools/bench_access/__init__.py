@@ -8,6 +8,11 @@ Seeds (or reuses) a data set in the instance with slug "bench", then measures p5
   for a "twin" user holding one object permission per entity its persona sees: as a query, and as the
   whole list page (our view and template, rows from guardian) so that page compares with page.
 
+The personas hold company and entity grants, except two that see every entity and so have no
+twin: "show-all" (an operator employee with sees_all_entities, verified second factor) and
+"share" (the user of a second instance, "bench-partner", with an accepted Cockpit Share of
+Inventory read on "bench"); the report compares their list pages.
+
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/cockpit_bench python -m tools.bench_access
 
 A tool, not product code: `__main__` sets Django up with the product's own settings

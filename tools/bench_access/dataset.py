@@ -8,11 +8,16 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection, transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from entities.access import decode_access_key, visible_entities
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, ProjectForm, Role
 from entities.services import hold_role_permission
+from sharing.models import AllowedCompany, Share, SharingSettings
+from sharing.modules import ShareLevel
+from sharing.permissions import access_cockpit_shares
 
 BENCH_SLUG = "bench"
 EMAIL_DOMAIN = "bench.example"
@@ -33,8 +38,17 @@ KINDS = ["Bürohaus", "Schulhaus", "Klinik", "Logistikzentrum", "Filiale", "Camp
 STREETS = ["Seefeldstrasse", "Bahnhofstrasse", "Limmatquai", "Hardturmstrasse", "Rheingasse", "Marktgasse"]
 CITIES = ["8001 Zürich", "8400 Winterthur", "4051 Basel", "3011 Bern", "6003 Luzern", "9000 St. Gallen"]
 
-PERSONAS = ["entity-only", "owner", "provider", "customer", "heavy"]
+PERSONAS = ["entity-only", "owner", "provider", "customer", "heavy", "show-all", "share"]
+# Both see every entity: a guardian twin would need one object permission per entity of the cockpit.
+TWINLESS = {"show-all", "share"}
+TWINNED = [name for name in PERSONAS if name not in TWINLESS]
+SHOW_ALL_ROLE = "manager"
 OPERATOR_NAME = "Bench soobr AG"
+# The share persona works in a second cockpit; the bench cockpit is shared with it (Inventory read).
+PARTNER_SLUG = "bench-partner"
+PARTNER_COMPANY = "Bench Partner AG"
+SHARE_INVENTORY, SHARE_CUSTOMER_CARE = ShareLevel.READ, ShareLevel.NONE
+INVITER = "heavy"  # a company admin of the bench cockpit: its projectmanager role manages users
 OPERATOR_EVERY = 500  # 0.2 % are the operator's own (demo) entities
 
 
@@ -75,6 +89,7 @@ class Companies:
             "provider": self.providers[len(self.providers) // 10],
             "customer": self.customers[len(self.customers) // 10],
             "heavy": self.providers[0],
+            "show-all": self.operator,
         }[name]
 
     def persona_grants(self) -> list[tuple[str, str, int, str]]:
@@ -106,11 +121,11 @@ class Laps:
 
 @dataclass
 class Persona:
-    """A persona user, its guardian twin, and what the bench needs to know about them."""
+    """A persona user, its guardian twin (None for TWINLESS personas), and what the bench needs to know about them."""
 
     name: str
     user: User
-    twin: User
+    twin: User | None
     visible: int
     twin_rows: int
     entity: BusinessEntity  # the first entity of the persona's list
@@ -122,6 +137,9 @@ class Persona:
 def drop_data_set(out: OutputWrapper, instance: Instance) -> None:
     started = time.perf_counter()
     with transaction.atomic():
+        Share.objects.filter(instance=instance).delete()
+        SharingSettings.objects.filter(instance=instance).delete()  # and its allow-list
+        drop_partner()
         EntityGrant.objects.filter(content_object__instance=instance).delete()
         CompanyGrant.objects.filter(company__instance=instance).delete()
         User.objects.filter(company__instance=instance).delete()
@@ -129,6 +147,15 @@ def drop_data_set(out: OutputWrapper, instance: Instance) -> None:
         Company.objects.filter(instance=instance).delete()
         instance.delete()
     out.write(f"Dropped the old bench data set in {time.perf_counter() - started:.1f} s.")
+
+
+def drop_partner() -> None:
+    """The partner cockpit with its company and users (their shares go with them), if there is one."""
+    partner = Instance.objects.filter(slug=PARTNER_SLUG).first()
+    if partner is not None:
+        User.objects.filter(company__instance=partner).delete()
+        Company.objects.filter(instance=partner).delete()
+        partner.delete()
 
 
 def seed_data_set(out: OutputWrapper, rng: random.Random, scale: dict[str, int]) -> Instance:
@@ -143,10 +170,10 @@ def seed_data_set(out: OutputWrapper, rng: random.Random, scale: dict[str, int])
         entity_ids = seed_entities(rng, instance, companies, n_entities=n_entities)
         laps.lap(f"{n_entities:,} business entities")
 
-        user_ids, by_email = seed_users(rng, instance, companies, n_users=n_users)
-        laps.lap(f"{n_users:,} users + {2 * len(PERSONAS)} persona/twin users")
-
         roles = dict(Role.objects.values_list("code", "id"))
+        user_ids, by_email = seed_users(rng, instance, companies, roles, n_users=n_users)
+        laps.lap(f"{n_users:,} users + {len(PERSONAS) - 1 + len(TWINNED)} persona/twin users")
+
         company_grants = seed_company_grants(rng, companies, user_ids, by_email, roles, count=scale["company_grants"])
         laps.lap(f"{company_grants:,} company grants")
 
@@ -155,6 +182,9 @@ def seed_data_set(out: OutputWrapper, rng: random.Random, scale: dict[str, int])
             rng, entity_ids, user_ids, by_email, roles, hold_role, count=scale["entity_grants"]
         )
         laps.lap(f"{entity_grants:,} entity grants")
+
+        seed_share(instance)
+        laps.lap(f"partner cockpit '{PARTNER_SLUG}' + 1 accepted share")
 
         twin_rows = seed_twins(instance, by_email, hold_role)
         laps.lap(f"{twin_rows:,} twin object permissions (guardian baseline)")
@@ -212,9 +242,9 @@ def seed_entities(rng: random.Random, instance: Instance, companies: Companies, 
 
 
 def seed_users(
-    rng: random.Random, instance: Instance, companies: Companies, *, n_users: int
+    rng: random.Random, instance: Instance, companies: Companies, roles: dict[str, int], *, n_users: int
 ) -> tuple[list[int], dict[str, int]]:
-    """The bench users (each in a random non-operator company), then the persona users.
+    """The bench users (each in a random non-operator company), then the persona users of the bench cockpit.
 
     Returns the bench users' ids in creation order and every user's id by email.
     """
@@ -231,7 +261,7 @@ def seed_users(
         )
         for i in range(n_users)
     ]
-    users += persona_users(companies, password)
+    users += persona_users(companies, roles, password)
     User.objects.bulk_create(users, batch_size=BATCH)
     del users
     user_ids = list(
@@ -240,12 +270,17 @@ def seed_users(
         .values_list("id", flat=True)
     )
     by_email = dict(User.objects.filter(company__instance=instance).values_list("email", "id"))
+    seed_second_factor(by_email[persona_email("show-all")])
     return user_ids, by_email
 
 
-def persona_users(companies: Companies, password: str) -> list[User]:
-    """A persona and its twin per persona, both in the persona's home company."""
-    return [
+def persona_users(companies: Companies, roles: dict[str, int], password: str) -> list[User]:
+    """A persona and its twin per TWINNED persona, both in the persona's home company; the show-all persona alone.
+
+    Validated as the user services validate (the operator rules: show-all only for an
+    operator employee, with a role and the second factor required).
+    """
+    users = [
         User(
             email=email,
             first_name="Bench",
@@ -254,9 +289,30 @@ def persona_users(companies: Companies, password: str) -> list[User]:
             language="en",
             password=password,
         )
-        for name in PERSONAS
+        for name in TWINNED
         for email, last in ((persona_email(name), f"Persona {name}"), (twin_email(name), f"Twin {name}"))
     ]
+    users.append(
+        User(
+            email=persona_email("show-all"),
+            first_name="Bench",
+            last_name="Persona show-all",
+            company_id=companies.persona_home("show-all"),
+            language="en",
+            password=password,
+            sees_all_entities=True,
+            all_entities_role_id=roles[SHOW_ALL_ROLE],
+            otp_required=True,
+        )
+    )
+    for user in users:
+        user.full_clean(exclude=["password"])
+    return users
+
+
+def seed_second_factor(user_id: int) -> None:
+    """A confirmed authenticator app, so that the bench can mark the persona's sessions verified."""
+    TOTPDevice.objects.create(user_id=user_id, name="Bench authenticator", confirmed=True)
 
 
 def seed_company_grants(
@@ -331,10 +387,50 @@ def seed_entity_grants(
     return len(grants)
 
 
+def seed_share(instance: Instance) -> Share:
+    """The partner cockpit with one company and the share persona, and that persona's accepted share of `instance`.
+
+    As the services leave them: the cockpit shareable with the partner company on its
+    allow-list, the share invited by a company admin of the cockpit (the heavy persona
+    manages users), its levels validated and its role set by Share.save(), the
+    invitation accepted (token gone), no end date.
+    """
+    drop_partner()  # a leftover of an interrupted run
+    partner = Instance.objects.create(slug=PARTNER_SLUG, name="Bench partner cockpit")
+    company = Company.objects.create(instance=partner, name=PARTNER_COMPANY)
+    user = User(
+        email=persona_email("share"),
+        first_name="Bench",
+        last_name="Persona share",
+        company=company,
+        language="en",
+        password=make_password(None),
+    )
+    user.full_clean(exclude=["password"])
+    user.save()
+    settings = SharingSettings.objects.create(instance=instance, is_shareable=True)
+    allowed = AllowedCompany(settings=settings, company=company)
+    allowed.full_clean()
+    allowed.save()
+    inviter = User.objects.select_related("company").get(email=persona_email(INVITER))
+    access_cockpit_shares(inviter, instance)  # as share_invite checks its actor
+    share = Share(
+        instance=instance,
+        user=user,
+        inventory=SHARE_INVENTORY,
+        customer_care=SHARE_CUSTOMER_CARE,
+        invited_by=inviter,
+        accepted_at=timezone.now(),
+    )
+    share.full_clean(exclude=["role"])
+    share.save()
+    return share
+
+
 def seed_twins(instance: Instance, by_email: dict[str, int], hold_role: Permission) -> int:
-    """Each persona's visibility materialised as one guardian object permission per entity, held by its twin."""
+    """Each TWINNED persona's visibility materialised as one guardian object permission per entity, held by its twin."""
     twin_rows = 0
-    for name in PERSONAS:
+    for name in TWINNED:
         persona = User.objects.select_related("company").get(email=persona_email(name))
         twin_id = by_email[twin_email(name)]
         rows = [
@@ -358,8 +454,14 @@ def can_vacuum() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
+SEEDED_MODELS = (
+    *(Instance, Company, BusinessEntity, User, CompanyGrant, EntityGrant),
+    *(SharingSettings, AllowedCompany, Share),
+)
+
+
 def analyze() -> None:
-    tables = [model._meta.db_table for model in (Instance, Company, BusinessEntity, User, CompanyGrant, EntityGrant)]
+    tables = [model._meta.db_table for model in SEEDED_MODELS]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             cursor.execute("ANALYZE")
@@ -374,31 +476,33 @@ def analyze() -> None:
 
 def load_personas(instance: Instance) -> dict[str, Persona]:
     """Every persona with its twin, how many entities it sees and the first of them; refuses a data set lacking one."""
+    emails = [persona_email(name) for name in PERSONAS] + [twin_email(name) for name in TWINNED]
     users = {
         user.email: user
         for user in User.objects.select_related("company", "company__instance", "all_entities_role").filter(
-            email__in=[persona_email(name) for name in PERSONAS] + [twin_email(name) for name in PERSONAS]
+            email__in=emails
         )
     }
-    missing = [name for name in PERSONAS if persona_email(name) not in users or twin_email(name) not in users]
+    missing = [name for name in PERSONAS if persona_email(name) not in users]
+    missing += [name for name in TWINNED if twin_email(name) not in users and name not in missing]
     if missing:
         raise CommandError(f"The bench data set lacks personas {', '.join(missing)}; run again with --reseed.")
-    personas = {}
-    for name in PERSONAS:
-        user, twin = users[persona_email(name)], users[twin_email(name)]
-        visible = visible_entities(user.access_subject(), instance)
-        first = visible.order_by("name", "id").values_list("id", flat=True).first()
-        count = visible.count()
-        twin_rows = EntityGrant.objects.filter(user=twin).count()
-        if not first:
-            raise CommandError(f"Persona {name} sees no entity; run again with --reseed at a larger scale.")
-        entity = BusinessEntity.objects.select_related("instance").get(pk=first)
-        personas[name] = Persona(name=name, user=user, twin=twin, visible=count, twin_rows=twin_rows, entity=entity)
-    return personas
+    return {name: load_persona(instance, name, users) for name in PERSONAS}
+
+
+def load_persona(instance: Instance, name: str, users: dict[str, User]) -> Persona:
+    user, twin = users[persona_email(name)], users.get(twin_email(name))
+    visible = visible_entities(user.access_subject(), instance)
+    first = visible.order_by("name", "id").values_list("id", flat=True).first()
+    if not first:
+        raise CommandError(f"Persona {name} sees no entity; run again with --reseed at a larger scale.")
+    twin_rows = EntityGrant.objects.filter(user=twin).count() if twin is not None else 0
+    entity = BusinessEntity.objects.select_related("instance").get(pk=first)
+    return Persona(name=name, user=user, twin=twin, visible=visible.count(), twin_rows=twin_rows, entity=entity)
 
 
 def data_set_counts(instance: Instance, personas: dict[str, Persona]) -> list[tuple[str, int]]:
-    twin_ids = [persona.twin.pk for persona in personas.values()]
+    twin_ids = [persona.twin.pk for persona in personas.values() if persona.twin is not None]
     persona_ids = [persona.user.pk for persona in personas.values()]
     entity_grants = EntityGrant.objects.filter(content_object__instance=instance)
     company_grants = CompanyGrant.objects.filter(company__instance=instance)
@@ -414,6 +518,7 @@ def data_set_counts(instance: Instance, personas: dict[str, Persona]) -> list[tu
             + entity_grants.filter(user_id__in=persona_ids).count(),
         ),
         ("twin object permissions (guardian baseline)", entity_grants.filter(user_id__in=twin_ids).count()),
+        ("accepted shares of the cockpit", Share.objects.filter(instance=instance, accepted_at__isnull=False).count()),
     ]
 
 
@@ -424,4 +529,5 @@ def print_data_set(out: OutputWrapper, instance: Instance, personas: dict[str, P
         out.write(f"  {label:<46} {count:>9,}")
     out.write("Personas (entities each sees):")
     for name, persona in personas.items():
-        out.write(f"  {name:<12} {persona.visible:>9,}   (twin holds {persona.twin_rows:,} rows)")
+        twin = f"twin holds {persona.twin_rows:,} rows" if persona.twin is not None else "no twin: sees every entity"
+        out.write(f"  {name:<12} {persona.visible:>9,}   ({twin})")

@@ -27,25 +27,44 @@ def print_table(out: OutputWrapper, rows: list[Row]) -> None:
         out.write(f"{row.measurement:<{width}} | {row.persona:<11} | {visible:>16} | {row.p50:>8.2f} | {row.p95:>8.2f}")
 
 
-def print_ratios(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona]) -> None:
-    def p95(prefix: str, persona: str) -> float:
-        return next(row.p95 for row in rows if row.measurement.startswith(prefix) and row.persona == persona)
+SHARE_TARGET = 1.2  # the share persona's list page within 1.2x of the show-all persona's (both see every entity)
 
-    floor = p95("floor: logged-in", "heavy")
+
+def p95_of(rows: list[Row], prefix: str, persona: str) -> float:
+    return next(row.p95 for row in rows if row.measurement.startswith(prefix) and row.persona == persona)
+
+
+def print_ratios(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona]) -> None:
+    floor = p95_of(rows, "floor: logged-in", "heavy")
     out.write("")
     out.write("Ratios (p95; a ratio above 1 means the guardian baseline is slower):")
-    for name in personas:
-        page, ours = p95("list page", name), p95("ours:", name)
-        guardian_query, guardian_page = (
-            p95("guardian baseline: get_objects", name),
-            p95("guardian baseline: list", name),
-        )
+    for name, persona in personas.items():
+        page = p95_of(rows, "list page", name)
+        line = f"  {name:<12} list page ÷ floor (404) = {page / floor:5.2f}×"
+        if persona.twin is not None:
+            line += guardian_ratios(rows, name, page)
+        else:
+            line += "   (no guardian twin: it would hold one object permission per entity)"
+        out.write(line)
+    if "share" in personas and "show-all" in personas:
+        ratio = p95_of(rows, "list page", "share") / p95_of(rows, "list page", "show-all")
+        verdict = "within" if ratio <= SHARE_TARGET else "ABOVE"
         out.write(
-            f"  {name:<12} list page ÷ floor (404) = {page / floor:5.2f}×"
-            f"   guardian list page ÷ our list page = {guardian_page / page:5.2f}×"
-            f"   guardian query ÷ our query = {guardian_query / ours:5.2f}×"
-            f"   guardian query ÷ our whole list page = {guardian_query / page:5.2f}×"
+            f"  share list page ÷ show-all list page (p95) = {ratio:5.2f}×   ({verdict} the target {SHARE_TARGET:.2f}×)"
         )
+
+
+def guardian_ratios(rows: list[Row], name: str, page: float) -> str:
+    ours = p95_of(rows, "ours:", name)
+    guardian_query, guardian_page = (
+        p95_of(rows, "guardian baseline: get_objects", name),
+        p95_of(rows, "guardian baseline: list", name),
+    )
+    return (
+        f"   guardian list page ÷ our list page = {guardian_page / page:5.2f}×"
+        f"   guardian query ÷ our query = {guardian_query / ours:5.2f}×"
+        f"   guardian query ÷ our whole list page = {guardian_query / page:5.2f}×"
+    )
 
 
 def print_environment(out: OutputWrapper, timer: Timer) -> None:
