@@ -48,3 +48,14 @@ def entity_rows(rows, list_url: str) -> SafeString:
             for entity, role, _level in rows
         )
     )
+
+
+@register.simple_tag
+def filter_options(field) -> SafeString:
+    """The <option>s of a company filter, the chosen one selected: a cockpit's every company for show-all users."""
+    chosen = str(field.value() or "")
+    options = []
+    for value, label in field.field.widget.choices:
+        selected = " selected" if str(value) == chosen else ""
+        options.append(f'<option value="{escape(str(value))}"{selected}>{escape(str(label))}</option>')
+    return mark_safe("".join(options))  # noqa: S308 - values and labels are escaped

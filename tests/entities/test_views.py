@@ -374,3 +374,18 @@ def test_list_survives_malformed_parameters(client, login, instance, companies, 
     login(user_with("manager", companies))
 
     assert client.get(list_url(instance, **params)).status_code == 200
+
+
+def test_company_filters_mark_the_chosen_company_and_escape_every_name(client, login, instance, companies, building):
+    user = user_with("projectmanager", companies)
+    companies["Owner A"].name = 'Owner <b>"A"</b> & Co'
+    companies["Owner A"].save()
+    login(user)
+
+    page = client.get(list_url(instance), {"owner": companies["Owner A"].pk}).content.decode()
+
+    assert (
+        f'<option value="{companies["Owner A"].pk}" selected>Owner &lt;b&gt;&quot;A&quot;&lt;/b&gt; &amp; Co</option>'
+        in page
+    )
+    assert "<b>" not in page.split('name="owner"')[1].split("</select>")[0]
