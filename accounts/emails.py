@@ -9,6 +9,17 @@ from django.utils import translation
 from accounts.models import User
 
 
+def send_templated_email(*, user: User, template: str, context: dict) -> None:
+    """Render templates/<template>_subject.txt, _body.txt and _body.html in the user's language and send them."""
+    with translation.override(user.language):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        body = render_to_string(f"{template}_body.txt", context)
+        html = render_to_string(f"{template}_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
 def send_welcome_email(*, user: User, temporary_password: str) -> None:
     """The welcome email: user name, one-time temporary password, and the link to the cockpit."""
     instance = user.company.instance
@@ -21,13 +32,7 @@ def send_welcome_email(*, user: User, temporary_password: str) -> None:
         + reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}),
         "login_url": settings.COCKPIT_BASE_URL + reverse("accounts:login"),
     }
-    with translation.override(user.language):
-        subject = render_to_string("accounts/email/welcome_subject.txt", context).strip()
-        body = render_to_string("accounts/email/welcome_body.txt", context)
-        html = render_to_string("accounts/email/welcome_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated_email(user=user, template="accounts/email/welcome", context=context)
 
 
 SECURITY_EVENTS = ("added", "removed", "reset")
@@ -45,10 +50,4 @@ def send_security_email(*, user: User, event: str, device: str) -> None:
         "device": device,
         "account_url": settings.COCKPIT_BASE_URL + reverse("accounts:my-account"),
     }
-    with translation.override(user.language):
-        subject = render_to_string("accounts/email/security_subject.txt", context).strip()
-        body = render_to_string("accounts/email/security_body.txt", context)
-        html = render_to_string("accounts/email/security_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated_email(user=user, template="accounts/email/security", context=context)

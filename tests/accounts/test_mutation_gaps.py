@@ -17,8 +17,6 @@ from accounts.services import (
     password_changed,
     user_create,
     user_deactivate,
-    user_edit,
-    user_invite,
     user_reactivate,
     user_save,
     user_update,
@@ -26,34 +24,10 @@ from accounts.services import (
 )
 from entities.access import request_scope
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level
+from tests.accounts.test_service_rules import CHAT_NEEDS_ROLE, edit, invite
 from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role, grant_entity_role
 
 pytestmark = pytest.mark.django_db
-
-CHAT_NEEDS_ROLE = "Chat can only be switched on while one of the user's roles allows chat."
-
-
-def invite(actor, company, *, company_grants=(), entity_grants=(), email="neu@owner-a.example", **profile):
-    return user_invite(
-        actor=actor,
-        instance=company.instance,
-        company_grants=list(company_grants),
-        entity_grants=list(entity_grants),
-        email=email,
-        company=company,
-        **profile,
-    )
-
-
-def edit(actor, user, *, company_grants=(), entity_grants=(), **profile):
-    return user_edit(
-        actor=actor,
-        instance=user.company.instance,
-        user=user,
-        company_grants=list(company_grants),
-        entity_grants=list(entity_grants),
-        **profile,
-    )
 
 
 def company_grants_of(user):

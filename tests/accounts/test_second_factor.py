@@ -504,3 +504,26 @@ def test_the_admin_sends_anonymous_visitors_straight_to_the_cockpit_login_with_t
     response = client.get(reverse("admin:index"), follow=True)
 
     assert response.redirect_chain[-1][0] == f"{reverse('accounts:login')}?next=%2Fadmin%2F"
+
+
+@pytest.mark.parametrize("name", ["accounts:second-factor", "accounts:second-factor-setup", "accounts:backup-codes"])
+def test_second_factor_pages_send_anonymous_visitors_to_the_login(client, name):
+    response = client.get(reverse(name))
+
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_second_step_sends_an_already_verified_session_on(client, login, policy_user):
+    login(policy_user)
+
+    response = client.get(reverse("accounts:second-factor"), {"next": dashboard(policy_user)})
+
+    assert response["Location"] == dashboard(policy_user)
+
+
+def test_the_second_step_never_sends_on_to_another_site(client, login, policy_user):
+    login(policy_user)
+
+    response = client.get(reverse("accounts:second-factor"), {"next": "https://evil.example/"})
+
+    assert response["Location"] == reverse("home")

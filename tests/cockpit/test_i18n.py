@@ -94,7 +94,7 @@ def test_a_german_user_sees_the_cockpit_in_german(client, login, user, instance)
     assert response.status_code == 200
     assert response["Content-Language"] == "de"
     assert '<html lang="de">' in page
-    for word in ("Wirtschaftseinheiten", "Übersicht", "Einstellungen", "Abmelden", "Ihr Konto"):
+    for word in ("Wirtschaftseinheiten", "Übersicht", "Mein Konto", "Abmelden", "Ihr Konto"):
         assert word in page
     assert "Business entities" not in page
     assert "Log out" not in page

@@ -9,24 +9,12 @@ from django.urls import reverse
 from entities.models import AuditLogEntry, CompanyGrant, Level, Role
 from entities.services import grant_change_role, grant_delete
 from tests.factories import (
-    BusinessEntityFactory,
-    CompanyFactory,
     UserFactory,
     admin_user_change_form,
     grant_company_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(instance):
-    return CompanyFactory(instance=instance, name="Owner A")
-
-
-@pytest.fixture
-def building(instance, owner):
-    return BusinessEntityFactory(instance=instance, name="Klinik Nord", owner=owner)
 
 
 @pytest.fixture

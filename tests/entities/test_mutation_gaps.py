@@ -45,16 +45,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner(instance):
-    return CompanyFactory(instance=instance, name="Owner A")
-
-
-@pytest.fixture
-def building(instance, owner):
-    return BusinessEntityFactory(instance=instance, name="Klinik Nord", owner=owner)
-
-
-@pytest.fixture
 def reader(owner):
     """Sees every entity A owns, as Owner project manager."""
     reader = UserFactory(company=owner, email="reader@owner-a.example")
