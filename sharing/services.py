@@ -290,7 +290,7 @@ def share_accept(*, user: User, token: str) -> Share:
     ValidationError when the link is the user's but expired.
     """
     share = (
-        Share.objects.select_for_update()
+        Share.objects.select_for_update(of=("self",))
         .select_related("instance", "invited_by")
         .filter(invitation_token_hash=token_hash(token))
         .first()
@@ -321,7 +321,7 @@ def share_visited(*, user_id: int, instance_id: int) -> None:
 def share_expiries_record(*, instance: Instance) -> int:
     """Record once, for the history, each share of the cockpit that has run out (its end date, or an unused link)."""
     today = timezone.localdate()
-    due = Share.objects.select_for_update().filter(instance=instance, expiry_recorded=False)
+    due = Share.objects.select_for_update(of=("self",)).filter(instance=instance, expiry_recorded=False)
     ran_out = due.filter(ends_on__lt=today) | due.filter(
         accepted_at__isnull=True, invitation_expires_at__lte=timezone.now()
     )
