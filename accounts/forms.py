@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.permissions import Reach, access_named_entity
+from accounts.permissions import Reach, access_named_entity, email_error
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone, sign_in_locked
 from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
@@ -149,13 +149,17 @@ class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
             )
         cast(forms.ModelChoiceField, self.fields["company"]).queryset = reach.user_companies()
         self.fields["email"].widget.attrs["autocomplete"] = "off"
-        if self.instance.pk and not self.instance.must_change_password:
+        if self.instance.pk and not self.instance.awaits_first_login:
             # Changing the address of an active account would let a manager take it over.
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("Fixed once the user has chosen their own password.")
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
+        email = self.cleaned_data["email"].strip().lower()
+        error = email_error(self.reach, email, user=self.instance if self.instance.pk else None)
+        if error:
+            raise forms.ValidationError(error, code="email_unusable")
+        return email
 
     def profile(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}
@@ -276,11 +280,32 @@ class EntityGrantForm(forms.Form):
         return cleaned
 
 
+FORMSET_TAMPERED = _(
+    "The list of authorizations arrived incomplete or changed; nothing was saved. Reload the page and try again."
+)
+
+
 class BaseGrantFormSet(forms.BaseFormSet):
     def __init__(self, *args, reach: Reach, **kwargs):
         self.reach = reach
         self.offered = self.form.offered(reach)
         super().__init__(*args, **kwargs)
+
+    def full_clean(self) -> None:
+        """Rows are removed only by ticking "Remove": a count the page never sent changes nothing.
+
+        A negative or shrunken TOTAL_FORMS would otherwise make the rows vanish, and with
+        them every grant the user holds.
+        """
+        super().full_clean()
+        if not self.is_bound or not self.management_form.is_valid():
+            return
+        counts = self.management_form.cleaned_data
+        total, initial = counts[forms.formsets.TOTAL_FORM_COUNT], counts[forms.formsets.INITIAL_FORM_COUNT]
+        if total < 0 or initial != len(self.initial or []) or total < initial:
+            self._non_form_errors = self.error_class(
+                [forms.ValidationError(FORMSET_TAMPERED, code="tampered")], error_class="nonform", renderer=self.renderer
+            )
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "reach": self.reach, "offered": self.offered}

@@ -20,6 +20,7 @@ SHOW_ALL_NEEDS_ROLE = _("Choose the role this user sees all business entities wi
 ROLE_ONLY_WITH_SHOW_ALL = _("A role for all business entities is only kept while 'show all' is on.")
 OPERATOR_ROLE_FOR_CUSTOMER = _("%(role)s is an operator-only role; %(company)s is not the operator.")
 STAFF_ONLY_FOR_OPERATOR = _("Only operator (soobr) employees may use the Django admin.")
+SUPERUSER_ONLY_FOR_OPERATOR_STAFF = _("Only operator (soobr) staff may be superusers.")
 OTP_REQUIRED_FOR_SHOW_ALL = _("Two-factor authentication is mandatory for users who see all business entities.")
 OPERATOR_ROLES_HELD = _(
     "This user holds operator roles; remove them before moving the user out of the operator company."
@@ -181,6 +182,7 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             "is_staff",
             "company",
             "otp_required",
+            "is_superuser",
         }.isdisjoint(update_fields):
             self._validate_operator_rules()
         self.email = self.email.strip().lower()
@@ -227,6 +229,10 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             errors["company"] = ValidationError(OPERATOR_ROLES_HELD, code="operator_roles_held")
         if self.is_staff and not is_operator:
             errors["is_staff"] = ValidationError(STAFF_ONLY_FOR_OPERATOR, code="staff_not_operator")
+        if self.is_superuser and not (is_operator and self.is_staff):
+            # A superuser outranks every manager, so a customer superuser would leave the operator's
+            # User Management while their company's manager still ran them.
+            errors["is_superuser"] = ValidationError(SUPERUSER_ONLY_FOR_OPERATOR_STAFF, code="superuser_not_staff")
         if errors:
             raise ValidationError(errors)
 
@@ -239,6 +245,15 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     @property
     def is_operator_employee(self) -> bool:
         return bool(self.company_id) and self.company.is_operator
+
+    @property
+    def awaits_first_login(self) -> bool:
+        """Active and never chose a password of their own: what they need is a welcome email (again).
+
+        A user created in the admin with password-based sign-in disabled has no usable
+        password and so awaits it too; a removed user does not (their password is unusable as well).
+        """
+        return self.is_active and (self.must_change_password or not self.has_usable_password())
 
     @property
     def temporary_password_expired(self) -> bool:

@@ -14,7 +14,7 @@ user holds is one they could have granted. Nobody manages themselves here.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +27,11 @@ from entities.selectors import held_company_grants
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
 USER_OUT_OF_REACH = gettext_lazy("You cannot manage this user.")
 NO_SUCH_ENTITY = gettext_lazy("There is no such business entity in this cockpit.")
+EMAIL_TAKEN_HERE = gettext_lazy("%(email)s already has a login in this cockpit.")
+EMAIL_NOT_USABLE_HERE = gettext_lazy(
+    "This email address cannot be used for a new login here. If the person works with another cockpit, "
+    "share this cockpit with them instead."
+)
 
 
 @dataclass
@@ -54,6 +59,13 @@ class Reach:
         if self.is_operator_staff:
             return None
         return {company_id for _level, company_id in self.managed}
+
+    def listed_users(self) -> Q:
+        """The users of the cockpit this manager's User Management lists (themselves aside)."""
+        users = Q(company__instance=self.instance) & ~Q(pk=self.actor.pk)
+        if self.is_operator_staff:
+            return users & Q(is_superuser=False)
+        return users & Q(company_id__in=self.company_ids or [], company__is_operator=False)
 
     def companies(self) -> QuerySet:
         """The companies of the cockpit this manager may grant roles on, by name."""
@@ -232,3 +244,20 @@ def access_named_entity(reach: Reach, pk: int) -> BusinessEntity:
     if entity is None or not (reach.is_operator_staff or entity_access(reach.subject, entity) is not None):
         raise Http404("No such business entity.")
     return entity
+
+
+def email_error(reach: Reach, email: str, *, user: User | None = None) -> str | None:
+    """Why a manager may not give `user` (None: a new user) this email address, or None.
+
+    Addresses are unique across all cockpits. Only a holder the manager could see in
+    their own list is named as such; any other holder reads alike, so the answer never
+    tells whether, or in which cockpit, the address has a login elsewhere.
+    """
+    holder = (
+        User.objects.select_related("company").filter(email__iexact=email.strip()).exclude(pk=getattr(user, "pk", None))
+    ).first()
+    if holder is None:
+        return None
+    if User.objects.filter(reach.listed_users(), pk=holder.pk).exists():
+        return str(EMAIL_TAKEN_HERE % {"email": holder.email})
+    return str(EMAIL_NOT_USABLE_HERE)

@@ -59,11 +59,7 @@ def managed_users(
 
     `second_factor` is a key of SECOND_FACTOR_FILTERS; any other value filters nothing.
     """
-    users = User.objects.filter(company__instance=reach.instance).exclude(pk=reach.actor.pk)
-    if reach.is_operator_staff:
-        users = users.exclude(is_superuser=True)
-    else:
-        users = users.filter(company_id__in=reach.company_ids or [], company__is_operator=False)
+    users = User.objects.filter(reach.listed_users())
     if search:
         users = users.filter(
             Q(email__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)

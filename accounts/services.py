@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_welcome_email
 from accounts.models import Language, User
-from accounts.permissions import Reach, require_manageable_user, require_manager
+from accounts.permissions import Reach, email_error, require_manageable_user, require_manager
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
@@ -131,6 +131,9 @@ EMAIL_FIXED_AFTER_FIRST_LOGIN = _(
     "The email address can only be changed until the user has chosen their own password; "
     "afterwards operator staff change it."
 )
+WELCOME_ONLY_FOR_ACTIVE = _(
+    "This user has been removed; a welcome email could not let them log in. Operator staff can reactivate them."
+)
 WELCOME_ONLY_BEFORE_FIRST_LOGIN = _(
     "This user has already chosen their own password; if they forgot it, they use 'Forgot your password?'."
 )
@@ -185,6 +188,12 @@ def _send_welcome_on_commit(user: User, password: str) -> WelcomeDelivery:
     return delivery
 
 
+def _check_email(reach: Reach, email: str, user: User | None = None) -> None:
+    error = email_error(reach, email, user=user)
+    if error:
+        raise ValidationError({"email": ValidationError(error, code="email_unusable")})
+
+
 def _check_profile(reach: Reach, *, company: Company, sees_all_entities: bool) -> None:
     if not reach.may_place_user_in(company):
         raise ValidationError({"company": ValidationError(COMPANY_OUT_OF_REACH, params={"company": company.name})})
@@ -224,6 +233,7 @@ def user_invite(
     reach = require_manager(actor, instance)
     if not invitation_allowed(actor_id=actor.pk):
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    _check_email(reach, profile["email"])
     _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
     _check_grants(reach, company_grants, entity_grants)
     roles = [g.role for g in company_grants] + [g.role for g in entity_grants] + [profile.get("all_entities_role")]
@@ -260,13 +270,15 @@ def user_edit(
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
     **profile,
-) -> User:
+) -> tuple[User, WelcomeDelivery | None]:
     """Change a user's profile and replace their roles, all in one transaction.
 
     Only users whose every role lies within the manager's reach can be edited
     (user_can_manage_user), so the new roles replace the old ones entirely. When a
     change is refused, the row is as it was and so is `user`, read again once the
-    transaction has rolled back.
+    transaction has rolled back. A new address before the first login gets a new
+    temporary password (the one mailed to the old address stops working): the
+    delivery is returned, else None.
     """
     try:
         return _user_edit(
@@ -283,7 +295,9 @@ def user_edit(
 
 
 @transaction.atomic
-def _user_edit(*, actor: User, instance: Instance, user: User, company_grants, entity_grants, **profile) -> User:
+def _user_edit(
+    *, actor: User, instance: Instance, user: User, company_grants, entity_grants, **profile
+) -> tuple[User, WelcomeDelivery | None]:
     reach = require_manageable_user(actor, instance, user)
     _check_profile(
         reach,
@@ -291,8 +305,14 @@ def _user_edit(*, actor: User, instance: Instance, user: User, company_grants, e
         sees_all_entities=profile.get("sees_all_entities", False),
     )
     _check_grants(reach, company_grants, entity_grants)
-    if profile.get("email", user.email) != user.email and not user.must_change_password:
+    # The stored address, not `user.email`: a bound ModelForm has already written the new one onto `user`.
+    stored_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
+    new_email = profile.get("email", stored_email).strip().lower()
+    readdressed = new_email != stored_email
+    if readdressed and not user.awaits_first_login:
         raise ValidationError({"email": ValidationError(EMAIL_FIXED_AFTER_FIRST_LOGIN)})
+    if readdressed:
+        _check_email(reach, new_email, user)
     existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
     existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
     all_entities_role = profile.get("all_entities_role", user.all_entities_role)
@@ -317,7 +337,11 @@ def _user_edit(*, actor: User, instance: Instance, user: User, company_grants, e
         wanted={request.entity.pk: request for request in entity_grants},
         create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
     )
-    return user
+    if not readdressed:
+        return user, None
+    password = _issue_temporary_password(user)
+    audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
+    return user, _send_welcome_on_commit(user, password)
 
 
 @transaction.atomic
@@ -369,7 +393,9 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDe
 def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
     """Issue a new temporary password (the old one stops working) and email it again."""
     require_manageable_user(actor, instance, user)
-    if not user.must_change_password:
+    if not user.is_active:
+        raise ValidationError(WELCOME_ONLY_FOR_ACTIVE, code="removed")
+    if not user.awaits_first_login:
         # A new password for someone who already has their own would hand their account to the sender.
         raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
     if not invitation_allowed(actor_id=actor.pk):

@@ -25,6 +25,22 @@ def pytest_report_header(config):
 
 
 @pytest.fixture
+def role_catalogue(transactional_db):
+    """For tests with real commits, whose databases are flushed: seed the role catalogue as its migrations do.
+
+    The catalogue's roles, and the share roles a Cockpit Share's rights are read from.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("entities.migrations.0002_role_catalogue")
+    seed.seed_roles(apps, None)
+    share_roles = importlib.import_module("sharing.migrations.0002_share_roles")
+    share_roles.add_share_roles(apps, None)
+
+
+@pytest.fixture
 def instance(db):
     return InstanceFactory(slug="alpine", name="Alpine Facility Services")
 

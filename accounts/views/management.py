@@ -208,7 +208,7 @@ class UserEditView(UserFormView):
         )
         if form.is_valid() and company_formset.is_valid() and entity_formset.is_valid():
             try:
-                user_edit(
+                _user, delivery = user_edit(
                     actor=request.user,
                     instance=request.instance,
                     user=target,
@@ -220,6 +220,9 @@ class UserEditView(UserFormView):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Changes to %(user)s saved.") % {"user": target})
+                if delivery is not None:
+                    # The address changed before the first login: the password sent to the old one is void.
+                    _welcome_message(request, delivery, target.email)
                 return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
         messages.error(request, _("Please correct the errors below; nothing was saved."))
         return self.render(request, form, company_formset, entity_formset, status=400, **extra)

@@ -57,3 +57,9 @@ def operator_projectmanager(operator_company):
     manager = UserFactory(company=operator_company, email="pm@soobr.example")
     grant_company_role(manager, Level.OWNER, operator_company, "projectmanager")
     return manager
+
+
+@pytest.fixture
+def admin_client(client, operator_admin, login):
+    """The operator admin signed in (both steps), in place of pytest-django's company-less superuser."""
+    return login(operator_admin)

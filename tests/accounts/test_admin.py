@@ -18,11 +18,6 @@ ADMIN_CHANGELISTS = [
 ]
 
 
-@pytest.fixture
-def admin_client(client, operator_admin, login):
-    return login(operator_admin)
-
-
 @pytest.mark.parametrize("url_name", ADMIN_CHANGELISTS)
 def test_admin_lists_every_model_for_operator_staff(admin_client, url_name, instance):
     BusinessEntityFactory(instance=instance)

@@ -503,8 +503,8 @@ def test_user_can_manage_user_operator_staff_not_other_staff(operator_staff, ope
 
 
 def test_user_can_manage_user_operator_staff_not_a_superuser(operator_staff, operator_company, instance):
-    # given: a superuser without the staff flag still outranks every manager
-    superuser = UserFactory(company=operator_company, is_superuser=True)
+    # given: a superuser outranks every manager
+    superuser = UserFactory(company=operator_company, is_staff=True, is_superuser=True)
 
     # when / then
     assert not user_can_manage_user(manager_reach(operator_staff, instance), superuser)

@@ -475,6 +475,9 @@ def edit_form(target, company, *, grants, **overrides):
         last_name=target.last_name,
         mobile_phone="",
     )
+    # As the page sends them: the rows it rendered count as its initial rows.
+    data["company-INITIAL_FORMS"] = str(target.company_grants.count())
+    data["entity-INITIAL_FORMS"] = str(target.entitygrant_set.count())
     data.update(overrides)
     return data
 

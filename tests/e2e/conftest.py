@@ -72,16 +72,5 @@ def screenshot(page):
 
 
 @pytest.fixture(autouse=True)
-def role_catalogue(transactional_db):
-    """Browser tests run in flushed transactional databases: seed the role catalogue as its migrations do.
-
-    The catalogue's roles, and the share roles a Cockpit Share's rights are read from.
-    """
-    import importlib
-
-    from django.apps import apps
-
-    seed = importlib.import_module("entities.migrations.0002_role_catalogue")
-    seed.seed_roles(apps, None)
-    share_roles = importlib.import_module("sharing.migrations.0002_share_roles")
-    share_roles.add_share_roles(apps, None)
+def _browser_tests_have_the_catalogue(role_catalogue):
+    """Browser tests run in flushed transactional databases (live server)."""
