@@ -301,10 +301,11 @@ class BaseGrantFormSet(forms.BaseFormSet):
         if not self.is_bound or not self.management_form.is_valid():
             return
         counts = self.management_form.cleaned_data
-        total, initial = counts[forms.formsets.TOTAL_FORM_COUNT], counts[forms.formsets.INITIAL_FORM_COUNT]
+        total = int(counts[forms.formsets.TOTAL_FORM_COUNT])
+        initial = int(counts[forms.formsets.INITIAL_FORM_COUNT])
         if total < 0 or initial != len(self.initial or []) or total < initial:
             self._non_form_errors = self.error_class(
-                [forms.ValidationError(FORMSET_TAMPERED, code="tampered")], error_class="nonform", renderer=self.renderer
+                [forms.ValidationError(FORMSET_TAMPERED, code="tampered")], error_class="nonform"
             )
 
     def get_form_kwargs(self, index):

@@ -253,9 +253,8 @@ def email_error(reach: Reach, email: str, *, user: User | None = None) -> str | 
     their own list is named as such; any other holder reads alike, so the answer never
     tells whether, or in which cockpit, the address has a login elsewhere.
     """
-    holder = (
-        User.objects.select_related("company").filter(email__iexact=email.strip()).exclude(pk=getattr(user, "pk", None))
-    ).first()
+    holders = User.objects.filter(email__iexact=email.strip())
+    holder = (holders.exclude(pk=user.pk) if user is not None else holders).first()
     if holder is None:
         return None
     if User.objects.filter(reach.listed_users(), pk=holder.pk).exists():

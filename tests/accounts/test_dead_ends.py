@@ -80,7 +80,10 @@ def test_the_user_page_offers_no_welcome_email_for_a_removed_user(client, login,
     page = client.get(users_url(instance, "user-edit", pk=invited_a.pk)).content.decode()
 
     # then
-    assert "Send welcome email again" not in page and users_url(instance, "user-resend-welcome", pk=invited_a.pk) not in page
+    assert (
+        "Send welcome email again" not in page
+        and users_url(instance, "user-resend-welcome", pk=invited_a.pk) not in page
+    )
 
 
 def test_the_user_page_offers_the_welcome_email_before_the_first_login(
