@@ -301,8 +301,8 @@ class BaseGrantFormSet(forms.BaseFormSet):
         if not self.is_bound or not self.management_form.is_valid():
             return
         counts = self.management_form.cleaned_data
-        total = int(counts[forms.formsets.TOTAL_FORM_COUNT])
-        initial = int(counts[forms.formsets.INITIAL_FORM_COUNT])
+        total = counts[forms.formsets.TOTAL_FORM_COUNT] or 0
+        initial = counts[forms.formsets.INITIAL_FORM_COUNT] or 0
         if total < 0 or initial != len(self.initial or []) or total < initial:
             self._non_form_errors = self.error_class(
                 [forms.ValidationError(FORMSET_TAMPERED, code="tampered")], error_class="nonform"
