@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from entities.access import Subject, catalogue_rights, context_for, entities_access, entity_access, role_rights
+from entities.history import OUTSIDE_VIEW
 from entities.models import Access, BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.selectors import held_company_grants
 
@@ -135,6 +136,23 @@ class Reach:
             return self.company_grant_error(grant.level, grant.company_id, grant.role) is None
         return self.entity_grant_error(grant.content_object, grant.role) is None
 
+    def visible_entity_ids(self, ids: set[int]) -> set[int]:
+        """Which of these entities the manager may see (and so name), in one resolution."""
+        entities = list(BusinessEntity.objects.filter(instance=self.instance, pk__in=ids).only("pk", "instance"))
+        if self.is_operator_staff:
+            return {entity.pk for entity in entities}
+        return {pk for pk, access in entities_access(self.subject, entities).items() if access is not None}
+
+    def sees_entity(self, entity: BusinessEntity) -> bool:
+        """Whether the manager may see, and so name, this entity (resolved with the request's other entities)."""
+        return entity.instance_id == self.instance.pk and (
+            self.is_operator_staff or entity_access(self.subject, entity) is not None
+        )
+
+    def entity_label(self, entity: BusinessEntity) -> str:
+        """The entity's name where the manager sees it, else words that name nothing."""
+        return entity.name if self.sees_entity(entity) else str(OUTSIDE_VIEW)
+
     def prime_entities(self, entities: list[BusinessEntity]) -> None:
         """Resolve the manager's access to many entities in one go (for lists of users)."""
         if not self.is_operator_staff:
@@ -241,7 +259,7 @@ def access_named_entity(reach: Reach, pk: int) -> BusinessEntity:
         .filter(instance=reach.instance, pk=pk)
         .first()
     )
-    if entity is None or not (reach.is_operator_staff or entity_access(reach.subject, entity) is not None):
+    if entity is None or not reach.sees_entity(entity):
         raise Http404("No such business entity.")
     return entity
 

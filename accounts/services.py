@@ -210,7 +210,7 @@ def _check_grants(reach: Reach, company_grants, entity_grants) -> None:
     for grant in entity_grants:
         error = reach.entity_grant_error(grant.entity, grant.role)
         if error:
-            errors.append(f"{grant.role.name} · {grant.entity.name}: {error}")
+            errors.append(f"{grant.role.name} · {reach.entity_label(grant.entity)}: {error}")
     if errors:
         raise ValidationError(errors)
 

@@ -32,8 +32,13 @@ def audit_record(
     changes: dict[str, tuple] | None = None,
     subject_user: AbstractBaseUser | None = None,
     instance: Instance | None = None,
+    params: dict | None = None,
 ) -> AuditLogEntry:
-    """Record one change: `changes` maps a field to (before, after)."""
+    """Record one change: `changes` maps a field to (before, after); `params` holds codes and ids, never text.
+
+    Readers see entries in their own language and only with the names they may see
+    (entities.history), so nothing translated or named is stored for them.
+    """
     actor = actor if actor is not None and actor.is_authenticated else None
     return AuditLogEntry.objects.create(
         actor_id=actor.pk if actor else None,
@@ -45,6 +50,7 @@ def audit_record(
         subject_user_id=subject_user.pk if subject_user is not None else None,
         instance=instance,
         changes={name: [_plain(before), _plain(after)] for name, (before, after) in (changes or {}).items()},
+        params=params or {},
         ip_address=current_ip.get(),
     )
 

@@ -471,6 +471,8 @@ class AuditLogEntry(models.Model):
         Instance, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("instance")
     )
     changes = models.JSONField(_("changes (before → after)"), default=dict, blank=True)
+    # What the entry is about, as codes and ids (a grant's level, company or entity), rendered for each reader.
+    params = models.JSONField(_("about"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
@@ -485,31 +487,6 @@ class AuditLogEntry(models.Model):
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTIONS.get(self.action, self.action))
-
-    def change_rows(self) -> list[tuple[str, str, str]]:
-        """(field label, before, after) in words, for people reading the history."""
-        from django.apps import apps
-        from django.core.exceptions import FieldDoesNotExist
-
-        try:
-            fields = apps.get_model(self.target_type)._meta
-        except (LookupError, ValueError):
-            fields = None
-
-        def label(name: str) -> str:
-            try:
-                return str(fields.get_field(name).verbose_name) if fields else name
-            except FieldDoesNotExist:
-                return str(_("Role")) if name == "role" else name
-
-        def shown(value) -> str:
-            if value is True:
-                return str(_("Yes"))
-            if value is False:
-                return str(_("No"))
-            return "—" if value in (None, "") else str(value)
-
-        return [(label(name), shown(before), shown(after)) for name, (before, after) in self.changes.items()]
 
 
 class SectionSettings(models.Model):

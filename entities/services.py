@@ -16,6 +16,7 @@ from entities.models import (
     CompanyGrant,
     EntityGrant,
     Instance,
+    Level,
     ProjectForm,
     Role,
     SectionSettings,
@@ -175,21 +176,27 @@ def hold_role_permission() -> Permission:
 
 
 def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyGrant | EntityGrant, role_change):
-    target = grant.company if isinstance(grant, CompanyGrant) else grant.content_object
+    """Who got which role where, as codes and ids: each reader sees it in their language and view."""
+    if isinstance(grant, CompanyGrant):
+        target, params = grant.company, {"level": grant.level, "company": grant.company_id}
+    else:
+        target, params = grant.content_object, {"level": Level.ENTITY, "entity": grant.content_object_id}
+    before, after = role_change
     audit_record(
         actor=actor,
         action=action,
         target=grant,
         subject_user=grant.user,
         instance=target.instance,
-        changes={"role": role_change},
+        changes={"role": (before.code if before else None, after.code if after else None)},
+        params=params,
     )
 
 
-def _grant_store(*, actor: AbstractBaseUser | None, grant, description: str):
+def _grant_store(*, actor: AbstractBaseUser | None, grant):
     grant.full_clean()
     grant.save()
-    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, description))
+    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, grant.role))
     return grant
 
 
@@ -199,14 +206,14 @@ def company_grant_create(
 ) -> CompanyGrant:
     """Give a user a role at a level on a company: one row, whatever the number of entities."""
     grant = CompanyGrant(user=user, level=level, company=company, role=role)
-    return _grant_store(actor=actor, grant=grant, description=f"{role} · {grant.get_level_display()} {company}")
+    return _grant_store(actor=actor, grant=grant)
 
 
 @transaction.atomic
 def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role) -> EntityGrant:
     """Give a user a role on one business entity (a django-guardian object permission)."""
     grant = EntityGrant(user=user, content_object=entity, role=role, permission=hold_role_permission())
-    return _grant_store(actor=actor, grant=grant, description=f"{role} · {entity}")
+    return _grant_store(actor=actor, grant=grant)
 
 
 @transaction.atomic
@@ -227,7 +234,7 @@ def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | E
 @transaction.atomic
 def grant_delete(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant) -> None:
     """Revoke a grant; the user's very next request no longer has it."""
-    _grant_audit(actor=actor, action="grant.deleted", grant=grant, role_change=(str(grant), None))
+    _grant_audit(actor=actor, action="grant.deleted", grant=grant, role_change=(grant.role, None))
     grant.delete()
 
 

@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.views.management import ManagerRequest
+from entities.history import history_rows
 from entities.models import AuditLogEntry
 from sharing.forms import ShareForm, SharePermissionsForm
 from sharing.models import ShareState
@@ -94,7 +95,9 @@ class ShareEditView(TemplateView):
     request: ManagerRequest
 
     def context(self, share, form=None) -> dict:
-        history = AuditLogEntry.objects.filter(target_type=share._meta.label, target_id=str(share.pk))[:50]
+        history = history_rows(
+            AuditLogEntry.objects.filter(target_type=share._meta.label, target_id=str(share.pk))[:50]
+        )
         state = sharing_state(share.instance).state_of(share)
         initial = {"inventory": share.inventory, "customer_care": share.customer_care, "ends_on": share.ends_on}
         return {

@@ -28,6 +28,7 @@ from accounts.services import (
     welcome_email_resend,
 )
 from entities.access import EntityFilter, entity_page, explain_access
+from entities.history import history_rows
 from entities.models import Role
 from entities.requests import CockpitRequest
 
@@ -102,6 +103,8 @@ class UserListView(TemplateView):
         )
         for member in page.object_list:
             member.manageable = user_can_manage_user(reach, member)
+            for grant in member.entitygrant_set.all():
+                grant.entity_label = reach.entity_label(grant.content_object)
             # From the selector's annotations: no query per row.
             member.second_factor = second_factor_status(
                 required=member.second_factor_policy,
@@ -186,7 +189,11 @@ class UserEditView(UserFormView):
         entity_grants = list(target.entitygrant_set.all())
         return {
             "target": target,
-            "history": user_history(user=target),
+            "history": history_rows(
+                user_history(user=target),
+                visible_entities=reach.visible_entity_ids,
+                show_internal=reach.is_operator_staff,
+            ),
             "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
             "entity_initial": [
                 {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
