@@ -177,6 +177,7 @@ def hold_role_permission() -> Permission:
 
 def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyGrant | EntityGrant, role_change):
     """Who got which role where, as codes and ids: each reader sees it in their language and view."""
+    target: Company | BusinessEntity
     if isinstance(grant, CompanyGrant):
         target, params = grant.company, {"level": grant.level, "company": grant.company_id}
     else:
