@@ -114,7 +114,9 @@ def history_rows(
             if name in INTERNAL_FIELDS and not show_internal:
                 continue
             field = _field(meta, name)
-            label = str(capfirst(str(field.verbose_name) if field is not None else _("Role") if name == "role" else name))
+            label = str(
+                capfirst(str(field.verbose_name) if field is not None else _("Role") if name == "role" else name)
+            )
             changes.append((label, reader.value(entry, name, field, before), reader.value(entry, name, field, after)))
         if entry.changes and not changes:
             continue
