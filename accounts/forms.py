@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Reach, access_named_entity, email_error
+from accounts.selectors import inviter_of
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone, sign_in_locked
 from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
@@ -34,6 +35,14 @@ class PhoneNormalizingMixin:
 
     def clean_mobile_phone(self) -> str:
         return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
+
+
+TEMPORARY_PASSWORD_EXPIRED = _(
+    "This one-time password has expired or was already used; ask %(inviter)s to send you a new one."
+)
+TEMPORARY_PASSWORD_EXPIRED_NO_INVITER = _(
+    "This one-time password has expired or was already used; ask your company's user manager to send you a new one."
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -73,11 +82,9 @@ class LoginForm(AuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         if user.temporary_password_expired:
+            inviter = inviter_of(user)
             raise forms.ValidationError(
-                _(
-                    "Your temporary password has expired or was already used. "
-                    "Ask the person who invited you to send the welcome email again."
-                ),
+                TEMPORARY_PASSWORD_EXPIRED % {"inviter": inviter} if inviter else TEMPORARY_PASSWORD_EXPIRED_NO_INVITER,
                 code="temporary_password_expired",
             )
 

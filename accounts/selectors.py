@@ -3,7 +3,9 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +21,27 @@ SECOND_FACTOR_FILTERS = {
     "set_up": _("Set up"),
     "not_required": _("Not required"),
 }
+
+
+# The user list's "State" filter: a login's way from invitation to removal.
+USER_STATES = {
+    "": _("All"),
+    "invited": _("Invited"),
+    "expired": _("Invitation expired"),
+    "active": _("Active"),
+    "removed": _("Removed"),
+}
+
+
+def user_state() -> Case:
+    """Each user's state as SQL, for the list's badge and filter (User.awaits_first_login and
+    User.temporary_password_expired say the same of one user)."""
+    return Case(
+        When(is_active=False, then=Value("removed")),
+        When(must_change_password=True, temporary_password_expires_at__lte=timezone.now(), then=Value("expired")),
+        When(Q(must_change_password=True) | Q(password__startswith=UNUSABLE_PASSWORD_PREFIX), then=Value("invited")),
+        default=Value("active"),
+    )
 
 
 def second_factor_annotations() -> dict[str, Exists | Q]:
@@ -54,10 +77,12 @@ def managed_users(
     company_id: int | None = None,
     role: Role | None = None,
     second_factor: str = "",
+    state: str = "",
 ) -> QuerySet:
     """Users the manager may manage, with what the list shows, in a constant number of queries.
 
-    `second_factor` is a key of SECOND_FACTOR_FILTERS; any other value filters nothing.
+    `second_factor` is a key of SECOND_FACTOR_FILTERS, `state` one of USER_STATES; any
+    other value filters nothing.
     """
     users = User.objects.filter(reach.listed_users())
     if search:
@@ -71,6 +96,9 @@ def managed_users(
             Q(company_grants__role=role) | Q(entitygrant__role=role) | Q(all_entities_role=role)
         ).distinct()
     users = _filter_second_factor(users.annotate(**second_factor_annotations()), second_factor)
+    users = users.annotate(state=user_state())
+    if state in USER_STATES and state:
+        users = users.filter(state=state)
     return (
         users.select_related("company", "all_entities_role")
         .prefetch_related(
@@ -79,6 +107,22 @@ def managed_users(
         )
         .order_by("last_name", "first_name", "email")
     )
+
+
+def inviter_of(user: User) -> User | None:
+    """Who last sent the user a temporary password (created, re-sent or reactivated them), if still active."""
+    entry = (
+        AuditLogEntry.objects.filter(
+            subject_user=user,
+            action__in=["user.created", "user.welcome_email_resent", "user.reactivated"],
+            actor__is_active=True,
+        )
+        .exclude(actor=user)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return entry.actor if entry is not None else None
 
 
 def user_history(*, user: User, limit: int = 50) -> QuerySet:

@@ -19,7 +19,7 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.permissions import access_managed_user, require_manager, user_can_manage_user
 from accounts.second_factor import second_factor_status
-from accounts.selectors import SECOND_FACTOR_FILTERS, managed_users, outside_members, user_history
+from accounts.selectors import SECOND_FACTOR_FILTERS, USER_STATES, managed_users, outside_members, user_history
 from accounts.services import (
     user_deactivate,
     user_edit,
@@ -84,6 +84,9 @@ class UserListView(TemplateView):
         second_factor = self.request.GET.get("second_factor", "")
         if second_factor not in SECOND_FACTOR_FILTERS:
             second_factor = ""
+        state = self.request.GET.get("state", "")
+        if state not in USER_STATES:
+            state = ""
         kind = self.request.GET.get("kind", "")
         if kind not in MEMBER_KINDS:
             kind = ""
@@ -93,16 +96,18 @@ class UserListView(TemplateView):
             company_id=int(company_id) if is_id(company_id) else None,
             role=role,
             second_factor=second_factor,
+            state=state,
         )
         page = Paginator(users if kind != "shared" else users.none(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         # People of other cockpits (Cockpit Shares) have no roles here to filter by company, role or 2FA.
-        plain = not (company_id or role_id or second_factor)
+        plain = not (company_id or role_id or second_factor or state)
         shared = outside_members(reach=reach, search=search) if kind != "own" and plain else []
         reach.prime_entities(
             [grant.content_object for member in page.object_list for grant in member.entitygrant_set.all()]
         )
         for member in page.object_list:
             member.manageable = user_can_manage_user(reach, member)
+            member.state_label = USER_STATES[member.state]
             for grant in member.entitygrant_set.all():
                 grant.entity_label = reach.entity_label(grant.content_object)
             # From the selector's annotations: no query per row.
@@ -121,6 +126,8 @@ class UserListView(TemplateView):
             role_id=role_id,
             second_factor=second_factor,
             second_factor_filters=SECOND_FACTOR_FILTERS.items(),
+            state=state,
+            states=USER_STATES,
             kind=kind,
             member_kinds=MEMBER_KINDS.items(),
             shared=shared,
@@ -276,6 +283,8 @@ class UserResendWelcomeView(View):
             messages.error(request, " ".join(error.messages))
         else:
             _welcome_message(request, delivery, target.email)
+        if request.POST.get("back") == "list":
+            return redirect("users:user-list", instance_slug=instance_slug)
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
 
 
