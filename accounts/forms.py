@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import Reach, access_named_entity, email_error
+from accounts.phone import normalize_phone
 from accounts.selectors import inviter_of
-from accounts.services import CompanyGrantRequest, EntityGrantRequest, normalize_phone, sign_in_locked
+from accounts.services import CompanyGrantRequest, EntityGrantRequest, sign_in_locked
 from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
@@ -113,7 +114,7 @@ class AccountForm(PhoneNormalizingMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "language", "mobile_phone"]
-        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel", "placeholder": "+41 79 123 45 67"})}
+        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel", "placeholder": "079 123 45 67"})}
 
 
 class PasswordConfirmForm(forms.Form):
@@ -141,7 +142,7 @@ class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
             "sees_all_entities",
             "all_entities_role",
         ]
-        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel", "placeholder": "+41 79 123 45 67"})}
+        widgets = {"mobile_phone": forms.TextInput(attrs={"type": "tel", "placeholder": "079 123 45 67"})}
 
     def __init__(self, *args, reach: Reach, **kwargs):
         super().__init__(*args, **kwargs)

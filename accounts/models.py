@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import SideChannelDevice, ThrottlingMixin
 
+from accounts.phone import validate_phone
 from entities.access import Subject
 from entities.models import Company, CompanyGrant, EntityGrant, Role
 
@@ -27,12 +27,6 @@ OPERATOR_ROLES_HELD = _(
 )
 EMAIL_TAKEN = _("A user with this email address already exists.")
 SHOW_ALL_ROLE_SPECIAL = _("%(role)s is a special role; it acts only on single business entities, never on all of them.")
-
-e164_validator = RegexValidator(
-    regex=r"^\+[1-9]\d{6,14}$",
-    message=_("Enter the mobile number in international format, e.g. +41791234567."),
-    code="invalid_phone",
-)
 
 
 class Language(models.TextChoices):
@@ -117,8 +111,8 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         _("mobile phone"),
         max_length=16,
         blank=True,
-        validators=[e164_validator],
-        help_text=_("E.164, e.g. +41791234567"),
+        validators=[validate_phone],
+        help_text=_("As you dial it, e.g. 079 123 45 67; other countries with their code, e.g. +49 151 2345 6789."),
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.GERMAN)
     sees_all_entities = models.BooleanField(

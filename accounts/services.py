@@ -1,7 +1,6 @@
 """Writes to users: each one transaction, each told who acts, each validated in full before saving."""
 
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.emails import send_welcome_email
 from accounts.models import Language, User
 from accounts.permissions import Reach, email_error, require_manageable_user, require_manager
+from accounts.phone import normalize_phone
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
@@ -34,11 +34,6 @@ USER_FIELDS_EDITABLE = (
     "otp_required",
     "chat_enabled",
 )
-
-
-def normalize_phone(phone: str) -> str:
-    """Drop the spaces, dashes, dots and brackets people type; validation then checks E.164."""
-    return re.sub(r"[\s\-.()/]", "", phone or "")
 
 
 def _user_snapshot(user: User) -> dict:

@@ -258,6 +258,9 @@ ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.item
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+# National phone formats ("079 123 45 67") are read in this region (ISO 3166 code); numbers are stored in E.164.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CH")
+
 SMS_GATEWAY = env_str(
     "SMS_GATEWAY",
     "accounts.sms.TwilioGateway" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "accounts.sms.LoggingGateway",

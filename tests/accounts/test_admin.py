@@ -93,7 +93,7 @@ def test_admin_refuses_a_user_with_a_malformed_phone(admin_client, customer_comp
     )
 
     assert response.status_code == 200
-    assert "international format" in response.content.decode()
+    assert "e.g. 079 123 45 67" in response.content.decode()
     assert not User.objects.filter(email="new@example.com").exists()
 
 

@@ -194,7 +194,7 @@ def test_account_update_refuses_an_invalid_number_and_leaves_the_row(user):
     before = stored(user)
 
     # when
-    with pytest.raises(ValidationError, match="international format"):
+    with pytest.raises(ValidationError, match="Enter a mobile number, e.g. 079 123 45 67"):
         account_update(
             user=user, first_name="Kim", last_name="", language="en", mobile_phone="079 111", password=PASSWORD
         )
@@ -370,7 +370,11 @@ def test_sessions_end_others_answers_only_post(client, login, user):
         ({"language": ""}, "language", "This field is required."),
         ({"first_name": "K\x00rin"}, "first_name", "Null characters are not allowed."),
         ({"last_name": "K" * 151}, "last_name", "Ensure this value has at most 150 characters"),
-        ({"mobile_phone": "call me", "password": PASSWORD}, "mobile_phone", "international format"),
+        (
+            {"mobile_phone": "call me", "password": PASSWORD},
+            "mobile_phone",
+            "Enter a mobile number, e.g. 079 123 45 67",
+        ),
         ({"mobile_phone": "+41\x0079", "password": PASSWORD}, "mobile_phone", "Null characters are not allowed."),
     ],
     ids=["unknown_language", "no_language", "nul_in_name", "long_name", "not_a_number", "nul_in_number"],

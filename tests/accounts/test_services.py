@@ -17,9 +17,9 @@ def test_user_create_stores_email_lower_case_and_phone_in_e164(customer_company)
     assert user.mobile_phone == "+41791234567"
 
 
-@pytest.mark.parametrize("phone", ["079 123 45 67", "+41 79 abc", "+0041791234567", "+4"])
+@pytest.mark.parametrize("phone", ["079 12", "+41 79 abc", "+999 1234567", "+4"])
 def test_user_create_refuses_a_malformed_phone_number(customer_company, phone):
-    with pytest.raises(ValidationError, match=r"international format, e\.g\. \+41791234567"):
+    with pytest.raises(ValidationError, match=r"Enter a mobile number, e\.g\. 079 123 45 67"):
         user_create(actor=None, email="karin@example.com", company=customer_company, mobile_phone=phone)
     assert not User.objects.exists()
 
