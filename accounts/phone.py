@@ -20,7 +20,7 @@ def _parsed(text: str) -> phonenumbers.PhoneNumber | None:
         return None
     # Possible (the region's lengths), not "valid" (its assigned ranges): ranges reserved for
     # fiction, like the demo's +44 7700 900xxx, must pass, and typos of length still fail.
-    known = phonenumbers.region_code_for_country_code(number.country_code) != phonenumbers.UNKNOWN_REGION
+    known = phonenumbers.region_code_for_country_code(number.country_code or 0) != phonenumbers.UNKNOWN_REGION
     return number if known and phonenumbers.is_possible_number(number) else None
 
 
