@@ -14,7 +14,7 @@ user holds is one they could have granted. Nobody manages themselves here.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,12 +61,47 @@ class Reach:
             return None
         return {company_id for _level, company_id in self.managed}
 
+    def employees(self) -> Q:
+        """Users employed by a company in reach (every user of the cockpit, for operator staff)."""
+        if self.is_operator_staff:
+            return Q(company__instance=self.instance)
+        return Q(company_id__in=self.company_ids or [], company__is_operator=False)
+
+    def grants_in_reach(self) -> tuple[Q, Q]:
+        """Company grants and entity grants at a (level, company) this manager manages users at.
+
+        A grant on a single entity lies there when the entity's company at that level is the
+        company: the manager's own role reaches the entity through the same path.
+        """
+        company_grants, entity_grants = Q(pk__in=[]), Q(pk__in=[])
+        for level, company_id in self.managed:
+            company_grants |= Q(level=level, company_id=company_id)
+            entity_grants |= Q(**{f"content_object__{level}_id": company_id})
+        return company_grants, entity_grants
+
+    def externals(self) -> Q:
+        """Users employed elsewhere in the cockpit who hold a grant in reach (GitHub's outside collaborators).
+
+        Never operator employees or Django-admin users: operator staff manage them.
+        """
+        if self.is_operator_staff:
+            return Q(pk__in=[])
+        company_grants, entity_grants = self.grants_in_reach()
+        holds = Exists(CompanyGrant.objects.filter(company_grants, user=OuterRef("pk"))) | Exists(
+            EntityGrant.objects.filter(entity_grants, user=OuterRef("pk"))
+        )
+        return (
+            holds
+            & Q(company__instance=self.instance, company__is_operator=False, is_staff=False, is_superuser=False)
+            & ~self.employees()
+        )
+
     def listed_users(self) -> Q:
         """The users of the cockpit this manager's User Management lists (themselves aside)."""
         users = Q(company__instance=self.instance) & ~Q(pk=self.actor.pk)
         if self.is_operator_staff:
             return users & Q(is_superuser=False)
-        return users & Q(company_id__in=self.company_ids or [], company__is_operator=False)
+        return users & (self.employees() | self.externals())
 
     def companies(self) -> QuerySet:
         """The companies of the cockpit this manager may grant roles on, by name."""
@@ -278,3 +313,30 @@ def email_error(reach: Reach, email: str, *, user: User | None = None) -> str | 
     if User.objects.filter(reach.listed_users(), pk=holder.pk).exists():
         return str(EMAIL_TAKEN_HERE % {"email": holder.email})
     return str(EMAIL_NOT_USABLE_HERE)
+
+
+def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
+    """A user employed elsewhere who holds grants in the actor's reach: 403 for non-managers, 404 for anyone else."""
+    reach = require_manager(actor, instance)
+    target = (
+        User.objects.filter(reach.externals(), pk=pk)
+        .exclude(pk=actor.pk)
+        .select_related("company")
+        .prefetch_related("company_grants__role", "company_grants__company", "entitygrant_set__role")
+        .first()
+    )
+    if target is None:
+        raise Http404("No such user.")
+    return target, reach
+
+
+def external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:
+    """The grants of an external user that lie in the manager's reach: theirs to change or remove."""
+    company_q, entity_q = reach.grants_in_reach()
+    company_grants = list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company"))
+    entity_grants = list(EntityGrant.objects.filter(entity_q, user=user).select_related("role", "content_object"))
+    reach.prime_entities([grant.content_object for grant in entity_grants])
+    return (
+        [grant for grant in company_grants if reach.grant_in_reach(grant)],
+        [grant for grant in entity_grants if reach.grant_in_reach(grant)],
+    )

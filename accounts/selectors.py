@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -78,13 +78,21 @@ def managed_users(
     role: Role | None = None,
     second_factor: str = "",
     state: str = "",
+    kind: str = "",
 ) -> QuerySet:
     """Users the manager may manage, with what the list shows, in a constant number of queries.
 
-    `second_factor` is a key of SECOND_FACTOR_FILTERS, `state` one of USER_STATES; any
-    other value filters nothing.
+    `second_factor` is a key of SECOND_FACTOR_FILTERS, `state` one of USER_STATES, `kind`
+    "employees" or "external"; any other value filters nothing. Each user carries
+    `is_employee` (False: external, employed by a company outside the manager's reach).
     """
-    users = User.objects.filter(reach.listed_users())
+    users = User.objects.filter(reach.listed_users()).annotate(
+        is_employee=Case(When(reach.employees(), then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+    if kind == "employees":
+        users = users.filter(is_employee=True)
+    elif kind == "external":
+        users = users.filter(is_employee=False)
     if search:
         users = users.filter(
             Q(email__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)

@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_welcome_email
 from accounts.models import Language, User
-from accounts.permissions import Reach, email_error, require_manageable_user, require_manager
+from accounts.permissions import (
+    Reach,
+    access_external_user,
+    email_error,
+    external_grants,
+    require_manageable_user,
+    require_manager,
+)
 from accounts.phone import normalize_phone
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
@@ -337,6 +344,62 @@ def _user_edit(
     password = _issue_temporary_password(user)
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
     return user, _send_welcome_on_commit(user, password)
+
+
+HELD_BEYOND_YOUR_ROLE = _("%(user)s holds a role at %(company)s that outranks yours there; operator staff change it.")
+
+
+@transaction.atomic
+def external_grants_replace(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+) -> User:
+    """Change the grants an external user holds in the manager's reach, and nothing else of theirs.
+
+    Their profile, their employer and every grant outside the manager's reach stay as
+    they are; an empty request removes the user's access to the manager's companies.
+    """
+    access_external_user(actor, instance, user.pk)
+    reach = require_manager(actor, instance)
+    _check_grants(reach, company_grants, entity_grants)
+    in_reach_company, in_reach_entity = external_grants(reach, user)
+    changeable = {(grant.level, grant.company_id) for grant in in_reach_company}
+    for request in company_grants:
+        key = (request.level, request.company.pk)
+        if (
+            key not in changeable
+            and CompanyGrant.objects.filter(user=user, level=key[0], company=request.company).exists()
+        ):
+            raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": request.company.name})
+    changeable_entities = {grant.content_object_id for grant in in_reach_entity}
+    for entity_request in entity_grants:
+        entity = entity_request.entity
+        if (
+            entity.pk not in changeable_entities
+            and EntityGrant.objects.filter(user=user, content_object=entity).exists()
+        ):
+            raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": reach.entity_label(entity)})
+    _replace_grants(
+        actor=actor,
+        existing=in_reach_company,
+        key=lambda grant: (grant.level, grant.company_id),
+        wanted={(request.level, request.company.pk): request for request in company_grants},
+        create=lambda request: company_grant_create(
+            actor=actor, user=user, level=request.level, company=request.company, role=request.role
+        ),
+    )
+    _replace_grants(
+        actor=actor,
+        existing=in_reach_entity,
+        key=lambda grant: grant.content_object_id,
+        wanted={request.entity.pk: request for request in entity_grants},
+        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+    )
+    return user
 
 
 @transaction.atomic

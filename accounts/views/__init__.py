@@ -3,6 +3,7 @@
 from accounts.views.account import DeviceRemoveView, MyAccountView, OtherSessionsEndView
 from accounts.views.management import (
     EntitySearchView,
+    ExternalUserView,
     UserCreateView,
     UserEditView,
     UserExplainView,
@@ -27,6 +28,7 @@ __all__ = [
     "MyAccountView",
     "OtherSessionsEndView",
     "EntitySearchView",
+    "ExternalUserView",
     "LoginView",
     "PasswordChangeView",
     "PasswordResetConfirmView",

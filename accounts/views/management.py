@@ -17,10 +17,17 @@ from accounts.forms import (
     entity_grant_formset,
 )
 from accounts.models import User
-from accounts.permissions import access_managed_user, require_manager, user_can_manage_user
+from accounts.permissions import (
+    access_external_user,
+    access_managed_user,
+    external_grants,
+    require_manager,
+    user_can_manage_user,
+)
 from accounts.second_factor import second_factor_status
 from accounts.selectors import SECOND_FACTOR_FILTERS, USER_STATES, managed_users, outside_members, user_history
 from accounts.services import (
+    external_grants_replace,
     user_deactivate,
     user_edit,
     user_invite,
@@ -35,7 +42,8 @@ from entities.requests import CockpitRequest
 PAGE_SIZE = 50
 MEMBER_KINDS = {
     "": gettext_lazy("Everyone"),
-    "own": gettext_lazy("Users of this cockpit"),
+    "employees": gettext_lazy("Employees"),
+    "external": gettext_lazy("External"),
     "shared": gettext_lazy("Shared with other cockpits"),
 }
 
@@ -97,16 +105,17 @@ class UserListView(TemplateView):
             role=role,
             second_factor=second_factor,
             state=state,
+            kind=kind,
         )
         page = Paginator(users if kind != "shared" else users.none(), PAGE_SIZE).get_page(self.request.GET.get("page"))
         # People of other cockpits (Cockpit Shares) have no roles here to filter by company, role or 2FA.
         plain = not (company_id or role_id or second_factor or state)
-        shared = outside_members(reach=reach, search=search) if kind != "own" and plain else []
+        shared = outside_members(reach=reach, search=search) if kind in ("", "shared") and plain else []
         reach.prime_entities(
             [grant.content_object for member in page.object_list for grant in member.entitygrant_set.all()]
         )
         for member in page.object_list:
-            member.manageable = user_can_manage_user(reach, member)
+            member.manageable = member.is_employee and user_can_manage_user(reach, member)
             member.state_label = USER_STATES[member.state]
             for grant in member.entitygrant_set.all():
                 grant.entity_label = reach.entity_label(grant.content_object)
@@ -240,6 +249,58 @@ class UserEditView(UserFormView):
                 return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
         messages.error(request, _("Please correct the errors below; nothing was saved."))
         return self.render(request, form, company_formset, entity_formset, status=400, **extra)
+
+
+class ExternalUserView(UserFormView):
+    """An external user (employed elsewhere) with grants in the manager's reach: only those grants change here."""
+
+    template_name = "accounts/user_external.html"
+
+    def context(self, reach, target):
+        company_grants, entity_grants = external_grants(reach, target)
+        held = target.company_grants.count() + target.entitygrant_set.count()
+        return {
+            "target": target,
+            "elsewhere": held - len(company_grants) - len(entity_grants),
+            "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
+            "entity_initial": [
+                {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
+            ],
+        }
+
+    def forms(self, reach, target, data=None):
+        extra = self.context(reach, target)
+        company_formset = company_grant_formset(
+            data, prefix="company", reach=reach, initial=extra.pop("company_initial")
+        )
+        entity_formset = entity_grant_formset(data, prefix="entity", reach=reach, initial=extra.pop("entity_initial"))
+        return company_formset, entity_formset, extra
+
+    def get(self, request, instance_slug, pk):
+        target, reach = access_external_user(request.user, request.instance, pk)
+        company_formset, entity_formset, extra = self.forms(reach, target)
+        return self.render(request, None, company_formset, entity_formset, **extra)
+
+    def post(self, request, instance_slug, pk):
+        target, reach = access_external_user(request.user, request.instance, pk)
+        company_formset, entity_formset, extra = self.forms(reach, target, request.POST)
+        errors: list[str] = []
+        if company_formset.is_valid() and entity_formset.is_valid():
+            try:
+                external_grants_replace(
+                    actor=request.user,
+                    instance=request.instance,
+                    user=target,
+                    company_grants=company_formset.requests(),
+                    entity_grants=entity_formset.requests(),
+                )
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(request, _("The authorizations of %(user)s are saved.") % {"user": target})
+                return redirect("users:user-list", instance_slug=instance_slug)
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+        return self.render(request, None, company_formset, entity_formset, status=400, errors=errors, **extra)
 
 
 class UserRemoveView(TemplateView):

@@ -1,0 +1,282 @@
+"""External users: employed elsewhere, holding roles at a manager's companies (GitHub's outside collaborators)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.permissions import manager_reach
+from accounts.selectors import managed_users
+from accounts.services import CompanyGrantRequest, external_grants_replace
+from entities.models import CompanyGrant, EntityGrant, Level
+from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zurich(instance):
+    return CompanyFactory(instance=instance, name="Zurich Property AG")
+
+
+@pytest.fixture
+def cleanpro(instance):
+    return CompanyFactory(instance=instance, name="CleanPro Services")
+
+
+@pytest.fixture
+def zurich_pm(zurich):
+    manager = UserFactory(company=zurich, email="pm@zurich.example", first_name="Petra")
+    grant_company_role(manager, Level.OWNER, zurich, "projectmanager")
+    return manager
+
+
+@pytest.fixture
+def cleanpro_employee(zurich, cleanpro):
+    """Seed 003's example: an owner role at Zurich Property AG and a provider role at CleanPro."""
+    user = UserFactory(company=cleanpro, email="oskar@cleanpro.example", first_name="Oskar", last_name="Ott")
+    grant_company_role(user, Level.OWNER, zurich, "manager")
+    grant_company_role(user, Level.SERVICE_PROVIDER, cleanpro, "provider-project-manager")
+    return user
+
+
+def url(instance, name, **kwargs):
+    return reverse(f"users:{name}", kwargs={"instance_slug": instance.slug, **kwargs})
+
+
+def external_form(rows, *, initial):
+    data = {
+        "company-TOTAL_FORMS": str(len(rows)),
+        "company-INITIAL_FORMS": str(initial),
+        "entity-TOTAL_FORMS": "0",
+        "entity-INITIAL_FORMS": "0",
+    }
+    for index, (level, company, role, delete) in enumerate(rows):
+        data.update(
+            {f"company-{index}-level": level, f"company-{index}-company": company.pk, f"company-{index}-role": role.pk}
+        )
+        if delete:
+            data[f"company-{index}-DELETE"] = "on"
+    return data
+
+
+def grants_of(user):
+    return sorted((g.level, g.company.name, g.role.code) for g in CompanyGrant.objects.filter(user=user))
+
+
+def test_the_list_shows_the_cleanpro_employee_as_external(client, login, zurich_pm, cleanpro_employee, instance):
+    login(zurich_pm)
+
+    page = client.get(url(instance, "user-list")).content.decode()
+
+    assert "oskar@cleanpro.example" in page and "data-external" in page
+    assert f'href="{url(instance, "user-external", pk=cleanpro_employee.pk)}"' in page
+    assert f'href="{url(instance, "user-edit", pk=cleanpro_employee.pk)}"' not in page
+
+
+@pytest.mark.parametrize(("kind", "listed"), [("employees", set()), ("external", {"oskar"}), ("", {"oskar"})])
+def test_the_who_filter_separates_employees_and_externals(zurich_pm, cleanpro_employee, zurich, instance, kind, listed):
+    colleague = UserFactory(company=zurich, email="colleague@zurich.example", first_name="Carla")
+    expected = listed | ({"carla"} if kind in ("", "employees") else set())
+
+    users = managed_users(reach=manager_reach(zurich_pm, instance), kind=kind)
+
+    assert {user.first_name.lower() for user in users} == expected
+    assert all(user.is_employee == (user.pk == colleague.pk) for user in users)
+
+
+def test_a_user_with_no_grant_in_reach_is_not_listed(zurich_pm, cleanpro, instance):
+    UserFactory(company=cleanpro, email="other@cleanpro.example")
+
+    assert not managed_users(reach=manager_reach(zurich_pm, instance)).filter(email="other@cleanpro.example").exists()
+
+
+def test_an_entity_grant_at_the_managers_company_lists_its_holder(zurich_pm, zurich, cleanpro, instance):
+    entity = BusinessEntityFactory(instance=instance, owner=zurich)
+    holder = UserFactory(company=cleanpro, email="qc@cleanpro.example")
+    grant_entity_role(holder, entity, "quality-feedback-users")
+
+    users = managed_users(reach=manager_reach(zurich_pm, instance), kind="external")
+
+    assert [user.email for user in users] == ["qc@cleanpro.example"]
+
+
+def test_the_manager_removes_the_external_users_grant_at_their_company(
+    client, login, zurich_pm, cleanpro_employee, zurich, role, instance
+):
+    login(zurich_pm)
+
+    response = client.post(
+        url(instance, "user-external", pk=cleanpro_employee.pk),
+        external_form([(Level.OWNER, zurich, role("manager"), True)], initial=1),
+    )
+
+    assert response.status_code == 302
+    assert grants_of(cleanpro_employee) == [(Level.SERVICE_PROVIDER, "CleanPro Services", "provider-project-manager")]
+
+
+def test_the_manager_changes_the_role_of_the_external_users_grant(zurich_pm, cleanpro_employee, zurich, role, instance):
+    external_grants_replace(
+        actor=zurich_pm,
+        instance=instance,
+        user=cleanpro_employee,
+        company_grants=[CompanyGrantRequest(Level.OWNER, zurich, role("customer"))],
+        entity_grants=[],
+    )
+
+    assert grants_of(cleanpro_employee) == [
+        (Level.OWNER, "Zurich Property AG", "customer"),
+        (Level.SERVICE_PROVIDER, "CleanPro Services", "provider-project-manager"),
+    ]
+
+
+def test_the_manager_cannot_grant_at_the_external_users_own_company(
+    zurich_pm, cleanpro_employee, zurich, cleanpro, role, instance
+):
+    before = grants_of(cleanpro_employee)
+
+    with pytest.raises(ValidationError, match="You hold no user-managing role"):
+        external_grants_replace(
+            actor=zurich_pm,
+            instance=instance,
+            user=cleanpro_employee,
+            company_grants=[
+                CompanyGrantRequest(Level.OWNER, zurich, role("manager")),
+                CompanyGrantRequest(Level.SERVICE_PROVIDER, cleanpro, role("customer")),
+            ],
+            entity_grants=[],
+        )
+    assert grants_of(cleanpro_employee) == before
+
+
+def test_a_forged_post_with_the_cleanpro_grant_changes_nothing(
+    client, login, zurich_pm, cleanpro_employee, zurich, cleanpro, role, instance
+):
+    login(zurich_pm)
+    before = grants_of(cleanpro_employee)
+
+    response = client.post(
+        url(instance, "user-external", pk=cleanpro_employee.pk),
+        external_form(
+            [
+                (Level.OWNER, zurich, role("manager"), False),
+                (Level.SERVICE_PROVIDER, cleanpro, role("customer"), False),
+            ],
+            initial=1,
+        ),
+    )
+
+    assert response.status_code == 400
+    assert grants_of(cleanpro_employee) == before
+
+
+def test_a_forged_post_cannot_change_the_external_users_profile(
+    client, login, zurich_pm, cleanpro_employee, zurich, role, instance
+):
+    login(zurich_pm)
+    data = external_form([(Level.OWNER, zurich, role("manager"), False)], initial=1)
+    data.update({"email": "taken-over@zurich.example", "first_name": "Mallory", "company": zurich.pk})
+
+    client.post(url(instance, "user-external", pk=cleanpro_employee.pk), data)
+    edit = client.post(url(instance, "user-edit", pk=cleanpro_employee.pk), data)
+    remove = client.post(url(instance, "user-remove", pk=cleanpro_employee.pk))
+
+    stored = User.objects.get(pk=cleanpro_employee.pk)
+    assert (stored.email, stored.first_name, stored.company_id, stored.is_active) == (
+        "oskar@cleanpro.example",
+        "Oskar",
+        cleanpro_employee.company_id,
+        True,
+    )
+    assert edit.status_code == remove.status_code == 404
+
+
+def test_the_external_page_shows_only_the_grants_in_reach(client, login, zurich_pm, cleanpro_employee, instance):
+    login(zurich_pm)
+
+    response = client.get(url(instance, "user-external", pk=cleanpro_employee.pk))
+
+    assert response.status_code == 200
+    assert response.context["company_formset"].initial == [
+        {
+            "level": Level.OWNER,
+            "company": cleanpro_employee.company_grants.get(level=Level.OWNER).company,
+            "role": cleanpro_employee.company_grants.get(level=Level.OWNER).role,
+        }
+    ]
+    assert response.context["elsewhere"] == 1
+
+
+def test_the_external_page_is_404_for_a_manager_without_a_grant_of_theirs(
+    client, login, cleanpro_employee, instance, owner_a, projectmanager_a
+):
+    login(projectmanager_a)
+
+    assert client.get(url(instance, "user-external", pk=cleanpro_employee.pk)).status_code == 404
+    assert client.post(url(instance, "user-external", pk=cleanpro_employee.pk), {}).status_code == 404
+
+
+def test_the_external_page_sends_anonymous_users_to_login(client, cleanpro_employee, instance):
+    response = client.get(url(instance, "user-external", pk=cleanpro_employee.pk))
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_external_page_is_403_for_a_user_who_manages_nobody(client, login, cleanpro_employee, zurich, instance):
+    viewer = UserFactory(company=zurich, email="viewer@zurich.example")
+    grant_company_role(viewer, Level.OWNER, zurich, "customer")
+    login(viewer)
+
+    assert client.get(url(instance, "user-external", pk=cleanpro_employee.pk)).status_code == 403
+
+
+def test_the_external_page_is_404_from_another_cockpit(client, login, cleanpro_employee, other_instance):
+    outsider = UserFactory(company=CompanyFactory(instance=other_instance))
+    grant_company_role(outsider, Level.OWNER, outsider.company, "projectmanager")
+    login(outsider)
+
+    assert client.get(url(other_instance, "user-external", pk=cleanpro_employee.pk)).status_code == 404
+
+
+def test_removing_an_entity_grant_of_an_external_user(zurich_pm, zurich, cleanpro, instance):
+    entity = BusinessEntityFactory(instance=instance, owner=zurich)
+    holder = UserFactory(company=cleanpro, email="qc@cleanpro.example")
+    grant_entity_role(holder, entity, "quality-feedback-users")
+
+    external_grants_replace(actor=zurich_pm, instance=instance, user=holder, company_grants=[], entity_grants=[])
+
+    assert not EntityGrant.objects.filter(user=holder).exists()
+
+
+def test_a_role_above_the_managers_own_is_neither_changed_nor_replaced(zurich_pm, zurich, cleanpro, role, instance):
+    # given: an external user holds a role at Zurich that outranks the Projectmanager's
+    boss = UserFactory(company=cleanpro, email="boss@cleanpro.example")
+    grant_company_role(boss, Level.OWNER, zurich, "projectmanager-extended")
+
+    # when / then: asking for another role at the same level and company is refused
+    with pytest.raises(ValidationError, match="outranks yours there"):
+        external_grants_replace(
+            actor=zurich_pm,
+            instance=instance,
+            user=boss,
+            company_grants=[CompanyGrantRequest(Level.OWNER, zurich, role("customer"))],
+            entity_grants=[],
+        )
+    # and an empty request leaves it too: it is not the manager's to remove
+    external_grants_replace(actor=zurich_pm, instance=instance, user=boss, company_grants=[], entity_grants=[])
+    assert grants_of(boss) == [(Level.OWNER, "Zurich Property AG", "projectmanager-extended")]
+
+
+def test_the_service_refuses_a_user_who_is_not_external(zurich_pm, zurich, role, instance):
+    colleague = UserFactory(company=zurich, email="colleague@zurich.example")
+
+    with pytest.raises(Http404):
+        external_grants_replace(
+            actor=zurich_pm,
+            instance=instance,
+            user=colleague,
+            company_grants=[CompanyGrantRequest(Level.OWNER, zurich, role("customer"))],
+            entity_grants=[],
+        )
+    assert not CompanyGrant.objects.filter(user=colleague).exists()
