@@ -45,6 +45,8 @@ class Reach:
     is_operator_staff: bool
     # (level, company id) -> rights of the manager's user-managing role there
     managed: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict)
+    # (level, company id) where the actor's role at least views users (the Manager role's "users: view")
+    viewed: frozenset[tuple[str, int]] = frozenset()
 
     def rights_of(self, role: Role) -> dict[str, int]:
         """A role's rights, read once per request."""
@@ -55,6 +57,11 @@ class Reach:
         return self.is_operator_staff or bool(self.managed)
 
     @property
+    def is_viewer(self) -> bool:
+        """Sees User Management: managers, and holders of a view-only users right, who change nothing."""
+        return self.is_manager or bool(self.viewed)
+
+    @property
     def company_ids(self) -> set[int] | None:
         """Companies in reach; None means all companies of the cockpit (operator staff)."""
         if self.is_operator_staff:
@@ -62,19 +69,19 @@ class Reach:
         return {company_id for _level, company_id in self.managed}
 
     def employees(self) -> Q:
-        """Users employed by a company in reach (every user of the cockpit, for operator staff)."""
+        """Users employed by a company whose users the actor sees (every user of the cockpit, for operator staff)."""
         if self.is_operator_staff:
             return Q(company__instance=self.instance)
-        return Q(company_id__in=self.company_ids or [], company__is_operator=False)
+        return Q(company_id__in={company_id for _level, company_id in self.viewed}, company__is_operator=False)
 
-    def grants_in_reach(self) -> tuple[Q, Q]:
-        """Company grants and entity grants at a (level, company) this manager manages users at.
+    def grants_in_reach(self, *, to_change: bool = False) -> tuple[Q, Q]:
+        """Company grants and entity grants at a (level, company) where the actor sees users (manages, `to_change`).
 
         A grant on a single entity lies there when the entity's company at that level is the
-        company: the manager's own role reaches the entity through the same path.
+        company: the actor's own role reaches the entity through the same path.
         """
         company_grants, entity_grants = Q(pk__in=[]), Q(pk__in=[])
-        for level, company_id in self.managed:
+        for level, company_id in self.managed if to_change else self.viewed:
             company_grants |= Q(level=level, company_id=company_id)
             entity_grants |= Q(**{f"content_object__{level}_id": company_id})
         return company_grants, entity_grants
@@ -210,17 +217,29 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
         managing = [grant for grant in held_company_grants(subject, instance) if grant.manages_users]
         rights = role_rights({grant.role_id for grant in managing}, context)
         managed = {(grant.level, grant.company.pk): rights[grant.role_id] for grant in managing}
+        viewed = frozenset(
+            (grant.level, grant.company.pk) for grant in held_company_grants(subject, instance) if grant.views_users
+        )
         cache[instance.pk] = Reach(
-            actor=actor, subject=subject, instance=instance, is_operator_staff=is_staff, managed=managed
+            actor=actor, subject=subject, instance=instance, is_operator_staff=is_staff, managed=managed, viewed=viewed
         )
     return cache[instance.pk]
 
 
 def user_manages_users(actor: User, instance: Instance) -> bool:
-    """Whether to offer User Management, from the grants the request reads anyway."""
+    """Whether the actor changes users here (and so may share the cockpit), from the grants the request reads anyway."""
     if is_operator_staff(actor) and actor.company.instance_id == instance.pk:
         return True
     return any(grant.manages_users for grant in held_company_grants(actor.access_subject(), instance))
+
+
+def user_views_users(actor: User, instance: Instance) -> bool:
+    """Whether to offer User Management: managers, and those whose role views users (read-only)."""
+    if actor.company.instance_id != instance.pk:
+        return False
+    if is_operator_staff(actor):
+        return True
+    return any(grant.views_users for grant in held_company_grants(actor.access_subject(), instance))
 
 
 def require_manager(actor: User, instance: Instance) -> Reach:
@@ -235,6 +254,30 @@ def require_manager(actor: User, instance: Instance) -> Reach:
     if not reach.is_manager:
         raise PermissionDenied(NOT_A_MANAGER)
     return reach
+
+
+def require_viewer(actor: User, instance: Instance) -> Reach:
+    """The reach of someone who sees User Management (managers and view-only holders); else as require_manager."""
+    if actor.company.instance_id != instance.pk:
+        raise Http404("Managing users is not part of a share.")
+    reach = manager_reach(actor, instance)
+    if not reach.is_viewer:
+        raise PermissionDenied(NOT_A_MANAGER)
+    return reach
+
+
+def access_listed_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
+    """A user the actor's User Management lists, to read: 403 for those who see no users, 404 for anyone else."""
+    reach = require_viewer(actor, instance)
+    target = (
+        User.objects.filter(reach.listed_users(), pk=pk)
+        .select_related("company", "all_entities_role")
+        .prefetch_related("company_grants__role", "company_grants__company", "entitygrant_set__role")
+        .first()
+    )
+    if target is None:
+        raise Http404("No such user.")
+    return target, reach
 
 
 def require_manageable_user(actor: User, instance: Instance, user: User) -> Reach:
@@ -332,7 +375,7 @@ def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User
 
 def external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:
     """The grants of an external user that lie in the manager's reach: theirs to change or remove."""
-    company_q, entity_q = reach.grants_in_reach()
+    company_q, entity_q = reach.grants_in_reach(to_change=True)
     company_grants = list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company"))
     entity_grants = list(EntityGrant.objects.filter(entity_q, user=user).select_related("role", "content_object"))
     reach.prime_entities([grant.content_object for grant in entity_grants])

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from accounts.permissions import user_manages_users
+from accounts.permissions import user_manages_users, user_views_users
 from cockpit.permissions import cockpits_of
 from sharing.permissions import cockpit_is_shareable
 
@@ -11,9 +11,7 @@ def cockpit(request) -> dict:
     return {
         "current_instance": instance,
         "available_cockpits": SimpleLazyObject(lambda: cockpits_of(request.user)),
-        "can_manage_users": SimpleLazyObject(
-            lambda: instance is not None and user_manages_users(request.user, instance)
-        ),
+        "can_manage_users": SimpleLazyObject(lambda: instance is not None and user_views_users(request.user, instance)),
         "can_manage_shares": SimpleLazyObject(
             lambda: (
                 instance is not None and user_manages_users(request.user, instance) and cockpit_is_shareable(instance)

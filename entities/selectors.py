@@ -77,7 +77,15 @@ class HeldCompanyGrant:
     level: str
     company: NamedRef
     role_id: int
-    manages_users: bool
+    users_access: int
+
+    @property
+    def manages_users(self) -> bool:
+        return self.users_access >= Access.EDIT
+
+    @property
+    def views_users(self) -> bool:
+        return self.users_access >= Access.VIEW
 
 
 def held_company_grants(subject: Subject | None, instance: Instance) -> list[HeldCompanyGrant]:
@@ -118,7 +126,7 @@ def _read_held_company_grants(subject: Subject, instance: Instance) -> list[Held
     with connection.cursor() as cursor:
         cursor.execute(sql, [Access.NONE, Section.USERS, subject.user_id, instance.pk, *params])
         return [
-            HeldCompanyGrant(level, NamedRef(company_id, name), role_id, access >= Access.EDIT)
+            HeldCompanyGrant(level, NamedRef(company_id, name), role_id, access)
             for level, company_id, name, role_id, access in cursor.fetchall()
         ]
 

@@ -19,9 +19,11 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.permissions import (
     access_external_user,
+    access_listed_user,
     access_managed_user,
     external_grants,
     require_manager,
+    require_viewer,
     user_can_manage_user,
 )
 from accounts.second_factor import second_factor_status
@@ -84,7 +86,7 @@ class UserListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        reach = require_manager(self.request.user, self.request.instance)
+        reach = require_viewer(self.request.user, self.request.instance)
         search = clean_search(self.request.GET.get("q", ""))
         company_id = self.request.GET.get("company", "")
         role_id = self.request.GET.get("role", "")
@@ -115,7 +117,7 @@ class UserListView(TemplateView):
             [grant.content_object for member in page.object_list for grant in member.entitygrant_set.all()]
         )
         for member in page.object_list:
-            member.manageable = member.is_employee and user_can_manage_user(reach, member)
+            member.manageable = member.is_employee and reach.is_manager and user_can_manage_user(reach, member)
             member.state_label = USER_STATES[member.state]
             for grant in member.entitygrant_set.all():
                 grant.entity_label = reach.entity_label(grant.content_object)
@@ -141,6 +143,7 @@ class UserListView(TemplateView):
             member_kinds=MEMBER_KINDS.items(),
             shared=shared,
             companies=reach.companies(),
+            read_only=not reach.is_manager,
             roles=Role.objects.filter(is_share_role=False),
             query=query.urlencode(),
         )
@@ -218,10 +221,23 @@ class UserEditView(UserFormView):
         }
 
     def get(self, request, instance_slug, pk):
+        if not require_viewer(request.user, request.instance).is_manager:
+            return self.read_only(request, pk)
         target, reach = access_managed_user(request.user, request.instance, pk)
         extra = self.context(reach, target)
         forms = self.build(reach, None, target, extra.pop("company_initial"), extra.pop("entity_initial"))
         return self.render(request, *forms, **extra)
+
+    def read_only(self, request, pk):
+        """For holders of a view-only users right (the Manager role): the person, their roles, their history."""
+        target, reach = access_listed_user(request.user, request.instance, pk)
+        entity_grants = [(reach.entity_label(g.content_object), g.role) for g in target.entitygrant_set.all()]
+        history = history_rows(user_history(user=target), visible_entities=reach.visible_entity_ids)
+        return self.response_class(
+            request=request,
+            template=["accounts/user_detail.html"],
+            context={"target": target, "entity_grants": entity_grants, "history": history},
+        )
 
     def post(self, request, instance_slug, pk):
         target, reach = access_managed_user(request.user, request.instance, pk)
