@@ -208,15 +208,17 @@ class CompanyGrantForm(forms.Form):
 
     @staticmethod
     def offered(reach: Reach) -> dict[str, list]:
-        """What every row offers, read once per formset."""
-        roles = Role.objects.filter(is_special=False, is_share_role=False)
-        if not reach.is_operator_staff:
-            roles = roles.filter(is_operator_only=False)
-        return {"company": list(reach.companies()), "role": list(roles)}
+        """What every row offers, read once per formset: only what the manager may grant."""
+        roles = list(Role.objects.filter(is_special=False, is_share_role=False))
+        return {"company": list(reach.companies()), "role": reach.grantable_roles(roles)}
 
     def __init__(self, *args, reach: Reach, offered: dict[str, list], **kwargs):
         super().__init__(*args, **kwargs)
         self.reach = reach
+        levels = reach.grantable_levels()
+        cast(forms.ChoiceField, self.fields["level"]).choices = [
+            (level.value, level.label) for level in COMPANY_LEVELS if level in levels
+        ]
         for name, objects in offered.items():
             cast(RowChoiceField, self.fields[name]).offer(objects)
 
@@ -263,11 +265,8 @@ class EntityGrantForm(forms.Form):
 
     @staticmethod
     def offered(reach: Reach) -> dict[str, list]:
-        """What every row offers, read once per formset."""
-        roles = Role.objects.filter(is_share_role=False)
-        if not reach.is_operator_staff:
-            roles = roles.filter(is_operator_only=False)
-        return {"role": list(roles)}
+        """What every row offers, read once per formset: only roles the manager may grant."""
+        return {"role": reach.grantable_roles(list(Role.objects.filter(is_share_role=False)))}
 
     def __init__(self, *args, reach: Reach, offered: dict[str, list], **kwargs):
         super().__init__(*args, **kwargs)

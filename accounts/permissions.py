@@ -22,7 +22,17 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from entities.access import Subject, catalogue_rights, context_for, entities_access, entity_access, role_rights
 from entities.history import OUTSIDE_VIEW
-from entities.models import Access, BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
+from entities.models import (
+    COMPANY_LEVELS,
+    Access,
+    BusinessEntity,
+    Company,
+    CompanyGrant,
+    EntityGrant,
+    Instance,
+    Role,
+    Section,
+)
 from entities.selectors import held_company_grants
 
 NOT_A_MANAGER = gettext_lazy("Your role does not allow managing users.")
@@ -148,6 +158,18 @@ class Reach:
                 "sections": ", ".join(str(label) for label in exceeding),
             }
         return None
+
+    def grantable_roles(self, roles: list[Role]) -> list[Role]:
+        """Of these roles, those the manager may grant somewhere: below one of their user-managing roles."""
+        if self.is_operator_staff:
+            return roles
+        return [role for role in roles if any(self.role_error(role, own) is None for own in self.managed.values())]
+
+    def grantable_levels(self) -> list[str]:
+        """The company levels at which the manager holds a user-managing role (all, for operator staff)."""
+        return [
+            level for level in COMPANY_LEVELS if self.is_operator_staff or any(lv == level for lv, _ in self.managed)
+        ]
 
     def company_grant_error(self, level: str, company_id: int, role: Role) -> str | None:
         """Why this manager may not grant `role` at `level` on the company, or None."""

@@ -164,3 +164,16 @@ def register_outside_members(source: OutsideMembers) -> None:
 def outside_members(*, reach: Reach, search: str = "") -> list[OutsideMember]:
     """The people of other cockpits with access to the manager's cockpit, for User Management's list."""
     return [member for source in _outside_member_sources for member in source(reach, search)]
+
+
+def roles_in_reach(reach: Reach) -> QuerySet:
+    """The roles the actor's list shows (held by the users it lists), for its role filter."""
+    listed = User.objects.filter(reach.listed_users())
+    return (
+        Role.objects.filter(is_share_role=False)
+        .filter(
+            Q(pk__in=CompanyGrant.objects.filter(user__in=listed).values("role"))
+            | Q(pk__in=EntityGrant.objects.filter(user__in=listed).values("role"))
+        )
+        .order_by("position", "name")
+    )

@@ -27,7 +27,14 @@ from accounts.permissions import (
     user_can_manage_user,
 )
 from accounts.second_factor import second_factor_status
-from accounts.selectors import SECOND_FACTOR_FILTERS, USER_STATES, managed_users, outside_members, user_history
+from accounts.selectors import (
+    SECOND_FACTOR_FILTERS,
+    USER_STATES,
+    managed_users,
+    outside_members,
+    roles_in_reach,
+    user_history,
+)
 from accounts.services import (
     external_grants_replace,
     user_deactivate,
@@ -144,7 +151,7 @@ class UserListView(TemplateView):
             shared=shared,
             companies=reach.companies(),
             read_only=not reach.is_manager,
-            roles=Role.objects.filter(is_share_role=False),
+            roles=roles_in_reach(reach),
             query=query.urlencode(),
         )
         return context
