@@ -125,6 +125,13 @@ class Reach:
         companies = Company.objects.filter(instance=self.instance).order_by("name")
         return companies if self.is_operator_staff else companies.filter(pk__in=self.company_ids)
 
+    def listed_companies(self) -> QuerySet:
+        """The companies whose employees the actor's list shows, by name (its company filter)."""
+        companies = Company.objects.filter(instance=self.instance).order_by("name")
+        if self.is_operator_staff:
+            return companies
+        return companies.filter(pk__in={company_id for _level, company_id in self.viewed}, is_operator=False)
+
     def user_companies(self) -> QuerySet:
         """The companies a user this manager creates or edits may belong to: never the operator, unless staff."""
         companies = self.companies()

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import BooleanField, Case, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -79,11 +79,13 @@ def managed_users(
     second_factor: str = "",
     state: str = "",
     kind: str = "",
+    order: str = "name",
 ) -> QuerySet:
     """Users the manager may manage, with what the list shows, in a constant number of queries.
 
     `second_factor` is a key of SECOND_FACTOR_FILTERS, `state` one of USER_STATES, `kind`
-    "employees" or "external"; any other value filters nothing. Each user carries
+    "employees" or "external"; any other value filters nothing; `order` a key of
+    USER_ORDERS, "-" first for descending (else by name). Each user carries
     `is_employee` (False: external, employed by a company outside the manager's reach).
     """
     users = User.objects.filter(reach.listed_users()).annotate(
@@ -113,8 +115,26 @@ def managed_users(
             Prefetch("company_grants", queryset=CompanyGrant.objects.select_related("role", "company")),
             Prefetch("entitygrant_set", queryset=EntityGrant.objects.select_related("role", "content_object")),
         )
-        .order_by("last_name", "first_name", "email")
+        .order_by(*user_order(order))
     )
+
+
+# The user list's sort keys; the name breaks ties so every order is stable across pages.
+USER_ORDERS = {
+    "name": ["last_name", "first_name", "email"],
+    "company": ["company__name"],
+    "last_login": ["last_login"],
+    "state": ["state"],
+}
+NAME_ORDER = USER_ORDERS["name"]
+
+
+def user_order(order: str) -> list:
+    """ORDER BY of a sort key ("company", "-last_login", …); never-logged-in users last either way."""
+    descending = order.startswith("-")
+    fields = USER_ORDERS.get(order.lstrip("-"), NAME_ORDER)
+    ordered = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+    return [*ordered, *([] if fields is NAME_ORDER else NAME_ORDER), "pk"]
 
 
 def inviter_of(user: User) -> User | None:

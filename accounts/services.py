@@ -464,6 +464,18 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Welc
 
 
 @transaction.atomic
+def users_export_recorded(*, actor: User, instance: Instance, filters: dict[str, str]) -> None:
+    """A list of users with their roles left the cockpit as a file: who, when, with which filters."""
+    audit_record(
+        actor=actor,
+        action="users.exported",
+        target=instance,
+        instance=instance,
+        params={"filters": {key: value[:100] for key, value in filters.items() if key != "page"}},
+    )
+
+
+@transaction.atomic
 def temporary_password_used(*, user: User) -> None:
     """The first login spends the temporary password: it cannot be used to log in again."""
     if user.must_change_password:

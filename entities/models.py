@@ -426,6 +426,7 @@ AUDIT_ACTIONS = {
     "user.second_factor_locked": _("Second factor locked after wrong codes"),
     "user.second_factor_reset": _("Second factor reset"),
     "user.sessions_ended": _("Sessions logged out"),
+    "users.exported": _("User list exported"),
     "device.created": _("Sign-in method created"),
     "device.confirmed": _("Sign-in method confirmed"),
     "device.removed": _("Sign-in method removed"),

@@ -1,4 +1,6 @@
-"""The request as cockpit views receive it."""
+"""The request as cockpit views receive it, and what its query string says for every list."""
+
+import re
 
 from django.http import HttpRequest
 
@@ -15,3 +17,8 @@ class CockpitRequest(HttpRequest):
 
     instance: Instance
     subject: Subject | None
+
+
+def page_number(value: str | None) -> int:
+    """A page number from the query string; anything but plain digits means page 1."""
+    return int(value) if value and re.fullmatch(r"[0-9]{1,6}", value) else 1

@@ -1,5 +1,3 @@
-import re
-
 from django.contrib import messages
 from django.forms import ModelForm
 from django.shortcuts import redirect
@@ -15,7 +13,7 @@ from entities.permissions import (
     user_can_edit_section,
     visible_sections,
 )
-from entities.requests import CockpitRequest
+from entities.requests import CockpitRequest, page_number
 from entities.sections import SECTION_SPECS, display_rows, to_json
 from entities.selectors import (
     analytics_figures,
@@ -26,11 +24,6 @@ from entities.selectors import (
     section_entries,
 )
 from entities.services import master_data_update, section_entry_create, section_settings_update
-
-
-def page_number(value: str | None) -> int:
-    """A page number from the query string; anything but plain digits means page 1."""
-    return int(value) if value and re.fullmatch(r"[0-9]{1,6}", value) else 1
 
 
 class EntityListView(TemplateView):
@@ -45,10 +38,11 @@ class EntityListView(TemplateView):
             self.request.GET or None, instance=instance, offered=filter_companies(subject=subject, instance=instance)
         )
         filters = form.cleaned_data if form.is_valid() else {}
+        asked = page_number(self.request.GET.get("page"))
         page = entity_list_page(
             subject=subject,
             instance=instance,
-            number=page_number(self.request.GET.get("page")),
+            number=asked,
             search=filters.get("q", ""),
             owner=filters.get("owner"),
             service_provider=filters.get("service_provider"),
@@ -69,6 +63,7 @@ class EntityListView(TemplateView):
             form=form,
             company_filters=[form["owner"], form["service_provider"], form["customer"]],
             page=page,
+            past_the_end=asked > page.number,
             rows=page.rows,
             query=query.urlencode(),
             list_url=list_url,

@@ -1,15 +1,17 @@
 import re
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.exports import users_csv
 from accounts.forms import (
     ExplainEntityForm,
     ManagedUserForm,
@@ -29,6 +31,7 @@ from accounts.permissions import (
 from accounts.second_factor import second_factor_status
 from accounts.selectors import (
     SECOND_FACTOR_FILTERS,
+    USER_ORDERS,
     USER_STATES,
     managed_users,
     outside_members,
@@ -41,12 +44,13 @@ from accounts.services import (
     user_edit,
     user_invite,
     user_reactivate,
+    users_export_recorded,
     welcome_email_resend,
 )
 from entities.access import EntityFilter, entity_page, explain_access
 from entities.history import history_rows
 from entities.models import Role
-from entities.requests import CockpitRequest
+from entities.requests import CockpitRequest, page_number
 
 PAGE_SIZE = 50
 MEMBER_KINDS = {
@@ -86,6 +90,72 @@ def _welcome_message(request, delivery, email: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class UserListQuery:
+    """The user list's filters and sort as the query string gives them, each checked (unknown values: none)."""
+
+    search: str
+    company_id: str
+    role_id: str
+    second_factor: str
+    state: str
+    kind: str
+    order: str
+
+    @classmethod
+    def of(cls, data) -> "UserListQuery":
+        def choice(name: str, allowed) -> str:
+            value = data.get(name, "")
+            return value if value in allowed else ""
+
+        order = data.get("sort", "")
+        return cls(
+            search=clean_search(data.get("q", "")),
+            company_id=data.get("company", "") if is_id(data.get("company", "")) else "",
+            role_id=data.get("role", "") if is_id(data.get("role", "")) else "",
+            second_factor=choice("second_factor", SECOND_FACTOR_FILTERS),
+            state=choice("state", USER_STATES),
+            kind=choice("kind", MEMBER_KINDS),
+            order=order if order.lstrip("-") in USER_ORDERS else "name",
+        )
+
+    @property
+    def plain(self) -> bool:
+        """No company, role, 2FA or state filter: people of other cockpits (Cockpit Shares) have none of these here."""
+        return not (self.company_id or self.role_id or self.second_factor or self.state)
+
+    def users(self, reach):
+        users = managed_users(
+            reach=reach,
+            search=self.search,
+            company_id=int(self.company_id) if self.company_id else None,
+            role=Role.objects.filter(pk=int(self.role_id)).first() if self.role_id else None,
+            second_factor=self.second_factor,
+            state=self.state,
+            kind=self.kind,
+            order=self.order,
+        )
+        return users if self.kind != "shared" else users.none()
+
+
+def _describe_rows(reach, members) -> None:
+    """What each row shows beyond the user: manageable, state, entity names the reader may see, 2FA."""
+    members = list(members)
+    reach.prime_entities([grant.content_object for member in members for grant in member.entitygrant_set.all()])
+    for member in members:
+        member.manageable = member.is_employee and reach.is_manager and user_can_manage_user(reach, member)
+        member.state_label = USER_STATES[member.state]
+        for grant in member.entitygrant_set.all():
+            grant.entity_label = reach.entity_label(grant.content_object)
+        # From the selector's annotations: no query per row.
+        member.second_factor = second_factor_status(
+            required=member.second_factor_policy,
+            totp=member.has_totp,
+            sms=member.has_sms,
+            backup=member.has_backup,
+        )
+
+
 class UserListView(TemplateView):
     request: ManagerRequest
 
@@ -94,67 +164,57 @@ class UserListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         reach = require_viewer(self.request.user, self.request.instance)
-        search = clean_search(self.request.GET.get("q", ""))
-        company_id = self.request.GET.get("company", "")
-        role_id = self.request.GET.get("role", "")
-        role = Role.objects.filter(pk=int(role_id)).first() if is_id(role_id) else None
-        second_factor = self.request.GET.get("second_factor", "")
-        if second_factor not in SECOND_FACTOR_FILTERS:
-            second_factor = ""
-        state = self.request.GET.get("state", "")
-        if state not in USER_STATES:
-            state = ""
-        kind = self.request.GET.get("kind", "")
-        if kind not in MEMBER_KINDS:
-            kind = ""
-        users = managed_users(
-            reach=reach,
-            search=search,
-            company_id=int(company_id) if is_id(company_id) else None,
-            role=role,
-            second_factor=second_factor,
-            state=state,
-            kind=kind,
+        filters = UserListQuery.of(self.request.GET)
+        paginator = Paginator(filters.users(reach), PAGE_SIZE)
+        asked = page_number(self.request.GET.get("page"))
+        page = paginator.get_page(asked)
+        shared = (
+            outside_members(reach=reach, search=filters.search)
+            if filters.kind in ("", "shared") and filters.plain
+            else []
         )
-        page = Paginator(users if kind != "shared" else users.none(), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        # People of other cockpits (Cockpit Shares) have no roles here to filter by company, role or 2FA.
-        plain = not (company_id or role_id or second_factor or state)
-        shared = outside_members(reach=reach, search=search) if kind in ("", "shared") and plain else []
-        reach.prime_entities(
-            [grant.content_object for member in page.object_list for grant in member.entitygrant_set.all()]
-        )
-        for member in page.object_list:
-            member.manageable = member.is_employee and reach.is_manager and user_can_manage_user(reach, member)
-            member.state_label = USER_STATES[member.state]
-            for grant in member.entitygrant_set.all():
-                grant.entity_label = reach.entity_label(grant.content_object)
-            # From the selector's annotations: no query per row.
-            member.second_factor = second_factor_status(
-                required=member.second_factor_policy,
-                totp=member.has_totp,
-                sms=member.has_sms,
-                backup=member.has_backup,
-            )
+        _describe_rows(reach, page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
+        sorting = query.copy()
+        sorting.pop("sort", None)
         context.update(
             page=page,
-            search=search,
-            company_id=company_id,
-            role_id=role_id,
-            second_factor=second_factor,
+            past_the_end=asked > paginator.num_pages,
+            filters=filters,
+            search=filters.search,
+            company_id=filters.company_id,
+            role_id=filters.role_id,
+            second_factor=filters.second_factor,
             second_factor_filters=SECOND_FACTOR_FILTERS.items(),
-            state=state,
+            state=filters.state,
             states=USER_STATES,
-            kind=kind,
+            kind=filters.kind,
             member_kinds=MEMBER_KINDS.items(),
             shared=shared,
-            companies=reach.companies(),
+            companies=reach.listed_companies(),
             read_only=not reach.is_manager,
             roles=roles_in_reach(reach),
             query=query.urlencode(),
+            sort_query=sorting.urlencode(),
+            export_query=query.urlencode(),
         )
         return context
+
+
+class UserExportView(View):
+    """The users the list shows (same filters, same visibility) as CSV with their grants, streamed and audited."""
+
+    def get(self, request, instance_slug):
+        reach = require_viewer(request.user, request.instance)
+        filters = UserListQuery.of(request.GET)
+        users_export_recorded(actor=request.user, instance=request.instance, filters=request.GET.dict())
+        response = StreamingHttpResponse(
+            users_csv(reach, filters.users(reach), describe=_describe_rows, language=get_language()),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="users-{request.instance.slug}.csv"'
+        return response
 
 
 class UserFormView(TemplateView):

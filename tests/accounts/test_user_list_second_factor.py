@@ -215,7 +215,7 @@ def test_user_list_second_factor_filter_survives_pagination(client, login, pm, o
     # when: the filtered first page, then every "Next" link it leads to
     response = client.get(users_url(instance), {"second_factor": "set_up"})
     seen = listed(response)
-    while match := re.search(r'href="\?([^"]*)">Next</a>', response.content.decode()):
+    while match := re.search(r'href="\?([^"]*)" rel="next">Next</a>', response.content.decode()):
         query = match.group(1).replace("&amp;", "&")
         assert "second_factor=set_up" in query
         response = client.get(f"{users_url(instance)}?{query}")
