@@ -247,6 +247,7 @@ def test_the_export_of_2000_users_streams_in_constant_queries_and_under_two_seco
     _response, rows = export(client, instance)
 
     # then: every user, a fixed number of queries per batch of 500 (not per user)
+    print(f"export of 2,000 users: {elapsed:.2f} s, {queries} queries")  # the figure, with pytest -s
     assert len(rows) == 2000
     assert queries < 60
     if connection.vendor == "postgresql":
