@@ -198,6 +198,7 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
                 action="user.second_factor_locked",
                 target=user,
                 subject_user=user,
+                instance=user.company.instance,
                 changes={"ip": (None, ip)},
             )
         raise ValidationError(WRONG_CODE, code="wrong_code")

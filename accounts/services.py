@@ -489,7 +489,9 @@ def password_changed(*, user: User) -> None:
     user.must_change_password = False
     user.temporary_password_expires_at = None
     user.save(update_fields=["must_change_password", "temporary_password_expires_at"])
-    audit_record(actor=user, action="user.password_changed", target=user, subject_user=user)
+    audit_record(
+        actor=user, action="user.password_changed", target=user, subject_user=user, instance=user.company.instance
+    )
 
 
 # --- My account: a user changes their own profile and sessions ------------------------------
