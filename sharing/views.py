@@ -58,12 +58,13 @@ class ShareCreateView(TemplateView):
     template_name = "sharing/share_form.html"
     request: ManagerRequest
 
-    def form(self, data=None) -> ShareForm:
+    def form(self, data=None, initial=None) -> ShareForm:
         access_cockpit_shares(self.request.user, self.request.instance)
-        return ShareForm(data, offered=share_offered_cockpits(self.request.instance))
+        return ShareForm(data, initial=initial, offered=share_offered_cockpits(self.request.instance))
 
     def get(self, request, instance_slug):
-        return self.render_to_response({"form": self.form()})
+        # User Management links here with the address it could not use for a new login.
+        return self.render_to_response({"form": self.form(initial={"email": request.GET.get("email", "")[:254]})})
 
     def post(self, request, instance_slug):
         form = self.form(request.POST)

@@ -60,3 +60,52 @@ def test_manager_creates_a_user_who_logs_in_with_the_emailed_password(page, scre
     newcomer.get_by_role("button", name="Save password").click()
     expect(newcomer).to_have_url(re.compile(r"/c/alpine/$"))
     expect(newcomer.get_by_text("Your password has been changed.")).to_be_visible()
+
+
+@pytest.fixture
+def external_collaborator(project_manager):
+    """Seed 003's example: a CleanPro employee with an owner role at Zurich Property AG."""
+    zurich = project_manager.company
+    cleanpro = CompanyFactory(instance=zurich.instance, name="CleanPro Services")
+    oskar = UserFactory(company=cleanpro, email="oskar@cleanpro.example", first_name="Oskar", last_name="Ott")
+    grant_company_role(oskar, Level.OWNER, zurich, "manager")
+    grant_company_role(oskar, Level.SERVICE_PROVIDER, cleanpro, "provider-project-manager")
+    return oskar
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_manager_finds_an_external_user_removes_their_grant_and_exports_the_list(
+    page, screenshot, project_manager, external_collaborator, width
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, project_manager.email, PASSWORD)
+    page.goto("/c/alpine/users/")
+
+    # find: the "Who" filter shows the external user, marked as such
+    page.get_by_label("Who").select_option(label="External")
+    page.get_by_role("button", name="Filter").click()
+    row = page.get_by_role("row").filter(has_text="oskar@cleanpro.example")
+    expect(row.get_by_text("external", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Hans Leser")).to_have_count(0)
+    screenshot(f"user-list-external-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    # remove the grant at Zurich Property AG; the CleanPro role stays
+    row.get_by_role("link", name="Oskar Ott").click()
+    expect(page.get_by_text("employed by CleanPro Services")).to_be_visible()
+    page.get_by_text("What each role you can grant may do").click()
+    screenshot(f"user-external-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.locator("#company-rows .grant-row").first.get_by_text("Remove").click()
+    page.get_by_role("button", name="Save authorizations").click()
+    expect(page.get_by_text("The authorizations of Oskar Ott are saved.")).to_be_visible()
+    assert [(g.level, g.company.name) for g in CompanyGrant.objects.filter(user=external_collaborator)] == [
+        (Level.SERVICE_PROVIDER, "CleanPro Services")
+    ]
+    expect(page.get_by_role("link", name="Oskar Ott")).to_have_count(0)
+
+    # export: the CSV lists the users the list shows
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "hans@zurich.example" in text and "oskar@cleanpro.example" not in text

@@ -527,3 +527,47 @@ def test_the_share_list_makes_as_many_queries_for_many_shares_as_for_few(
         invite(UserFactory(company=partner))
 
     assert count_queries(lambda: client.get(shares_url(instance))) == few
+
+
+def test_user_management_offers_a_share_for_an_address_held_elsewhere(client, login, admin, guest, owner, shareable):
+    # given: the admin tries to create a login for someone of the partner cockpit
+    login(admin)
+    data = {
+        "email": guest.email,
+        "first_name": "Gina",
+        "last_name": "",
+        "company": owner.pk,
+        "language": "en",
+        "mobile_phone": "",
+        "company-TOTAL_FORMS": "0",
+        "company-INITIAL_FORMS": "0",
+        "entity-TOTAL_FORMS": "0",
+        "entity-INITIAL_FORMS": "0",
+    }
+
+    # when
+    page = client.post(reverse("users:user-create", kwargs={"instance_slug": owner.instance.slug}), data)
+
+    # then: the form offers Cockpit Shares, which opens with the address filled in
+    share_url = reverse("sharing:share-create", kwargs={"instance_slug": owner.instance.slug})
+    assert f'href="{share_url}?email=gina%40rhein.example"' in page.content.decode()
+    form = client.get(share_url, {"email": guest.email}).context["form"]
+    assert form["email"].value() == guest.email
+
+
+def test_user_management_offers_no_share_while_the_cockpit_is_not_shareable(client, login, admin, guest, owner):
+    login(admin)
+    data = {
+        "email": guest.email,
+        "company": owner.pk,
+        "language": "en",
+        "company-TOTAL_FORMS": "0",
+        "company-INITIAL_FORMS": "0",
+        "entity-TOTAL_FORMS": "0",
+        "entity-INITIAL_FORMS": "0",
+    }
+
+    page = client.post(reverse("users:user-create", kwargs={"instance_slug": owner.instance.slug}), data)
+
+    assert 'data-testid="offer-share"' not in page.content.decode()
+    assert "This email address cannot be used for a new login here." in page.content.decode()
