@@ -8,6 +8,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.permissions import manager_reach
+from accounts.selectors import managed_users
 from accounts.second_factor import confirmed_devices, second_factor_required
 from accounts.sms import FakeGateway
 from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS
@@ -63,6 +65,14 @@ def test_seed_demo_creates_two_cockpits_with_companies_entities_and_users():
     assert Company.objects.filter(is_operator=False).count() >= 12
     assert BusinessEntity.objects.count() >= 300
     assert User.objects.filter(is_staff=True, company__is_operator=True).exists()
+    # Seed 003's example (an owner role at Zurich) and the quality-feedback user (roles on Zurich's
+    # entities) are external users in the Zurich Projectmanager's User Management.
+    zurich_pm = User.objects.get(email="pm@zurich-property.demo")
+    reach = manager_reach(zurich_pm, zurich_pm.company.instance)
+    assert {user.email for user in managed_users(reach=reach, kind="external")} == {
+        "owner-provider@cleanpro.demo",
+        "qc@technikum.demo",
+    }
 
 
 def demo_counts() -> tuple[int, ...]:
