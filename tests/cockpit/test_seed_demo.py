@@ -9,8 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.permissions import manager_reach
-from accounts.selectors import managed_users
 from accounts.second_factor import confirmed_devices, second_factor_required
+from accounts.selectors import managed_users
 from accounts.sms import FakeGateway
 from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS
 from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company, Instance, SectionSettings
