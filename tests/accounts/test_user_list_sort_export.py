@@ -252,3 +252,17 @@ def test_the_export_of_2000_users_streams_in_constant_queries_and_under_two_seco
     assert queries < 60
     if connection.vendor == "postgresql":
         assert elapsed < 2.0, f"{elapsed:.2f} s"
+
+
+def test_the_entity_list_shows_numbered_pages(client, login, projectmanager_a, owner_a, instance, monkeypatch):
+    monkeypatch.setattr("entities.selectors.LIST_PAGE_SIZE", 2)
+    for _ in range(9):
+        BusinessEntityFactory(instance=instance, owner=owner_a)
+    login(projectmanager_a)
+
+    page = client.get(reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}), {"page": "3"})
+
+    text = page.content.decode()
+    assert "9 business entities" in text
+    assert 'aria-current="page">3</span>' in text
+    assert all(f'href="?page={number}"' in text for number in (1, 2, 4, 5))
