@@ -11,7 +11,7 @@ from accounts.permissions import Reach
 from entities.access import request_scope
 
 BATCH = 500
-# A cell a spreadsheet would run as a formula is written as text (CSV injection).
+# A cell a spreadsheet would run as a formula is written as text (CSV injection), leading spaces or not.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -24,7 +24,7 @@ class _Line:
 
 def _cell(value) -> str:
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
+    return f"'{text}" if text.lstrip().startswith(FORMULA_START) else text
 
 
 def _grants(member) -> str:
@@ -32,7 +32,7 @@ def _grants(member) -> str:
     grants += [f"{g.entity_label}: {g.role.name}" for g in member.entitygrant_set.all()]
     if member.sees_all_entities and member.all_entities_role:
         grants.append(f"{_('All entities')}: {member.all_entities_role.name}")
-    return "; ".join(grants)
+    return "; ".join(_cell(grant) for grant in grants)
 
 
 def users_csv(reach: Reach, users, *, describe: Callable[[Reach, list], None], language: str) -> Iterator[str]:
@@ -47,7 +47,8 @@ def users_csv(reach: Reach, users, *, describe: Callable[[Reach, list], None], l
 
 
 def _lines(reach: Reach, users, describe: Callable[[Reach, list], None]) -> Iterator[str]:
-    writer = csv.writer(_Line())
+    # Every cell quoted: spreadsheets set to split on ";" (German Excel) must not split a name into a formula.
+    writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL)
     yield "\ufeff" + writer.writerow(
         [
             _("Name"),
@@ -72,7 +73,7 @@ def _lines(reach: Reach, users, describe: Callable[[Reach, list], None]) -> Iter
                     _cell(member.company.name),
                     _("No") if member.is_employee else _("Yes"),
                     member.state_label,
-                    _cell(_grants(member)),
+                    _grants(member),
                     member.second_factor.label,
                     _("on") if member.chat_enabled else _("off"),
                     member.last_login.isoformat(timespec="minutes") if member.last_login else "",

@@ -14,7 +14,7 @@ user holds is one they could have granted. Nobody manages themselves here.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,33 +84,49 @@ class Reach:
             return Q(company__instance=self.instance)
         return Q(company_id__in={company_id for _level, company_id in self.viewed}, company__is_operator=False)
 
+    def is_employee(self) -> Case:
+        """Per user, as SQL: employed by a company whose users the actor sees (False: external)."""
+        return Case(When(self.employees(), then=Value(True)), default=Value(False), output_field=BooleanField())
+
     def grants_in_reach(self, *, to_change: bool = False) -> tuple[Q, Q]:
         """Company grants and entity grants at a (level, company) where the actor sees users (manages, `to_change`).
 
         A grant on a single entity lies there when the entity's company at that level is the
         company: the actor's own role reaches the entity through the same path.
         """
-        company_grants, entity_grants = Q(pk__in=[]), Q(pk__in=[])
+        company_grants = Q(pk__in=[])
         for level, company_id in self.managed if to_change else self.viewed:
             company_grants |= Q(level=level, company_id=company_id)
-            entity_grants |= Q(**{f"content_object__{level}_id": company_id})
-        return company_grants, entity_grants
+        return company_grants, self.entities_in_reach(to_change=to_change, prefix="content_object__")
 
-    def externals(self) -> Q:
+    def entities_in_reach(self, *, to_change: bool = False, prefix: str = "") -> Q:
+        """Entities whose company at a level is one where the actor sees (manages, `to_change`) users."""
+        entities = Q(pk__in=[])
+        for level, company_id in self.managed if to_change else self.viewed:
+            entities |= Q(**{f"{prefix}{level}_id": company_id})
+        return entities
+
+    def externals(self, *, to_change: bool = False) -> Q:
         """Users employed elsewhere in the cockpit who hold a grant in reach (GitHub's outside collaborators).
 
+        Listed: employed outside the companies whose users the actor sees, holding a grant
+        where they see users. `to_change`: employed outside the companies the actor
+        manages, holding a grant where they manage users (whose grants there they change).
         Never operator employees or Django-admin users: operator staff manage them.
         """
         if self.is_operator_staff:
             return Q(pk__in=[])
-        company_grants, entity_grants = self.grants_in_reach()
+        company_grants, entity_grants = self.grants_in_reach(to_change=to_change)
         holds = Exists(CompanyGrant.objects.filter(company_grants, user=OuterRef("pk"))) | Exists(
             EntityGrant.objects.filter(entity_grants, user=OuterRef("pk"))
+        )
+        employer = (
+            Q(company_id__in=self.company_ids or [], company__is_operator=False) if to_change else self.employees()
         )
         return (
             holds
             & Q(company__instance=self.instance, company__is_operator=False, is_staff=False, is_superuser=False)
-            & ~self.employees()
+            & ~employer
         )
 
     def listed_users(self) -> Q:
@@ -300,12 +316,19 @@ def access_listed_user(actor: User, instance: Instance, pk: int) -> tuple[User, 
     reach = require_viewer(actor, instance)
     target = (
         User.objects.filter(reach.listed_users(), pk=pk)
+        .annotate(is_employee=reach.is_employee())
         .select_related("company", "all_entities_role")
-        .prefetch_related("company_grants__role", "company_grants__company", "entitygrant_set__role")
+        .prefetch_related(
+            "company_grants__role",
+            "company_grants__company",
+            "entitygrant_set__role",
+            "entitygrant_set__content_object",
+        )
         .first()
     )
     if target is None:
         raise Http404("No such user.")
+    reach.prime_entities([grant.content_object for grant in target.entitygrant_set.all()])
     return target, reach
 
 
@@ -391,7 +414,7 @@ def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User
     """A user employed elsewhere who holds grants in the actor's reach: 403 for non-managers, 404 for anyone else."""
     reach = require_manager(actor, instance)
     target = (
-        User.objects.filter(reach.externals(), pk=pk)
+        User.objects.filter(reach.externals(to_change=True), pk=pk)
         .exclude(pk=actor.pk)
         .select_related("company")
         .prefetch_related("company_grants__role", "company_grants__company", "entitygrant_set__role")
@@ -400,6 +423,15 @@ def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User
     if target is None:
         raise Http404("No such user.")
     return target, reach
+
+
+def listed_external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:
+    """The grants of an external user at the companies whose users the actor sees: what the actor may read of them."""
+    company_q, entity_q = reach.grants_in_reach()
+    return (
+        list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company")),
+        list(EntityGrant.objects.filter(entity_q, user=user).select_related("role", "content_object")),
+    )
 
 
 def external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:

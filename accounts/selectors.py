@@ -89,7 +89,10 @@ def managed_users(
     `is_employee` (False: external, employed by a company outside the manager's reach).
     """
     users = User.objects.filter(reach.listed_users()).annotate(
-        is_employee=Case(When(reach.employees(), then=Value(True)), default=Value(False), output_field=BooleanField())
+        is_employee=reach.is_employee(),
+        changeable_external=Case(
+            When(reach.externals(to_change=True), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
     )
     if kind == "employees":
         users = users.filter(is_employee=True)
@@ -103,8 +106,10 @@ def managed_users(
         users = users.filter(company_id=company_id)
     if role is not None:
         users = users.filter(
-            Q(company_grants__role=role) | Q(entitygrant__role=role) | Q(all_entities_role=role)
-        ).distinct()
+            Exists(CompanyGrant.objects.filter(user=OuterRef("pk"), role=role))
+            | Exists(EntityGrant.objects.filter(user=OuterRef("pk"), role=role))
+            | Q(all_entities_role=role)
+        )
     users = _filter_second_factor(users.annotate(**second_factor_annotations()), second_factor)
     users = users.annotate(state=user_state())
     if state in USER_STATES and state:
@@ -153,9 +158,16 @@ def inviter_of(user: User) -> User | None:
     return entry.actor if entry is not None else None
 
 
-def user_history(*, user: User, limit: int = 50) -> QuerySet:
-    """The newest audit entries about a user."""
-    return AuditLogEntry.objects.filter(subject_user=user).order_by("-created_at", "-id")[:limit]
+def user_history(*, user: User, instance, limit: int = 50) -> QuerySet:
+    """The newest audit entries about a user in one cockpit (entries filed under no cockpit are the user's own).
+
+    Another cockpit's entries about the person (a share it gave them, say) are that cockpit's business.
+    """
+    return (
+        AuditLogEntry.objects.filter(subject_user=user)
+        .filter(Q(instance=instance) | Q(instance__isnull=True))
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 @dataclass(frozen=True)

@@ -346,6 +346,7 @@ def _user_edit(
     return user, _send_welcome_on_commit(user, password)
 
 
+ENTITY_OUTSIDE_YOUR_COMPANIES = _("An external user gets roles here only on business entities of your companies.")
 HELD_BEYOND_YOUR_ROLE = _("%(user)s holds a role at %(company)s that outranks yours there; operator staff change it.")
 
 
@@ -375,6 +376,16 @@ def external_grants_replace(
             and CompanyGrant.objects.filter(user=user, level=key[0], company=request.company).exists()
         ):
             raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": request.company.name})
+    requested = {entity_request.entity.pk for entity_request in entity_grants}
+    reachable = set(
+        BusinessEntity.objects.filter(reach.entities_in_reach(to_change=True), pk__in=requested).values_list(
+            "pk", flat=True
+        )
+    )
+    if requested - reachable:
+        # The manager may edit users on such an entity through a role there, but it is not at their
+        # companies: the grant would be theirs to make and never theirs to see again here.
+        raise ValidationError(ENTITY_OUTSIDE_YOUR_COMPANIES)
     changeable_entities = {grant.content_object_id for grant in in_reach_entity}
     for entity_request in entity_grants:
         entity = entity_request.entity

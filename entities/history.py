@@ -18,6 +18,8 @@ from entities.models import AuditLogEntry, BusinessEntity, Company, Level, Role
 OUTSIDE_VIEW = _("a business entity outside your view")
 # Fields of the operator's own running (Django admin, superuser) that company admins are not shown.
 INTERNAL_FIELDS = frozenset({"is_staff", "is_superuser"})
+# Where a person can be reached and signs in from: for those who manage them, not for every reader.
+PRIVATE_FIELDS = frozenset({"mobile_phone", "ip"})
 # Role-valued changes name the role by its code (entities.services._grant_audit).
 ROLE_FIELDS = frozenset({"role"})
 
@@ -97,12 +99,15 @@ def history_rows(
     *,
     visible_entities: Callable[[set[int]], set[int]] | None = None,
     show_internal: bool = False,
+    show_private: bool = False,
 ) -> list[HistoryRow]:
     """The entries in words for one reader.
 
     `visible_entities` answers which of the given entity ids the reader may see (None:
     none); any other entity reads as "a business entity outside your view". `show_internal` is
     for operator staff: without it the operator's internal fields are left out.
+    `show_private` is for those who manage the person: without it their mobile number and
+    the IP addresses of their sign-in locks are left out.
     """
     entries = list(entries)
     reader = _Reader(entries, visible_entities)
@@ -111,7 +116,7 @@ def history_rows(
         meta = _model_fields(entry.target_type)
         changes = []
         for name, (before, after) in entry.changes.items():
-            if name in INTERNAL_FIELDS and not show_internal:
+            if (name in INTERNAL_FIELDS and not show_internal) or (name in PRIVATE_FIELDS and not show_private):
                 continue
             field = _field(meta, name)
             label = str(

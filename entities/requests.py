@@ -20,5 +20,5 @@ class CockpitRequest(HttpRequest):
 
 
 def page_number(value: str | None) -> int:
-    """A page number from the query string; anything but plain digits means page 1."""
-    return int(value) if value and re.fullmatch(r"[0-9]{1,6}", value) else 1
+    """A page number from the query string; anything but plain digits (or 0) means page 1."""
+    return max(1, int(value)) if value and re.fullmatch(r"[0-9]{1,6}", value) else 1

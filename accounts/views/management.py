@@ -1,5 +1,5 @@
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from accounts.permissions import (
     access_listed_user,
     access_managed_user,
     external_grants,
+    listed_external_grants,
     require_manager,
     require_viewer,
     user_can_manage_user,
@@ -77,6 +78,15 @@ def clean_search(value: str) -> str:
 
 
 ENTITY_SEARCH_LIMIT = 20
+
+
+def add_service_error(form, error: ValidationError) -> None:
+    """A service's refusal on the form: on the field it names where the form has it, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _welcome_message(request, delivery, email: str) -> None:
@@ -203,12 +213,20 @@ class UserListView(TemplateView):
 
 
 class UserExportView(View):
-    """The users the list shows (same filters, same visibility) as CSV with their grants, streamed and audited."""
+    """The users the list shows (same filters, same visibility) as CSV with their grants, streamed and audited.
 
-    def get(self, request, instance_slug):
+    A POST (with its CSRF token), so that no other site can make a signed-in browser
+    export, or fill the audit log with exports.
+    """
+
+    def post(self, request, instance_slug):
         reach = require_viewer(request.user, request.instance)
         filters = UserListQuery.of(request.GET)
-        users_export_recorded(actor=request.user, instance=request.instance, filters=request.GET.dict())
+        users_export_recorded(
+            actor=request.user,
+            instance=request.instance,
+            filters={name: value for name, value in asdict(filters).items() if value and value != "name"},
+        )
         response = StreamingHttpResponse(
             users_csv(reach, filters.users(reach), describe=_describe_rows, language=get_language()),
             content_type="text/csv; charset=utf-8",
@@ -259,7 +277,7 @@ class UserCreateView(UserFormView):
                     **form.profile(),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("%(user)s has been created.") % {"user": user})
                 _welcome_message(request, delivery, user.email)
@@ -276,9 +294,10 @@ class UserEditView(UserFormView):
         return {
             "target": target,
             "history": history_rows(
-                user_history(user=target),
+                user_history(user=target, instance=reach.instance),
                 visible_entities=reach.visible_entity_ids,
                 show_internal=reach.is_operator_staff,
+                show_private=True,
             ),
             "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
             "entity_initial": [
@@ -298,12 +317,24 @@ class UserEditView(UserFormView):
     def read_only(self, request, pk):
         """For holders of a view-only users right (the Manager role): the person, their roles, their history."""
         target, reach = access_listed_user(request.user, request.instance, pk)
-        entity_grants = [(reach.entity_label(g.content_object), g.role) for g in target.entitygrant_set.all()]
-        history = history_rows(user_history(user=target), visible_entities=reach.visible_entity_ids)
+        if target.is_employee:  # type: ignore[attr-defined]  # annotated by access_listed_user
+            company_grants = list(target.company_grants.all())
+            entity_grants = list(target.entitygrant_set.all())
+            history = history_rows(
+                user_history(user=target, instance=reach.instance), visible_entities=reach.visible_entity_ids
+            )
+        else:
+            # Someone employed elsewhere: only the roles at the reader's companies, none of their history.
+            company_grants, entity_grants, history = *listed_external_grants(reach, target), []
         return self.response_class(
             request=request,
             template=["accounts/user_detail.html"],
-            context={"target": target, "entity_grants": entity_grants, "history": history},
+            context={
+                "target": target,
+                "company_grants": company_grants,
+                "entity_grants": [(reach.entity_label(g.content_object), g.role) for g in entity_grants],
+                "history": history,
+            },
         )
 
     def post(self, request, instance_slug, pk):
@@ -323,7 +354,7 @@ class UserEditView(UserFormView):
                     **form.profile(),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Changes to %(user)s saved.") % {"user": target})
                 if delivery is not None:

@@ -115,7 +115,7 @@ def rows_for(reader, user, instance, language):
         return [
             (row.action, row.about, row.changes)
             for row in history_rows(
-                user_history(user=user),
+                user_history(user=user, instance=instance),
                 visible_entities=reach.visible_entity_ids,
                 show_internal=reach.is_operator_staff,
             )

@@ -4,6 +4,7 @@ import csv
 import io
 import time
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -129,7 +130,8 @@ def test_sorting_costs_no_query_per_row(client, login, projectmanager_a, owner_a
 
 
 def export(client, instance, **query):
-    response = client.get(users_url(instance, "user-export"), query)
+    url = users_url(instance, "user-export")
+    response = client.post(f"{url}?{urlencode(query)}" if query else url)
     assert response.status_code == 200, response.status_code
     assert isinstance(response, StreamingHttpResponse)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -184,6 +186,27 @@ def test_the_export_writes_formulas_as_text(client, login, projectmanager_a, own
     assert [row["Name"] for row in rows if row["Email address"] == sneaky.email] == ['\'=HYPERLINK("http://evil")']
 
 
+def test_the_export_quotes_every_cell_for_spreadsheets_that_split_on_semicolons(
+    client, login, projectmanager_a, owner_a, instance
+):
+    sneaky = UserFactory(company=owner_a, first_name="Hans;=cmd|x!A1", last_name="")
+    grant_company_role(sneaky, Level.OWNER, owner_a, "customer")
+    login(projectmanager_a)
+
+    url = users_url(instance, "user-export")
+    text = b"".join(client.post(url).streaming_content).decode("utf-8-sig")
+
+    line = next(line for line in text.splitlines() if sneaky.email in line)
+    assert line.startswith('"Hans;=cmd|x!A1","') and line.endswith('"') and line.count('","') == 8
+
+
+def test_the_export_is_not_answered_to_a_get(client, login, projectmanager_a, instance):
+    login(projectmanager_a)
+
+    assert client.get(users_url(instance, "user-export")).status_code == 405
+    assert not AuditLogEntry.objects.filter(action="users.exported").exists()
+
+
 def test_the_export_is_audited_with_its_filters(client, login, projectmanager_a, staff_a, instance):
     login(projectmanager_a)
 
@@ -191,7 +214,15 @@ def test_the_export_is_audited_with_its_filters(client, login, projectmanager_a,
 
     entry = AuditLogEntry.objects.get(action="users.exported")
     assert (entry.actor, entry.instance) == (projectmanager_a, instance)
-    assert entry.params == {"filters": {"state": "active", "q": "a"}}
+    assert entry.params == {"filters": {"state": "active", "search": "a"}}
+
+
+def test_the_export_records_only_checked_filters(client, login, projectmanager_a, staff_a, instance):
+    login(projectmanager_a)
+
+    export(client, instance, q="a\x00b", junk="x" * 5000, state="nonsense")
+
+    assert AuditLogEntry.objects.get(action="users.exported").params == {"filters": {"search": "ab"}}
 
 
 def test_the_export_reads_in_the_readers_language(client, login, projectmanager_a, staff_a, instance):
@@ -219,7 +250,7 @@ def test_the_export_is_refused_to_everyone_else(client, login, who, owner_a, ins
         grant_company_role(outsider, Level.OWNER, outsider.company, "projectmanager")
         login(outsider)
 
-    response = client.get(users_url(instance, "user-export"))
+    response = client.post(users_url(instance, "user-export"))
 
     expected = {"anonymous": 302, "customer": 403, "other cockpit": 404}[who]
     assert response.status_code == expected

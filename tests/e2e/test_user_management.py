@@ -106,6 +106,6 @@ def test_manager_finds_an_external_user_removes_their_grant_and_exports_the_list
 
     # export: the CSV lists the users the list shows
     with page.expect_download() as download:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV").click()
     text = download.value.path().read_text(encoding="utf-8-sig")
     assert "hans@zurich.example" in text and "oskar@cleanpro.example" not in text
