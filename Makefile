@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint demo bench clean
+.PHONY: run port-free test install lint demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## Set up, migrate, load the demo data and serve the cockpit on SQLite at http://127.0.0.1:8000/
-run: $(STAMP)
+PORT ?= 8000
+# Links in emails point to where the server runs.
+RUN_ENV := DEBUG=1 COCKPIT_BASE_URL=http://127.0.0.1:$(PORT)
+
+## Set up, migrate, load the demo data and serve the cockpit on SQLite at http://127.0.0.1:$(PORT)/ (make run PORT=8001)
+run: port-free $(STAMP)
 	mkdir -p var
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py seed_demo
-	@echo "Cockpit runs at http://127.0.0.1:8000/  (stop with Ctrl-C)"
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Cockpit runs at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C; emails appear in this console)"
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Before the install, migration and seeding, not after: a taken port should fail at once.
+port-free:
+	@$(PYTHON) -c "import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+	sys.exit(0) if s.connect_ex(('127.0.0.1', $(PORT))) else sys.exit('Port $(PORT) is taken: choose another, e.g. make run PORT=8001')"
 
 ## The whole test suite (DATABASE_URL selects the database; SQLite in memory by default)
 test: $(STAMP)

@@ -333,3 +333,47 @@ def test_the_create_form_answers_an_address_of_another_cockpit_on_its_field(
     assert "This email address cannot be used for a new login here." in page
     assert "already exists" not in page
     assert User.objects.filter(email="taken@rhein.example").count() == 1
+
+
+# --- the welcome email reads right --------------------------------------------------------------
+
+
+def welcome_to(user, django_capture_on_commit_callbacks, mailoutbox, actor):
+    with django_capture_on_commit_callbacks(execute=True):
+        welcome_email_resend(actor=actor, instance=user.company.instance, user=user)
+    return mailoutbox[-1]
+
+
+def test_the_welcome_email_greets_without_a_name_when_none_is_known(
+    projectmanager_a, owner_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    nameless = UserFactory(
+        company=owner_a, email="empty.user@owner-a.example", first_name="", must_change_password=True
+    )
+
+    message = welcome_to(nameless, django_capture_on_commit_callbacks, mailoutbox, projectmanager_a)
+
+    assert message.body.startswith("Hello,\n") and "empty.user@owner-a.example," not in message.body
+    assert "An account has been created for you" in message.body
+
+
+def test_the_welcome_email_gives_the_expiry_with_its_zone(
+    projectmanager_a, invited_a, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    from django.utils import timezone
+
+    message = welcome_to(invited_a, django_capture_on_commit_callbacks, mailoutbox, projectmanager_a)
+
+    expires = timezone.localtime(User.objects.get(pk=invited_a.pk).temporary_password_expires_at)
+    assert f"until {expires:%-d %b %Y, %H:%M} ({expires.tzname()})." in message.body
+    assert ".." not in message.body
+
+
+def test_the_welcome_email_links_to_the_configured_base_url(
+    projectmanager_a, invited_a, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.COCKPIT_BASE_URL = "http://127.0.0.1:8001"
+
+    message = welcome_to(invited_a, django_capture_on_commit_callbacks, mailoutbox, projectmanager_a)
+
+    assert f"http://127.0.0.1:8001/c/{invited_a.company.instance.slug}/" in message.body
