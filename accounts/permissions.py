@@ -1,4 +1,4 @@
-"""Who may manage whom (DESIGN.md): a manager's reach and the limits on what they may grant.
+"""Who may manage whom (docs/user-management.md): a manager's reach and the limits on what they may grant.
 
 A manager is operator staff, or a user holding a user-managing role (one whose
 "users" section is editable: Projectmanager, Projectmanager extended, Provider

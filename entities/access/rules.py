@@ -1,4 +1,4 @@
-"""The access rules (DESIGN.md "Access rules"), declared once.
+"""The access rules (docs/access-rules.md), declared once.
 
 `PATHS` is the table of grant paths, most specific first: its order is the
 precedence. Each path says where its grants come from and how they reach a

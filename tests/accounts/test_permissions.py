@@ -1,4 +1,4 @@
-"""accounts/permissions.py: a manager's reach, and whom they may manage (DESIGN.md "Who may manage whom")."""
+"""accounts/permissions.py: a manager's reach, and whom they may manage (docs/user-management.md "Who sees it")."""
 
 import pytest
 from django.core.exceptions import PermissionDenied

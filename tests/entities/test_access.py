@@ -1,4 +1,4 @@
-"""The access rules of DESIGN.md, seed 003's example first."""
+"""The access rules of docs/access-rules.md, seed 003's example first."""
 
 import pytest
 from django.core.exceptions import ValidationError
