@@ -389,3 +389,24 @@ def test_company_filters_mark_the_chosen_company_and_escape_every_name(client, l
         in page
     )
     assert "<b>" not in page.split('name="owner"')[1].split("</select>")[0]
+
+
+def test_the_entity_page_shows_its_three_companies_and_project_form(client, login, instance):
+    from entities.models import Level, ProjectForm
+    from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
+
+    owner, provider, customer = (
+        CompanyFactory(instance=instance, name=n) for n in ("Eigner AG", "Putz GmbH", "Kunde SA")
+    )
+    entity = BusinessEntityFactory(
+        instance=instance, owner=owner, service_provider=provider, customer=customer, project_form=ProjectForm.EASY
+    )
+    reader = UserFactory(company=customer)
+    grant_company_role(reader, Level.CUSTOMER, customer, "customer")
+    login(reader)
+
+    page = client.get(f"/c/{instance.slug}/entities/{entity.pk}/", follow=True).content.decode()
+
+    facts = page.split('data-testid="entity-facts"', 1)[1].split("</dl>", 1)[0]
+    for text in ("Eigner AG", "Putz GmbH", "Kunde SA", entity.get_project_form_display()):
+        assert text in facts
