@@ -256,3 +256,24 @@ def test_a_users_language_ends_with_their_request(client, login, user, instance)
     client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
 
     assert translation.get_language() != "de"
+
+
+def test_english_dates_are_unambiguous_with_24_hour_time():
+    import datetime
+
+    from django.utils import formats, translation
+
+    moment = datetime.datetime(2026, 12, 1, 18, 5)
+    with translation.override("en"):
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "01.12.2026 18:05"
+        assert formats.date_format(moment, "DATETIME_FORMAT") == "1 Dec 2026, 18:05"
+        assert formats.date_format(moment.date(), "DATE_FORMAT") == "1 Dec 2026"
+
+
+def test_german_dates_keep_their_own_format():
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("de"):
+        assert formats.date_format(datetime.datetime(2026, 12, 1, 18, 5), "SHORT_DATETIME_FORMAT") == "01.12.2026 18:05"
