@@ -428,10 +428,9 @@ def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User
 def listed_external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:
     """The grants of an external user at the companies whose users the actor sees: what the actor may read of them."""
     company_q, entity_q = reach.grants_in_reach()
-    return (
-        list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company")),
-        list(EntityGrant.objects.filter(entity_q, user=user).select_related("role", "content_object")),
-    )
+    entity_grants = list(EntityGrant.objects.filter(entity_q, user=user).select_related("role", "content_object"))
+    reach.prime_entities([grant.content_object for grant in entity_grants])
+    return list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company")), entity_grants
 
 
 def external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:

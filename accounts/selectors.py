@@ -11,7 +11,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SMSDevice, User
-from accounts.permissions import Reach
+from accounts.permissions import Reach, listed_external_grants
+from entities.history import HistoryRow, history_rows
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
 
 # The user list's "Two-factor authentication" filter: its values and labels, "all" first.
@@ -209,3 +210,19 @@ def roles_in_reach(reach: Reach) -> QuerySet:
         )
         .order_by("position", "name")
     )
+
+
+def listed_user_reading(reach: Reach, target: User) -> tuple[list[CompanyGrant], list[EntityGrant], list[HistoryRow]]:
+    """What a reader who may not change `target` reads of them: roles and history.
+
+    An employee of the reader's companies: all their roles and this cockpit's history,
+    without their private fields. Someone employed elsewhere: only the roles at the
+    reader's companies, and none of their history. `target` comes from access_listed_user.
+    """
+    if target.is_employee:  # type: ignore[attr-defined]  # annotated by access_listed_user
+        history = history_rows(
+            user_history(user=target, instance=reach.instance), visible_entities=reach.visible_entity_ids
+        )
+        return list(target.company_grants.all()), list(target.entitygrant_set.all()), history
+    company_grants, entity_grants = listed_external_grants(reach, target)
+    return company_grants, entity_grants, []

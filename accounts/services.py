@@ -251,7 +251,35 @@ def user_invite(
     return user, _send_welcome_on_commit(user, password)
 
 
-def _replace_grants(*, actor: User, existing: list, key, wanted: dict, create) -> None:
+def _replace_grants(
+    *,
+    actor: User,
+    user: User,
+    existing: tuple[list[CompanyGrant], list[EntityGrant]],
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+) -> None:
+    """Delete, change or create grants so that of `existing` the user holds exactly the requested ones."""
+    existing_company, existing_entity = existing
+    _replace_rows(
+        actor=actor,
+        existing=existing_company,
+        key=lambda grant: (grant.level, grant.company_id),
+        wanted={(request.level, request.company.pk): request for request in company_grants},
+        create=lambda request: company_grant_create(
+            actor=actor, user=user, level=request.level, company=request.company, role=request.role
+        ),
+    )
+    _replace_rows(
+        actor=actor,
+        existing=existing_entity,
+        key=lambda grant: grant.content_object_id,
+        wanted={request.entity.pk: request for request in entity_grants},
+        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+    )
+
+
+def _replace_rows(*, actor: User, existing: list, key, wanted: dict, create) -> None:
     """Delete, change or create grants so that the user holds exactly the `wanted` requests (by `key`)."""
     wanted = dict(wanted)
     for grant in existing:
@@ -325,19 +353,10 @@ def _user_edit(
 
     _replace_grants(
         actor=actor,
-        existing=existing_company,
-        key=lambda grant: (grant.level, grant.company_id),
-        wanted={(request.level, request.company.pk): request for request in company_grants},
-        create=lambda request: company_grant_create(
-            actor=actor, user=user, level=request.level, company=request.company, role=request.role
-        ),
-    )
-    _replace_grants(
-        actor=actor,
-        existing=existing_entity,
-        key=lambda grant: grant.content_object_id,
-        wanted={request.entity.pk: request for request in entity_grants},
-        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+        user=user,
+        existing=(existing_company, existing_entity),
+        company_grants=company_grants,
+        entity_grants=entity_grants,
     )
     if not readdressed:
         return user, None
@@ -396,19 +415,10 @@ def external_grants_replace(
             raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": reach.entity_label(entity)})
     _replace_grants(
         actor=actor,
-        existing=in_reach_company,
-        key=lambda grant: (grant.level, grant.company_id),
-        wanted={(request.level, request.company.pk): request for request in company_grants},
-        create=lambda request: company_grant_create(
-            actor=actor, user=user, level=request.level, company=request.company, role=request.role
-        ),
-    )
-    _replace_grants(
-        actor=actor,
-        existing=in_reach_entity,
-        key=lambda grant: grant.content_object_id,
-        wanted={request.entity.pk: request for request in entity_grants},
-        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+        user=user,
+        existing=(in_reach_company, in_reach_entity),
+        company_grants=company_grants,
+        entity_grants=entity_grants,
     )
     return user
 

@@ -24,7 +24,6 @@ from accounts.permissions import (
     access_listed_user,
     access_managed_user,
     external_grants,
-    listed_external_grants,
     require_manager,
     require_viewer,
     user_can_manage_user,
@@ -34,6 +33,7 @@ from accounts.selectors import (
     SECOND_FACTOR_FILTERS,
     USER_ORDERS,
     USER_STATES,
+    listed_user_reading,
     managed_users,
     outside_members,
     roles_in_reach,
@@ -317,15 +317,7 @@ class UserEditView(UserFormView):
     def read_only(self, request, pk):
         """For holders of a view-only users right (the Manager role): the person, their roles, their history."""
         target, reach = access_listed_user(request.user, request.instance, pk)
-        if target.is_employee:  # type: ignore[attr-defined]  # annotated by access_listed_user
-            company_grants = list(target.company_grants.all())
-            entity_grants = list(target.entitygrant_set.all())
-            history = history_rows(
-                user_history(user=target, instance=reach.instance), visible_entities=reach.visible_entity_ids
-            )
-        else:
-            # Someone employed elsewhere: only the roles at the reader's companies, none of their history.
-            company_grants, entity_grants, history = *listed_external_grants(reach, target), []
+        company_grants, entity_grants, history = listed_user_reading(reach, target)
         return self.response_class(
             request=request,
             template=["accounts/user_detail.html"],

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.permissions import manager_reach
 from accounts.selectors import managed_users
-from accounts.services import CompanyGrantRequest, external_grants_replace
+from accounts.services import CompanyGrantRequest, EntityGrantRequest, external_grants_replace
 from entities.models import CompanyGrant, EntityGrant, Level
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
 
@@ -280,3 +280,19 @@ def test_the_service_refuses_a_user_who_is_not_external(zurich_pm, zurich, role,
             entity_grants=[],
         )
     assert not CompanyGrant.objects.filter(user=colleague).exists()
+
+
+def test_an_entity_role_above_the_managers_own_is_not_replaced(zurich_pm, zurich, cleanpro, role, instance):
+    entity = BusinessEntityFactory(instance=instance, owner=zurich)
+    boss = UserFactory(company=cleanpro, email="entity-boss@cleanpro.example")
+    grant_entity_role(boss, entity, "projectmanager-extended")
+
+    with pytest.raises(ValidationError, match="outranks yours there"):
+        external_grants_replace(
+            actor=zurich_pm,
+            instance=instance,
+            user=boss,
+            company_grants=[],
+            entity_grants=[EntityGrantRequest(entity, role("customer"))],
+        )
+    assert EntityGrant.objects.get(user=boss).role.code == "projectmanager-extended"

@@ -186,6 +186,17 @@ def test_the_export_writes_formulas_as_text(client, login, projectmanager_a, own
     assert [row["Name"] for row in rows if row["Email address"] == sneaky.email] == ['\'=HYPERLINK("http://evil")']
 
 
+def test_the_export_writes_formulas_behind_spaces_as_text(client, login, operator_staff, instance):
+    from tests.factories import CompanyFactory
+
+    sneaky = UserFactory(company=CompanyFactory(instance=instance, name="  @SUM(1)"))
+    login(operator_staff)
+
+    _response, rows = export(client, instance)
+
+    assert [row["Company"] for row in rows if row["Email address"] == sneaky.email] == ["'  @SUM(1)"]
+
+
 def test_the_export_quotes_every_cell_for_spreadsheets_that_split_on_semicolons(
     client, login, projectmanager_a, owner_a, instance
 ):
