@@ -1,12 +1,18 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -59,18 +65,21 @@ class EntityGrantInline(admin.TabularInline):
 class DeviceInline(admin.TabularInline):
     """A user's second-factor devices, read only: they change through My account, the hand-over and the reset."""
 
+    # Django's tabular rows open with the device's own text ("Authenticator app (email)"); ours with device_label.
+    template = "admin/accounts/user/device_inline.html"
     extra = 0
     can_delete = False
-    fields = ["method", "confirmed", "created"]
-    readonly_fields = ["method", "confirmed", "created"]
+    fields = ["device", "created"]
+    readonly_fields = ["device", "created"]
 
-    @admin.display(description=_("Method"))
-    def method(self, obj):
-        return DEVICE_NAMES[type(obj)]
+    @admin.display(description=_("Sign-in method"))
+    def device(self, obj):
+        return device_label(obj)
 
     @admin.display(description=_("created"))
     def created(self, obj):
-        return getattr(obj, "created_at", None) or "—"
+        created_at = getattr(obj, "created_at", None)
+        return _when(created_at) if created_at else "—"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -79,24 +88,41 @@ class DeviceInline(admin.TabularInline):
         return False
 
 
+def _when(moment) -> str:
+    # The admin shows a method's value as its text: a datetime would read "2026-12-01 07:00:00+00:00".
+    return date_format(localtime(moment), "DATETIME_FORMAT")
+
+
+def device_label(device) -> str:
+    """A device as people read it: its method, whether it is confirmed, and when it was last used (if it records it)."""
+    parts = [str(DEVICE_NAMES[type(device)]), str(_("confirmed") if device.confirmed else _("not confirmed yet"))]
+    if hasattr(device, "last_used_at"):
+        last_used = device.last_used_at
+        parts.append(str(_("last used %(when)s") % {"when": _when(last_used)}) if last_used else str(_("never used")))
+    return ", ".join(parts)
+
+
 class TOTPDeviceInline(DeviceInline):
     model = TOTPDevice
-    verbose_name = _("authenticator app")
-    verbose_name_plural = _("second factor: authenticator app")
+    verbose_name = _("Authenticator app")
+    verbose_name_plural = _("Second factor: authenticator app")
 
 
 class SMSDeviceInline(DeviceInline):
     model = SMSDevice
-    verbose_name = _("SMS")
-    verbose_name_plural = _("second factor: SMS")
+    verbose_name = _("Text message (SMS)")
+    verbose_name_plural = _("Second factor: text message (SMS)")
+    # SMS devices keep no dates: a code is sent, used once and replaced.
+    fields = ["device"]
+    readonly_fields = ["device"]
 
 
 class StaticDeviceInline(DeviceInline):
     model = StaticDevice
-    verbose_name = _("backup codes")
-    verbose_name_plural = _("second factor: backup codes")
-    fields = ["method", "confirmed", "codes_left"]
-    readonly_fields = ["method", "confirmed", "codes_left"]
+    verbose_name = _("Backup codes")
+    verbose_name_plural = _("Second factor: backup codes")
+    fields = ["device", "created", "codes_left"]
+    readonly_fields = ["device", "created", "codes_left"]
 
     @admin.display(description=_("codes left"))
     def codes_left(self, obj):
@@ -104,13 +130,41 @@ class StaticDeviceInline(DeviceInline):
 
 
 # django-otp's own device pages show keys and change devices without our audit; ours are the inlines above.
-for device_model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(device_model):
-        admin.site.unregister(device_model)
+# Groups would hand out Django's permissions beside our grants: roles decide in the cockpit, superuser status here.
+for registered_model in (TOTPDevice, StaticDevice, Group):
+    if admin.site.is_registered(registered_model):
+        admin.site.unregister(registered_model)
+
+
+class EntityPicker(AutocompleteSelect):
+    """The admin's entity autocomplete, showing a value that is no entity ID (typed into the URL) as no choice.
+
+    Django's own looks such a value up to show it again, and fails with a server error.
+    """
+
+    def format_value(self, value):
+        return [choice for choice in super().format_value(value) if choice.isdigit()]
 
 
 class ExplainForm(forms.Form):
-    entity = forms.IntegerField(label=_("Business entity ID"), min_value=1)
+    """A business entity of the user's own cockpit, picked by name."""
+
+    entity = forms.ModelChoiceField(
+        label=_("Business entity"),
+        queryset=BusinessEntity.objects.none(),
+        error_messages={"invalid_choice": _("There is no business entity with this ID in the user's cockpit.")},
+    )
+
+    def __init__(self, *args, subject: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["entity"])
+        # Grants act only in their holder's own cockpit (the access rules), so only its entities are offered.
+        field.queryset = BusinessEntity.objects.filter(instance_id=subject.company.instance_id).select_related(
+            "owner", "service_provider", "customer"
+        )
+        # The picker searches what BusinessEntityAdmin searches; it needs the field's choices, set just above.
+        field.widget = EntityPicker(EntityGrant._meta.get_field("content_object"), admin.site)
+        field.widget.choices = field.choices
 
 
 @admin.register(User)
@@ -130,7 +184,7 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
         (None, {"fields": ("email", "password", "explain_link", "second_factor_links")}),
         (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language", "chat_enabled")}),
         (_("Business entities"), {"fields": ("sees_all_entities", "all_entities_role")}),
-        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -202,18 +256,8 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         subject = get_object_or_404(User.objects.select_related("company", "all_entities_role"), pk=user_id)
-        form = ExplainForm(request.GET or None)
-        explanation = None
-        if form.is_valid():
-            entity = (
-                BusinessEntity.objects.select_related("owner", "service_provider", "customer")
-                .filter(pk=form.cleaned_data["entity"])
-                .first()
-            )
-            if entity is None:
-                form.add_error("entity", _("There is no business entity with this ID."))
-            else:
-                explanation = explain_access(subject.access_subject(), entity)
+        form = ExplainForm(request.GET or None, subject=subject)
+        explanation = explain_access(subject.access_subject(), form.cleaned_data["entity"]) if form.is_valid() else None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Explain access of %(user)s") % {"user": subject},

@@ -211,11 +211,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             errors["all_entities_role"] = ValidationError(
                 OPERATOR_ROLE_FOR_CUSTOMER,
                 code="operator_role",
-                params={"role": role.name, "company": company_name},
+                params={"role": role.label, "company": company_name},
             )
         if role is not None and role.is_special:
             errors["all_entities_role"] = ValidationError(
-                SHOW_ALL_ROLE_SPECIAL, code="special_role", params={"role": role.name}
+                SHOW_ALL_ROLE_SPECIAL, code="special_role", params={"role": role.label}
             )
         if self.sees_all_entities and not self.otp_required and "sees_all_entities" not in errors:
             errors["otp_required"] = ValidationError(OTP_REQUIRED_FOR_SHOW_ALL, code="otp_required")

@@ -170,14 +170,14 @@ class Reach:
         if self.is_operator_staff:
             return None
         if role.is_operator_only:
-            return _("%(role)s is an operator role; only operator staff grant it.") % {"role": role.name}
+            return _("%(role)s is an operator role; only operator staff grant it.") % {"role": role.label}
         if own_rights is None:
             return _("You hold no user-managing role there.")
         granted = self.rights_of(role)
         exceeding = [Section(s).label for s, access in granted.items() if access > own_rights.get(s, Access.NONE)]
         if exceeding:
             return _("%(role)s has more rights than your own role there (%(sections)s).") % {
-                "role": role.name,
+                "role": role.label,
                 "sections": ", ".join(str(label) for label in exceeding),
             }
         return None

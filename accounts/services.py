@@ -208,11 +208,11 @@ def _check_grants(reach: Reach, company_grants, entity_grants) -> None:
     for grant in company_grants:
         error = reach.company_grant_error(grant.level, grant.company.pk, grant.role)
         if error:
-            errors.append(f"{grant.role.name} · {grant.company.name}: {error}")
+            errors.append(f"{grant.role.label} · {grant.company.name}: {error}")
     for grant in entity_grants:
         error = reach.entity_grant_error(grant.entity, grant.role)
         if error:
-            errors.append(f"{grant.role.name} · {reach.entity_label(grant.entity)}: {error}")
+            errors.append(f"{grant.role.label} · {reach.entity_label(grant.entity)}: {error}")
     if errors:
         raise ValidationError(errors)
 

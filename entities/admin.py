@@ -1,16 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import ValidationError
-from django.forms.formsets import DELETION_FIELD_NAME
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from entities.history import history_rows
-from entities.models import AUDIT_ACTIONS, AuditLogEntry, BusinessEntity, Capability, Company, Instance, Role, Section
+from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
 from entities.services import business_entity_save, company_save, instance_save, role_capabilities_set, role_save
 
-SECTION_TWICE = _("%(section)s appears more than once; give each section one row.")
 NOTHING_SAVED = _("Nothing was saved: %(errors)s")
 
 
@@ -65,47 +65,132 @@ class CompanyAdmin(ServiceSavesAdmin):
 class BusinessEntityAdmin(ServiceSavesAdmin):
     list_display = ["name", "instance", "owner", "service_provider", "customer", "project_form"]
     list_filter = ["instance", "project_form"]
-    list_select_related = ["instance", "owner", "service_provider", "customer"]
     search_fields = ["name", "address"]
     autocomplete_fields = ["owner", "service_provider", "customer"]
     show_full_result_count = False
     list_per_page = 50
 
+    def get_queryset(self, request):
+        # The list names each entity's companies, the pickers its cockpit.
+        return super().get_queryset(request).select_related("instance", "owner", "service_provider", "customer")
+
+    def autocomplete_label(self, obj) -> str:
+        # Entities of every cockpit look alike by name; pickers say which cockpit each belongs to.
+        return f"{obj.name} ({obj.instance.name})"
+
     def save_model(self, request, obj, form, change):
         business_entity_save(actor=request.user, entity=obj)
 
 
-class CapabilityFormSet(BaseInlineFormSet):
-    """The capability matrix inline: at most one row per section."""
+class AccessRadioSelect(AdminRadioSelect):
+    """One section's none / view / edit, each radio named with its section for screen readers."""
 
-    def clean(self):
-        super().clean()
-        # The matrix is stored as one right per section, so a second row would silently win.
-        seen = set()
-        for form in self.forms:
-            section = form.cleaned_data.get("section") if form.cleaned_data else None
-            if section is None or form.cleaned_data.get(DELETION_FIELD_NAME):
-                continue
-            if section in seen:
-                raise ValidationError(SECTION_TWICE, params={"section": Section(section).label})
-            seen.add(section)
+    def __init__(self, section: Section):
+        super().__init__(attrs={"class": "radiolist inline"})
+        self.section = section
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"]["aria-label"] = f"{self.section.label}: {label}"
+        return option
 
 
-class CapabilityInline(admin.TabularInline):
-    model = Capability
-    formset = CapabilityFormSet
-    extra = 0
-    max_num = len(Section.choices)
-    fields = ["section", "access"]
+def capability_field_name(section: str) -> str:
+    return f"capability_{section}"
+
+
+class RoleAdminForm(forms.ModelForm):
+    """A role with its row of the capability matrix: one none / view / edit choice per section."""
+
+    class Meta:
+        model = Role
+        fields = [
+            "name",
+            "name_de",
+            "usage",
+            "usage_de",
+            "description",
+            "description_de",
+            "code",
+            "chat_allowed",
+            "is_operator_only",
+            "is_special",
+            "entity_scope",
+            "position",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = dict(self.instance.capabilities.values_list("section", "access")) if self.instance.pk else {}
+        for section in Section:
+            self.fields[capability_field_name(section)] = forms.TypedChoiceField(
+                label=section.label,
+                choices=Access.choices,
+                coerce=int,
+                widget=AccessRadioSelect(section),
+                # A section without a row gives no access, so it reads as "None" until changed.
+                initial=stored.get(section, Access.NONE),
+            )
+
+    def capability_rights(self, *, changed_only: bool) -> dict[str, int]:
+        """The matrix as posted; with `changed_only`, the sections changed, so rows left alone stay as stored."""
+        rights = {}
+        for section in Section:
+            name = capability_field_name(section)
+            if not changed_only or name in self.changed_data:
+                rights[section.value] = self.cleaned_data[name]
+        return rights
 
 
 @admin.register(Role)
 class RoleAdmin(ServiceSavesAdmin):
-    list_display = ["name", "usage", "chat_allowed", "is_operator_only", "is_special", "entity_scope", "position"]
+    form = RoleAdminForm
+    list_display = [
+        "name",
+        "name_de",
+        "usage",
+        "chat_allowed",
+        "is_operator_only",
+        "is_special",
+        "entity_scope",
+        "position",
+    ]
     list_filter = ["chat_allowed", "is_operator_only", "is_special", "entity_scope"]
-    search_fields = ["name", "code", "usage", "description"]
+    search_fields = ["name", "name_de", "code", "usage", "usage_de", "description", "description_de"]
     list_editable = ["position"]
-    inlines = [CapabilityInline]
+
+    def get_fieldsets(self, request, obj=None):
+        editable = self.has_change_permission(request, obj)
+        # A page only to view (a share role) shows the matrix as text: radio buttons would suggest a change.
+        matrix = [capability_field_name(section) for section in Section] if editable else ["capability_matrix"]
+        return [
+            (
+                _("English and German"),
+                {
+                    "description": _(
+                        "German readers see the German texts, everyone else the English; "
+                        "an empty German text shows the English too."
+                    ),
+                    "fields": [("name", "name_de"), ("usage", "usage_de"), ("description", "description_de")],
+                },
+            ),
+            (
+                _("Rules"),
+                {"fields": ["code", "chat_allowed", "is_operator_only", "is_special", "entity_scope", "position"]},
+            ),
+            (_("Capability matrix"), {"fields": matrix}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The matrix's fields are the form's own (RoleAdminForm adds them): the model has only the role's.
+        kwargs["fields"] = RoleAdminForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description=_("Capability matrix"))
+    def capability_matrix(self, obj: Role):
+        stored = dict(obj.capabilities.values_list("section", "access"))
+        rows = ((section.label, Access(stored.get(section, Access.NONE)).label) for section in Section)
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
 
     def has_change_permission(self, request, obj=None):
         # Share roles carry the Cockpit Shares' table (sharing/modules.py); they change only with it.
@@ -117,19 +202,17 @@ class RoleAdmin(ServiceSavesAdmin):
     def save_model(self, request, obj, form, change):
         role_save(actor=request.user, role=obj)
 
-    def save_formset(self, request, form, formset, change):
-        """The capability matrix changes through the service, so each change is validated and audited."""
-        formset.save(commit=False)
-        stored_sections = dict(Capability.objects.filter(role=form.instance).values_list("pk", "section"))
-        changed = [capability for capability, _fields in formset.changed_objects]
-        rights: dict[str, int | None] = {}
-        # A row deleted or moved to another section leaves its old section without a right,
-        # unless another row of this save fills it.
-        for capability in [*formset.deleted_objects, *changed]:
-            rights[stored_sections[capability.pk]] = None
-        for capability in [*changed, *formset.new_objects]:
-            rights[capability.section] = capability.access
-        role_capabilities_set(actor=request.user, role=form.instance, rights=rights)
+    def save_related(self, request, form, formsets, change):
+        """The matrix changes through the service, so each change is validated and audited.
+
+        It runs in the admin's transaction after save_model: a refused matrix rolls the role back too
+        (ServiceSavesAdmin).
+        """
+        super().save_related(request, form, formsets, change)
+        # The role list's position column saves through here too, with a form of its own and no matrix.
+        if isinstance(form, RoleAdminForm):
+            rights = form.capability_rights(changed_only=change)
+            role_capabilities_set(actor=request.user, role=form.instance, rights=rights)
 
 
 class AuditActionFilter(admin.SimpleListFilter):

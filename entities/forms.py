@@ -13,8 +13,9 @@ class EntityFilterForm(forms.Form):
     """Search and company filters of the entity list.
 
     Any company of the cockpit is accepted (the list links each company name to its
-    filter), but the drop-downs offer only `offered`, so no company name is shown that
-    the user does not already see on a visible entity.
+    filter), but each drop-down offers only its `offered` companies, those in its column
+    of the visible entities, so no company name is shown that the user does not already
+    see there.
     """
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -24,15 +25,16 @@ class EntityFilterForm(forms.Form):
     )
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Company.objects.none(), required=False)
 
-    def __init__(self, *args, instance, offered: list[NamedRef], **kwargs):
+    def __init__(self, *args, instance, offered: dict[str, list[NamedRef]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update(placeholder=_("Name or address"), type="search")
-        choices = [("", _("All"))] + [(company.pk, company.name) for company in offered]
         for name in COMPANY_FILTERS:
             if self.is_bound:
                 # Only a submitted filter needs validating against the cockpit's companies.
                 cast(forms.ModelChoiceField, self.fields[name]).queryset = Company.objects.filter(instance=instance)
-            self.fields[name].widget.choices = choices
+            self.fields[name].widget.choices = [("", _("All"))] + [
+                (company.pk, company.name) for company in offered[name]
+            ]
 
     def show_chosen(self, visible_company_ids: set[int]) -> None:
         """Add a chosen company to its drop-down, named only if the filtered rows show its name anyway."""

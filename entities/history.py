@@ -68,7 +68,7 @@ class _Reader:
         }
         company_ids = {entry.params["company"] for entry in entries if "company" in entry.params}
         entity_ids = {entry.params["entity"] for entry in entries if "entity" in entry.params}
-        self.roles = {role.code: role.name for role in Role.objects.filter(code__in=role_codes)}
+        self.roles = {role.code: role.label for role in Role.objects.filter(code__in=role_codes)}
         self.companies = dict(Company.objects.filter(pk__in=company_ids).values_list("pk", "name"))
         visible = visible_entities(entity_ids) if entity_ids and visible_entities else set()
         self.entities = dict(BusinessEntity.objects.filter(pk__in=visible).values_list("pk", "name"))

@@ -3,6 +3,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -207,6 +208,12 @@ class Access(models.IntegerChoices):
     EDIT = 2, _("Edit")
 
 
+def in_reader_language(english: str, german: str) -> str:
+    """German readers read the catalogue's German text; English, the catalogue's own, stands in where it is missing."""
+    language = get_language() or ""
+    return german if german and language.split("-")[0] == "de" else english
+
+
 class Role(models.Model):
     """A row of the role catalogue; its rights are its capabilities, one per section."""
 
@@ -214,6 +221,9 @@ class Role(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     usage = models.CharField(_("usage"), max_length=200, blank=True)
     description = models.TextField(_("access right"), blank=True)
+    name_de = models.CharField(_("name (German)"), max_length=100, blank=True)
+    usage_de = models.CharField(_("usage (German)"), max_length=200, blank=True)
+    description_de = models.TextField(_("access right (German)"), blank=True)
     chat_allowed = models.BooleanField(_("chat allowed"), default=False)
     is_operator_only = models.BooleanField(
         _("operator only"), default=False, help_text=_("Only operator (soobr) employees may hold this role.")
@@ -234,7 +244,20 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The role's name in the reader's language."""
+        return in_reader_language(self.name, self.name_de)
+
+    @property
+    def usage_label(self) -> str:
+        return in_reader_language(self.usage, self.usage_de)
+
+    @property
+    def description_label(self) -> str:
+        return in_reader_language(self.description, self.description_de)
 
 
 class Capability(models.Model):
@@ -294,15 +317,15 @@ def validate_grant(
     errors: dict[str, list[ValidationError]] = {}
     if role.is_operator_only and not subject.is_operator:
         errors.setdefault("role", []).append(
-            ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.name})
+            ValidationError(GRANT_ROLE_OPERATOR_ONLY, code="operator_role", params={"role": role.label})
         )
     if role.is_share_role:
         errors.setdefault("role", []).append(
-            ValidationError(GRANT_SHARE_ROLE, code="share_role", params={"role": role.name})
+            ValidationError(GRANT_SHARE_ROLE, code="share_role", params={"role": role.label})
         )
     if role.is_special and level != Level.ENTITY:
         errors.setdefault("role", []).append(
-            ValidationError(GRANT_SPECIAL_ROLE_ON_COMPANY, code="special_role_on_company", params={"role": role.name})
+            ValidationError(GRANT_SPECIAL_ROLE_ON_COMPANY, code="special_role_on_company", params={"role": role.label})
         )
     if subject.home_instance_id != instance_id:
         errors.setdefault(NON_FIELD_ERRORS, []).append(

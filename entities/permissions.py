@@ -59,6 +59,17 @@ def visible_sections(subject: Subject | None, entity: BusinessEntity) -> list[st
     return [section for section in SECTION_SPECS if user_can_view_section(subject, entity, section)]
 
 
+def landing_section(subject: Subject | None, entity: BusinessEntity) -> str | None:
+    """The tab an entity's page opens on: the first the user may edit, else the first they may view (None: no tab).
+
+    Someone who works on one part of an entity should land where their work is, not on
+    a read-only tab before it.
+    """
+    sections = visible_sections(subject, entity)
+    editable = [section for section in sections if user_can_edit_section(subject, entity, section)]
+    return next(iter(editable or sections), None)
+
+
 def access_entity_section(
     subject: Subject | None, instance: Instance, pk: int, section: str, *, edit: bool = False
 ) -> tuple[BusinessEntity, EntityAccess]:

@@ -16,7 +16,7 @@ from entities.access import (
     context_for,
     count_visible_entities,
     entity_page,
-    sees_all,
+    visible_companies,
 )
 from entities.access.rules import COMPANY_PATHS, row_conditions_sql
 from entities.models import (
@@ -72,7 +72,7 @@ def visible_entity_total(*, subject: Subject | None, instance: Instance) -> tupl
 
 @dataclass(frozen=True, slots=True)
 class HeldCompanyGrant:
-    """A role a user holds at a level on a company, as the sidebar, filters and reach need it."""
+    """A role a user holds at a level on a company, as the sidebar and a manager's reach need it."""
 
     level: str
     company: NamedRef
@@ -91,8 +91,8 @@ class HeldCompanyGrant:
 def held_company_grants(subject: Subject | None, instance: Instance) -> list[HeldCompanyGrant]:
     """The company grants that count for the user in the cockpit, with company names and whether the role manages users.
 
-    One query, read once per request: the sidebar's User Management entry, the list
-    filters and a manager's reach all start from it. A grant counts here exactly when
+    One query, read once per request: the sidebar's User Management entry and a
+    manager's reach start from it. A grant counts here exactly when
     its company path (rules.PATHS) would let it decide: the same conditions, from the
     same declaration.
     """
@@ -131,19 +131,18 @@ def _read_held_company_grants(subject: Subject, instance: Instance) -> list[Held
         ]
 
 
-def filter_companies(*, subject: Subject | None, instance: Instance) -> list[NamedRef]:
-    """Companies offered as list filters, by name: those the user holds roles on, or all for show-all users.
+def filter_companies(*, subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
+    """Companies offered by each list filter (owner, service provider, customer): those on the entities the user sees.
 
-    Listing every company of the cockpit to everyone would leak who else is a customer.
-    Both lists sort alike, ignoring case, whatever the database's collation.
+    Offering a company that is on no visible entity would leak who else is a customer,
+    so even show-all users are offered only what their entities hold: not every company
+    of a cockpit is on an entity, nor in every column, and a show-all role may be scoped.
+    Sorted alike, ignoring case, whatever the database's collation.
     """
-    if subject is not None and sees_all(subject, instance.pk):
-        companies = [
-            NamedRef(pk, name) for pk, name in Company.objects.filter(instance=instance).values_list("id", "name")
-        ]
-    else:
-        companies = list({grant.company.pk: grant.company for grant in held_company_grants(subject, instance)}.values())
-    return sorted(companies, key=lambda company: (company.name.casefold(), company.pk))
+    return {
+        level: sorted(companies, key=lambda company: (company.name.casefold(), company.pk))
+        for level, companies in visible_companies(subject, instance).items()
+    }
 
 
 def section_data(*, entity: BusinessEntity, section: str) -> dict:

@@ -1,6 +1,6 @@
 """Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
@@ -12,14 +12,17 @@ from entities.models import (
     Access,
     BusinessEntity,
     Capability,
+    ChatMessage,
     Company,
     CompanyGrant,
     EntityGrant,
     Instance,
     Level,
     ProjectForm,
+    QualityFeedback,
     Role,
     SectionSettings,
+    TourActivity,
 )
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -40,6 +43,9 @@ ROLE_AUDITED_FIELDS = (
     "name",
     "usage",
     "description",
+    "name_de",
+    "usage_de",
+    "description_de",
     "chat_allowed",
     "is_operator_only",
     "is_special",
@@ -273,3 +279,35 @@ def section_entry_create(*, actor: AbstractBaseUser, entity: BusinessEntity, ent
     entry.full_clean()
     entry.save()
     return entry
+
+
+@transaction.atomic
+def section_data_bulk_create(
+    *,
+    actor: AbstractBaseUser,
+    settings: Sequence[SectionSettings],
+    tour_activities: Sequence[TourActivity] = (),
+    quality_feedback: Sequence[QualityFeedback] = (),
+    chat_messages: Sequence[ChatMessage] = (),
+) -> None:
+    """Store the section settings and entries of many entities at once (the demo data), as the acting user.
+
+    As section_settings_update and section_entry_create do for one, in a few INSERTs: the
+    settings must be new and validated by their sections' forms, as a caller of
+    section_settings_update does. Entries are validated field by field; their entity and
+    author are left unchecked, as a query each would cost more than the INSERTs.
+    """
+    for section_settings in settings:
+        section_settings.updated_by_id = actor.pk
+    for activity in tour_activities:
+        activity.created_by_id = actor.pk
+    for feedback in quality_feedback:
+        feedback.created_by_id = actor.pk
+    for message in chat_messages:
+        message.author_id = actor.pk
+    for entry in [*tour_activities, *quality_feedback, *chat_messages]:
+        entry.full_clean(exclude=["entity", "author", "created_by"], validate_unique=False)
+    SectionSettings.objects.bulk_create(settings)
+    TourActivity.objects.bulk_create(tour_activities)
+    QualityFeedback.objects.bulk_create(quality_feedback)
+    ChatMessage.objects.bulk_create(chat_messages)

@@ -10,6 +10,7 @@ from entities.forms import EntityFilterForm
 from entities.permissions import (
     access_entity,
     access_entity_section,
+    landing_section,
     user_can_edit_section,
     visible_sections,
 )
@@ -72,17 +73,17 @@ class EntityListView(TemplateView):
 
 
 class EntityDetailView(View):
-    """An entity's address opens its first tab the user may see."""
+    """An entity's address opens its first tab the user may edit, else the first they may see."""
 
     request: CockpitRequest
 
     def get(self, request, instance_slug, pk):
         entity, _access = access_entity(request.subject, request.instance, pk)
-        sections = visible_sections(request.subject, entity)
-        if not sections:
+        section = landing_section(request.subject, entity)
+        if section is None:
             messages.info(request, _("Your role gives no tab on this business entity."))
             return redirect("entities:entity-list", instance_slug=instance_slug)
-        return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=sections[0])
+        return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=section)
 
 
 class EntitySectionView(TemplateView):

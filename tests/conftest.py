@@ -28,7 +28,7 @@ def pytest_report_header(config):
 def role_catalogue(transactional_db):
     """For tests with real commits, whose databases are flushed: seed the role catalogue as its migrations do.
 
-    The catalogue's roles, and the share roles a Cockpit Share's rights are read from.
+    The catalogue's roles, and the share roles a Cockpit Share's rights are read from, in English and German.
     """
     import importlib
 
@@ -38,6 +38,8 @@ def role_catalogue(transactional_db):
     seed.seed_roles(apps, None)
     share_roles = importlib.import_module("sharing.migrations.0002_share_roles")
     share_roles.add_share_roles(apps, None)
+    importlib.import_module("entities.migrations.0008_role_catalogue_german").add_german(apps, None)
+    importlib.import_module("sharing.migrations.0003_share_roles_german").add_german(apps, None)
 
 
 @pytest.fixture

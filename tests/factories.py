@@ -2,7 +2,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from entities.models import BusinessEntity, Company, Instance, ProjectForm
+from entities.models import Access, BusinessEntity, Company, Instance, ProjectForm, Role, Section
 
 PASSWORD = "correct-horse-battery"
 
@@ -92,5 +92,19 @@ def admin_user_change_form(user, **overrides) -> dict:
     # The read-only second-factor inlines post their (empty) management forms too.
     for prefix in ("totpdevice_set", "smsdevice_set", "staticdevice_set"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(overrides)
+    return data
+
+
+def admin_role_change_form(role: Role, **overrides) -> dict:
+    """The POST data of the admin's role page: the role and each section's access as stored (none for a new role)."""
+    stored = dict(role.capabilities.values_list("section", "access")) if role.pk else {}
+    data = {
+        field: getattr(role, field)
+        for field in ("code", "name", "name_de", "usage", "usage_de", "description", "description_de")
+    }
+    data.update({"entity_scope": role.entity_scope, "position": role.position})
+    data.update({flag: "on" for flag in ("chat_allowed", "is_operator_only", "is_special") if getattr(role, flag)})
+    data.update({f"capability_{section}": stored.get(section, Access.NONE) for section in Section})
     data.update(overrides)
     return data

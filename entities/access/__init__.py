@@ -15,9 +15,10 @@ from entities.access.listing import (
     NamedRef,
     count_visible_entities,
     entity_page,
+    visible_companies,
     visible_entities,
 )
-from entities.access.rules import KEY_BASE, PATHS, SHOW_ALL, decode_access_key, level_label, sees_all
+from entities.access.rules import KEY_BASE, PATHS, SHOW_ALL, decode_access_key, level_label
 from entities.access.single import (
     EntityAccess,
     candidates,
@@ -56,7 +57,7 @@ __all__ = [
     "level_label",
     "request_scope",
     "role_rights",
-    "sees_all",
     "subject_of",
+    "visible_companies",
     "visible_entities",
 ]

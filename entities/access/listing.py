@@ -28,7 +28,7 @@ from entities.access.rules import (
     row_conditions_sql,
 )
 from entities.access.subject import Subject
-from entities.models import BusinessEntity, Instance
+from entities.models import BusinessEntity, Instance, Level, in_reader_language
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,19 @@ class EntityFilter:
 
 
 def _path_select(
-    path: GrantPath, subject: Subject, cockpit_id: int, entity_filter: EntityFilter, limit: int | None
+    path: GrantPath,
+    subject: Subject,
+    cockpit_id: int,
+    entity_filter: EntityFilter,
+    limit: int | None,
+    columns: str | None = None,
 ) -> tuple[str, list]:
-    """One path's SELECT (id, name, access_key[, rn]) of the entities its grants reach in the cockpit."""
+    """One path's SELECT (id, name, access_key[, rn]), or of other `columns` of e, of the entities its grants reach."""
     source = path.source
     grants = source.grants(subject)
     assert grants is not None, "only paths that can decide are listed"
     grants_from, grants_where, grant_params = grants
+    assert columns is None or limit is None, "ranked selects keep their own columns"
     key = access_key_sql(path)
     filters, filter_params = entity_filter.sql()
     if limit is not None and source.fans_out and connection.vendor == "postgresql":
@@ -85,7 +91,7 @@ def _path_select(
         f" WHERE {grants_where} AND e.instance_id = %s AND {conditions}{filters}"
     )
     params = [*grant_params, cockpit_id, *condition_params, *filter_params]
-    columns = f"e.id AS id, e.name AS name, {key} AS access_key"
+    columns = columns or f"e.id AS id, e.name AS name, {key} AS access_key"
     if limit is None:
         return f"SELECT {columns}{body}", params
     if source.fans_out:
@@ -99,13 +105,17 @@ def _path_select(
 
 
 def _union(
-    subject: Subject | None, cockpit_id: int, entity_filter: EntityFilter, limit: int | None = None
+    subject: Subject | None,
+    cockpit_id: int,
+    entity_filter: EntityFilter,
+    limit: int | None = None,
+    columns: str | None = None,
 ) -> tuple[str, list] | None:
     """The UNION ALL of every path that can decide for the subject here; None when none can."""
     if subject is None:
         return None
     selects = [
-        _path_select(path, subject, cockpit_id, entity_filter, limit)
+        _path_select(path, subject, cockpit_id, entity_filter, limit, columns)
         for path in PATHS
         if path.can_decide(subject, cockpit_id)
     ]
@@ -139,13 +149,48 @@ def visible_entities(subject: Subject | None, instance: Instance) -> QuerySet:
 
 @dataclass(slots=True)
 class NamedRef:
-    """A company or role as a list row shows it: its id and name."""
+    """A company or role as a list row shows it: its id and name (a role's in the reader's language)."""
 
     pk: int
     name: str
 
     def __str__(self) -> str:
         return self.name
+
+
+# The entity's companies, as the list filters name them (the levels of the company grant paths).
+COMPANY_LEVELS = (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER)
+
+
+def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
+    """The companies that occur as owner, service provider and customer of the entities the subject sees, in one query.
+
+    Read from the visible entities' own rows (the list's union, every path's matches), so
+    a company that is on no visible entity, or not in that column, is never named.
+    """
+    found: dict[str, list[NamedRef]] = {level: [] for level in COMPANY_LEVELS}
+    union = _union(
+        subject,
+        instance.pk,
+        EntityFilter(),
+        columns=", ".join(f"e.{level}_id AS {level}_id" for level in COMPANY_LEVELS),
+    )
+    if union is None:
+        return found
+    matches, params = union
+    per_level = " UNION ALL ".join(
+        f"SELECT '{level}' AS level, d.company_id FROM (SELECT DISTINCT m.{level}_id AS company_id FROM m) d"
+        for level in COMPANY_LEVELS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH m AS ({matches}) SELECT f.level, c.id, c.name FROM ({per_level}) f"
+            f" JOIN {COMPANY} c ON c.id = f.company_id",
+            params,
+        )
+        for level, company_id, name in cursor.fetchall():
+            found[level].append(NamedRef(company_id, name))
+    return found
 
 
 @dataclass(slots=True)
@@ -274,7 +319,7 @@ def entity_page(
         "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key FROM m WHERE m.rn <= %s GROUP BY m.id"
         "), page AS (SELECT * FROM visible ORDER BY name, id LIMIT %s OFFSET %s)"
         f" SELECT page.id, page.access_key, {CAPPED_TOTAL},"
-        f" {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)}, o.name, sp.name, cu.name, r.name"
+        f" {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)}, o.name, sp.name, cu.name, r.name, r.name_de"
         " FROM (SELECT 1) one LEFT JOIN page ON 1 = 1"
         f" LEFT JOIN {ENTITY} e ON e.id = page.id"
         f" LEFT JOIN {COMPANY} o ON o.id = e.owner_id"
@@ -296,7 +341,7 @@ def entity_page(
     for entity_id, key, _total, *values in found:
         if entity_id is None:
             continue
-        *fields, owner, provider, customer, role_name = values
+        *fields, owner, provider, customer, role_name, role_name_de = values
         columns = dict(zip(PAGE_ENTITY_FIELDS, fields, strict=True))
         entity = EntityRow(
             pk=entity_id,
@@ -306,5 +351,5 @@ def entity_page(
             customer=NamedRef(columns["customer_id"], customer),
         )
         level, role_id = decode_access_key(key)
-        rows.append((entity, NamedRef(role_id, role_name), level))
+        rows.append((entity, NamedRef(role_id, in_reader_language(role_name, role_name_de)), level))
     return EntityPage(rows=rows, total=total, number=number, per_page=per_page, cap=cap)

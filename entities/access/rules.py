@@ -122,7 +122,7 @@ def _scope_sql(subject: Subject) -> tuple[str, list]:
 def _scope_note(role: Role) -> str:
     scope = SCOPES.get(role.entity_scope)
     note = scope.note if scope is not None else _("Ignored: %(role)s has an unknown scope.")
-    return str(note) % {"role": role.name}
+    return str(note) % {"role": role.label}
 
 
 ACTIVE = SubjectCondition(
@@ -154,14 +154,14 @@ OPERATOR_ROLE = RowCondition(
     lambda subject: ("(NOT r.is_operator_only OR %s)", [subject.is_operator]),
     lambda role: (
         str(_("Ignored: %(role)s is an operator role and the user no longer works for the operator."))
-        % {"role": role.name}
+        % {"role": role.label}
     ),
 )
 NOT_SPECIAL = RowCondition(
     "not_special",
     lambda subject: ("NOT r.is_special", []),
     lambda role: (
-        str(_("Ignored: %(role)s is a special role; it acts only on single business entities.")) % {"role": role.name}
+        str(_("Ignored: %(role)s is a special role; it acts only on single business entities.")) % {"role": role.label}
     ),
 )
 IN_SCOPE = RowCondition("in_scope", _scope_sql, _scope_note, on_entity=True)
@@ -338,8 +338,3 @@ def row_conditions_sql(path: GrantPath, subject: Subject, *, on_entity: bool | N
             parts.append(sql)
             params += condition_params
     return " AND ".join(parts) or "1 = 1", params
-
-
-def sees_all(subject: Subject, cockpit_id: int) -> bool:
-    """Whether the show-all path can decide for the subject in the cockpit (lists offer every company then)."""
-    return path_of(SHOW_ALL).can_decide(subject, cockpit_id)

@@ -36,7 +36,17 @@ class EntityRef(Protocol):
     instance_id: int
 
 
-ROLE_FIELDS = ["id", "code", "name", "chat_allowed", "is_operator_only", "is_special", "entity_scope", "position"]
+ROLE_FIELDS = [
+    "id",
+    "code",
+    "name",
+    "name_de",
+    "chat_allowed",
+    "is_operator_only",
+    "is_special",
+    "entity_scope",
+    "position",
+]
 
 
 @dataclass

@@ -52,7 +52,7 @@ def entity_rows(rows, list_url: str) -> SafeString:
 
 @register.simple_tag
 def filter_options(field) -> SafeString:
-    """The <option>s of a company filter, the chosen one selected: a cockpit's every company for show-all users."""
+    """The <option>s of a company filter, the chosen one selected: hundreds of companies for show-all users."""
     chosen = str(field.value() or "")
     options = []
     for value, label in field.field.widget.choices:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from entities.models import BusinessEntity, Capability, Role
+from entities.models import BusinessEntity
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, admin_user_change_form
 
 pytestmark = pytest.mark.django_db
@@ -25,18 +25,6 @@ def test_admin_lists_every_model_for_operator_staff(admin_client, url_name, inst
     response = admin_client.get(reverse(url_name))
 
     assert response.status_code == 200
-
-
-def test_admin_role_page_edits_the_capability_matrix_inline(admin_client):
-    manager = Role.objects.get(code="manager")
-
-    response = admin_client.get(reverse("admin:entities_role_change", args=[manager.pk]))
-
-    assert response.status_code == 200
-    assert (
-        response.context["inline_admin_formsets"][0].formset.queryset.count()
-        == Capability.objects.filter(role=manager).count()
-    )
 
 
 def test_admin_refuses_an_entity_whose_owner_belongs_to_another_instance(admin_client, instance, other_instance):

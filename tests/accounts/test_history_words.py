@@ -130,9 +130,9 @@ def test_one_entry_reads_in_english_and_in_german(projectmanager_a, employee_a, 
     german = rows_for(projectmanager_a, employee_a, instance, "de")
 
     assert ("User changed", "", [("Language", "English", "German")]) in english
-    assert ("Benutzer geändert", "", [("Sprache", "Englisch", "Deutsch")]) in german
+    assert ("Konto geändert", "", [("Sprache", "Englisch", "Deutsch")]) in german
     assert ("Role granted", "Owner · Owner A", [("Role", "—", "Manager")]) in english
-    assert ("Rolle vergeben", "Eigentümer · Owner A", [("Rolle", "—", "Manager")]) in german
+    assert ("Rolle vergeben", "Eigentümer · Owner A", [("Rolle", "—", "Management")]) in german
 
 
 def test_company_admins_do_not_read_the_operators_internal_fields(

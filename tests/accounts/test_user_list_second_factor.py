@@ -92,7 +92,7 @@ def second_factor_cells(html: str) -> dict[str, tuple[str, str]]:
     cells = {}
     for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
         email = re.search(r'<span class="muted small">([^<]+)</span>', row)
-        cell = re.search(r'<td data-second-factor="([a-z_]+)">(.*?)</td>', row, flags=re.S)
+        cell = re.search(r'<td [^>]*data-second-factor="([a-z_]+)">(.*?)</td>', row, flags=re.S)
         if email and cell:
             cells[email.group(1)] = (cell.group(1), re.sub(r"<[^>]+>", "", cell.group(2)).strip())
     return cells

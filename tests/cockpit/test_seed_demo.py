@@ -3,7 +3,10 @@ import re
 from io import StringIO
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
+from django.test import TestCase
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -12,8 +15,11 @@ from accounts.permissions import manager_reach
 from accounts.second_factor import confirmed_devices, second_factor_required
 from accounts.selectors import managed_users
 from accounts.sms import FakeGateway
-from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS
+from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS, USERS
 from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company, Instance, SectionSettings
+from entities.permissions import visible_sections
+from entities.sections import SECTION_SPECS, display_rows
+from entities.selectors import analytics_figures, entity_list_page, master_data, section_data, section_entries
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
 
@@ -34,6 +40,26 @@ def seed() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def first_run(django_db_setup, django_db_blocker):
+    """One seeded demo world for the whole module, as a fresh `make run` leaves it: its output and the emails sent.
+
+    Seeding takes seconds, so it runs once; each test runs in a savepoint inside the
+    seeded transaction, which is rolled back when the module is done.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        mail.outbox = []
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            output = seed()
+        yield output, [message.to[0] for message in mail.outbox]
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def output(first_run) -> str:
+    return first_run[0]
 
 
 def printed_totp_key(output: str) -> str:
@@ -57,9 +83,7 @@ def lands_on_dashboard(response, slug: str = "alpine") -> bool:
     return response.status_code == 200 and response.request["PATH_INFO"] == f"/c/{slug}/"
 
 
-def test_seed_demo_creates_two_cockpits_with_companies_entities_and_users():
-    seed()
-
+def test_seed_demo_creates_two_cockpits_with_companies_entities_and_users(output):
     assert Instance.objects.count() == 2
     assert Company.objects.filter(is_operator=True).exists()
     assert Company.objects.filter(is_operator=False).count() >= 12
@@ -88,8 +112,7 @@ def demo_counts() -> tuple[int, ...]:
     )
 
 
-def test_seed_demo_is_idempotent():
-    seed()
+def test_seed_demo_is_idempotent(output):
     counts = demo_counts()
     share = Share.objects.values().get()
 
@@ -100,9 +123,8 @@ def test_seed_demo_is_idempotent():
     assert Share.objects.values().get() == share
 
 
-def test_seed_demo_prints_logins_that_work(client):
+def test_seed_demo_prints_logins_that_work(client, output):
     # given
-    output = seed()
     assert DEMO_PASSWORD in output
     assert "the other demo users sign in with the password alone" in output
 
@@ -118,9 +140,7 @@ def test_seed_demo_prints_logins_that_work(client):
         client.logout()
 
 
-def test_seed_demo_gives_every_user_under_the_policy_a_working_method():
-    seed()
-
+def test_seed_demo_gives_every_user_under_the_policy_a_working_method(output):
     under_policy = {user.email for user in User.objects.all() if second_factor_required(user)}
 
     assert under_policy == set(SECOND_FACTORS)
@@ -128,9 +148,8 @@ def test_seed_demo_gives_every_user_under_the_policy_a_working_method():
         assert list(confirmed_devices(User.objects.get(email=email))) == [method], email
 
 
-def test_seed_demo_admin_signs_in_with_the_printed_authenticator_key(client):
+def test_seed_demo_admin_signs_in_with_the_printed_authenticator_key(client, output):
     # given
-    output = seed()
     key = printed_totp_key(output)
     assert f"otpauth://totp/Cockpit%3Aadmin%40soobr.demo?secret={key}&" in output
     password_step(client, "admin@soobr.demo")
@@ -143,8 +162,8 @@ def test_seed_demo_admin_signs_in_with_the_printed_authenticator_key(client):
     assert client.get("/admin/").status_code == 200
 
 
-def test_seed_demo_admin_key_is_the_same_on_every_run():
-    first = printed_totp_key(seed())
+def test_seed_demo_admin_key_is_the_same_on_every_run(output):
+    first = printed_totp_key(output)
     # Someone replaced the demo admin's key (e.g. enrolled anew): the next run brings the demo key back.
     TOTPDevice.objects.filter(user__email="admin@soobr.demo").update(key="00" * 20)
 
@@ -154,9 +173,8 @@ def test_seed_demo_admin_key_is_the_same_on_every_run():
     assert TOTPDevice.objects.filter(user__email="admin@soobr.demo").count() == 1
 
 
-def test_seed_demo_sms_user_signs_in_with_the_code_sent(client, sms_outbox):
+def test_seed_demo_sms_user_signs_in_with_the_code_sent(client, sms_outbox, output):
     # given
-    output = seed()
     assert re.search(r"pm@zurich-property\.demo +SMS: press \"Send code\"; the SMS code", output)
     password_step(client, "pm@zurich-property.demo")
 
@@ -171,9 +189,9 @@ def test_seed_demo_sms_user_signs_in_with_the_code_sent(client, sms_outbox):
     assert lands_on_dashboard(response)
 
 
-def test_seed_demo_backup_code_user_signs_in_with_a_printed_code_and_each_run_prints_new_ones(client):
+def test_seed_demo_backup_code_user_signs_in_with_a_printed_code_and_each_run_prints_new_ones(client, output):
     # given
-    earlier = printed_backup_codes(seed())
+    earlier = printed_backup_codes(output)
     codes = printed_backup_codes(seed())
     assert len(codes) == 10 and not set(codes) & set(earlier)
     password_step(client, "manager@helvetia.demo")
@@ -186,26 +204,22 @@ def test_seed_demo_backup_code_user_signs_in_with_a_printed_code_and_each_run_pr
 
 
 def test_seed_demo_emails_about_the_new_sign_in_methods_only_on_the_first_run(
-    django_capture_on_commit_callbacks, mailoutbox
+    first_run, django_capture_on_commit_callbacks, mailoutbox
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        seed()
+    _output, first_run_recipients = first_run
+
     with django_capture_on_commit_callbacks(execute=True):
         seed()
 
     # The demo share is active at once: no invitation to follow.
-    assert sorted(message.to[0] for message in mailoutbox) == sorted(SECOND_FACTORS)
+    assert sorted(first_run_recipients) == sorted(SECOND_FACTORS)
+    assert mailoutbox == []
 
 
 RHEIN_USER = "pm@rhein-clean.demo"
 
 
-def test_seed_demo_shares_the_first_cockpit_with_the_second_cockpits_user(
-    django_capture_on_commit_callbacks, mailoutbox
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        output = seed()
-
+def test_seed_demo_shares_the_first_cockpit_with_the_second_cockpits_user(output):
     alpine, rhein_user = Instance.objects.get(slug="alpine"), User.objects.get(email=RHEIN_USER)
     settings = SharingSettings.objects.get()
     assert settings.instance == alpine and settings.is_shareable
@@ -224,9 +238,8 @@ def test_seed_demo_shares_the_first_cockpit_with_the_second_cockpits_user(
     )
 
 
-def test_seed_demo_rhein_user_reaches_the_first_cockpit_and_reads_it_without_editing_it(client):
+def test_seed_demo_rhein_user_reaches_the_first_cockpit_and_reads_it_without_editing_it(client, output):
     # given
-    seed()
     assert lands_on_dashboard(password_step(client, RHEIN_USER), "rhein")
 
     # when: the shared cockpit
@@ -262,3 +275,40 @@ def test_seed_demo_rhein_user_reaches_the_first_cockpit_and_reads_it_without_edi
     # and no management of the shared cockpit
     assert client.get("/c/alpine/users/").status_code == 404
     assert client.get("/c/alpine/shares/").status_code == 404
+
+
+def empty_sections(user: User, instance: Instance) -> list[str]:
+    """The tabs of the first entity in the user's list (by name) that show no data, read as the page reads them."""
+    subject = user.access_subject()
+    (entity_row, _role, _level), *_rest = entity_list_page(subject=subject, instance=instance).rows
+    entity = BusinessEntity.objects.get(pk=entity_row.pk)
+    empty = []
+    for section in visible_sections(subject, entity):
+        spec = SECTION_SPECS[section]
+        if spec.kind == "list":
+            shows_data = bool(section_entries(entity=entity, section=section))
+        else:
+            data = (
+                master_data(entity=entity)
+                if spec.kind == "master_data"
+                else section_data(entity=entity, section=section)
+            )
+            shows_data = "—" not in {shown for _label, shown in display_rows(spec.form_class, data)}
+        if section == "analytics":
+            figures = analytics_figures(entity=entity)
+            shows_data = shows_data and figures["quality_count"] > 0 and figures["tour_count"] > 0
+        if not shows_data:
+            empty.append(f"{user.email} on {entity.name} (/c/{instance.slug}/): {section}")
+    return empty
+
+
+def test_seed_demo_fills_every_tab_of_the_first_entity_each_demo_user_opens(output):
+    logins = [(email, slug) for email, _first, _last, (slug, _company), *_rest in USERS] + [(RHEIN_USER, "alpine")]
+
+    empty = [
+        tab
+        for email, slug in logins
+        for tab in empty_sections(User.objects.get(email=email), Instance.objects.get(slug=slug))
+    ]
+
+    assert empty == []

@@ -51,13 +51,17 @@ def test_provider_project_manager_finds_an_entity_and_edits_route_planning(page,
     expect(page.get_by_test_id("entity-total")).to_contain_text("1 business entity")
     page.get_by_role("link", name="Bürohaus Seefeld 042").click()
     expect(page.get_by_test_id("deciding-role")).to_have_text("Provider project manager")
+    # The role only views master data and features: the page opens on the first tab it edits.
+    sections = page.get_by_role("navigation", name="Sections")
+    expect(sections.locator("[aria-current=page]")).to_have_text("Performance figures")
+    expect(page.get_by_role("button", name="Save")).to_be_visible()
 
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Cleaning categories").click()
+    sections.get_by_role("link", name="Cleaning categories").click()
     expect(page.get_by_text("Read only")).to_be_visible()
     expect(page.get_by_role("button", name="Save")).to_have_count(0)
     screenshot("entity-section-read-only")
 
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Route planning").click()
+    sections.get_by_role("link", name="Route planning").click()
     page.get_by_label("Tours per day").fill("25")
     page.get_by_label("Longest tour (minutes)").fill("240")
     page.get_by_role("button", name="Save").click()

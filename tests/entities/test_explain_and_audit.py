@@ -119,7 +119,9 @@ def test_admin_explain_reports_an_unknown_entity(client, login, operator_admin, 
 
     response = client.get(reverse("admin:accounts_user_explain", args=[reader.pk]) + "?entity=999999")
 
-    assert "There is no business entity with this ID." in response.content.decode()
+    assert response.context["form"].errors["entity"] == [
+        "There is no business entity with this ID in the user's cockpit."
+    ]
 
 
 def test_explain_access_command_prints_the_deciding_grant(reader, building):

@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from entities.models import BusinessEntity, Company
-from entities.services import business_entity_create, company_create
+from entities.models import BusinessEntity, ChatMessage, Company, QualityFeedback, SectionSettings, TourActivity
+from entities.services import business_entity_create, company_create, section_data_bulk_create
 from tests.factories import BusinessEntityFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +110,34 @@ def test_business_entity_save_refuses_to_move_an_entity_with_grants_to_another_c
 
     # then
     assert BusinessEntity.objects.get(pk=building.pk).instance == instance
+
+
+def test_section_data_bulk_create_stores_settings_and_entries_as_the_acting_user(building, user):
+    section_data_bulk_create(
+        actor=user,
+        settings=[SectionSettings(entity=building, section="iot", data={"alert_threshold_percent": 80})],
+        tour_activities=[
+            TourActivity(
+                entity=building, performed_on="2026-11-30", area="Eingang", description="Abfall", duration_minutes=30
+            )
+        ],
+        quality_feedback=[QualityFeedback(entity=building, score=4)],
+        chat_messages=[ChatMessage(entity=building, body="Hallo")],
+    )
+
+    assert SectionSettings.objects.get(entity=building, section="iot").updated_by == user
+    assert TourActivity.objects.get(entity=building).created_by == user
+    assert QualityFeedback.objects.get(entity=building).created_by == user
+    assert ChatMessage.objects.get(entity=building).author == user
+
+
+def test_section_data_bulk_create_stores_nothing_when_an_entry_is_invalid(building, user):
+    with pytest.raises(ValidationError):
+        section_data_bulk_create(
+            actor=user,
+            settings=[SectionSettings(entity=building, section="iot", data={})],
+            quality_feedback=[QualityFeedback(entity=building, score=4), QualityFeedback(entity=building, score=9)],
+        )
+
+    assert not SectionSettings.objects.filter(entity=building).exists()
+    assert not QualityFeedback.objects.filter(entity=building).exists()

@@ -174,6 +174,38 @@ def test_detail_opens_the_first_tab_the_role_may_see(client, login, companies, b
     assert response["Location"] == url("entity-section", building, "analytics")
 
 
+def test_detail_opens_the_first_tab_the_role_may_edit_before_tabs_it_only_views(client, login, companies, building):
+    # Quality feedback users view master data, the first tab, and edit quality control.
+    reviewer = UserFactory(company=companies["Customer C"])
+    grant_entity_role(reviewer, building, "quality-feedback-users")
+    login(reviewer)
+
+    response = client.get(url("entity-detail", building))
+
+    assert response["Location"] == url("entity-section", building, "quality_control")
+
+
+def test_detail_of_a_view_only_role_opens_the_first_tab_in_tab_order(client, login, companies, building):
+    login(user_with("manager", companies))
+
+    response = client.get(url("entity-detail", building))
+
+    assert response["Location"] == url("entity-section", building, "master_data")
+
+
+def test_detail_for_a_role_without_a_tab_returns_to_the_list_with_a_message(
+    client, login, instance, companies, building
+):
+    inventory = UserFactory(company=companies["Provider B"])
+    grant_entity_role(inventory, building, "inventory-manager")
+    login(inventory)
+
+    response = client.get(url("entity-detail", building), follow=True)
+
+    assert response.redirect_chain == [(list_url(instance), 302)]
+    assert "Your role gives no tab on this business entity." in response.content.decode()
+
+
 def test_quality_feedback_user_adds_feedback(client, login, instance, building):
     user = UserFactory(company=CompanyFactory(instance=instance))
     grant_entity_role(user, building, "quality-feedback-users")
@@ -306,11 +338,35 @@ def test_list_makes_as_many_queries_for_fifty_rows_as_for_five(client, login, in
     assert count_queries(lambda: client.get(list_url(instance))) == five
 
 
-def test_list_reads_the_user_their_cockpits_grants_sharing_flag_and_the_page_in_five_queries(
+def test_list_with_a_filter_makes_as_many_queries_however_many_entities_and_companies_its_filters_offer(
+    client, login, instance, companies, building, django_assert_num_queries
+):
+    login(user_with("customer", companies, level=Level.CUSTOMER, company="Customer C"))
+    address = list_url(instance, owner=companies["Owner A"].pk)
+
+    def entities_of_new_owners_and_providers(count):
+        for _ in range(count):
+            BusinessEntityFactory(instance=instance, customer=companies["Customer C"])
+
+    entities_of_new_owners_and_providers(2)
+    client.get(address)  # the session is cached from here on
+    # The user, shared cockpits, company grants (sidebar), the filters' companies, the chosen owner, the page.
+    with django_assert_num_queries(6):
+        client.get(address)
+    entities_of_new_owners_and_providers(40)
+
+    with django_assert_num_queries(6):
+        response = client.get(address)
+
+    assert len(response.context["form"].fields["owner"].widget.choices) == 1 + 1 + 42  # "All", Owner A, the new ones
+
+
+def test_list_reads_the_user_their_cockpits_grants_sharing_flag_filters_and_the_page_in_six_queries(
     client, login, instance, companies, building
 ):
     """The hottest page: the user; the cockpits shared with them (gate and switcher); their company grants
-    (sidebar, filters, reach); whether the cockpit is shareable (the sidebar, for user managers); the page."""
+    (sidebar, reach); whether the cockpit is shareable (the sidebar, for user managers); the companies of
+    the three filters; the page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -320,7 +376,7 @@ def test_list_reads_the_user_their_cockpits_grants_sharing_flag_and_the_page_in_
     with CaptureQueriesContext(connection) as context:
         response = client.get(list_url(instance))
 
-    assert len(context.captured_queries) == 5, [query["sql"][:80] for query in context.captured_queries]
+    assert len(context.captured_queries) == 6, [query["sql"][:80] for query in context.captured_queries]
     assert f'href="/c/{instance.slug}/users/"' in response.content.decode()  # User Management offered
 
 

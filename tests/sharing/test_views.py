@@ -209,7 +209,7 @@ def test_inviting_emails_a_link_in_the_recipients_language(
     assert response["Location"] == shares_url(instance)
     (message,) = mailoutbox
     assert message.to == [guest.email]
-    assert "Alpine Facility Services" in message.subject and "freigegeben" in message.subject
+    assert "Alpine Facility Services" in message.subject and "geteilt" in message.subject
     assert "/invitations/" in message.body
     share = Share.objects.get(user=guest)
     token = message.body.split("/invitations/")[1].split("/")[0]

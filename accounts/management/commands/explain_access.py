@@ -27,7 +27,7 @@ class Command(BaseCommand):
             state = "DECIDES" if grant.decided else ("matches" if grant.applies else "does not apply")
             company = f" {grant.company}" if grant.company else ""
             note = f"  ({grant.note})" if grant.note else ""
-            self.stdout.write(f"  {grant.level_label}{company}: {grant.role.name} - {state}{note}")
+            self.stdout.write(f"  {grant.level_label}{company}: {grant.role.label} - {state}{note}")
         if not explanation.grants:
             self.stdout.write("  no grant of this user concerns this entity")
         self.stdout.write(explanation.reason)

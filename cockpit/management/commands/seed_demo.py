@@ -45,8 +45,7 @@ from entities.services import (
     company_create,
     company_grant_create,
     entity_grant_create,
-    section_entry_create,
-    section_settings_update,
+    section_data_bulk_create,
 )
 from sharing.models import Share, SharingSettings
 from sharing.modules import ShareLevel
@@ -185,7 +184,7 @@ def demo_section_settings(rng: random.Random) -> dict[str, dict]:
             "cleaning_days": ["mon", "wed", "fri"],
             "start_time": "18:00",
             "cleaning_agent": rng.choice(["eco", "standard"]),
-            "notes": "",
+            "notes": rng.choice(["Schlüssel beim Empfang.", "Alarmanlage ab 20 Uhr scharf.", "Lift nicht benutzen."]),
         },
         "route_planning": {
             "tours_per_day": rng.randint(1, 4),
@@ -351,38 +350,49 @@ class Command(BaseCommand):
         return share
 
     def _seed_entity_data(self, instance: Instance) -> None:
-        """Sample section data on the first entities, so the tabs show something real."""
+        """Section data on every entity, so every tab of every entity shows something real.
+
+        Each entity's values are drawn from its own name, so they are the same on every run
+        and machine whichever entities a run finds filled already; entities with data are
+        left as they are.
+        """
         author = User.objects.filter(company__instance=instance).order_by("id").first()
         if author is None:
             raise CommandError(f"The demo cockpit {instance} has no user to write its entries.")
-        rng = random.Random(f"{instance.slug}-data")  # noqa: S311 - reproducible demo data, not security
-        for entity in BusinessEntity.objects.filter(instance=instance).order_by("id")[:40]:
-            if SectionSettings.objects.filter(entity=entity).exists():
-                continue
-            for section, data in demo_section_settings(rng).items():
-                section_settings_update(actor=author, entity=entity, section=section, data=data)
-            for days_ago in range(0, 28, 4):
-                section_entry_create(
-                    actor=author,
+        filled = SectionSettings.objects.filter(entity__instance=instance).values("entity_id")
+        settings: list[SectionSettings] = []
+        tours: list[TourActivity] = []
+        feedback: list[QualityFeedback] = []
+        messages: list[ChatMessage] = []
+        today = datetime.date.today()
+        for entity in BusinessEntity.objects.filter(instance=instance).exclude(pk__in=filled).order_by("id"):
+            rng = random.Random(f"{instance.slug}-data-{entity.name}")  # noqa: S311 - reproducible demo data
+            settings += [
+                SectionSettings(entity=entity, section=section, data=data)
+                for section, data in demo_section_settings(rng).items()
+            ]
+            tours += [
+                TourActivity(
                     entity=entity,
-                    entry=TourActivity(
-                        performed_on=datetime.date.today() - datetime.timedelta(days=days_ago),
-                        area=rng.choice(["Eingang", "Büros 2. OG", "Sanitär", "Treppenhaus", "Küche"]),
-                        description=rng.choice(["Unterhaltsreinigung", "Fenster innen", "Böden feucht", "Abfall"]),
-                        duration_minutes=rng.choice([30, 45, 60, 90]),
-                    ),
+                    performed_on=today - datetime.timedelta(days=days_ago),
+                    area=rng.choice(["Eingang", "Büros 2. OG", "Sanitär", "Treppenhaus", "Küche"]),
+                    description=rng.choice(["Unterhaltsreinigung", "Fenster innen", "Böden feucht", "Abfall"]),
+                    duration_minutes=rng.choice([30, 45, 60, 90]),
                 )
-            for _ in range(3):
-                section_entry_create(
-                    actor=author,
+                for days_ago in range(0, 28, 4)
+            ]
+            feedback += [
+                QualityFeedback(
                     entity=entity,
-                    entry=QualityFeedback(
-                        score=rng.randint(3, 5), comment=rng.choice(["Sehr sauber.", "Ecken vergessen.", "Gut."])
-                    ),
+                    score=rng.randint(3, 5),
+                    comment=rng.choice(["Sehr sauber.", "Ecken vergessen.", "Gut."]),
                 )
-            section_entry_create(
-                actor=author, entity=entity, entry=ChatMessage(body="Bitte Eingang am Freitag zusätzlich reinigen.")
-            )
+                for _ in range(3)
+            ]
+            messages.append(ChatMessage(entity=entity, body="Bitte Eingang am Freitag zusätzlich reinigen."))
+        section_data_bulk_create(
+            actor=author, settings=settings, tour_activities=tours, quality_feedback=feedback, chat_messages=messages
+        )
 
     def _print_logins(self, rows) -> None:
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Log in at /accounts/login/ with:"))
