@@ -12,7 +12,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core, which the browser tests inject into every page they check (package.json); skipped without npm.
+AXE := node_modules/.package-lock.json
+NPM := $(shell command -v npm 2>/dev/null)
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+install: $(STAMP) $(if $(NPM),$(AXE))
 
 PORT ?= 8000
 # Links in emails point to where the server runs.
@@ -32,7 +38,7 @@ port-free:
 	sys.exit(0) if s.connect_ex(('127.0.0.1', $(PORT))) else sys.exit('Port $(PORT) is taken: choose another, e.g. make run PORT=8001')"
 
 ## The whole test suite (DATABASE_URL selects the database; SQLite in memory by default)
-test: $(STAMP)
+test: $(STAMP) $(if $(NPM),$(AXE))
 	$(BIN)/python -m pytest
 
 ## The access benchmark on PostgreSQL (docs/benchmark.md); the database must exist. Quick run: make bench BENCH_ARGS=--small
@@ -49,7 +55,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
+	rm -rf $(VENV) node_modules var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
 ## The sign-in limits against gunicorn with the production configuration, on PostgreSQL (tools/check_login_limits.py); Redis: make check-login-limits CHECK_LOGIN_LIMITS_ARGS="--store redis"
 .PHONY: check-login-limits

@@ -13,6 +13,8 @@ class AccountsConfig(AppConfig):
 
         from accounts.middleware import remember_sign_in
 
+        # Ours records the previous login first, then updates last_login as Django's would.
+        user_logged_in.disconnect(dispatch_uid="update_last_login")
         user_logged_in.connect(remember_sign_in, dispatch_uid="accounts.remember_sign_in")
 
 

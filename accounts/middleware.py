@@ -1,8 +1,10 @@
+import datetime
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import update_last_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -59,15 +61,26 @@ class PasswordChangeRequiredMiddleware:
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
+# The login before this session's, for the dashboard: User.last_login is this session's own once signed in.
+PREVIOUS_LOGIN_AT = "previous_login_at"
 # Remembering activity costs a session write; once a minute is precise enough for a 30-minute timeout.
 ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 def remember_sign_in(sender, request, user, **kwargs) -> None:
-    """user_logged_in: the session's clocks start at sign-in (and are saved with the login's own session write)."""
+    """user_logged_in, in place of Django's update_last_login: the session's clocks start at sign-in, and the
+    session keeps the previous login before last_login moves on (both saved with the login's own session write)."""
     if request is not None and hasattr(request, "session"):
         now = int(time.time())
         request.session[SIGNED_IN_AT] = request.session[LAST_SEEN_AT] = now
+        request.session[PREVIOUS_LOGIN_AT] = user.last_login.isoformat() if user.last_login else None
+    update_last_login(sender, user, **kwargs)
+
+
+def previous_login(request) -> datetime.datetime | None:
+    """When the user signed in before this session (None: this is their first login)."""
+    value = request.session.get(PREVIOUS_LOGIN_AT)
+    return datetime.datetime.fromisoformat(value) if value else None
 
 
 class SessionTimeoutMiddleware:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -226,3 +226,54 @@ def listed_user_reading(reach: Reach, target: User) -> tuple[list[CompanyGrant],
         return list(target.company_grants.all()), list(target.entitygrant_set.all()), history
     company_grants, entity_grants = listed_external_grants(reach, target)
     return company_grants, entity_grants, []
+
+
+def user_counts(reach: Reach) -> dict[str, int]:
+    """How many of the users the reader's User Management lists are active, invited, or whose invitation expired."""
+    users = User.objects.filter(reach.listed_users()).annotate(state=user_state())
+    return users.aggregate(**{state: Count("pk", filter=Q(state=state)) for state in ("active", "invited", "expired")})
+
+
+def latest_access_changes(reach: Reach, *, limit: int = 5) -> list[HistoryRow]:
+    """The newest changes this cockpit recorded about users whose history the reader reads (their employees)."""
+    employees = User.objects.filter(reach.listed_users() & reach.employees())
+    entries = (
+        AuditLogEntry.objects.filter(instance=reach.instance, subject_user__in=employees)
+        .select_related("subject_user")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return history_rows(entries, visible_entities=reach.visible_entity_ids)
+
+
+@dataclass(frozen=True)
+class OwnAccess:
+    """The roles a user holds in one cockpit, as their dashboard lists them."""
+
+    company_grants: list[CompanyGrant]
+    entity_grants: list[EntityGrant]
+    entity_grant_count: int
+    all_entities_role: Role | None
+
+    @property
+    def more_entity_grants(self) -> int:
+        """Roles on single entities beyond those listed."""
+        return self.entity_grant_count - len(self.entity_grants)
+
+
+def own_access(user: User, instance, *, entities_shown: int = 5) -> OwnAccess:
+    """The user's own roles in the cockpit: on companies, on the first single entities by name, and on all entities."""
+    entity_grants = EntityGrant.objects.filter(user=user, content_object__instance=instance)
+    return OwnAccess(
+        company_grants=list(
+            CompanyGrant.objects.filter(user=user, company__instance=instance)
+            .select_related("role", "company")
+            .order_by("level", "company__name")
+        ),
+        entity_grants=list(
+            entity_grants.select_related("role", "content_object").order_by("content_object__name")[:entities_shown]
+        ),
+        entity_grant_count=entity_grants.count(),
+        all_entities_role=(
+            user.all_entities_role if user.sees_all_entities and user.company.instance_id == instance.pk else None
+        ),
+    )

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from cockpit import views
 
@@ -13,6 +15,8 @@ cockpit_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    # Django's set_language: the login page's language switch (signed-in users choose theirs on My account).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("c/<slug:instance_slug>/", include(cockpit_patterns)),
     path("c/<slug:instance_slug>/entities/", include("entities.urls")),

@@ -2,6 +2,10 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from accounts.middleware import previous_login
+from accounts.models import User
+from accounts.permissions import manager_reach, user_views_users
+from accounts.selectors import latest_access_changes, own_access, user_counts
 from cockpit.permissions import cockpits_of
 from entities.requests import CockpitRequest
 from entities.selectors import visible_entity_total
@@ -16,14 +20,35 @@ def home(request):
     return redirect(cockpits[0].instance.get_absolute_url())
 
 
+class SignedInCockpitRequest(CockpitRequest):
+    """A cockpit request of a signed-in user (LoginRequiredMiddleware lets no other reach the cockpit)."""
+
+    user: User
+
+
 class DashboardView(TemplateView):
+    """What the user's access here is, and for those who see User Management, where its users stand."""
+
     template_name = "cockpit/dashboard.html"
-    request: CockpitRequest
+    request: SignedInCockpitRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        subject, instance = self.request.subject, self.request.instance
+        user, subject, instance = self.request.user, self.request.subject, self.request.instance
         count, capped = visible_entity_total(subject=subject, instance=instance)
         share = share_of(subject, instance) if subject and subject.home_instance_id != instance.pk else None
-        context.update(entity_count=count, entity_count_capped=capped, share=share)
+        context.update(
+            entity_count=count,
+            entity_count_capped=capped,
+            previous_login=previous_login(self.request),
+            share=share,
+            own_access=None if share else own_access(user, instance),
+        )
+        if user_views_users(user, instance):
+            reach = manager_reach(user, instance)
+            context.update(
+                user_counts=user_counts(reach),
+                access_changes=latest_access_changes(reach),
+                may_create_users=reach.is_manager,
+            )
         return context

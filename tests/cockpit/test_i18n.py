@@ -277,3 +277,21 @@ def test_german_dates_keep_their_own_format():
 
     with translation.override("de"):
         assert formats.date_format(datetime.datetime(2026, 12, 1, 18, 5), "SHORT_DATETIME_FORMAT") == "01.12.2026 18:05"
+
+
+def test_the_login_page_offers_both_languages_and_switches_to_german(client):
+    login_url = reverse("accounts:login")
+    page = client.get(login_url).content.decode()
+    assert 'name="language" value="de" lang="de"' in page
+    assert ">Deutsch</button>" in page
+
+    response = client.post(reverse("set_language"), {"language": "de", "next": login_url}, follow=True)
+
+    assert response.redirect_chain[-1][0] == login_url
+    assert "<h1>Anmelden</h1>" in response.content.decode()
+
+
+def test_the_language_switch_never_sends_the_user_to_another_site(client):
+    response = client.post(reverse("set_language"), {"language": "de", "next": "https://evil.example/"})
+
+    assert response["Location"] == "/"

@@ -1,9 +1,13 @@
 """Steps the browser tests share."""
 
 import base64
+import json
+import os
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -11,6 +15,10 @@ from accounts.models import User
 from accounts.second_factor import totp_device_create
 from tests.factories import PASSWORD
 
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# The two widths every checked page must fit: a small phone and a laptop.
+PHONE_WIDTH, LAPTOP_WIDTH = 360, 1440
 SECOND_STEP_PATH = "/accounts/second-factor/"
 ENROLMENT_PATH = "/accounts/second-factor/setup/"
 
@@ -61,3 +69,54 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
     assert path != ENROLMENT_PATH, f"{email} has no second factor yet: give them one with give_authenticator_app()"
     if path == SECOND_STEP_PATH:
         enter_authenticator_code(page, email)
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the page scrolls sideways (0: it fits the window)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it stands, one line per rule with the first offending elements."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+        + json.dumps([node["target"] for node in violation["nodes"][:3]])
+        for violation in result
+    ]
+
+
+def axe_available() -> bool:
+    """Whether axe-core is installed (npm ci); CI must have it, a laptop without npm skips the check."""
+    if AXE_SCRIPT.exists():
+        return True
+    if os.environ.get("CI"):
+        pytest.fail("axe-core is required in CI: npm ci installs it from package.json (make install does).")
+    return False
+
+
+def inspect_page(page, name: str, *, axe: bool = True, fits: bool = True) -> list[Path]:
+    """Check the page as it stands at a phone's and a laptop's width, and keep a screenshot of each.
+
+    At both widths the page must not scroll sideways (`fits`) and axe-core must find no
+    violation (`axe`); the pictures go to test-artifacts/screenshots/<name>-360.png and
+    -1440.png. The window returns to the width it had.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size or {"width": LAPTOP_WIDTH, "height": 900}
+    paths, problems = [], []
+    for width in (PHONE_WIDTH, LAPTOP_WIDTH):
+        page.set_viewport_size({"width": width, "height": before["height"]})
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page picture
+        path = SCREENSHOTS / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+        if fits and (overflow := horizontal_overflow(page)) > 0:
+            problems.append(f"at {width} px the page scrolls sideways by {overflow} px")
+        if axe and axe_available():
+            problems += [f"at {width} px axe: {violation}" for violation in axe_violations(page)]
+    page.set_viewport_size(before)
+    assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)
+    return paths

@@ -6,11 +6,11 @@ Without Chromium the e2e tests are skipped locally, but fail in CI (CI=true).
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+from tests.e2e.browser import LAPTOP_WIDTH, inspect_page
+
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -50,7 +50,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 800}, locale="en-GB")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": LAPTOP_WIDTH, "height": 900}, locale="en-GB"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -59,16 +61,9 @@ def page(browser, live_server):
 
 @pytest.fixture
 def screenshot(page):
-    """Save a full-page screenshot under test-artifacts/screenshots/ to look at after the run."""
-
-    def _take(name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page picture
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return _take
+    """inspect_page for the test's page: no sideways scroll and no axe-core violation at 360 and 1440 px, with
+    a screenshot of each."""
+    return lambda name, **checks: inspect_page(page, name, **checks)
 
 
 @pytest.fixture(autouse=True)

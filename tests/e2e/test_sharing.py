@@ -22,8 +22,14 @@ from playwright.sync_api import expect
 from entities.models import Level
 from sharing.models import Share, SharingSettings
 from sharing.services import sharing_settings_save
-from tests.e2e.browser import SECOND_STEP_PATH, enter_authenticator_code, give_authenticator_app, log_in
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.browser import (
+    SECOND_STEP_PATH,
+    enter_authenticator_code,
+    give_authenticator_app,
+    horizontal_overflow,
+    inspect_page,
+    log_in,
+)
 from tests.factories import (
     PASSWORD,
     BusinessEntityFactory,
@@ -76,15 +82,13 @@ def world():
 
 
 def take(page, name: str) -> None:
-    """A full-page screenshot under test-artifacts/screenshots/, for any of the test's browser contexts."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """inspect_page for any of the test's browser contexts (the admin's pages are Django's: only axe there)."""
+    inspect_page(page, name, fits=not page.url.split("/", 3)[-1].startswith("admin/"))
 
 
 def fits_a_phone(page) -> bool:
     """No horizontal scrolling at the 360 px viewport of a small phone."""
-    return page.evaluate("document.documentElement.scrollWidth <= 360")
+    return horizontal_overflow(page) <= 0
 
 
 def log_out(page) -> None:
@@ -163,9 +167,6 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
     offered = page.get_by_label("Cockpit of the user").locator("option").all_inner_texts()
     assert [text for text in offered if text.strip("- ")] == ["Rhein Cleaning Group"]
     take(page, "sharing-share-form")
-    page.set_viewport_size(PHONE)
-    take(page, "sharing-share-form-phone")
-    page.set_viewport_size(DESKTOP)
     admin_shares_with(page, "rita@rhein.example")
 
     # then: the list has the invited share, and Rita has the email
@@ -178,9 +179,6 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
     expect(row.locator("td").nth(3)).to_have_text("No access")
     expect(row.locator("[data-state]")).to_have_text("invited")
     take(page, "sharing-share-list")
-    page.set_viewport_size(PHONE)
-    take(page, "sharing-share-list-phone")
-    page.set_viewport_size(DESKTOP)
     (invitation,) = [message for message in mail.outbox if message.to == ["rita@rhein.example"]]
     assert invitation.subject == "The cockpit Alpine Facility Services is shared with you"
     link = re.search(r"https?://\S+/invitations/[^/\s]+/", invitation.body).group(0)
