@@ -16,11 +16,12 @@ from entities.models import ProjectForm
 register = template.Library()
 
 ROW = (
-    '<tr><td><a href="{url}{pk}/"><strong>{name}</strong></a><br><span class="muted small">{address}</span>{easy}</td>'
-    '<td><a class="quiet" href="?owner={owner_pk}">{owner}</a></td>'
-    '<td><a class="quiet" href="?service_provider={provider_pk}">{provider}</a></td>'
-    '<td><a class="quiet" href="?customer={customer_pk}">{customer}</a></td>'
-    '<td><span class="badge brand">{role}</span></td></tr>'
+    '<tr><td data-label="{l_name}"><a href="{url}{pk}/"><strong>{name}</strong></a><br>'
+    '<span class="muted small">{address}</span>{easy}</td>'
+    '<td data-label="{l_owner}"><a class="quiet" href="?owner={owner_pk}">{owner}</a></td>'
+    '<td data-label="{l_provider}"><a class="quiet" href="?service_provider={provider_pk}">{provider}</a></td>'
+    '<td data-label="{l_customer}"><a class="quiet" href="?customer={customer_pk}">{customer}</a></td>'
+    '<td data-label="{l_role}"><span class="badge brand">{role}</span></td></tr>'
 )
 
 
@@ -29,6 +30,14 @@ def entity_rows(rows, list_url: str) -> SafeString:
     """The <tr> of each (entity, role, level) row of an EntityPage, every text escaped."""
     url = escape(list_url)
     easy = f' <span class="badge">{escape(_("Easy"))}</span>'
+    # Each cell names its column, for the stacked cards a phone shows instead of the table.
+    labels = {
+        "l_name": escape(_("Name")),
+        "l_owner": escape(_("Owner")),
+        "l_provider": escape(_("Service provider")),
+        "l_customer": escape(_("Customer")),
+        "l_role": escape(_("Your role")),
+    }
     return mark_safe(  # noqa: S308 - every interpolated text is escaped above or below; ids are ints
         "\n".join(
             ROW.format(
@@ -44,6 +53,7 @@ def entity_rows(rows, list_url: str) -> SafeString:
                 customer_pk=int(entity.customer.pk),
                 customer=escape(entity.customer.name),
                 role=escape(role.name),
+                **labels,
             )
             for entity, role, _level in rows
         )
