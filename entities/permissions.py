@@ -2,10 +2,13 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
-from entities.access import EntityAccess, Subject, entity_access
+from entities.access import EntityAccess, Subject, entity_access, held_rights
 from entities.models import Access, BusinessEntity, Instance, Section
 from entities.sections import SECTION_SPECS
+
+NO_ENTITY_PAGES = _("Your roles give no business entity pages in this cockpit.")
 
 # user.has_perm("entities.<verb>_<section>", entity), e.g. "entities.edit_route_planning", names a right on a section.
 VERBS = {"view": Access.VIEW, "edit": Access.EDIT}
@@ -19,6 +22,21 @@ def section_right(perm: str) -> tuple[str, int] | None:
     if verb not in VERBS or section not in Section.values:
         return None
     return section, VERBS[verb]
+
+
+def user_has_entity_pages(subject: Subject | None, instance: Instance) -> bool:
+    """Whether a role of the user that counts in the cockpit opens a tab of an entity page (one query per request).
+
+    Special roles open none: a Tablet provider or CAD plan provider works on the tablet or
+    plan pages, and the entity list, which names entities and their companies, is not theirs.
+    """
+    rights = held_rights(subject, instance.pk)
+    return any(rights[section] >= Access.VIEW for section in SECTION_SPECS)
+
+
+def require_entity_pages(subject: Subject | None, instance: Instance) -> None:
+    if not user_has_entity_pages(subject, instance):
+        raise PermissionDenied(NO_ENTITY_PAGES)
 
 
 def access_entity(subject: Subject | None, instance: Instance, pk: int) -> tuple[BusinessEntity, EntityAccess]:

@@ -70,7 +70,13 @@ def _shares(subject: Subject) -> tuple[str, str, list]:
 SHARE_PATH = GrantPath(
     level=SHARE,
     label=_("Cockpit Share"),
-    source=Source(grants=_shares, reaches="e.instance_id = g.instance_id", fans_out=True, grant_key="g.id"),
+    source=Source(
+        grants=_shares,
+        reaches="e.instance_id = g.instance_id",
+        fans_out=True,
+        grant_key="g.id",
+        cockpit="g.instance_id",
+    ),
     conditions=(ACTIVE, OUTSIDE_HOME_COCKPIT, ACCEPTED, NOT_ENDED, COCKPIT_SHAREABLE, COMPANY_ALLOWED),
     reason=_("The cockpit is shared with the user: the share's Inventory and Customer care decide."),
 )

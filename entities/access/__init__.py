@@ -8,6 +8,7 @@ it over; context.py remembers answers for one request.
 
 from entities.access.context import AccessContext, context_for, request_scope
 from entities.access.explain import Explanation, MatchedGrant, explain_access
+from entities.access.held import held_rights
 from entities.access.listing import (
     EntityFilter,
     EntityPage,
@@ -54,6 +55,7 @@ __all__ = [
     "entity_access",
     "entity_page",
     "explain_access",
+    "held_rights",
     "level_label",
     "request_scope",
     "role_rights",

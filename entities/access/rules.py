@@ -187,6 +187,9 @@ class Source:
     # The grant's company for explanations; typed NULLs keep UNIONs of paths well-typed.
     company_id: str = "CAST(NULL AS BIGINT)"
     company_name: str = "CAST(NULL AS VARCHAR(200))"
+    # The cockpit a grant row acts in, for questions asked of a whole cockpit (entities.access.held);
+    # None: the holder's own cockpit (the show-all role). A path that does not fan out reads it off e.
+    cockpit: str | None = None
 
 
 def _entity_grants(subject: Subject) -> tuple[str, str, list]:
@@ -222,6 +225,7 @@ def company_source(level: str) -> Source:
         grant_key="g.id",
         company_id="g.company_id",
         company_name="c.name",
+        cockpit="c.instance_id",
     )
 
 
@@ -272,7 +276,13 @@ PATHS: list[GrantPath] = [
     GrantPath(
         level=Level.ENTITY,
         label=Level.ENTITY.label,
-        source=Source(grants=_entity_grants, reaches="e.id = g.content_object_id", fans_out=False, grant_key="g.id"),
+        source=Source(
+            grants=_entity_grants,
+            reaches="e.id = g.content_object_id",
+            fans_out=False,
+            grant_key="g.id",
+            cockpit="e.instance_id",
+        ),
         conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_ROLE, IN_SCOPE),
         reason=_("A role on the entity itself decides alone (most specific wins)."),
     ),
