@@ -2,14 +2,38 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.permissions import is_operator_staff, user_manages_users, user_views_users
 from cockpit.permissions import cockpits_of
+from entities.access import subject_of
+from entities.models import Access
+from entities.permissions import user_has_entity_pages
+from plans.permissions import user_uploads_plans
 from sharing.permissions import cockpit_is_shareable
+from tablets.permissions import tablet_right
 
 
 def cockpit(request) -> dict:
-    """The current cockpit, the cockpits for the header's switcher, and whether to offer User Management, Shares
-    and the Django admin."""
+    """The current cockpit, the cockpits for the header's switcher, and which pages the sidebar offers.
+
+    Each link is there exactly when its page would open: the same permission functions decide.
+    """
     instance = getattr(request, "instance", None)
     return {
+        "can_see_entities": SimpleLazyObject(
+            lambda: instance is not None and user_has_entity_pages(subject_of(request.user), instance)
+        ),
+        "can_use_tablets": SimpleLazyObject(
+            lambda: (
+                instance is not None
+                and request.user.is_authenticated
+                and tablet_right(request.user, instance) >= Access.VIEW
+            )
+        ),
+        "can_use_plans": SimpleLazyObject(
+            lambda: (
+                instance is not None
+                and request.user.is_authenticated
+                and user_uploads_plans(request.user, subject_of(request.user), instance)
+            )
+        ),
         "current_instance": instance,
         "available_cockpits": SimpleLazyObject(lambda: cockpits_of(request.user)),
         "can_manage_users": SimpleLazyObject(lambda: instance is not None and user_views_users(request.user, instance)),

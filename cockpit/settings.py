@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "entities",
     "accounts",
     "sharing",
+    "tablets",
+    "plans",
     "cockpit",
 ]
 
@@ -238,8 +240,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STORAGES: dict[str, dict[str, str]] = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # CAD plan files (docs/cad-plans.md), never under a public URL: only the access-checked download
+    # reads them. A deployment points this alias at its own backend (e.g. S3 with its OPTIONS).
+    "plans": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("PLAN_STORAGE_DIR", str(BASE_DIR / "var" / "plans"))},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -294,3 +302,6 @@ LOGGING: dict[str, Any] = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# The largest CAD plan file one upload may be, in bytes (50 MB unless set).
+PLAN_UPLOAD_MAX_BYTES = env_int("PLAN_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)

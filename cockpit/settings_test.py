@@ -12,3 +12,5 @@ SMS_GATEWAY = "accounts.sms.FakeGateway"
 SECURE_SSL_REDIRECT = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Plan files of tests (seed_demo's demo plan among them) never land in the checkout's var/plans.
+STORAGES["plans"] = {"BACKEND": "django.core.files.storage.InMemoryStorage"}  # noqa: F405

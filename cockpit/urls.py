@@ -22,5 +22,7 @@ urlpatterns = [
     path("c/<slug:instance_slug>/entities/", include("entities.urls")),
     path("c/<slug:instance_slug>/users/", include("accounts.cockpit_urls")),
     path("c/<slug:instance_slug>/shares/", include("sharing.urls")),
+    path("c/<slug:instance_slug>/tablets/", include("tablets.urls")),
+    path("c/<slug:instance_slug>/plans/", include("plans.urls")),
     path("invitations/", include("sharing.invitation_urls")),
 ]

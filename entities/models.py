@@ -503,7 +503,11 @@ class AuditLogEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["subject_user", "-created_at"], name="audit_subject_user_idx")]
+        indexes = [
+            models.Index(fields=["subject_user", "-created_at"], name="audit_subject_user_idx"),
+            # An object's own history (a tablet's page), newest first.
+            models.Index(fields=["target_type", "target_id", "-created_at"], name="audit_target_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or '-'} {self.action} {self.target_label}"

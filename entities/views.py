@@ -11,6 +11,7 @@ from entities.permissions import (
     access_entity,
     access_entity_section,
     landing_section,
+    require_entity_pages,
     user_can_edit_section,
     visible_sections,
 )
@@ -35,6 +36,7 @@ class EntityListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         subject, instance = self.request.subject, self.request.instance
+        require_entity_pages(subject, instance)
         form = EntityFilterForm(
             self.request.GET or None, instance=instance, offered=filter_companies(subject=subject, instance=instance)
         )
@@ -81,6 +83,7 @@ class EntityDetailView(View):
         entity, _access = access_entity(request.subject, request.instance, pk)
         section = landing_section(request.subject, entity)
         if section is None:
+            require_entity_pages(request.subject, request.instance)
             messages.info(request, _("Your role gives no tab on this business entity."))
             return redirect("entities:entity-list", instance_slug=instance_slug)
         return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=section)

@@ -40,6 +40,7 @@ def role_catalogue(transactional_db):
     share_roles.add_share_roles(apps, None)
     importlib.import_module("entities.migrations.0008_role_catalogue_german").add_german(apps, None)
     importlib.import_module("sharing.migrations.0003_share_roles_german").add_german(apps, None)
+    importlib.import_module("tablets.migrations.0002_tablet_provider_views_tablets").provider_views_tablets(apps, None)
 
 
 @pytest.fixture

@@ -79,6 +79,16 @@ def german_entries() -> list[Entry]:
     return entries
 
 
+@pytest.fixture
+def user(user):
+    """A customer: their role opens the business entity pages, so the sidebar names them."""
+    from entities.models import Level
+    from tests.factories import grant_company_role
+
+    grant_company_role(user, Level.CUSTOMER, user.company, "customer")
+    return user
+
+
 def dashboard_url() -> str:
     return reverse("cockpit:dashboard", kwargs={"instance_slug": "alpine"})
 

@@ -20,8 +20,10 @@ from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company,
 from entities.permissions import visible_sections
 from entities.sections import SECTION_SPECS, display_rows
 from entities.selectors import analytics_figures, entity_list_page, master_data, section_data, section_entries
+from plans.models import PlanFile, PlanStatus
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
+from tablets.models import Tablet
 
 pytestmark = pytest.mark.django_db
 
@@ -89,13 +91,14 @@ def test_seed_demo_creates_two_cockpits_with_companies_entities_and_users(output
     assert Company.objects.filter(is_operator=False).count() >= 12
     assert BusinessEntity.objects.count() >= 300
     assert User.objects.filter(is_staff=True, company__is_operator=True).exists()
-    # Seed 003's example (an owner role at Zurich) and the quality-feedback user (roles on Zurich's
-    # entities) are external users in the Zurich Projectmanager's User Management.
+    # Seed 003's example (an owner role at Zurich), the quality-feedback user and the CAD plan provider
+    # (roles on Zurich's entities) are external users in the Zurich Projectmanager's User Management.
     zurich_pm = User.objects.get(email="pm@zurich-property.demo")
     reach = manager_reach(zurich_pm, zurich_pm.company.instance)
     assert {user.email for user in managed_users(reach=reach, kind="external")} == {
         "owner-provider@cleanpro.demo",
         "qc@technikum.demo",
+        "plans@cadpartner.demo",
     }
 
 
@@ -109,6 +112,10 @@ def demo_counts() -> tuple[int, ...]:
         AllowedCompany.objects.count(),
         Share.objects.count(),
         AuditLogEntry.objects.filter(action__startswith="shar").count(),
+        Tablet.objects.count(),
+        AuditLogEntry.objects.filter(action__startswith="tablet.").count(),
+        PlanStatus.objects.count(),
+        PlanFile.objects.count(),
     )
 
 
@@ -312,3 +319,32 @@ def test_seed_demo_fills_every_tab_of_the_first_entity_each_demo_user_opens(outp
     ]
 
     assert empty == []
+
+
+@pytest.mark.parametrize(
+    ("email", "page", "shows"),
+    [
+        ("inventory@soobr.demo", "/c/alpine/tablets/", ["TAB-ALPINE-0001", "TAB-ALPINE-0027", "30 tablets"]),
+        ("tablets@tabletpartner.demo", "/c/alpine/tablets/", ["TAB-ALPINE-0027", "4 Tablets"]),
+        ("plans@cadpartner.demo", "/c/alpine/plans/", ["Neubau Europaallee 01", "Neubau Hafen Basel 03"]),
+    ],
+)
+def test_seed_demo_gives_each_special_role_a_login_whose_page_shows_its_work(client, output, email, page, shows):
+    assert email in output
+    password_step(client, email)
+
+    response = client.get(page)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in shows:
+        assert text in html, (email, text)
+
+
+def test_seed_demo_tablet_provider_sees_only_its_companys_tablets(client, output):
+    password_step(client, "tablets@tabletpartner.demo")
+
+    html = client.get("/c/alpine/tablets/").content.decode()
+
+    assert "TAB-ALPINE-0027" in html
+    assert "TAB-ALPINE-0001" not in html

@@ -76,6 +76,10 @@ def test_an_inactive_cockpit_answers_404_to_its_own_users(client, login, user):
 
 
 def test_dashboard_shows_the_users_cockpit_with_header_and_sidebar(client, login, user, instance):
+    from entities.models import Level
+    from tests.factories import grant_company_role
+
+    grant_company_role(user, Level.CUSTOMER, user.company, "customer")
     login(user)
 
     response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))

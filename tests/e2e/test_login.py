@@ -3,7 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory
+from entities.models import Level
+from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory, grant_company_role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -11,12 +12,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def karin():
     instance = InstanceFactory(slug="alpine", name="Alpine Facility Services")
-    return UserFactory(
-        company=CompanyFactory(instance=instance, name="Kantonsspital Nord"),
-        email="karin@example.com",
-        first_name="Karin",
-        last_name="Kunde",
-    )
+    company = CompanyFactory(instance=instance, name="Kantonsspital Nord")
+    karin = UserFactory(company=company, email="karin@example.com", first_name="Karin", last_name="Kunde")
+    grant_company_role(karin, Level.CUSTOMER, company, "customer")
+    return karin
 
 
 def test_user_logs_in_and_lands_on_the_dashboard_of_their_cockpit(page, screenshot, karin):

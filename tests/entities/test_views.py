@@ -197,6 +197,8 @@ def test_detail_for_a_role_without_a_tab_returns_to_the_list_with_a_message(
     client, login, instance, companies, building
 ):
     inventory = UserFactory(company=companies["Provider B"])
+    # The customer role opens the entity pages; on the building itself the special role decides.
+    grant_company_role(inventory, Level.CUSTOMER, building.customer, "customer")
     grant_entity_role(inventory, building, "inventory-manager")
     login(inventory)
 
@@ -350,23 +352,25 @@ def test_list_with_a_filter_makes_as_many_queries_however_many_entities_and_comp
 
     entities_of_new_owners_and_providers(2)
     client.get(address)  # the session is cached from here on
-    # The user, shared cockpits, company grants (sidebar), the filters' companies, the chosen owner, the page.
-    with django_assert_num_queries(6):
+    # The user, shared cockpits, company grants (sidebar), rights held (gate, sidebar), the filters' companies,
+    # the chosen owner, the page.
+    with django_assert_num_queries(7):
         client.get(address)
     entities_of_new_owners_and_providers(40)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(address)
 
     assert len(response.context["form"].fields["owner"].widget.choices) == 1 + 1 + 42  # "All", Owner A, the new ones
 
 
-def test_list_reads_the_user_their_cockpits_grants_sharing_flag_filters_and_the_page_in_six_queries(
+def test_list_reads_the_user_their_cockpits_grants_rights_sharing_flag_filters_and_the_page_in_seven_queries(
     client, login, instance, companies, building
 ):
     """The hottest page: the user; the cockpits shared with them (gate and switcher); their company grants
-    (sidebar, reach); whether the cockpit is shareable (the sidebar, for user managers); the companies of
-    the three filters; the page."""
+    (sidebar, reach); the rights they hold in the cockpit (the entity pages' gate, the sidebar's tablets and
+    plans); whether the cockpit is shareable (the sidebar, for user managers); the companies of the three
+    filters; the page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -376,7 +380,7 @@ def test_list_reads_the_user_their_cockpits_grants_sharing_flag_filters_and_the_
     with CaptureQueriesContext(connection) as context:
         response = client.get(list_url(instance))
 
-    assert len(context.captured_queries) == 6, [query["sql"][:80] for query in context.captured_queries]
+    assert len(context.captured_queries) == 7, [query["sql"][:80] for query in context.captured_queries]
     assert f'href="/c/{instance.slug}/users/"' in response.content.decode()  # User Management offered
 
 

@@ -47,11 +47,20 @@ from entities.services import (
     entity_grant_create,
     section_data_bulk_create,
 )
+from plans.demo import seed_plans
 from sharing.models import Share, SharingSettings
 from sharing.modules import ShareLevel
 from sharing.services import share_invite, sharing_settings_save
+from tablets.demo import seed_tablets
 
 DEMO_PASSWORD = "Cockpit-Demo-2026"
+
+# New entities awaiting their CAD plans (name, address), in the first cockpit.
+NEW_ENTITIES: list[tuple[str, str]] = [
+    ("Neubau Europaallee 01", "Europaallee 1, 8004 Zürich"),
+    ("Neubau Europaallee 02", "Europaallee 2, 8004 Zürich"),
+    ("Neubau Hafen Basel 03", "Hafenstrasse 3, 4057 Basel"),
+]
 
 INSTANCES = [
     {
@@ -63,6 +72,11 @@ INSTANCES = [
         "customers": ["Kantonsspital Nord", "Technikum Winterthur", "Migros Retail", "Swiss Post Logistics"],
         "entities": 320,
         "operator_entities": 8,
+        # Companies of the special roles' demo users, on no entity.
+        "partners": ["TabletPartner AG", "CAD Partner AG"],
+        "new_entities": NEW_ENTITIES,
+        # The new entities' owner, service provider and customer.
+        "new_entity_companies": ("Zurich Property AG", "CleanPro Services", "Kantonsspital Nord"),
     },
     {
         "slug": "rhein",
@@ -91,8 +105,12 @@ STREETS = [
 ]
 CITIES = ["8001 Zürich", "8400 Winterthur", "4051 Basel", "3011 Bern", "6003 Luzern", "9000 St. Gallen"]
 
+NEW_ENTITY_NAMES = [name for name, _address in NEW_ENTITIES]
+TABLETS_COCKPIT, INVENTORY_MANAGER, TABLET_PROVIDER = "alpine", "inventory@soobr.demo", "tablets@tabletpartner.demo"
+PLANS_COCKPIT, CAD_PLAN_PROVIDER = "alpine", "plans@cadpartner.demo"
+
 # email, first, last, company, language, staff, show-all role, what the login is for, grants
-# A grant is (level, company name, role code) or ("entity", entity number, role code).
+# A grant is (level, company name, role code) or ("entity", entity number or name, role code).
 # fmt: off
 USERS = [
     ("admin@soobr.demo", "Olivia", "Operator", ("alpine", "soobr AG"), Language.ENGLISH, True, "admin",
@@ -119,6 +137,15 @@ USERS = [
      False, None, "Quality feedback user on three single entities",
      [("entity", 20, "quality-feedback-users"), ("entity", 21, "quality-feedback-users"),
       ("entity", 22, "quality-feedback-users")]),
+    ("inventory@soobr.demo", "Ines", "Inventar", ("alpine", "soobr AG"), Language.ENGLISH, False, None,
+     "Inventory manager (special role): manages every tablet at /c/alpine/tablets/",
+     [("entity", 1, "inventory-manager")]),
+    ("tablets@tabletpartner.demo", "Tobias", "Tablet", ("alpine", "TabletPartner AG"), Language.GERMAN, False, None,
+     "Tablet provider (special role): adds tablets, sees only those TabletPartner AG added",
+     [("entity", 1, "tablet-provider")]),
+    ("plans@cadpartner.demo", "Carla", "Planer", ("alpine", "CAD Partner AG"), Language.ENGLISH, False, None,
+     "CAD plan provider (special role): uploads plans of the three new entities at /c/alpine/plans/",
+     [("entity", name, "cad-plan-provider") for name in NEW_ENTITY_NAMES]),
     ("pm@rhein-clean.demo", "Rita", "Rhein", ("rhein", "Rhein Clean GmbH"), Language.ENGLISH,
      False, None, "Provider project manager in the second cockpit; also reaches /c/alpine/ by a Cockpit Share (below)",
      [("service_provider", "Rhein Clean GmbH", "provider-project-manager")]),
@@ -216,6 +243,7 @@ class Command(BaseCommand):
                 email: self._seed_second_factor(email, method) for email, (method, _) in SECOND_FACTORS.items()
             }
             share = self._seed_share()
+            self._seed_special_roles()
         # After the commit: the emails about new sign-in methods and the share's invitation (console
         # backend) come before the logins.
         self._print_logins(rows)
@@ -226,7 +254,7 @@ class Command(BaseCommand):
         instance, _ = Instance.objects.get_or_create(slug=spec["slug"], defaults={"name": spec["name"]})
         companies = {}
         for name, is_operator in [(spec["operator"], True)] + [
-            (name, False) for name in spec["owners"] + spec["providers"] + spec["customers"]
+            (name, False) for name in spec["owners"] + spec["providers"] + spec["customers"] + spec.get("partners", [])
         ]:
             company = Company.objects.filter(instance=instance, name=name).first()
             companies[name] = company or company_create(
@@ -253,6 +281,18 @@ class Command(BaseCommand):
                 service_provider=companies[provider],
                 customer=companies[customer],
             )
+        owner, provider, customer = spec.get("new_entity_companies", ("", "", ""))
+        for name, address in spec.get("new_entities", []):
+            if name not in existing:
+                business_entity_create(
+                    actor=None,
+                    instance=instance,
+                    name=name,
+                    address=address,
+                    owner=companies[owner],
+                    service_provider=companies[provider],
+                    customer=companies[customer],
+                )
 
     def _seed_user(self, email, first, last, company_key, language, staff, show_all_role, purpose, grants):
         company = Company.objects.get(instance__slug=company_key[0], name=company_key[1])
@@ -287,7 +327,8 @@ class Command(BaseCommand):
         for level, target, role_code in grants:
             role = Role.objects.get(code=role_code)
             if level == "entity":
-                entity = BusinessEntity.objects.filter(instance=instance).order_by("id")[target - 1]
+                entities = BusinessEntity.objects.filter(instance=instance)
+                entity = entities.get(name=target) if isinstance(target, str) else entities.order_by("id")[target - 1]
                 if not EntityGrant.objects.filter(user=user, content_object=entity).exists():
                     entity_grant_create(actor=None, user=user, entity=entity, role=role)
             else:
@@ -348,6 +389,21 @@ class Command(BaseCommand):
                 accepted=True,
             )
         return share
+
+    def _seed_special_roles(self) -> None:
+        """Work for the special roles' demo users: tablets in the register, new entities awaiting their plans."""
+        cockpit = Instance.objects.get(slug=TABLETS_COCKPIT)
+        seed_tablets(
+            instance=cockpit,
+            manager=User.objects.get(email=INVENTORY_MANAGER),
+            provider=User.objects.get(email=TABLET_PROVIDER),
+            entities=list(BusinessEntity.objects.filter(instance=cockpit).order_by("id")[:12]),
+        )
+        cockpit = Instance.objects.get(slug=PLANS_COCKPIT)
+        seed_plans(
+            provider=User.objects.get(email=CAD_PLAN_PROVIDER),
+            entities=list(BusinessEntity.objects.filter(instance=cockpit, name__in=NEW_ENTITY_NAMES).order_by("name")),
+        )
 
     def _seed_entity_data(self, instance: Instance) -> None:
         """Section data on every entity, so every tab of every entity shows something real.

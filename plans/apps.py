@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# How the audit log names the plans app's actions (entities.models.AUDIT_ACTIONS holds every label).
+PLAN_AUDIT_ACTIONS = {
+    "plans.requested": _("Plans requested"),
+    "plans.cleared": _("Plan request cleared"),
+    "plans.file_uploaded": _("Plan file uploaded"),
+    "plans.file_deleted": _("Plan file deleted"),
+}
+
+
+class PlansConfig(AppConfig):
+    name = "plans"
+    verbose_name = _("CAD plans")
+
+    def ready(self) -> None:
+        from entities.models import AUDIT_ACTIONS
+
+        AUDIT_ACTIONS.update(PLAN_AUDIT_ACTIONS)

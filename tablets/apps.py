@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# How the audit log names the tablet register's actions, on a tablet's page and in the Django admin.
+TABLET_ACTIONS = {
+    "tablet.added": _("Tablet added"),
+    "tablet.changed": _("Tablet changed"),
+    "tablet.assigned": _("Tablet assigned"),
+    "tablet.unassigned": _("Tablet unassigned"),
+    "tablet.retired": _("Tablet retired"),
+}
+
+
+class TabletsConfig(AppConfig):
+    name = "tablets"
+    verbose_name = _("Tablets")
+
+    def ready(self) -> None:
+        from entities.models import AUDIT_ACTIONS
+
+        AUDIT_ACTIONS.update(TABLET_ACTIONS)
