@@ -38,7 +38,7 @@ def _snapshot(tablet: Tablet | None) -> dict:
 
 def _locked(tablet: Tablet) -> Tablet:
     """The stored tablet, locked for this transaction: a decision is taken on what is stored, not on a stale copy."""
-    return Tablet.objects.select_for_update().select_related("entity", "added_by_company").get(pk=tablet.pk)
+    return Tablet.objects.select_for_update(of=("self",)).select_related("entity", "added_by_company").get(pk=tablet.pk)
 
 
 def _store(
