@@ -61,3 +61,8 @@ clean:
 .PHONY: check-login-limits
 check-login-limits: $(STAMP)
 	$(BIN)/python -m tools.check_login_limits $(CHECK_LOGIN_LIMITS_ARGS)
+
+## /healthz against gunicorn with the production settings: 200 with PostgreSQL, 503 at once without it (tools/check_health.py)
+.PHONY: check-health
+check-health: $(STAMP)
+	$(BIN)/python -m tools.check_health

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.passwords import PASSWORD_MAX_LENGTH
 from accounts.permissions import Reach, access_named_entity, email_error
 from accounts.phone import normalize_phone
 from accounts.selectors import inviter_of
@@ -52,6 +53,13 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    # A longer one is refused by the field, so it is never hashed (authenticate runs only for valid fields).
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     error_messages = {

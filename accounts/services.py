@@ -2,6 +2,8 @@
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +27,7 @@ from accounts.permissions import (
 from accounts.phone import normalize_phone
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
+from entities.integrity import save_unique
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
@@ -56,7 +59,7 @@ def user_save(*, actor: AbstractBaseUser | None, user: User) -> User:
     user.full_clean(exclude=["password"])
     stored = User.objects.filter(pk=user.pk).first() if user.pk else None
     before = _user_snapshot(stored) if stored else {}
-    user.save()
+    save_unique(user)
     changes = diff(before, _user_snapshot(user))
     if stored is None or changes:
         audit_record(
@@ -196,6 +199,21 @@ def _check_email(reach: Reach, email: str, user: User | None = None) -> None:
         raise ValidationError({"email": ValidationError(error, code="email_unusable")})
 
 
+@contextmanager
+def _email_worded_for(reach: Reach, email: str, user: User | None = None) -> Iterator[None]:
+    """A concurrent request may take the address between the check and the save: say so as the check would.
+
+    The model's own message would tell that the address has a login somewhere, which the
+    check words carefully (email_error); asked again, it now sees the committed holder.
+    """
+    try:
+        yield
+    except ValidationError as error:
+        if "email" in getattr(error, "error_dict", {}):
+            _check_email(reach, email, user)
+        raise
+
+
 def _check_profile(reach: Reach, *, company: Company, sees_all_entities: bool) -> None:
     if not reach.may_place_user_in(company):
         raise ValidationError({"company": ValidationError(COMPANY_OUT_OF_REACH, params={"company": company.name})})
@@ -240,7 +258,8 @@ def user_invite(
     _check_grants(reach, company_grants, entity_grants)
     roles = [g.role for g in company_grants] + [g.role for g in entity_grants] + [profile.get("all_entities_role")]
     _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
-    user = user_create(actor=actor, **profile)
+    with _email_worded_for(reach, profile["email"]):
+        user = user_create(actor=actor, **profile)
     password = _issue_temporary_password(user)
     for company_grant in company_grants:
         company_grant_create(
@@ -349,7 +368,8 @@ def _user_edit(
     roles = [g.role for g in [*company_grants, *entity_grants]] + [all_entities_role]
     _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
 
-    user_update(actor=actor, user=user, **profile)
+    with _email_worded_for(reach, new_email, user):
+        user_update(actor=actor, user=user, **profile)
 
     _replace_grants(
         actor=actor,

@@ -17,7 +17,7 @@ urlpatterns = [
     path("me/sessions/end-others/", views.OtherSessionsEndView.as_view(), name="sessions-end-others"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
             email_template_name="accounts/email/password_reset_body.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",

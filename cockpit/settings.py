@@ -110,6 +110,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers the load balancer before any redirect, host check or session.
+    "cockpit.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,6 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.MaximumLengthValidator"},
 ]
 
 # The entity list counts exactly up to this many entities and says "more than" beyond.
@@ -260,6 +263,12 @@ STORAGES: dict[str, dict[str, Any]] = {
 # Email: the console locally; in production any django-anymail ESP, e.g.
 # EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with ANYMAIL_POSTMARK_SERVER_TOKEN=...
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if not DEBUG and "EMAIL_BACKEND" not in os.environ:
+    # The console backend would write temporary passwords and reset links into the server's log.
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND must be set when DEBUG is off, e.g. anymail.backends.postmark.EmailBackend. "
+        "To send emails to the log on purpose, set it to django.core.mail.backends.console.EmailBackend."
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cockpit <cockpit@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from entities.audit import audit_record, diff
+from entities.integrity import save_unique
 from entities.models import (
     Access,
     BusinessEntity,
@@ -202,7 +203,7 @@ def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyG
 
 def _grant_store(*, actor: AbstractBaseUser | None, grant):
     grant.full_clean()
-    grant.save()
+    save_unique(grant)
     _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, grant.role))
     return grant
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from entities.audit import audit_record, diff
+from entities.integrity import save_unique
 from entities.models import Access, BusinessEntity, Instance
 from tablets.bulk import MAX_LINES, BulkLine
 from tablets.models import MODEL_MAX_LENGTH, SERIAL_MAX_LENGTH, Tablet, TabletState
@@ -46,7 +47,7 @@ def _store(
 ) -> Tablet:
     # `checked`: the caller compared the serials already (bulk); the database's constraint still holds.
     tablet.full_clean(validate_unique=not checked, validate_constraints=not checked)
-    tablet.save()
+    save_unique(tablet)
     audit_record(
         actor=actor,
         action=action,

@@ -585,6 +585,8 @@ def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> di
             "SECURE_HSTS_SECONDS": "0",
             "TRUSTED_PROXY_COUNT": "1",
             "DATABASE_URL": args.database_url,
+            # The checks send no email; a real backend would need credentials.
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
     )
     if args.store == "redis":

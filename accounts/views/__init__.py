@@ -18,6 +18,7 @@ from accounts.views.signin import (
     LoginView,
     PasswordChangeView,
     PasswordResetConfirmView,
+    PasswordResetView,
     SecondFactorSetupView,
     SecondFactorView,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "LoginView",
     "PasswordChangeView",
     "PasswordResetConfirmView",
+    "PasswordResetView",
     "SecondFactorSetupView",
     "SecondFactorView",
     "UserAuthenticatorView",

@@ -1,5 +1,6 @@
 """Signing in: the password step, the second step, enrolling a first device, and passwords."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
@@ -222,6 +223,14 @@ class BackupCodesView(TemplateView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by email, its link built from COCKPIT_BASE_URL: a forged Host header cannot redirect it."""
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:
+        return {"cockpit_url": settings.COCKPIT_BASE_URL}
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Choosing a password by reset link ends a pending forced change; it never signs in (the second factor stays)."""
 
@@ -254,6 +263,7 @@ __all__ = [
     "LoginView",
     "PasswordChangeView",
     "PasswordResetConfirmView",
+    "PasswordResetView",
     "SecondFactorSetupView",
     "SecondFactorView",
 ]

@@ -855,3 +855,37 @@ def test_reactivating_an_active_user_sends_nothing_and_says_so(
     assert mail.outbox == []
     assert "is active already; no email was sent" in response.content.decode()
     assert client.login(username=colleague.email, password=PASSWORD)
+
+
+def test_a_password_reset_link_points_at_the_cockpit_whatever_host_the_request_named(client, colleague, settings):
+    settings.ALLOWED_HOSTS = ["cockpit.example.com", "evil.example.com"]
+    settings.COCKPIT_BASE_URL = "https://cockpit.example.com"
+
+    client.post(reverse("accounts:password-reset"), {"email": colleague.email}, HTTP_HOST="evil.example.com")
+
+    (message,) = mail.outbox
+    assert "https://cockpit.example.com/accounts/password/reset/" in message.body
+    assert "evil.example.com" not in message.body
+
+
+def test_a_password_of_more_than_1024_characters_is_refused_at_login_before_any_hashing(client, colleague, monkeypatch):
+    from django.contrib.auth import base_user
+
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("a refused password must not be hashed")
+
+    monkeypatch.setattr(base_user, "check_password", no_hashing)
+
+    response = client.post(reverse("accounts:login"), {"username": colleague.email, "password": "x" * 1025})
+
+    assert response.status_code == 200
+    assert "at most 1024 characters" in response.content.decode()
+
+
+def test_a_new_password_of_more_than_1024_characters_is_refused(client, colleague):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="too long"):
+        validate_password("Ab1-" + "x" * 1021, user=colleague)
+    validate_password("Ab1-" + "x" * 1020, user=colleague)

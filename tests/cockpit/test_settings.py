@@ -17,11 +17,19 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "cockpit.example.com",
     "COCKPIT_BASE_URL": "https://cockpit.example.com",
     "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    inherited = {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
+    inherited = {
+        "DJANGO_SETTINGS_MODULE",
+        "DEBUG",
+        "SECRET_KEY",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DATABASE_URL",
+        "EMAIL_BACKEND",
+    }
     clean_env = {key: value for key, value in os.environ.items() if key not in inherited}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -47,6 +55,24 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_email_backend():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "EMAIL_BACKEND"}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "EMAIL_BACKEND must be set when DEBUG is off" in result.stderr
+
+
+def test_production_sends_emails_to_the_log_only_when_told_to():
+    env = {**PRODUCTION_ENV, "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.EMAIL_BACKEND)", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django.core.mail.backends.console.EmailBackend"
 
 
 def test_database_url_for_postgres_uses_psycopg_settings():

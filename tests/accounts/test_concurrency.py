@@ -1,0 +1,133 @@
+"""Real concurrent transactions on PostgreSQL: the same email or grant at once gives one row and form errors, no 500.
+
+Each thread has its own database connection and transaction, as two gunicorn workers would.
+"""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from entities.models import CompanyGrant, EntityGrant, Level, Role
+from entities.services import company_grant_create, entity_grant_create
+from tests.factories import PASSWORD, BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"),
+]
+
+RACERS = 20
+
+
+def race(work, count: int = RACERS) -> list:
+    """Run `work()` in `count` threads released at the same moment; each result, or the exception it raised."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as error:  # noqa: BLE001 - the test sorts what came out
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def kinds(results) -> Counter:
+    return Counter(type(result).__name__ for result in results)
+
+
+@pytest.fixture
+def owner(role_catalogue, instance):
+    return CompanyFactory(instance=instance, name="Owner A")
+
+
+def signed_in(user) -> Client:
+    """A browser of its own, past both sign-in steps, as the login fixture signs in the test's client."""
+    from accounts.second_factor import ENROLLED_SESSION_KEY, has_confirmed_device, second_factor_required
+    from tests.conftest import verify_second_factor
+
+    browser = Client()
+    assert browser.login(username=user.email, password=PASSWORD)
+    session = browser.session
+    session[ENROLLED_SESSION_KEY] = has_confirmed_device(user)
+    session.save()
+    if second_factor_required(user):
+        verify_second_factor(browser, user)
+    return browser
+
+
+def test_twenty_managers_creating_one_email_at_once_make_one_user_and_nineteen_form_errors(owner, instance):
+    managers = []
+    for number in range(RACERS):
+        manager = UserFactory(company=owner, email=f"pm{number}@owner-a.example", language="en")
+        grant_company_role(manager, Level.OWNER, owner, "projectmanager")
+        managers.append(signed_in(manager))
+    address = reverse("users:user-create", kwargs={"instance_slug": instance.slug})
+    form = {
+        "email": "neu@owner-a.example",
+        "first_name": "Nora",
+        "last_name": "Neu",
+        "company": owner.pk,
+        "language": "de",
+        "company-TOTAL_FORMS": "0",
+        "company-INITIAL_FORMS": "0",
+        "entity-TOTAL_FORMS": "0",
+        "entity-INITIAL_FORMS": "0",
+    }
+    browsers = iter(managers)
+    lock = threading.Lock()
+
+    def submit():
+        with lock:
+            browser = next(browsers)
+        response = browser.post(address, form)
+        # Worded as the form's own check words it: never the model's "a user with this email exists".
+        return (
+            response.status_code,
+            "neu@owner-a.example already has a login in this cockpit" in response.content.decode(),
+        )
+
+    results = race(submit)
+
+    assert User.objects.filter(email__iexact="neu@owner-a.example").count() == 1
+    assert Counter(status for status, _taken in results) == {302: 1, 400: RACERS - 1}, results
+    assert all(taken for status, taken in results if status != 302), results
+
+
+def test_a_company_grant_given_twice_at_once_is_one_row_and_a_refusal(owner, instance):
+    user = UserFactory(company=owner)
+    role = Role.objects.get(code="manager")
+
+    results = race(
+        lambda: company_grant_create(actor=None, user=user, level=Level.OWNER, company=owner, role=role), count=8
+    )
+
+    assert CompanyGrant.objects.filter(user=user).count() == 1
+    assert kinds(results) == {"CompanyGrant": 1, "ValidationError": 7}, results
+    assert all("already has a role" in str(result) for result in results if isinstance(result, ValidationError))
+
+
+def test_an_entity_grant_given_twice_at_once_is_one_row_and_a_refusal(owner, instance):
+    user = UserFactory(company=owner)
+    entity = BusinessEntityFactory(instance=instance, owner=owner)
+    role = Role.objects.get(code="customer")
+
+    results = race(lambda: entity_grant_create(actor=None, user=user, entity=entity, role=role), count=8)
+
+    assert EntityGrant.objects.filter(user=user).count() == 1
+    assert kinds(results) == {"EntityGrant": 1, "ValidationError": 7}, results
