@@ -5,6 +5,7 @@ which checks access on every request.
 """
 
 from django.contrib import admin
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,10 @@ class PlanStatusAdmin(ServiceSavesAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "entity"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        # Ending a request is "clear" (audited); deleting its row would end it without a trace.
+        return False
 
     def save_model(self, request, obj, form, change):
         if not change or obj.awaiting_plans:
@@ -67,6 +72,7 @@ class PlanFileAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         plan_file_delete(actor=request.user, plan_file=obj)
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
         for plan_file in queryset.select_related("entity__instance"):
             plan_file_delete(actor=request.user, plan_file=plan_file)

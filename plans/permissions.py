@@ -1,8 +1,10 @@
 """Who may do what with an entity's CAD plans (docs/cad-plans.md). Every right is read from the access rules.
 
-On one entity, the deciding role's rights (entities.access.entity_access) say:
+On one entity, the deciding role's rights (entities.access.entity_access), and for the
+upload the user's special roles there (entities.access.special_rights), say:
 
-- upload: the role edits "plan upload" (CAD plan provider, Admin), while the entity awaits plans;
+- upload: the deciding role (Admin) or a special role (CAD plan provider) edits "plan upload",
+  while the entity awaits plans;
 - see and download every plan file: the role views "master data";
 - request plans and clear the request ("manage"): operator staff, or the role edits "master data".
 
@@ -11,7 +13,7 @@ lists all read it. Everything else answers 404, as for an entity the user does n
 a CAD plan provider reaches an entity's plan page only while it awaits plans.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.http import Http404
@@ -19,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import is_operator_staff
-from entities.access import EntityAccess, Subject, entities_access, entity_access, held_rights
+from entities.access import EntityAccess, Subject, entities_access, entity_access, held_rights, special_rights
 from entities.access.single import EntityRef
 from entities.models import Access, BusinessEntity, Instance, Section
 from entities.permissions import access_entity
@@ -53,11 +55,17 @@ def _allows(access: EntityAccess | None, section: str, level: int) -> bool:
     return access is not None and access.allows(section, level)
 
 
-def _plan_rights(user: User, access: EntityAccess | None, *, awaiting: bool) -> PlanRights:
-    """The plan rules over the deciding role on an entity (None: the user does not see it)."""
+def _plan_rights(
+    user: User, access: EntityAccess | None, special: Mapping[str, int] | None = None, *, awaiting: bool
+) -> PlanRights:
+    """The plan rules over the deciding role on an entity (None: the user does not see it) and the special roles
+    the user holds on it (a CAD plan provider's: they give the upload, never the entity)."""
     return PlanRights(
         awaiting=awaiting,
-        uploads=_allows(access, Section.PLAN_UPLOAD, Access.EDIT),
+        uploads=(
+            _allows(access, Section.PLAN_UPLOAD, Access.EDIT)
+            or (special or {}).get(Section.PLAN_UPLOAD, Access.NONE) >= Access.EDIT
+        ),
         views=_allows(access, Section.MASTER_DATA, Access.VIEW),
         # Operator staff run every cockpit through the Django admin, whether a role shows them the entity or not.
         manages=is_operator_staff(user) or _allows(access, Section.MASTER_DATA, Access.EDIT),
@@ -66,13 +74,17 @@ def _plan_rights(user: User, access: EntityAccess | None, *, awaiting: bool) -> 
 
 def plan_rights(user: User, entity: BusinessEntity, status: PlanStatus | None = None) -> PlanRights:
     """The user's rights on the entity's plans (its access is read once per request); `status` says if it awaits."""
+    subject = user.access_subject()
     return _plan_rights(
-        user, entity_access(user.access_subject(), entity), awaiting=status is not None and status.awaiting_plans
+        user,
+        entity_access(subject, entity),
+        special_rights(subject, entity.instance_id, [entity.pk]).get(entity.pk),
+        awaiting=status is not None and status.awaiting_plans,
     )
 
 
 def may_upload_plans(user: User, entity: BusinessEntity) -> bool:
-    """The deciding role on the entity edits plan upload; whether the entity awaits plans is the upload's own check."""
+    """The deciding role or a special role on the entity edits plan upload; awaiting is the upload's own check."""
     return plan_rights(user, entity).uploads
 
 
@@ -89,7 +101,10 @@ def require_plans(user: User, subject: Subject | None, instance: Instance) -> No
 
 def access_plan_page(user: User, instance: Instance, pk: int) -> tuple[BusinessEntity, PlanStatus | None, PlanRights]:
     """The entity of a plan page and the user's rights there; Http404 unless they have something to do there."""
-    entity, _access = access_entity(user.access_subject(), instance, pk)
+    # Not access_entity(): a CAD plan provider's role gives the upload, not the entity (entities.access.rules).
+    entity = BusinessEntity.objects.filter(instance=instance, pk=pk).select_related("instance").first()
+    if entity is None:
+        raise Http404("No such business entity.")
     status = PlanStatus.objects.filter(entity=entity).first()
     rights = plan_rights(user, entity, status)
     if not rights.opens_page:
@@ -145,12 +160,14 @@ def awaiting_for_user(user: User, entities: Sequence[BusinessEntity]) -> list[Aw
     One read of the access rules for all of them (entities_access), however many there are.
     Operator staff manage the entities no role shows them in the Django admin, not here.
     """
-    access = entities_access(user.access_subject(), entities)
+    subject = user.access_subject()
+    access = entities_access(subject, entities)
+    special = special_rights(subject, entities[0].instance_id, [entity.pk for entity in entities]) if entities else {}
     rows = []
     for entity in entities:
-        if access[entity.pk] is None:
+        if access[entity.pk] is None and entity.pk not in special:
             continue
-        rights = _plan_rights(user, access[entity.pk], awaiting=True)
+        rights = _plan_rights(user, access[entity.pk], special.get(entity.pk), awaiting=True)
         if rights.can_upload or rights.manages:
             rows.append(AwaitingEntity(entity=entity, status=entity.plan_status, rights=rights))
     return rows

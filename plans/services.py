@@ -93,7 +93,7 @@ def _stored_name(entity: BusinessEntity, kind: str) -> str:
 def plan_file_upload(*, actor: User, entity: BusinessEntity, upload: UploadedFile) -> PlanFile:
     """Check and store one plan file for an entity awaiting plans, and mark its plans received.
 
-    PermissionDenied unless the actor's deciding role on the entity edits plan upload.
+    PermissionDenied unless the actor's deciding role, or a special role of theirs, on the entity edits plan upload.
     ValidationError, and nothing stored, for an entity that awaits no plans and for a file
     too large, empty, not a PDF, DWG or DXF, or named for another kind than its content.
     The request stays open: the manager clears it once every plan is in.

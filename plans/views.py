@@ -1,6 +1,8 @@
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -25,6 +27,7 @@ from plans.permissions import (
 from plans.selectors import awaiting_entities, entity_plan_files, entity_search, own_plan_files
 from plans.services import plan_file_upload, plans_request, plans_request_clear
 
+logger = logging.getLogger(__name__)
 CONTENT_TYPES: dict[str, str] = {
     PlanKind.PDF: "application/pdf",
     PlanKind.DWG: "image/vnd.dwg",
@@ -143,8 +146,14 @@ class PlanDownloadView(View):
 
     def get(self, request: ManagerRequest, instance_slug, pk, file_pk):
         plan_file = access_plan_file(request.user, request.instance, pk, file_pk)
+        try:
+            content = plan_storage().open(plan_file.stored_name, "rb")
+        except FileNotFoundError:
+            # The row outlived its bytes (a restore, a storage cleaned by hand): an operator must know.
+            logger.error("Plan file %s (%s) is missing from the plans storage", plan_file.pk, plan_file.stored_name)
+            raise Http404("This plan file is missing.") from None
         response = FileResponse(
-            plan_storage().open(plan_file.stored_name, "rb"),
+            content,
             as_attachment=True,
             filename=plan_file.original_name,
             content_type=CONTENT_TYPES.get(plan_file.kind, "application/octet-stream"),

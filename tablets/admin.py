@@ -16,6 +16,10 @@ class TabletAdmin(ServiceSavesAdmin):
     show_full_result_count = False
     list_per_page = 50
 
+    def has_delete_permission(self, request, obj=None):
+        # A tablet is retired, never deleted: its history stays, and every change is audited.
+        return False
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user

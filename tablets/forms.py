@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from entities.models import BusinessEntity
 from tablets.bulk import MAX_LINES, MAX_UPLOAD_BYTES, BulkLine, parse_lines
-from tablets.models import MODEL_MAX_LENGTH, NOTES_MAX_LENGTH, SERIAL_MAX_LENGTH, TabletState
+from tablets.models import EDITABLE_STATES, MODEL_MAX_LENGTH, NOTES_MAX_LENGTH, SERIAL_MAX_LENGTH
 
-EDITABLE_STATE_CHOICES = [(state.value, state.label) for state in (TabletState.IN_STOCK, TabletState.IN_REPAIR)]
+EDITABLE_STATE_CHOICES = [(state.value, state.label) for state in EDITABLE_STATES]
 
 
 class TabletAddForm(forms.Form):
@@ -50,6 +50,7 @@ class TabletBulkForm(forms.Form):
     lines = forms.CharField(
         label=_("Paste lines"),
         required=False,
+        max_length=MAX_UPLOAD_BYTES,
         widget=forms.Textarea(attrs={"rows": 10, "placeholder": "TAB-0001,Galaxy Tab A9\nTAB-0002,iPad 10"}),
         help_text=_("One tablet per line: serial number, then model, separated by a comma; a header line is optional."),
     )
@@ -73,9 +74,13 @@ class TabletBulkForm(forms.Form):
             )
         raw = upload.read()
         try:
-            return raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError(_("The file must be UTF-8 text (CSV)."), code="not_text") from None
+        if "\x00" in text:
+            # Pasted text is refused for it by the form field; a file must be too (PostgreSQL stores no NUL).
+            raise forms.ValidationError(_("The file must be UTF-8 text (CSV)."), code="not_text")
+        return text
 
     def clean(self):
         cleaned = super().clean() or {}

@@ -27,6 +27,10 @@ class TabletState(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
+# The states an edit moves between; assigning, unassigning and retiring have their own actions.
+EDITABLE_STATES = (TabletState.IN_STOCK, TabletState.IN_REPAIR)
+
+
 class Tablet(models.Model):
     """One tablet of a cockpit, assigned to a business entity or not."""
 

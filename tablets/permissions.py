@@ -23,16 +23,15 @@ MAY_NOT_MANAGE = _("Your role adds tablets but does not manage them.")
 
 
 def tablet_right(user: User, instance: Instance) -> int:
-    """The user's tablets right in the cockpit: Access.NONE, VIEW or EDIT (one query, remembered for the request).
+    """The user's tablets right in the cockpit: Access.NONE, VIEW or EDIT (one query, remembered for the request)."""
+    if not user.is_authenticated or not in_own_cockpit(user, instance):
+        return Access.NONE
+    return held_rights(user.access_subject(), instance.pk)[Section.TABLETS]
 
-    The register belongs to the cockpit's own people: a share gives no tablets right.
-    """
-    if not user.is_authenticated:
-        return Access.NONE
-    subject = user.access_subject()
-    if subject.home_instance_id != instance.pk:
-        return Access.NONE
-    return held_rights(subject, instance.pk)[Section.TABLETS]
+
+def in_own_cockpit(user: User, instance: Instance) -> bool:
+    """The register is for the cockpit's own people; users reaching it by a Cockpit Share have none."""
+    return user.access_subject().home_instance_id == instance.pk
 
 
 def manages_tablets(user: User, instance: Instance) -> bool:
@@ -42,7 +41,7 @@ def manages_tablets(user: User, instance: Instance) -> bool:
 
 def require_tablets(user: User, instance: Instance) -> int:
     """The right of someone who may use the tablet pages: 404 in a shared cockpit, 403 without a tablets right."""
-    if user.access_subject().home_instance_id != instance.pk:
+    if not in_own_cockpit(user, instance):
         raise Http404("Tablets are not part of a share.")
     right = tablet_right(user, instance)
     if right < Access.VIEW:

@@ -20,11 +20,10 @@ from entities.audit import audit_record, diff
 from entities.integrity import save_unique
 from entities.models import Access, BusinessEntity, Instance
 from tablets.bulk import MAX_LINES, BulkLine
-from tablets.models import MODEL_MAX_LENGTH, SERIAL_MAX_LENGTH, Tablet, TabletState
+from tablets.models import EDITABLE_STATES, MODEL_MAX_LENGTH, SERIAL_MAX_LENGTH, Tablet, TabletState
 from tablets.permissions import require_tablet_right
 
 AUDITED_FIELDS = ("serial_number", "model", "state", "entity", "notes", "added_by_company")
-EDITABLE_STATES = (TabletState.IN_STOCK, TabletState.IN_REPAIR)
 
 
 def _snapshot(tablet: Tablet | None) -> dict:
@@ -188,8 +187,6 @@ def tablet_assign(*, actor: User, tablet: Tablet, entity: BusinessEntity) -> Tab
     tablet = _locked(tablet)
     if tablet.state == TabletState.RETIRED:
         raise ValidationError({NON_FIELD_ERRORS: _("A retired tablet cannot be assigned.")}, code="retired")
-    if entity.instance_id != tablet.instance_id:
-        raise ValidationError({"entity": _("This business entity belongs to another cockpit.")}, code="other_cockpit")
     if tablet.entity_id == entity.pk:
         return tablet
     before = _snapshot(tablet)

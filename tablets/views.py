@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 from accounts.views.management import ManagerRequest
 from entities.requests import page_number
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm
-from tablets.models import Tablet, TabletState
+from tablets.models import EDITABLE_STATES, Tablet, TabletState
 from tablets.permissions import (
     access_managed_tablet,
     access_tablet,
@@ -21,7 +21,6 @@ from tablets.permissions import (
 )
 from tablets.selectors import tablet_history, tablet_page
 from tablets.services import (
-    EDITABLE_STATES,
     tablet_add,
     tablet_assign,
     tablet_retire,

@@ -8,7 +8,7 @@ it over; context.py remembers answers for one request.
 
 from entities.access.context import AccessContext, context_for, request_scope
 from entities.access.explain import Explanation, MatchedGrant, explain_access
-from entities.access.held import held_rights
+from entities.access.held import held_rights, special_rights
 from entities.access.listing import (
     EntityFilter,
     EntityPage,
@@ -59,6 +59,7 @@ __all__ = [
     "level_label",
     "request_scope",
     "role_rights",
+    "special_rights",
     "subject_of",
     "visible_companies",
     "visible_entities",

@@ -2,18 +2,24 @@
 
 The tablet register and the CAD plans list ask "does a role of theirs that counts here
 give at least X on section S?". The answer comes from the same table of grant paths as
-every entity's access (rules.PATHS): each path that can decide for the person offers its
-grant rows that act in the cockpit, under the path's own row conditions. A path that fans
-out (a company grant, the show-all role, a share) is asked without its conditions on the
-entity, as it reaches entities yet to come; a single-entity grant counts with all of them.
+every entity's access (rules.PATHS), and from the special roles' path (rules.SPECIAL_PATH),
+which gives the rights of their own pages but never an entity's: each path that can decide
+for the person offers its grant rows that act in the cockpit, under the path's own row
+conditions. A path that fans out (a company grant, the show-all role, a share) is asked
+without its conditions on the entity, as it reaches entities yet to come; a single-entity
+grant counts with all of them.
 """
+
+from collections.abc import Iterable
 
 from django.db import connection
 
 from entities.access.context import context_for
-from entities.access.rules import ENTITY, PATHS, GrantPath, row_conditions_sql
+from entities.access.rules import ENTITY, PATHS, SPECIAL_PATH, GrantPath, row_conditions_sql
 from entities.access.subject import Subject
 from entities.models import Access, Capability, Section
+
+CAPABILITY = Capability._meta.db_table
 
 
 def held_rights(subject: Subject | None, cockpit_id: int) -> dict[str, int]:
@@ -26,7 +32,31 @@ def held_rights(subject: Subject | None, cockpit_id: int) -> dict[str, int]:
     return cache[cockpit_id]
 
 
-def _held_roles_sql(path: GrantPath, subject: Subject, cockpit_id: int) -> tuple[str, list]:
+def special_rights(subject: Subject | None, cockpit_id: int, entity_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per entity, the best access per section of the subject's special roles on it that count (one query).
+
+    What a CAD plan provider may do on an entity comes from here: their role never decides
+    the entity's own access (rules.SHOWS_ENTITY), so entity_access() knows nothing of it.
+    """
+    entity_ids = list(entity_ids)
+    if subject is None or not entity_ids or not SPECIAL_PATH.can_decide(subject, cockpit_id):
+        return {}
+    roles, params = _held_roles_sql(SPECIAL_PATH, subject, cockpit_id, select="e.id AS entity_id, r.id AS role_id")
+    placeholders = ", ".join(["%s"] * len(entity_ids))
+    # The SQL is composed from our own table names and the rules' conditions; every value is a bound parameter.
+    sql = (
+        f"SELECT h.entity_id, cap.section, MAX(cap.access) FROM ({roles} AND e.id IN ({placeholders})) h"  # noqa: S608
+        f" JOIN {CAPABILITY} cap ON cap.role_id = h.role_id GROUP BY h.entity_id, cap.section"
+    )
+    found: dict[int, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *entity_ids])
+        for entity_id, section, access in cursor.fetchall():
+            found.setdefault(entity_id, dict.fromkeys(Section.values, int(Access.NONE)))[section] = int(access)
+    return found
+
+
+def _held_roles_sql(path: GrantPath, subject: Subject, cockpit_id: int, select: str = "r.id") -> tuple[str, list]:
     source = path.source
     grants = source.grants(subject)
     assert grants is not None  # noqa: S101 - can_decide() checked it
@@ -43,19 +73,23 @@ def _held_roles_sql(path: GrantPath, subject: Subject, cockpit_id: int) -> tuple
         cockpit, cockpit_params = f"{source.cockpit or 'e.instance_id'} = %s", [cockpit_id]
     conditions, condition_params = row_conditions_sql(path, subject, on_entity=on_entity)
     return (
-        f"SELECT r.id FROM {grants_from}{reach} WHERE {grants_where} AND {cockpit} AND {conditions}",
+        f"SELECT {select} FROM {grants_from}{reach} WHERE {grants_where} AND {cockpit} AND {conditions}",
         [*grant_params, *cockpit_params, *condition_params],
     )
 
 
 def _read_held_rights(subject: Subject, cockpit_id: int) -> dict[str, int]:
     rights: dict[str, int] = dict.fromkeys(Section.values, Access.NONE)
-    selects = [_held_roles_sql(path, subject, cockpit_id) for path in PATHS if path.can_decide(subject, cockpit_id)]
+    selects = [
+        _held_roles_sql(path, subject, cockpit_id)
+        for path in (*PATHS, SPECIAL_PATH)
+        if path.can_decide(subject, cockpit_id)
+    ]
     if not selects:
         return rights
     # The SQL is composed from our own table names and the rules' conditions; every value is a bound parameter.
     sql = (
-        f"SELECT cap.section, MAX(cap.access) FROM {Capability._meta.db_table} cap"  # noqa: S608
+        f"SELECT cap.section, MAX(cap.access) FROM {CAPABILITY} cap"  # noqa: S608
         f" WHERE cap.role_id IN ({' UNION '.join(select for select, _ in selects)}) GROUP BY cap.section"
     )
     with connection.cursor() as cursor:

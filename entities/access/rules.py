@@ -165,6 +165,21 @@ NOT_SPECIAL = RowCondition(
     ),
 )
 IN_SCOPE = RowCondition("in_scope", _scope_sql, _scope_note, on_entity=True)
+SHOWS_ENTITY = RowCondition(
+    "shows_entity",
+    # A special role is work on a page of its own (tablets, CAD plans), not a view of the entity:
+    # the entity is decided by the user's other grants, or stays hidden (docs/access-rules.md).
+    lambda subject: ("NOT r.is_special", []),
+    lambda role: (
+        str(_("Ignored for the entity: %(role)s is a special role; it works on its own page, not on the entity."))
+        % {"role": role.label}
+    ),
+)
+ONLY_SPECIAL = RowCondition(
+    "only_special",
+    lambda subject: ("r.is_special", []),
+    lambda role: str(_("Ignored: %(role)s is not a special role.")) % {"role": role.label},
+)
 
 
 # --- Sources: where a path's grants come from and how they reach entities --------------------
@@ -272,18 +287,20 @@ def _company_path(level: str, reason: Promise) -> GrantPath:
     )
 
 
+ENTITY_GRANTS = Source(
+    grants=_entity_grants,
+    reaches="e.id = g.content_object_id",
+    fans_out=False,
+    grant_key="g.id",
+    cockpit="e.instance_id",
+)
+
 PATHS: list[GrantPath] = [
     GrantPath(
         level=Level.ENTITY,
         label=Level.ENTITY.label,
-        source=Source(
-            grants=_entity_grants,
-            reaches="e.id = g.content_object_id",
-            fans_out=False,
-            grant_key="g.id",
-            cockpit="e.instance_id",
-        ),
-        conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_ROLE, IN_SCOPE),
+        source=ENTITY_GRANTS,
+        conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_ROLE, SHOWS_ENTITY, IN_SCOPE),
         reason=_("A role on the entity itself decides alone (most specific wins)."),
     ),
     _company_path(Level.OWNER, _("The owner grant has the highest precedence (owner > service provider > customer).")),
@@ -300,6 +317,16 @@ PATHS: list[GrantPath] = [
         reason=_("No grant matches; the user sees all business entities with this role."),
     ),
 ]
+
+# Special roles (Inventory manager, Tablet provider, CAD plan provider), granted on single entities: they
+# never decide an entity's access, but give the rights of their own pages (entities.access.held).
+SPECIAL_PATH = GrantPath(
+    level="special",
+    label=_("Special role"),
+    source=ENTITY_GRANTS,
+    conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_ROLE, ONLY_SPECIAL, IN_SCOPE),
+    reason=_("A special role on the entity: the rights of its own page, not of the entity."),
+)
 
 COMPANY_PATHS = tuple(path for path in PATHS if path.level in {Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER})
 

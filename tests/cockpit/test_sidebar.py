@@ -70,6 +70,23 @@ def test_the_operator_admin_gets_every_page(client, login, operator_admin, insta
     assert sidebar_links(client, instance) == {"entities", "tablets", "plans"}
 
 
+def test_a_cad_plan_provider_who_is_also_a_customer_finds_no_special_entity_in_the_list(
+    client, login, partner, building, instance
+):
+    provider = UserFactory(company=partner)
+    grant_company_role(provider, Level.CUSTOMER, partner, "customer")
+    grant_entity_role(provider, building, "cad-plan-provider")
+    login(provider)
+
+    response = client.get(
+        reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}), {"q": building.address}
+    )
+
+    assert response.status_code == 200
+    assert building.name not in response.content.decode()
+    assert building.owner.name not in response.content.decode()
+
+
 def test_a_special_role_alone_opens_no_entity_list(client, login, partner, building, instance):
     provider = UserFactory(company=partner)
     grant_entity_role(provider, building, "tablet-provider")
@@ -88,5 +105,5 @@ def test_a_special_role_alone_opens_no_entity_page(client, login, partner, build
 
     response = client.get(reverse("entities:entity-detail", kwargs={"instance_slug": instance.slug, "pk": building.pk}))
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert building.address not in response.content.decode()

@@ -521,11 +521,30 @@ def test_a_special_role_written_at_a_company_level_gives_nothing(instance, world
     assert "special role" in explain_access(user.access_subject(), building).grants[0].note
 
 
-def test_a_special_role_on_a_single_entity_counts(instance, world, user):
+def test_a_special_role_on_a_single_entity_shows_the_entity_to_no_reader(instance, world, user):
+    from entities.access import explain_access
+
     building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
     grant_entity_role(user, building, "cad-plan-provider")
 
-    assert seen(user, instance) == {"Klinik": (Level.ENTITY, "cad-plan-provider")}
+    assert seen(user, instance) == {}
+    assert agreed_answers(user, building) == {
+        ("list", None),
+        ("page", None),
+        ("check", None),
+        ("has_perm", False),
+        ("explain", None),
+    }
+    (ignored,) = explain_access(user.access_subject(), building).grants
+    assert "special role; it works on its own page" in ignored.note
+
+
+def test_a_special_role_on_an_entity_leaves_it_to_the_users_other_grants(instance, world, user):
+    building = entity(instance, "Klinik", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.CUSTOMER, world["C"], "customer")
+    grant_entity_role(user, building, "cad-plan-provider")
+
+    assert seen(user, instance) == {"Klinik": (Level.CUSTOMER, "customer")}
 
 
 def test_a_deactivated_user_sees_nothing_and_explain_says_why(instance, world, user):

@@ -196,10 +196,13 @@ def test_detail_of_a_view_only_role_opens_the_first_tab_in_tab_order(client, log
 def test_detail_for_a_role_without_a_tab_returns_to_the_list_with_a_message(
     client, login, instance, companies, building
 ):
+    from entities.models import Access, Capability
+
     inventory = UserFactory(company=companies["Provider B"])
-    # The customer role opens the entity pages; on the building itself the special role decides.
+    # The customer role opens the entity pages; on the building, a role whose every tab an operator closed decides.
     grant_company_role(inventory, Level.CUSTOMER, building.customer, "customer")
-    grant_entity_role(inventory, building, "inventory-manager")
+    grant_entity_role(inventory, building, "customer-analytics-only")
+    Capability.objects.filter(role__code="customer-analytics-only").update(access=Access.NONE)
     login(inventory)
 
     response = client.get(url("entity-detail", building), follow=True)

@@ -107,3 +107,12 @@ def test_deleting_plan_files_from_the_changelist_is_audited_and_removes_their_by
 def test_the_plan_status_pages_render(admin_client, new_building):
     assert admin_client.get(reverse("admin:plans_planstatus_add")).status_code == 200
     assert admin_client.get(reverse("admin:plans_planstatus_change", args=[new_building.pk])).status_code == 200
+
+
+def test_a_plan_request_cannot_be_deleted_in_the_admin_only_cleared(admin_client, new_building):
+    status = PlanStatus.objects.get(entity=new_building)
+
+    response = admin_client.post(reverse("admin:plans_planstatus_delete", args=[status.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert PlanStatus.objects.get(entity=new_building).awaiting_plans

@@ -368,6 +368,18 @@ def test_a_master_data_viewer_downloads_the_file_as_a_private_attachment(
     assert response["Cache-Control"] == "private, no-store"
 
 
+def test_a_plan_file_whose_bytes_are_gone_answers_404_and_is_logged(
+    client, login, customer, instance, new_building, upload, caplog
+):
+    plan_storage().delete(upload.stored_name)
+    login(customer)
+
+    response = client.get(url(instance, "plan-download", pk=new_building.pk, file_pk=upload.pk))
+
+    assert response.status_code == 404
+    assert "missing from the plans storage" in caplog.text
+
+
 @pytest.mark.parametrize("who", ["cad_provider", "analytics_customer", "stranger"])
 def test_a_user_who_may_not_view_master_data_gets_404_on_download(
     client, login, instance, new_building, upload, request, who

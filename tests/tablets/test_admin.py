@@ -99,3 +99,12 @@ def test_assigning_in_the_admin_is_recorded_as_an_assignment(admin_client, provi
     tablet.refresh_from_db()
     assert (tablet.state, tablet.entity) == (TabletState.ASSIGNED, building)
     assert AuditLogEntry.objects.filter(action="tablet.assigned", target_id=str(tablet.pk)).exists()
+
+
+def test_the_admin_offers_no_deletion_of_tablets(admin_client, provider, make_tablet):
+    tablet = make_tablet(provider, "TAB-001")
+
+    response = admin_client.post(reverse("admin:tablets_tablet_delete", args=[tablet.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Tablet.objects.filter(pk=tablet.pk).exists()

@@ -269,3 +269,18 @@ def test_the_maximum_of_lines_is_accepted(provider, instance):
     lines = [BulkLine(number, f"TAB-{number}", "") for number in range(1, MAX_LINES + 1)]
 
     assert len(tablets_add_bulk(actor=provider, instance=instance, lines=lines)) == MAX_LINES
+
+
+def test_a_line_of_quotes_and_commas_is_read_at_once_and_refused(provider, instance):
+    # csv.Sniffer needs minutes for such a line; the first line's separators are simply counted.
+    with pytest.raises(ValidationError, match="Line 1: "):
+        tablets_add_bulk(actor=provider, instance=instance, lines=parse_lines(',"' * 100_000))
+    assert not Tablet.objects.exists()
+
+
+def test_a_field_too_long_for_the_csv_reader_is_a_named_line(provider, instance):
+    text = "TAB-1,iPad\nTAB-2," + "x" * 140_000 + "\n"
+
+    with pytest.raises(ValidationError, match="Line 2: cannot be read as CSV"):
+        tablets_add_bulk(actor=provider, instance=instance, lines=parse_lines(text))
+    assert not Tablet.objects.exists()

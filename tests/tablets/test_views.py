@@ -258,6 +258,17 @@ def test_a_file_that_is_not_text_is_a_form_error(client, login, inventory_manage
     assert "UTF-8" in response.content.decode()
 
 
+def test_a_file_with_nul_bytes_is_a_form_error_and_saves_nothing(client, login, provider, instance):
+    login(provider)
+    upload = SimpleUploadedFile("tablets.csv", b"TAB\x00-1,iPad\n", "text/csv")
+
+    response = client.post(url(instance, "tablet-bulk-add"), {"file": upload})
+
+    assert response.status_code == 400
+    assert "UTF-8" in response.content.decode()
+    assert not Tablet.objects.exists()
+
+
 def test_an_empty_bulk_form_is_a_form_error(client, login, provider, instance):
     login(provider)
 
