@@ -29,6 +29,7 @@ from accounts.second_factor import (
 from accounts.services import user_save, welcome_email_resend
 from entities.access import explain_access
 from entities.admin import ServiceSavesAdmin
+from entities.admin_input import SafeInputAdmin
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
@@ -46,7 +47,7 @@ class UserAdminCreationForm(PhoneNormalizingMixin, AdminUserCreationForm):
         field_classes = {"email": forms.EmailField}
 
 
-class CompanyGrantInline(admin.TabularInline):
+class CompanyGrantInline(SafeInputAdmin, admin.TabularInline):
     model = CompanyGrant
     extra = 0
     fields = ["level", "company", "role"]
@@ -54,7 +55,7 @@ class CompanyGrantInline(admin.TabularInline):
     verbose_name = _("role on a company (level)")
 
 
-class EntityGrantInline(admin.TabularInline):
+class EntityGrantInline(SafeInputAdmin, admin.TabularInline):
     model = EntityGrant
     extra = 0
     fields = ["content_object", "role"]

@@ -178,6 +178,15 @@ def _issue_temporary_password(user: User, *also_save: str) -> str:
     return password
 
 
+def _require_welcome_allowed(actor: User) -> None:
+    """Every welcome email a person makes us send counts against their hourly limit, whatever page asks for it.
+
+    Counted in the shared store (accounts.throttle), so all workers count together.
+    """
+    if not invitation_allowed(actor_id=actor.pk):
+        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+
+
 def _send_welcome_on_commit(user: User, password: str) -> WelcomeDelivery:
     delivery = WelcomeDelivery()
 
@@ -251,8 +260,7 @@ def user_invite(
 ) -> tuple[User, WelcomeDelivery]:
     """Create a user with their roles, and email them a one-time temporary password once committed."""
     reach = require_manager(actor, instance)
-    if not invitation_allowed(actor_id=actor.pk):
-        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    _require_welcome_allowed(actor)
     _check_email(reach, profile["email"])
     _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
     _check_grants(reach, company_grants, entity_grants)
@@ -362,6 +370,7 @@ def _user_edit(
         raise ValidationError({"email": ValidationError(EMAIL_FIXED_AFTER_FIRST_LOGIN)})
     if readdressed:
         _check_email(reach, new_email, user)
+        _require_welcome_allowed(actor)  # a new address gets the welcome email anew
     existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
     existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
     all_entities_role = profile.get("all_entities_role", user.all_entities_role)
@@ -475,6 +484,7 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDe
         raise PermissionDenied(ONLY_STAFF_REACTIVATE)
     if user.is_active:
         return None
+    _require_welcome_allowed(actor)
     user.is_active = True
     password = _issue_temporary_password(user, "is_active")
     audit_record(
@@ -497,8 +507,7 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Welc
     if not user.awaits_first_login:
         # A new password for someone who already has their own would hand their account to the sender.
         raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
-    if not invitation_allowed(actor_id=actor.pk):
-        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    _require_welcome_allowed(actor)
     password = _issue_temporary_password(user)
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
     return _send_welcome_on_commit(user, password)

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.utils import translation
 
 from accounts.throttle import client_ip
@@ -9,6 +10,18 @@ from entities.audit import current_ip
 from sharing.services import share_visited
 
 SHARE_VISIT_RESOLUTION_SECONDS = 60 * 60
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off the browser features the cockpit never uses (settings.PERMISSIONS_POLICY), on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
 
 
 class RequestContextMiddleware:

@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from entities.admin_input import SafeInputAdmin
 from entities.history import history_rows
 from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
 from entities.services import business_entity_save, company_save, instance_save, role_capabilities_set, role_save
@@ -14,7 +15,7 @@ from entities.services import business_entity_save, company_save, instance_save,
 NOTHING_SAVED = _("Nothing was saved: %(errors)s")
 
 
-class ServiceSavesAdmin(admin.ModelAdmin):
+class ServiceSavesAdmin(SafeInputAdmin, admin.ModelAdmin):
     """An admin page whose saves go through services: a refused save rolls back whole and says why.
 
     A service raises ValidationError for what the admin's forms cannot see (rows other
@@ -240,7 +241,7 @@ class AuditChangeList(ChangeList):
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(SafeInputAdmin, admin.ModelAdmin):
     """The audit log: readable and filterable, never editable."""
 
     list_display = ["created_at", "actor_label", "action_name", "about", "subject_user", "instance", "ip_address"]

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from entities.admin import ServiceSavesAdmin
+from entities.admin_input import SafeInputAdmin
 from plans.models import PlanFile, PlanStatus
 from plans.services import plan_file_delete, plans_request, plans_request_clear
 
@@ -46,7 +47,7 @@ class PlanStatusAdmin(ServiceSavesAdmin):
 
 
 @admin.register(PlanFile)
-class PlanFileAdmin(admin.ModelAdmin):
+class PlanFileAdmin(SafeInputAdmin, admin.ModelAdmin):
     """Read-only: a plan file is what was uploaded. Deleting one is audited and removes its bytes."""
 
     list_display = ["original_name", "entity", "kind", "size", "uploaded_by", "uploaded_at"]

@@ -2,17 +2,17 @@ from typing import cast
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils.translation import gettext_lazy as _
 
 from entities.admin import ServiceSavesAdmin
+from entities.admin_input import BoundedModelMultipleChoiceField, SafeAutocompleteSelectMultiple, SafeInputAdmin
 from entities.models import Company
 from sharing.models import Share, SharingSettings
 from sharing.services import sharing_settings_save
 
 
 class SharingSettingsForm(forms.ModelForm):
-    allowed = forms.ModelMultipleChoiceField(
+    allowed = BoundedModelMultipleChoiceField(
         label=_("Allow-list"),
         queryset=Company.objects.select_related("instance"),
         required=False,
@@ -27,7 +27,7 @@ class SharingSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelMultipleChoiceField, self.fields["allowed"])
         # The picker replaces the field's widget after the field was built: it needs the field's choices.
-        field.widget = AutocompleteSelectMultiple(
+        field.widget = SafeAutocompleteSelectMultiple(
             SharingSettings._meta.get_field("allowed_companies"),
             admin.site,
             attrs={"style": "width: 100%; max-width: 40em"},
@@ -68,7 +68,7 @@ class SharingSettingsAdmin(ServiceSavesAdmin):
 
 
 @admin.register(Share)
-class ShareAdmin(admin.ModelAdmin):
+class ShareAdmin(SafeInputAdmin, admin.ModelAdmin):
     """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only."""
 
     list_display = ["instance", "user", "inventory", "customer_care", "ends_on", "accepted_at", "last_visit_at"]

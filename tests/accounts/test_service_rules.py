@@ -310,6 +310,29 @@ def test_user_reactivate_by_operator_staff_sends_a_new_temporary_password(
     assert [message.to for message in mailoutbox] == [[employee_a.email]]
 
 
+def test_user_reactivate_counts_against_the_welcome_email_limit(
+    projectmanager_a, operator_staff, employee_a, instance, settings, mailoutbox
+):
+    user_deactivate(actor=projectmanager_a, instance=instance, user=employee_a)
+    settings.INVITATIONS_PER_HOUR = 0
+
+    with pytest.raises(ValidationError, match="many invitations"):
+        user_reactivate(actor=operator_staff, instance=instance, user=User.objects.get(pk=employee_a.pk))
+    assert not User.objects.get(pk=employee_a.pk).is_active
+    assert mailoutbox == []
+
+
+def test_a_new_address_before_the_first_login_counts_against_the_welcome_email_limit(
+    projectmanager_a, invited_a, owner_a, role, settings
+):
+    settings.INVITATIONS_PER_HOUR = 0
+    grants = [CompanyGrantRequest(Level.OWNER, owner_a, role("customer"))]
+
+    with pytest.raises(ValidationError, match="many invitations"):
+        edit(projectmanager_a, invited_a, company_grants=grants, email="typo-fixed@owner-a.example")
+    assert User.objects.get(pk=invited_a.pk).email != "typo-fixed@owner-a.example"
+
+
 def test_user_reactivate_refuses_a_user_out_of_reach_even_for_operator_staff(operator_staff, operator_admin, instance):
     # when / then: staff do not manage other staff
     with pytest.raises(PermissionDenied, match="You cannot manage this user."):

@@ -55,8 +55,14 @@ def page(browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     context.close()
+    # Every page a flow opened works under the Content-Security-Policy: nothing of ours was refused.
+    assert refused == [], refused
 
 
 @pytest.fixture

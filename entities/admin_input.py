@@ -1,0 +1,90 @@
+"""Malformed values in the Django admin answer a form error or 400, never a 500 (docs/operations.md).
+
+Django's admin trusts two things it should not: an autocomplete widget renders the
+submitted value by asking the database for it, whatever it is ("abc", a number beyond
+any column), and a changelist filter passes a number beyond any column to the database.
+Every admin page of ours uses this mixin, so both are checked before they reach SQL.
+"""
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpResponseBadRequest
+
+BIGGEST = 2**63 - 1  # the widest integer column there is (BIGINT)
+
+
+def _fits(field: Any, value) -> bool:
+    """Whether `value` can be a value of `field` at all, as the database will be asked for it."""
+    try:
+        value = field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return not isinstance(value, int) or -BIGGEST - 1 <= value <= BIGGEST
+
+
+def _oversized_number(text: str) -> bool:
+    stripped = text.strip().lstrip("-")
+    return stripped.isdigit() and int(stripped) > BIGGEST
+
+
+class _RendersOnlyPossibleValues:
+    """An autocomplete that shows the chosen values that can exist; the form's own validation names the rest."""
+
+    field: models.ForeignKey
+
+    def optgroups(self, name, value, attr=None):
+        related = self.field.remote_field
+        options = related.model._meta
+        target = options.get_field(getattr(related, "field_name", None) or options.pk.name)
+        return super().optgroups(name, [item for item in value if item in ("", None) or _fits(target, item)], attr)  # type: ignore[misc]
+
+
+class SafeAutocompleteSelect(_RendersOnlyPossibleValues, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_RendersOnlyPossibleValues, AutocompleteSelectMultiple):
+    pass
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids that cannot exist (text, numbers beyond any column) as the field's own invalid choice."""
+
+    def _check_values(self, value):
+        options = cast(QuerySet, self.queryset).model._meta
+        target = options.get_field(self.to_field_name) if self.to_field_name else options.pk
+        for item in value or []:
+            if not _fits(target, item):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
+
+SAFE_WIDGETS = {AutocompleteSelect: SafeAutocompleteSelect, AutocompleteSelectMultiple: SafeAutocompleteSelectMultiple}
+
+
+class SafeInputAdmin:
+    """For ModelAdmin and inline classes: autocompletes that survive any value, changelists that refuse huge numbers."""
+
+    def _safe(self, formfield):
+        if formfield is not None and type(formfield.widget) in SAFE_WIDGETS:
+            formfield.widget.__class__ = SAFE_WIDGETS[type(formfield.widget)]
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return self._safe(super().formfield_for_foreignkey(db_field, request, **kwargs))  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._safe(super().formfield_for_manytomany(db_field, request, **kwargs))  # type: ignore[misc]
+
+    def changelist_view(self, request, extra_context=None):
+        # Filters and ids beyond any integer column; a search term may be any text (it matches text columns).
+        if any(_oversized_number(value) for key, values in request.GET.lists() if key != "q" for value in values):
+            return HttpResponseBadRequest("A filter value is out of range.")
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
