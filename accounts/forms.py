@@ -4,6 +4,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -169,6 +170,16 @@ class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
             # Changing the address of an active account would let a manager take it over.
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("Fixed once the user has chosen their own password.")
+
+    def validate_unique(self) -> None:
+        """The model's checks but the address's: clean_email and the service word that one, never telling of a
+        login elsewhere. (A request that wins the address a moment after clean_email looked is the service's.)"""
+        exclude = {*self._get_validation_exclusions(), "email"}  # type: ignore[attr-defined]
+        try:
+            self.instance.validate_unique(exclude=exclude)
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)  # type: ignore[attr-defined]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()

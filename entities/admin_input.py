@@ -11,7 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DataError, models, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest
 
@@ -87,4 +87,11 @@ class SafeInputAdmin:
         # Filters and ids beyond any integer column; a search term may be any text (it matches text columns).
         if any(_oversized_number(value) for key, values in request.GET.lists() if key != "q" for value in values):
             return HttpResponseBadRequest("A filter value is out of range.")
-        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        try:
+            # The changelist counts its rows here, so a value its column refuses fails inside this savepoint,
+            # not in the page's transaction: the database's DataError, or the driver's ValueError before it
+            # (psycopg for an IP address filtered with "abc").
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)  # type: ignore[misc]
+        except (DataError, ValueError):
+            return HttpResponseBadRequest("A filter value does not fit its column.")
