@@ -33,6 +33,17 @@ MAY_NOT_MANAGE = _("Your role does not request plans for this business entity.")
 MAY_NOT_DELETE = _("Only operator staff delete plan files.")
 
 
+# The plan rules as (section, at least): read per entity by _plan_rights, per cockpit by the sidebar's questions.
+UPLOADS = (Section.PLAN_UPLOAD, Access.EDIT)
+VIEWS = (Section.MASTER_DATA, Access.VIEW)
+MANAGES = (Section.MASTER_DATA, Access.EDIT)
+
+
+def _grants(rights: Mapping[str, int] | None, rule: tuple[str, int]) -> bool:
+    section, least = rule
+    return (rights or {}).get(section, Access.NONE) >= least
+
+
 @dataclass(frozen=True)
 class PlanRights:
     """What one user may do with one entity's plans."""
@@ -62,13 +73,10 @@ def _plan_rights(
     the user holds on it (a CAD plan provider's: they give the upload, never the entity)."""
     return PlanRights(
         awaiting=awaiting,
-        uploads=(
-            _allows(access, Section.PLAN_UPLOAD, Access.EDIT)
-            or (special or {}).get(Section.PLAN_UPLOAD, Access.NONE) >= Access.EDIT
-        ),
-        views=_allows(access, Section.MASTER_DATA, Access.VIEW),
+        uploads=(_allows(access, *UPLOADS) or _grants(special, UPLOADS)),
+        views=_allows(access, *VIEWS),
         # Operator staff run every cockpit through the Django admin, whether a role shows them the entity or not.
-        manages=is_operator_staff(user) or _allows(access, Section.MASTER_DATA, Access.EDIT),
+        manages=is_operator_staff(user) or _allows(access, *MANAGES),
     )
 
 
@@ -188,7 +196,7 @@ def user_manages_plans(user: User, subject: Subject | None, instance: Instance) 
     """
     if is_operator_staff(user):
         return True
-    return held_rights(subject, instance.pk)[Section.MASTER_DATA] >= Access.EDIT
+    return _grants(held_rights(subject, instance.pk), MANAGES)
 
 
 def user_uploads_plans(user: User, subject: Subject | None, instance: Instance) -> bool:
@@ -196,7 +204,4 @@ def user_uploads_plans(user: User, subject: Subject | None, instance: Instance) 
 
     One query (entities.access.held_rights), remembered for the request; none for operator staff.
     """
-    return (
-        user_manages_plans(user, subject, instance)
-        or held_rights(subject, instance.pk)[Section.PLAN_UPLOAD] >= Access.EDIT
-    )
+    return user_manages_plans(user, subject, instance) or _grants(held_rights(subject, instance.pk), UPLOADS)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.views.management import ManagerRequest
+from accounts.views.management import ManagerRequest, add_service_error
 from entities.requests import page_number
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm
 from tablets.models import EDITABLE_STATES, Tablet, TabletState
@@ -30,15 +30,6 @@ from tablets.services import (
 )
 
 ENTITY_CHOICES_SHOWN = 500
-
-
-def add_service_errors(form: Form, error: ValidationError) -> None:
-    """A service's refusal as form errors: on the field it names where the form has it, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class TabletListView(TemplateView):
@@ -81,7 +72,7 @@ class TabletAddView(TemplateView):
             try:
                 tablet = tablet_add(actor=request.user, instance=request.instance, **form.cleaned_data)
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Tablet %(serial)s is added.") % {"serial": tablet.serial_number})
                 return redirect("tablets:tablet-detail", instance_slug=instance_slug, pk=tablet.pk)
@@ -103,7 +94,7 @@ class TabletBulkAddView(TemplateView):
             try:
                 tablets = tablets_add_bulk(actor=request.user, instance=request.instance, lines=form.parsed_lines())
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("%(count)d tablets are added.") % {"count": len(tablets)})
                 return redirect("tablets:tablet-list", instance_slug=instance_slug)
@@ -172,7 +163,7 @@ class TabletActionView(TabletDetailView):
             try:
                 done = self.act(tablet, form)
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, done)
                 return redirect("tablets:tablet-detail", instance_slug=instance_slug, pk=pk)
