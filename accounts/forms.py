@@ -4,7 +4,6 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -171,15 +170,11 @@ class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("Fixed once the user has chosen their own password.")
 
-    def validate_unique(self) -> None:
-        """The model's checks but the address's: clean_email and the service word that one, never telling of a
-        login elsewhere. (A request that wins the address a moment after clean_email looked is the service's.)"""
-        exclude = {*self._get_validation_exclusions(), "email"}  # type: ignore[attr-defined]
-        try:
-            self.instance.validate_unique(exclude=exclude)
-            self.instance.validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            self._update_errors(error)  # type: ignore[attr-defined]
+    def _get_validation_exclusions(self) -> set[str]:
+        """The model's checks but the address's (its unique field and its case-insensitive constraint):
+        clean_email and the service word that one, never telling of a login elsewhere. A request that
+        wins the address a moment after clean_email looked is the service's to word."""
+        return {*super()._get_validation_exclusions(), "email"}  # type: ignore[misc]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
