@@ -30,7 +30,14 @@ run: port-free $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Cockpit runs at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C; emails appear in this console)"
+	@# The worker that sends emails and SMS codes from the queue runs beside the server and stops with it.
+	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## The worker that sends queued emails and SMS codes (accounts/outbox.py); in production run it beside gunicorn
+.PHONY: worker
+worker: $(STAMP)
+	$(BIN)/python manage.py db_worker --no-reload
 
 # Before the install, migration and seeding, not after: a taken port should fail at once.
 port-free:

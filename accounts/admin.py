@@ -18,7 +18,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import PhoneNormalizingMixin
-from accounts.models import SMSDevice, User
+from accounts.models import OutgoingMessage, SMSDevice, User
 from accounts.second_factor import (
     DEVICE_NAMES,
     second_factor_reset,
@@ -332,10 +332,13 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
                     request, f"{user.email}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
                 )
                 continue
-            if delivery.sent is False:
-                self.message_user(request, f"{user.email}: {delivery.error}", messages.ERROR)
-            else:
+            delivery.refresh_from_db()
+            if delivery.state == OutgoingMessage.State.SENT:
                 self.message_user(request, _("Welcome email sent to %(email)s.") % {"email": user.email})
+            elif delivery.attempts:
+                self.message_user(request, f"{user.email}: {delivery.last_error}", messages.ERROR)
+            else:
+                self.message_user(request, _("Welcome email queued for %(email)s.") % {"email": user.email})
 
     def save_model(self, request, obj, form, change):
         user_save(actor=request.user, user=obj)
@@ -370,3 +373,23 @@ def grant_target(grant: CompanyGrant | EntityGrant) -> tuple:
     if isinstance(grant, CompanyGrant):
         return grant.level, grant.company_id
     return ("entity", grant.content_object_id)
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(SafeInputAdmin, admin.ModelAdmin):
+    """The email and SMS queue, to read: a message is sent again from the user's or the share's page."""
+
+    list_display = ["created_at", "kind", "recipient", "state", "attempts", "last_error", "next_attempt_at", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["recipient__email"]
+    list_select_related = ["recipient"]
+    readonly_fields = [field.name for field in OutgoingMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,6 +11,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        # The outbox's senders register themselves where they issue their secrets; the worker needs them all.
+        import accounts.second_factor  # noqa: F401
+        import accounts.services  # noqa: F401
         from accounts.middleware import remember_sign_in
 
         # Ours records the previous login first, then updates last_login as Django's would.

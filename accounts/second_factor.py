@@ -10,6 +10,7 @@ whenever a device is added or removed.
 import base64
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from io import BytesIO
 
@@ -20,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -29,7 +31,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.emails import send_security_email
-from accounts.models import SMSDevice, User
+from accounts.models import OutgoingMessage, SMSDevice, User
+from accounts.outbox import NothingToSend, message_queue, sender
 from accounts.permissions import is_operator_staff
 from accounts.services import require_password
 from accounts.sms import send_sms
@@ -211,6 +214,7 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
     request.session.cycle_key()
 
 
+@transaction.atomic
 def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
     """Send a new code to the user's mobile number; the previous code stops working."""
     user = device.user
@@ -219,8 +223,21 @@ def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
     if not sms_send_allowed(user_id=user.pk, ip=client_ip(request.META)):
         security_log.warning("SMS code refused, limit reached: email=%s", user.email)
         raise ValidationError(TOO_MANY_SMS, code="throttled")
+    message_queue(kind=OutgoingMessage.Kind.SMS_CODE, recipient=user, subject_id=device.pk)
+
+
+@sender(OutgoingMessage.Kind.SMS_CODE)
+def _send_sms_code(message: OutgoingMessage) -> None:
+    """The code is made as the SMS leaves; once it could no longer be typed in time, none is sent."""
+    user = message.recipient
+    device = SMSDevice.objects.filter(pk=message.subject_id, user=user).first()
+    too_late = timezone.now() - message.created_at > timedelta(seconds=settings.SMS_CODE_SECONDS)
+    if device is None or not user.mobile_phone or too_late:
+        raise NothingToSend
     device.generate_token(valid_secs=settings.SMS_CODE_SECONDS)
-    send_sms(phone=user.mobile_phone, body=str(_("Your Cockpit code: %(code)s")) % {"code": device.token})
+    with translation.override(user.language):
+        body = str(_("Your Cockpit code: %(code)s")) % {"code": device.token}
+    send_sms(phone=user.mobile_phone, body=body)
 
 
 # --- devices ---------------------------------------------------------------------------------
@@ -250,8 +267,18 @@ def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device
     )
 
 
+@sender(OutgoingMessage.Kind.SECURITY)
+def _send_security_email(message: OutgoingMessage) -> None:
+    send_security_email(user=message.recipient, event=message.payload["event"], device=message.payload["device"])
+
+
+def _queue_security_email(user: User, event: str, device_name: str) -> None:
+    payload = {"event": event, "device": device_name}
+    message_queue(kind=OutgoingMessage.Kind.SECURITY, recipient=user, payload=payload)
+
+
 def _on_commit_security_email(user: User, event: str, device: Device) -> None:
-    transaction.on_commit(lambda: send_security_email(user=user, event=event, device=str(DEVICE_NAMES[type(device)])))
+    _queue_security_email(user, event, str(DEVICE_NAMES[type(device)]))
 
 
 @transaction.atomic
@@ -358,7 +385,7 @@ def second_factor_reset(*, actor: AbstractBaseUser, user: User) -> None:
     audit_record(
         actor=actor, action="user.second_factor_reset", target=user, subject_user=user, instance=user.company.instance
     )
-    transaction.on_commit(lambda: send_security_email(user=user, event="reset", device=""))
+    _queue_security_email(user, "reset", "")
 
 
 def session_device_id(request: HttpRequest) -> str | None:

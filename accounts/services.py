@@ -1,6 +1,5 @@
 """Writes to users: each one transaction, each told who acts, each validated in full before saving."""
 
-import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_welcome_email
-from accounts.models import Language, User
+from accounts.models import Language, OutgoingMessage, User
+from accounts.outbox import NothingToSend, message_queue, sender
 from accounts.permissions import (
     Reach,
     access_external_user,
@@ -144,8 +144,6 @@ WELCOME_ONLY_BEFORE_FIRST_LOGIN = _(
 )
 ONLY_STAFF_REACTIVATE = _("Only operator staff may reactivate a user.")
 
-logger = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class CompanyGrantRequest:
@@ -160,21 +158,13 @@ class EntityGrantRequest:
     role: Role
 
 
-@dataclass
-class WelcomeDelivery:
-    """Whether the welcome email went out; filled in once the transaction has committed."""
-
-    sent: bool | None = None
-    error: str = ""
-
-
-def _issue_temporary_password(user: User, *also_save: str) -> str:
+def _issue_temporary_password(user: User) -> str:
     """Store a new one-time temporary password (any earlier one stops working) and return it for the email."""
     password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
     user.set_password(password)
     user.must_change_password = True
     user.temporary_password_expires_at = timezone.now() + timedelta(days=settings.TEMPORARY_PASSWORD_DAYS)
-    user.save(update_fields=[*also_save, "password", "must_change_password", "temporary_password_expires_at"])
+    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
     return password
 
 
@@ -187,19 +177,17 @@ def _require_welcome_allowed(actor: User) -> None:
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
 
 
-def _send_welcome_on_commit(user: User, password: str) -> WelcomeDelivery:
-    delivery = WelcomeDelivery()
+@sender(OutgoingMessage.Kind.WELCOME)
+def _send_welcome(message: OutgoingMessage) -> None:
+    """The temporary password is issued here, as the email leaves: never stored in clear text, even in the queue."""
+    user = User.objects.select_for_update(of=("self",)).select_related("company__instance").get(pk=message.recipient_id)
+    if not user.awaits_first_login:  # removed, or signed in with a password of their own meanwhile
+        raise NothingToSend
+    send_welcome_email(user=user, temporary_password=_issue_temporary_password(user))
 
-    def send() -> None:
-        try:
-            send_welcome_email(user=user, temporary_password=password)
-            delivery.sent = True
-        except Exception as error:  # noqa: BLE001 - any ESP failure must reach the manager, not lose the user
-            logger.exception("Welcome email to %s failed", user.email)
-            delivery.sent, delivery.error = False, str(error) or error.__class__.__name__
 
-    transaction.on_commit(send)
-    return delivery
+def _queue_welcome(user: User) -> OutgoingMessage:
+    return message_queue(kind=OutgoingMessage.Kind.WELCOME, recipient=user)
 
 
 def _check_email(reach: Reach, email: str, user: User | None = None) -> None:
@@ -257,7 +245,7 @@ def user_invite(
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
     **profile,
-) -> tuple[User, WelcomeDelivery]:
+) -> tuple[User, OutgoingMessage]:
     """Create a user with their roles, and email them a one-time temporary password once committed."""
     reach = require_manager(actor, instance)
     _require_welcome_allowed(actor)
@@ -268,14 +256,13 @@ def user_invite(
     _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
     with _email_worded_for(reach, profile["email"]):
         user = user_create(actor=actor, **profile)
-    password = _issue_temporary_password(user)
     for company_grant in company_grants:
         company_grant_create(
             actor=actor, user=user, level=company_grant.level, company=company_grant.company, role=company_grant.role
         )
     for entity_grant in entity_grants:
         entity_grant_create(actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role)
-    return user, _send_welcome_on_commit(user, password)
+    return user, _queue_welcome(user)
 
 
 def _replace_grants(
@@ -327,7 +314,7 @@ def user_edit(
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
     **profile,
-) -> tuple[User, WelcomeDelivery | None]:
+) -> tuple[User, OutgoingMessage | None]:
     """Change a user's profile and replace their roles, all in one transaction.
 
     Only users whose every role lies within the manager's reach can be edited
@@ -354,7 +341,7 @@ def user_edit(
 @transaction.atomic
 def _user_edit(
     *, actor: User, instance: Instance, user: User, company_grants, entity_grants, **profile
-) -> tuple[User, WelcomeDelivery | None]:
+) -> tuple[User, OutgoingMessage | None]:
     reach = require_manageable_user(actor, instance, user)
     _check_profile(
         reach,
@@ -389,9 +376,11 @@ def _user_edit(
     )
     if not readdressed:
         return user, None
-    password = _issue_temporary_password(user)
+    # A password mailed to the old address stops working now, not when the new email leaves.
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
-    return user, _send_welcome_on_commit(user, password)
+    return user, _queue_welcome(user)
 
 
 ENTITY_OUTSIDE_YOUR_COMPANIES = _("An external user gets roles here only on business entities of your companies.")
@@ -474,7 +463,7 @@ def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
 
 
 @transaction.atomic
-def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery | None:
+def user_reactivate(*, actor: User, instance: Instance, user: User) -> OutgoingMessage | None:
     """Operator staff bring a removed user back, with a new temporary password by email.
 
     None when the user is active already (a second click): nothing changes, nothing is sent.
@@ -486,7 +475,8 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDe
         return None
     _require_welcome_allowed(actor)
     user.is_active = True
-    password = _issue_temporary_password(user, "is_active")
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
     audit_record(
         actor=actor,
         action="user.reactivated",
@@ -495,11 +485,11 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> WelcomeDe
         instance=instance,
         changes={"is_active": (False, True)},
     )
-    return _send_welcome_on_commit(user, password)
+    return _queue_welcome(user)
 
 
 @transaction.atomic
-def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> WelcomeDelivery:
+def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> OutgoingMessage:
     """Issue a new temporary password (the old one stops working) and email it again."""
     require_manageable_user(actor, instance, user)
     if not user.is_active:
@@ -508,9 +498,8 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Welc
         # A new password for someone who already has their own would hand their account to the sender.
         raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
     _require_welcome_allowed(actor)
-    password = _issue_temporary_password(user)
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
-    return _send_welcome_on_commit(user, password)
+    return _queue_welcome(user)
 
 
 @transaction.atomic

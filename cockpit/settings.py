@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "anymail",
+    "django_tasks",
+    "django_tasks_db",
     "entities",
     "accounts",
     "sharing",
@@ -276,6 +278,13 @@ if not DEBUG and "EMAIL_BACKEND" not in os.environ:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cockpit <cockpit@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+
+# Emails and SMS codes leave through a queue in the database (accounts/outbox.py), sent by the
+# worker `manage.py db_worker`: an outage of the email service or the SMS gateway is retried,
+# MESSAGE_MAX_ATTEMPTS times with a pause doubling from MESSAGE_RETRY_SECONDS (at most an hour).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 8)
+MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 30)
 
 # SMS: Twilio when credentials are set, otherwise a sender that only logs.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")

@@ -1,4 +1,4 @@
-"""Test settings: the production settings with fast hashing, in-memory email and the fake SMS gateway."""
+"""Test settings: the production settings with fast hashing, in-memory email, the fake SMS gateway, tasks at once."""
 
 import os
 
@@ -10,6 +10,8 @@ from cockpit.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_GATEWAY = "accounts.sms.FakeGateway"
+# Messages are sent at once, when the change commits; the queue's own tests use the database backend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SECURE_SSL_REDIRECT = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -7,6 +7,7 @@ class SharingConfig(AppConfig):
     verbose_name = _("Cockpit sharing")
 
     def ready(self) -> None:
+        import sharing.services  # noqa: F401 - registers the invitation's sender for the outbox worker
         from accounts.selectors import register_outside_members
         from entities.access.rules import register_path
         from sharing.access import SHARE_PATH

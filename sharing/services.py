@@ -7,9 +7,7 @@ rules stop counting them), and they come back with the flag or the company.
 """
 
 import hashlib
-import logging
 import secrets
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import OutgoingMessage, User
+from accounts.outbox import NothingToSend, message_queue, sender
 from accounts.permissions import is_operator_staff
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record
@@ -26,8 +25,6 @@ from entities.models import Company, Instance
 from sharing.emails import send_share_invitation
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.permissions import access_cockpit_shares, access_share
-
-logger = logging.getLogger(__name__)
 
 NO_SUCH_USER = _("No user of an allowed company of that cockpit has this email address.")
 ALREADY_SHARED = _("%(user)s already has a share of this cockpit; edit it instead.")
@@ -136,12 +133,6 @@ def share_recipient(*, instance: Instance, cockpit: Instance, email: str) -> Use
     return user
 
 
-@dataclass
-class InvitationDelivery:
-    sent: bool | None = None
-    error: str = ""
-
-
 def _issue_invitation(share: Share) -> str:
     token = secrets.token_urlsafe(INVITATION_TOKEN_BYTES)
     share.invitation_token_hash = token_hash(token)
@@ -150,19 +141,24 @@ def _issue_invitation(share: Share) -> str:
     return token
 
 
-def _send_on_commit(share: Share, token: str) -> InvitationDelivery:
-    delivery = InvitationDelivery()
+@sender(OutgoingMessage.Kind.INVITATION)
+def _send_invitation(message: OutgoingMessage) -> None:
+    """The link's token is issued here, as the email leaves: the queue never holds it."""
+    share = (
+        Share.objects.select_for_update(of=("self",))
+        .select_related("instance", "user", "invited_by")
+        .filter(pk=message.subject_id or 0, accepted_at__isnull=True)
+        .first()
+    )
+    if share is None:  # removed or accepted meanwhile
+        raise NothingToSend
+    send_share_invitation(share=share, token=_issue_invitation(share))
 
-    def send() -> None:
-        try:
-            send_share_invitation(share=share, token=token)
-            delivery.sent = True
-        except Exception as error:  # noqa: BLE001 - the admin must hear of any ESP failure
-            logger.exception("Share invitation to %s failed", share.user.email)
-            delivery.sent, delivery.error = False, str(error) or error.__class__.__name__
 
-    transaction.on_commit(send)
-    return delivery
+def _queue_invitation(share: Share) -> OutgoingMessage:
+    # Issued now too, unsent: any earlier link stops working at once, and the share shows its expiry.
+    _issue_invitation(share)
+    return message_queue(kind=OutgoingMessage.Kind.INVITATION, recipient=share.user, subject_id=share.pk)
 
 
 def _levels(share: Share) -> dict:
@@ -180,7 +176,7 @@ def share_invite(
     customer_care: int,
     ends_on=None,
     accepted: bool = False,
-) -> tuple[Share, InvitationDelivery]:
+) -> tuple[Share, OutgoingMessage | None]:
     """Share `instance` with one user of `cockpit` and email them the invitation link once committed.
 
     `accepted` (demo data and imports only, never a page) makes the share active at once,
@@ -214,8 +210,8 @@ def share_invite(
     )
     if accepted:
         audit_record(actor=None, action="share.accepted", target=share, subject_user=user, instance=instance)
-        return share, InvitationDelivery(sent=False, error="not sent: accepted at once")
-    return share, _send_on_commit(share, _issue_invitation(share))
+        return share, None
+    return share, _queue_invitation(share)
 
 
 @transaction.atomic
@@ -243,15 +239,14 @@ def share_update(*, actor: User, share: Share, inventory: int, customer_care: in
 
 
 @transaction.atomic
-def share_resend(*, actor: User, share: Share) -> InvitationDelivery:
+def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
     """A new invitation link with a new expiry; the old link stops working."""
     share = access_share(actor, share.instance, share.pk)
     if not invitation_allowed(actor_id=actor.pk):
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     share.expiry_recorded = False
-    token = _issue_invitation(share)
     audit_record(actor=actor, action="share.resent", target=share, subject_user=share.user, instance=share.instance)
-    return _send_on_commit(share, token)
+    return _queue_invitation(share)
 
 
 @transaction.atomic

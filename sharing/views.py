@@ -1,5 +1,6 @@
 """Cockpit Shares: the list, Share (invite), the edit pen, the bin, resend; the invitation link; leaving."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -8,7 +9,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.views.management import ManagerRequest
+from accounts.models import OutgoingMessage
+from accounts.outbox import latest_messages
+from accounts.views.management import ManagerRequest, delivery_flash
 from entities.history import history_rows
 from entities.models import AuditLogEntry
 from sharing.forms import ShareForm, SharePermissionsForm
@@ -27,17 +30,6 @@ from sharing.services import (
 )
 
 
-def _delivery_message(request, delivery, email: str) -> None:
-    if delivery.sent:
-        messages.success(request, _("The invitation is on its way to %(email)s.") % {"email": email})
-    else:
-        messages.error(
-            request,
-            _("The share is saved, but the invitation to %(email)s could not be sent (%(error)s). Send it again.")
-            % {"email": email, "error": delivery.error},
-        )
-
-
 class ShareListView(TemplateView):
     template_name = "sharing/share_list.html"
     request: ManagerRequest
@@ -48,10 +40,16 @@ class ShareListView(TemplateView):
         share_expiries_record(instance=instance)
         state = sharing_state(instance)
         shares = list(cockpit_shares(instance))
+        invitations = latest_messages(OutgoingMessage.Kind.INVITATION, [s.pk for s in shares if not s.accepted_at])
         for share in shares:
             share.state = state.state_of(share)
             share.state_label = ShareState(share.state).label
-        return {**super().get_context_data(**kwargs), "shares": shares}
+            share.invitation = invitations.get(share.pk)
+        return {
+            **super().get_context_data(**kwargs),
+            "shares": shares,
+            "max_attempts": settings.MESSAGE_MAX_ATTEMPTS,
+        }
 
 
 class ShareCreateView(TemplateView):
@@ -84,7 +82,7 @@ class ShareCreateView(TemplateView):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("%(user)s is invited.") % {"user": share.user})
-                _delivery_message(request, delivery, share.user.email)
+                delivery_flash(request, delivery)
                 return redirect("sharing:share-list", instance_slug=instance_slug)
         return self.render_to_response({"form": form}, status=400)
 
@@ -154,7 +152,7 @@ class ShareResendView(View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            _delivery_message(request, delivery, share.user.email)
+            delivery_flash(request, delivery)
         return redirect("sharing:share-edit", instance_slug=instance_slug, pk=pk)
 
 

@@ -108,3 +108,9 @@ def admin_role_change_form(role: Role, **overrides) -> dict:
     data.update({f"capability_{section}": stored.get(section, Access.NONE) for section in Section})
     data.update(overrides)
     return data
+
+
+def state_of(message) -> str:
+    """Where a queued email or SMS stands now, after the worker (at once, in tests) has had its turn."""
+    message.refresh_from_db()
+    return message.state

@@ -1,6 +1,7 @@
 import re
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +19,8 @@ from accounts.forms import (
     company_grant_formset,
     entity_grant_formset,
 )
-from accounts.models import User
+from accounts.models import OutgoingMessage, User
+from accounts.outbox import latest_message
 from accounts.permissions import (
     access_external_user,
     access_listed_user,
@@ -89,15 +91,39 @@ def add_service_error(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _welcome_message(request, delivery, email: str) -> None:
-    if delivery.sent:
-        messages.success(request, _("The welcome email is on its way to %(email)s.") % {"email": email})
-    else:
-        messages.error(
-            request,
-            _("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again.")
-            % {"email": email, "error": delivery.error},
-        )
+_DELIVERY_WORDS = {
+    OutgoingMessage.Kind.WELCOME: (
+        _("The welcome email is on its way to %(email)s."),
+        _(
+            "The user is saved, but the welcome email to %(email)s could not be sent yet (%(error)s). "
+            "It is tried again by itself; the user's page shows how it stands."
+        ),
+        _("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again."),
+    ),
+    OutgoingMessage.Kind.INVITATION: (
+        _("The invitation is on its way to %(email)s."),
+        _(
+            "The share is saved, but the invitation to %(email)s could not be sent yet (%(error)s). "
+            "It is tried again by itself; the list of shares shows how it stands."
+        ),
+        _("The share is saved, but the invitation to %(email)s could not be sent (%(error)s). Send it again."),
+    ),
+}
+
+
+def delivery_flash(request, message: OutgoingMessage | None) -> None:
+    """Tell the manager where the email stands once the change has committed: on its way, retrying, or failed."""
+    if message is None:
+        return
+    message.refresh_from_db()
+    on_its_way, retrying, failed = _DELIVERY_WORDS[OutgoingMessage.Kind(message.kind)]
+    words = {"email": message.recipient.email, "error": message.last_error}
+    if message.state == OutgoingMessage.State.FAILED:
+        messages.error(request, failed % words)
+    elif message.state == OutgoingMessage.State.QUEUED and message.attempts:
+        messages.warning(request, retrying % words)
+    elif message.state != OutgoingMessage.State.SUPERSEDED:
+        messages.success(request, on_its_way % words)
 
 
 @dataclass(frozen=True)
@@ -280,7 +306,7 @@ class UserCreateView(UserFormView):
                 add_service_error(form, error)
             else:
                 messages.success(request, _("%(user)s has been created.") % {"user": user})
-                _welcome_message(request, delivery, user.email)
+                delivery_flash(request, delivery)
                 return redirect("users:user-edit", instance_slug=instance_slug, pk=user.pk)
         messages.error(request, _("Please correct the errors below; nothing was saved."))
         return self.render(request, form, company_formset, entity_formset, status=400)
@@ -304,6 +330,8 @@ class UserEditView(UserFormView):
                 {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
             ],
             "is_operator_staff": reach.is_operator_staff,
+            "welcome": latest_message(target, OutgoingMessage.Kind.WELCOME) if target.awaits_first_login else None,
+            "max_attempts": settings.MESSAGE_MAX_ATTEMPTS,
         }
 
     def get(self, request, instance_slug, pk):
@@ -351,7 +379,7 @@ class UserEditView(UserFormView):
                 messages.success(request, _("Changes to %(user)s saved.") % {"user": target})
                 if delivery is not None:
                     # The address changed before the first login: the password sent to the old one is void.
-                    _welcome_message(request, delivery, target.email)
+                    delivery_flash(request, delivery)
                 return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
         messages.error(request, _("Please correct the errors below; nothing was saved."))
         return self.render(request, form, company_formset, entity_formset, status=400, **extra)
@@ -437,7 +465,7 @@ class UserReactivateView(View):
             messages.info(request, _("%(user)s is active already; no email was sent.") % {"user": target})
         else:
             messages.success(request, _("%(user)s can log in again.") % {"user": target})
-            _welcome_message(request, delivery, target.email)
+            delivery_flash(request, delivery)
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
 
 
@@ -449,7 +477,7 @@ class UserResendWelcomeView(View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            _welcome_message(request, delivery, target.email)
+            delivery_flash(request, delivery)
         if request.POST.get("back") == "list":
             return redirect("users:user-list", instance_slug=instance_slug)
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)

@@ -82,13 +82,16 @@ def test_resend_is_offered_on_the_rows_of_invited_and_expired_users_only(
     assert offered == {people["invited"].pk, people["expired"].pk}
 
 
-def test_resend_from_the_list_returns_to_the_list(client, login, projectmanager_a, people, instance, mailoutbox):
+def test_resend_from_the_list_returns_to_the_list(
+    client, login, projectmanager_a, people, instance, mailoutbox, django_capture_on_commit_callbacks
+):
     login(projectmanager_a)
 
-    response = client.post(
-        reverse("users:user-resend-welcome", kwargs={"instance_slug": instance.slug, "pk": people["expired"].pk}),
-        {"back": "list"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("users:user-resend-welcome", kwargs={"instance_slug": instance.slug, "pk": people["expired"].pk}),
+            {"back": "list"},
+        )
 
     assert response["Location"] == reverse("users:user-list", kwargs={"instance_slug": instance.slug})
     assert User.objects.get(pk=people["expired"].pk).temporary_password_expires_at > timezone.now()

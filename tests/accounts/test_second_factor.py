@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -276,7 +277,8 @@ def sms_device(policy_user):
 
 
 def send_sms_code(client):
-    return client.post(reverse("accounts:second-factor"), {"method": "sms", "send": "1"})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the SMS leaves once the request's writes commit
+        return client.post(reverse("accounts:second-factor"), {"method": "sms", "send": "1"})
 
 
 def last_sms_code() -> str:

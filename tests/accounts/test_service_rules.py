@@ -20,7 +20,7 @@ from accounts.services import (
 )
 from entities.models import AuditLogEntry, BusinessEntity, CompanyGrant, EntityGrant, Level
 from entities.services import company_save
-from tests.factories import BusinessEntityFactory, UserFactory, admin_user_change_form, grant_company_role
+from tests.factories import BusinessEntityFactory, UserFactory, admin_user_change_form, grant_company_role, state_of
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +306,7 @@ def test_user_reactivate_by_operator_staff_sends_a_new_temporary_password(
 
     # then
     stored = User.objects.get(pk=employee_a.pk)
-    assert delivery.sent and stored.is_active and stored.must_change_password
+    assert state_of(delivery) == "sent" and stored.is_active and stored.must_change_password
     assert [message.to for message in mailoutbox] == [[employee_a.email]]
 
 

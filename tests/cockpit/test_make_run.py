@@ -19,7 +19,14 @@ def test_make_run_serves_on_the_given_port_and_links_emails_to_it():
     commands = dry_run("PORT=8001")
 
     assert "runserver 127.0.0.1:8001" in commands
-    assert commands.count("COCKPIT_BASE_URL=http://127.0.0.1:8001") == 3
+    # migrate, seed_demo, the email worker and the server
+    assert commands.count("COCKPIT_BASE_URL=http://127.0.0.1:8001") == 4
+
+
+def test_make_run_starts_the_email_worker_beside_the_server():
+    commands = dry_run()
+
+    assert commands.index("manage.py db_worker") < commands.index("runserver")
 
 
 def test_make_run_defaults_to_port_8000():

@@ -180,13 +180,14 @@ def test_seed_demo_admin_key_is_the_same_on_every_run(output):
     assert TOTPDevice.objects.filter(user__email="admin@soobr.demo").count() == 1
 
 
-def test_seed_demo_sms_user_signs_in_with_the_code_sent(client, sms_outbox, output):
+def test_seed_demo_sms_user_signs_in_with_the_code_sent(client, sms_outbox, output, django_capture_on_commit_callbacks):
     # given
     assert re.search(r"pm@zurich-property\.demo +SMS: press \"Send code\"; the SMS code", output)
     password_step(client, "pm@zurich-property.demo")
 
     # when
-    client.post("/accounts/second-factor/?method=sms", {"method": "sms", "send": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/second-factor/?method=sms", {"method": "sms", "send": "1"})
     (message,) = sms_outbox
     code = re.search(r"\b(\d{6})\b", message.body).group(1)
     response = second_step(client, "sms", code)
