@@ -1,5 +1,6 @@
 """Reads of the User Management pages, filtered to the manager's reach in one place."""
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -157,6 +158,30 @@ def inviter_of(user: User) -> User | None:
         .first()
     )
     return entry.actor if entry is not None else None
+
+
+# What the user page edits, so that a save in between, by any page, changes the version.
+USER_VERSION_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "company_id",
+    "mobile_phone",
+    "language",
+    "chat_enabled",
+    "otp_required",
+    "sees_all_entities",
+    "all_entities_role_id",
+    "is_active",
+)
+
+
+def user_edit_version(user_id: int) -> str:
+    """A fingerprint of a user's profile and roles as stored: the edit page carries it to tell a save in between."""
+    profile = User.objects.filter(pk=user_id).values_list(*USER_VERSION_FIELDS).get()
+    company = sorted(CompanyGrant.objects.filter(user_id=user_id).values_list("level", "company_id", "role_id"))
+    entity = sorted(EntityGrant.objects.filter(user_id=user_id).values_list("content_object_id", "role_id"))
+    return hashlib.sha256(repr((profile, company, entity)).encode()).hexdigest()[:32]
 
 
 def user_history(*, user: User, instance, limit: int = 50) -> QuerySet:

@@ -25,6 +25,7 @@ from accounts.permissions import (
     require_manager,
 )
 from accounts.phone import normalize_phone
+from accounts.selectors import user_edit_version
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record, diff
 from entities.integrity import save_unique
@@ -143,6 +144,10 @@ WELCOME_ONLY_BEFORE_FIRST_LOGIN = _(
     "This user has already chosen their own password; if they forgot it, they use 'Forgot your password?'."
 )
 ONLY_STAFF_REACTIVATE = _("Only operator staff may reactivate a user.")
+CHANGED_MEANWHILE = _(
+    "Someone else changed this user while you were editing; nothing of yours was saved. "
+    "The page now shows their current values: make your changes again."
+)
 
 
 @dataclass(frozen=True)
@@ -313,9 +318,13 @@ def user_edit(
     user: User,
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
+    seen_version: str | None = None,
     **profile,
 ) -> tuple[User, OutgoingMessage | None]:
     """Change a user's profile and replace their roles, all in one transaction.
+
+    `seen_version` is user_edit_version() as the editing page showed it: when the user
+    changed since, nothing is saved (ValidationError, code "changed_meanwhile").
 
     Only users whose every role lies within the manager's reach can be edited
     (user_can_manage_user), so the new roles replace the old ones entirely. When a
@@ -331,6 +340,7 @@ def user_edit(
             user=user,
             company_grants=company_grants,
             entity_grants=entity_grants,
+            seen_version=seen_version,
             **profile,
         )
     except ValidationError:
@@ -340,9 +350,20 @@ def user_edit(
 
 @transaction.atomic
 def _user_edit(
-    *, actor: User, instance: Instance, user: User, company_grants, entity_grants, **profile
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    company_grants,
+    entity_grants,
+    seen_version: str | None = None,
+    **profile,
 ) -> tuple[User, OutgoingMessage | None]:
+    # Locked first: of two managers saving at once, the second reads the first's result and is told.
+    User.objects.select_for_update(of=("self",)).filter(pk=user.pk).get()
     reach = require_manageable_user(actor, instance, user)
+    if seen_version is not None and seen_version != user_edit_version(user.pk):
+        raise ValidationError(CHANGED_MEANWHILE, code="changed_meanwhile")
     _check_profile(
         reach,
         company=profile.get("company", user.company),

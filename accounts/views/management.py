@@ -39,6 +39,7 @@ from accounts.selectors import (
     managed_users,
     outside_members,
     roles_in_reach,
+    user_edit_version,
     user_history,
 )
 from accounts.services import (
@@ -331,6 +332,7 @@ class UserEditView(UserFormView):
             ],
             "is_operator_staff": reach.is_operator_staff,
             "welcome": latest_message(target, OutgoingMessage.Kind.WELCOME) if target.awaits_first_login else None,
+            "version": user_edit_version(target.pk),
             "max_attempts": settings.MESSAGE_MAX_ATTEMPTS,
         }
 
@@ -341,6 +343,16 @@ class UserEditView(UserFormView):
         extra = self.context(reach, target)
         forms = self.build(reach, None, target, extra.pop("company_initial"), extra.pop("entity_initial"))
         return self.render(request, *forms, **extra)
+
+    def changed_meanwhile(self, request, pk, error: ValidationError):
+        """Another save came first: the current values, not the refused ones, so nothing is overwritten unseen."""
+        target, reach = access_managed_user(request.user, request.instance, pk)
+        extra = self.context(reach, target)
+        form, company_formset, entity_formset = self.build(
+            reach, None, target, extra.pop("company_initial"), extra.pop("entity_initial")
+        )
+        messages.error(request, " ".join(error.messages))
+        return self.render(request, form, company_formset, entity_formset, status=409, **extra)
 
     def read_only(self, request, pk):
         """For holders of a view-only users right (the Manager role): the person, their roles, their history."""
@@ -371,9 +383,12 @@ class UserEditView(UserFormView):
                     user=target,
                     company_grants=company_formset.requests(),
                     entity_grants=entity_formset.requests(),
+                    seen_version=request.POST.get("version") or None,
                     **form.profile(),
                 )
             except ValidationError as error:
+                if getattr(error, "code", None) == "changed_meanwhile":
+                    return self.changed_meanwhile(request, pk, error)
                 add_service_error(form, error)
             else:
                 messages.success(request, _("Changes to %(user)s saved.") % {"user": target})

@@ -13,3 +13,17 @@
     if (event.key === "Escape" && sidebar.classList.contains("open")) { setOpen(false); button.focus(); }
   });
 })();
+
+// A second click on a form's submit while the first request runs sends nothing more. The server
+// stays the guard (one user per address, the edit page's version); this only spares the error page.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") { return; }
+    if (form.dataset.submitting) { event.preventDefault(); return; }
+    form.dataset.submitting = "1";
+    // A download or a page kept open must not leave the form dead.
+    window.setTimeout(function () { delete form.dataset.submitting; }, 8000);
+  });
+})();

@@ -132,3 +132,31 @@ def test_an_entity_grant_given_twice_at_once_is_one_row_and_a_refusal(owner, ins
 
     assert EntityGrant.objects.filter(user=user).count() == 1
     assert kinds(results) == {"EntityGrant": 1, "ValidationError": 7}, results
+
+
+def test_two_managers_saving_one_user_at_once_give_one_save_and_one_changed_meanwhile(owner, instance):
+    from tests.accounts.test_edit_conflicts import edit_form, edit_url
+
+    employee = UserFactory(company=owner, email="eva@owner-a.example", first_name="Eva", last_name="Alt")
+    grant_company_role(employee, Level.OWNER, owner, "customer")
+    browsers, forms = [], []
+    for name in ("petra", "paul"):
+        manager = UserFactory(company=owner, email=f"{name}@owner-a.example", language="en")
+        grant_company_role(manager, Level.OWNER, owner, "projectmanager")
+        browser = signed_in(manager)
+        browsers.append(browser)
+        forms.append(edit_form(browser.get(edit_url(owner, employee)), owner, name.title() + "sen"))
+    turns = iter(zip(browsers, forms, strict=True))
+    lock = threading.Lock()
+
+    def save():
+        with lock:
+            browser, form = next(turns)
+        response = browser.post(edit_url(owner, employee), form)
+        return response.status_code, form["last_name"]
+
+    results = race(save, count=2)
+
+    assert sorted(status for status, _name in results) == [302, 409], results
+    (winner,) = [name for status, name in results if status == 302]
+    assert User.objects.get(pk=employee.pk).last_name == winner

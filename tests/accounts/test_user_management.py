@@ -892,3 +892,17 @@ def test_a_new_password_of_more_than_1024_characters_is_refused(client, colleagu
     with pytest.raises(ValidationError, match="too long"):
         validate_password("Ab1-" + "x" * 1021, user=colleague)
     validate_password("Ab1-" + "x" * 1020, user=colleague)
+
+
+def test_a_double_clicked_create_makes_one_user_and_the_second_click_a_form_error(
+    client, login, pm, instance, companies
+):
+    login(pm)
+    form = create_form(companies["A"])
+
+    first = client.post(users_url(instance, "user-create"), form)
+    second = client.post(users_url(instance, "user-create"), form)
+
+    assert (first.status_code, second.status_code) == (302, 400)
+    assert User.objects.filter(email="neu@owner-a.example").count() == 1
+    assert 'id="id_email_error"' in second.content.decode()
