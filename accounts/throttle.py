@@ -121,6 +121,21 @@ def _blocked(limits: list[Limit]) -> Limit | None:
     return next((limit for limit in limits if counters.peek(limit.key) >= limit.count), None)
 
 
+def listing_allowed(*, user_id: int) -> bool:
+    """Count one list, search or entity page for a person; False beyond LIST_REQUESTS_PER_USER per window.
+
+    Far above what a person clicks, it stops a script copying a cockpit page by page.
+    Counted in the cache whatever RATE_LIMIT_STORE says: a database write on every page
+    view would cost more than it protects. On Redis all workers count together; on the
+    local cache each worker counts alone, so a scraper gets the limit once per worker.
+    """
+    limit = Limit(f"list:user:{user_id}", settings.LIST_REQUESTS_PER_USER, settings.LIST_WINDOW_SECONDS)
+    count = CacheStore().hit(limit.key, limit.window_seconds)
+    if count == limit.count + 1:
+        security_log.warning("Lists paused, limit reached: user_id=%s", user_id)
+    return count <= limit.count
+
+
 def login_blocked(*, email: str, ip: str | None) -> bool:
     """Whether sign-in for this account from this address is paused; asked before any password is checked."""
     limit = _blocked(_login_limits(email, ip))

@@ -1,9 +1,10 @@
 import time
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
 
-from accounts.throttle import client_ip
+from accounts.throttle import client_ip, listing_allowed
 from cockpit.permissions import access_cockpit
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
@@ -21,6 +22,43 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+# The pages a script copying a cockpit asks for: lists, searches, the export, entity pages one by one.
+LISTING_VIEWS = frozenset(
+    {
+        "entities:entity-list",
+        "entities:entity-detail",
+        "entities:entity-section",
+        "users:user-list",
+        "users:user-export",
+        "users:entity-search",
+        "sharing:share-list",
+        "tablets:tablet-list",
+        "plans:plan-list",
+    }
+)
+
+
+class ListingLimitMiddleware:
+    """A generous per-person limit on lists and searches (accounts.throttle.listing_allowed): 429 beyond it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name not in LISTING_VIEWS or not request.user.is_authenticated:
+            return None
+        if listing_allowed(user_id=request.user.pk):
+            return None
+        minutes = max(1, settings.LIST_WINDOW_SECONDS // 60)
+        response = render(request, "429.html", {"minutes": minutes}, status=429)
+        response["Retry-After"] = str(settings.LIST_WINDOW_SECONDS)
         return response
 
 

@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "cockpit.middleware.RequestContextMiddleware",
     "cockpit.middleware.UserLanguageMiddleware",
     "cockpit.middleware.CockpitAccessMiddleware",
+    "cockpit.middleware.ListingLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -226,6 +227,9 @@ OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
 OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
 OTP_SMS_THROTTLE_FACTOR = env_int("OTP_SMS_THROTTLE_FACTOR", 1)
 SMS_CODE_SECONDS = env_int("SMS_CODE_SECONDS", 5 * 60)
+# Lists, searches and entity pages one person may open per window, against scraping (accounts.throttle).
+LIST_REQUESTS_PER_USER = env_int("LIST_REQUESTS_PER_USER", 1200)
+LIST_WINDOW_SECONDS = env_int("LIST_WINDOW_SECONDS", 10 * 60)
 # How many proxies of ours stand before the app; 0 trusts REMOTE_ADDR alone and ignores X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
