@@ -63,6 +63,17 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+## The load benchmark of the real server: gunicorn on PostgreSQL with the bench data, under Locust (docs/benchmark.md)
+# Seeds the bench data set first when it is missing (several minutes, once). LOADTEST_ARGS="--duration 30" and the like.
+.PHONY: loadtest
+loadtest: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cockpit_bench
+loadtest: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m tools.loadtest --create-database
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python -m tools.bench_access --seed-only
+	$(BIN)/python -m tools.loadtest $(LOADTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 

@@ -14,6 +14,7 @@ blocked attempt is refused whatever the password.
 
 import logging
 import random
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from accounts.models import RateLimitCounter
 
@@ -34,22 +36,47 @@ class CounterStore(Protocol):
     def clear(self, key: str) -> None: ...
 
 
+# What a counter reads while the cache cannot be reached: over every limit (fail closed), or none.
+UNREACHABLE_CLOSED = sys.maxsize
+
+
 class CacheStore:
-    """Counters in the cache: atomic and shared on Redis; one process's memory with the local cache (tests, dev)."""
+    """Counters in the cache: atomic and shared on Redis; one process's memory with the local cache (tests, dev).
+
+    While Redis cannot be reached, a counter reads as over its limit (`fail_closed`, the
+    default: no unlimited password guessing or SMS flood), or as zero for limits whose
+    pause would stop the cockpit's ordinary work (the list limit).
+    """
+
+    def __init__(self, *, fail_closed: bool = True):
+        self.unreachable = UNREACHABLE_CLOSED if fail_closed else 0
 
     def hit(self, key: str, window_seconds: int) -> int:
-        cache.add(key, 0, timeout=window_seconds)
         try:
-            return cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=window_seconds)
-            return 1
+            cache.add(key, 0, timeout=window_seconds)
+            try:
+                return cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.set(key, 1, timeout=window_seconds)
+                return 1
+        except RedisError:
+            return self._unreachable(key)
 
     def peek(self, key: str) -> int:
-        return cache.get(key, 0)
+        try:
+            return cache.get(key, 0)
+        except RedisError:
+            return self._unreachable(key)
 
     def clear(self, key: str) -> None:
-        cache.delete(key)
+        try:
+            cache.delete(key)
+        except RedisError:
+            self._unreachable(key)
+
+    def _unreachable(self, key: str) -> int:
+        security_log.error("Rate-limit store unreachable; %s counts as %s", key.split(":")[0], self.unreachable)
+        return self.unreachable
 
 
 class DatabaseStore:
@@ -130,7 +157,7 @@ def listing_allowed(*, user_id: int) -> bool:
     local cache each worker counts alone, so a scraper gets the limit once per worker.
     """
     limit = Limit(f"list:user:{user_id}", settings.LIST_REQUESTS_PER_USER, settings.LIST_WINDOW_SECONDS)
-    count = CacheStore().hit(limit.key, limit.window_seconds)
+    count = CacheStore(fail_closed=False).hit(limit.key, limit.window_seconds)
     if count == limit.count + 1:
         security_log.warning("Lists paused, limit reached: user_id=%s", user_id)
     return count <= limit.count

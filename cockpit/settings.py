@@ -59,6 +59,8 @@ def database_from_url(url: str) -> dict:
             key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)
             for key, value in parse_qsl(parts.query)
         }
+        # A database that does not answer fails the request within seconds (a 503), not after minutes.
+        options.setdefault("connect_timeout", env_str("DATABASE_CONNECT_TIMEOUT", "5"))
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -193,7 +195,12 @@ ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 2_000)
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer costs a request a second, not a hang (accounts.throttle, session_store).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -237,7 +244,7 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 3)
 
 # Sessions are read from the cache and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "accounts.session_store"  # cached_db that outlives a Redis outage
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)  # the absolute limit after sign-in
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
 

@@ -26,3 +26,5 @@ urlpatterns = [
     path("c/<slug:instance_slug>/plans/", include("plans.urls")),
     path("invitations/", include("sharing.invitation_urls")),
 ]
+
+handler500 = "cockpit.errors.server_error"

@@ -76,6 +76,7 @@ SHARE_PATH = GrantPath(
         fans_out=True,
         grant_key="g.id",
         cockpit="g.instance_id",
+        whole_cockpit=True,
     ),
     conditions=(ACTIVE, OUTSIDE_HOME_COCKPIT, ACCEPTED, NOT_ENDED, COCKPIT_SHAREABLE, COMPANY_ALLOWED),
     reason=_("The cockpit is shared with the user: the share's Inventory and Customer care decide."),

@@ -1,4 +1,4 @@
-"""Check the sign-in limits (accounts/throttle.py) against the real production server: gunicorn, 2 workers.
+"""Check the sign-in and welcome-email limits (accounts/throttle.py) against the real production server: 2 workers.
 
     python -m tools.check_login_limits [--store database|redis] [--database-url URL] [--drop-database]
     make check-login-limits
@@ -48,6 +48,8 @@ The scenarios:
    front of the address the proxy saw are still refused.
 5. a victim still signs in from their own IP while the attacker's IP is blocked on their account
    (15 wrong passwords from IP A, then the victim from IP B: 302), and the attacker's IP stays blocked.
+6. the welcome-email limit (INVITATIONS_PER_HOUR) of one manager holds across the workers: of
+   limit + 10 users created through the page, each on a new connection, exactly `limit` are created.
 """
 
 from __future__ import annotations
@@ -79,11 +81,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cockpit_limits"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 SETTINGS_MODULE = "check_login_limits_settings"
-SCENARIOS = 5
+SCENARIOS = 6
 
 PASSWORD = "Limits-Check-2026-right"
 STAFF_EMAIL = "ops@soobr-limits.example"
 VICTIM_EMAIL = "victim@customer-limits.example"
+MANAGER_EMAIL = "manager@owner-limits.example"
+TOO_MANY_WELCOMES = "You have sent many invitations in the last hour"
 TARGET_EMAILS = [f"target{n:02d}@customer-limits.example" for n in range(1, 61)]
 
 LOGIN_PATH = "/accounts/login/"
@@ -98,6 +102,7 @@ IP_SPRAYER = "203.0.113.33"
 IP_SPRAYED_ACCOUNT_ELSEWHERE = "203.0.113.34"
 IP_ATTACKER = "198.51.100.55"
 IP_VICTIM = "192.0.2.55"
+IP_MANAGER = "192.0.2.66"
 
 SETTINGS_SOURCE = '''"""cockpit.settings for tools/check_login_limits.py, STATIC_ROOT in a temporary directory."""
 
@@ -126,7 +131,7 @@ def prepare() -> None:
     from django.core.management import call_command
 
     from accounts.models import User
-    from entities.models import Company, Instance
+    from entities.models import Company, CompanyGrant, Instance, Level, Role
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -139,12 +144,18 @@ def prepare() -> None:
     User(email=STAFF_EMAIL, company=operator, is_staff=True, language="en", password=hashed).save()
     for email in [*TARGET_EMAILS, VICTIM_EMAIL]:
         User(email=email, company=customer, language="en", password=hashed).save()
+    owner = Company.objects.create(instance=instance, name="Owner AG (limits check)")
+    manager = User(email=MANAGER_EMAIL, company=owner, language="en", password=hashed)
+    manager.save()
+    CompanyGrant.objects.create(
+        user=manager, level=Level.OWNER, company=owner, role=Role.objects.get(code="projectmanager")
+    )
     print(
         json.dumps(
             {
                 "users": User.objects.count(),
                 "store": settings.RATE_LIMIT_STORE,
-                "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+                "cache": str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1],
                 "trusted_proxies": settings.TRUSTED_PROXY_COUNT,
                 "per_account_and_ip": settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP,
                 "per_ip": settings.LOGIN_FAILURES_PER_IP,
@@ -152,6 +163,9 @@ def prepare() -> None:
                 "per_account": settings.LOGIN_FAILURES_PER_ACCOUNT,
                 "account_window": settings.LOGIN_ACCOUNT_WINDOW_SECONDS,
                 "hasher": settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1],
+                "welcomes_per_hour": settings.INVITATIONS_PER_HOUR,
+                "cockpit": instance.slug,
+                "owner": owner.pk,
             }
         )
     )
@@ -504,12 +518,54 @@ def scenario_victim(server: Server, limits: dict) -> Result:
     return result
 
 
+def scenario_welcome_limit(server: Server, limits: dict) -> Result:
+    result = Result("the welcome-email limit of one manager counts across the workers")
+    allowed, extra = limits["welcomes_per_hour"], 10
+    manager = Browser(server, IP_MANAGER)
+    signed_in = manager.login(MANAGER_EMAIL, PASSWORD)
+    result.check(signed_in.kind == "signed in", f"the manager signs in: {signed_in.kind}")
+    create_path = f"/c/{limits['cockpit']}/users/new/"
+    outcomes: Counter[str] = Counter()
+    for number in range(allowed + extra):
+        manager._read_form(manager.request("GET", create_path))
+        reply = manager.request(
+            "POST",
+            create_path,
+            {
+                "csrfmiddlewaretoken": manager.token or "",
+                "email": f"new{number:03d}@owner-limits.example",
+                "first_name": "New",
+                "last_name": f"User {number}",
+                "company": str(limits["owner"]),
+                "language": "en",
+                "company-TOTAL_FORMS": "0",
+                "company-INITIAL_FORMS": "0",
+                "entity-TOTAL_FORMS": "0",
+                "entity-INITIAL_FORMS": "0",
+            },
+        )
+        if reply.status == 302:
+            outcomes["created, welcome email queued"] += 1
+        elif reply.status == 400 and TOO_MANY_WELCOMES in reply.text:
+            outcomes["refused: too many welcome emails"] += 1
+        else:
+            outcomes[f"other ({reply.status})"] += 1
+    result.check(
+        outcomes == Counter({"created, welcome email queued": allowed, "refused: too many welcome emails": extra}),
+        f"{allowed + extra} users created by one manager, each request on a new connection: "
+        + ", ".join(f"{count} × {kind}" for kind, count in outcomes.items())
+        + f" (expected {allowed} created, {extra} refused: the limit is {allowed} per hour for all workers together)",
+    )
+    return result
+
+
 SCENARIO_FUNCTIONS: list[Callable[[Server, dict], Result]] = [
     scenario_admin,
     scenario_blocked_account,
     scenario_spray,
     scenario_spoofing,
     scenario_victim,
+    scenario_welcome_limit,
 ]
 
 
@@ -780,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{pid}: {count}" for pid, count in sorted(all_workers.items()))
         + f"); session cookie {server.session_cookie or '(none seen)'}"
     )
-    print(f"counters in the shared store after the run: {in_store}")
+    print(f"counters in the shared store after the run: {in_store} (sign-in; welcome emails count as invite:*)")
     print(f"{passed} of {SCENARIOS} passed in {time.perf_counter() - started:.1f} s")
     return 0 if passed == SCENARIOS else 1
 

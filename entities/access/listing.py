@@ -58,6 +58,21 @@ class EntityFilter:
         return "".join(f" AND {part}" for part in parts), params
 
 
+def _path_body(
+    path: GrantPath, subject: Subject, cockpit_id: int, filters: str, filter_params: list
+) -> tuple[str, list]:
+    """FROM ... WHERE of the entities one path's grants reach in the cockpit (e is the entity)."""
+    grants = path.source.grants(subject)
+    assert grants is not None, "only paths that can decide are listed"
+    grants_from, grants_where, grant_params = grants
+    conditions, condition_params = row_conditions_sql(path, subject)
+    body = (
+        f" FROM {grants_from} JOIN {ENTITY} e ON {path.source.reaches}"
+        f" WHERE {grants_where} AND e.instance_id = %s AND {conditions}{filters}"
+    )
+    return body, [*grant_params, cockpit_id, *condition_params, *filter_params]
+
+
 def _path_select(
     path: GrantPath,
     subject: Subject,
@@ -85,12 +100,7 @@ def _path_select(
             f" ORDER BY e.name, e.id LIMIT %s) x WHERE {grants_where} AND {on_grant}"
         )
         return sql, [cockpit_id, *on_entity_params, *filter_params, limit, *grant_params, *on_grant_params]
-    conditions, condition_params = row_conditions_sql(path, subject)
-    body = (
-        f" FROM {grants_from} JOIN {ENTITY} e ON {source.reaches}"
-        f" WHERE {grants_where} AND e.instance_id = %s AND {conditions}{filters}"
-    )
-    params = [*grant_params, cockpit_id, *condition_params, *filter_params]
+    body, params = _path_body(path, subject, cockpit_id, filters, filter_params)
     columns = columns or f"e.id AS id, e.name AS name, {key} AS access_key"
     if limit is None:
         return f"SELECT {columns}{body}", params
@@ -165,29 +175,44 @@ COMPANY_LEVELS = (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER)
 def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
     """The companies that occur as owner, service provider and customer of the entities the subject sees, in one query.
 
-    Read from the visible entities' own rows (the list's union, every path's matches), so
-    a company that is on no visible entity, or not in that column, is never named.
+    Asked of the visible entities' own rows (every path's matches), so a company that is
+    on no visible entity, or not in that column, is never named.
     """
     found: dict[str, list[NamedRef]] = {level: [] for level in COMPANY_LEVELS}
-    union = _union(
-        subject,
-        instance.pk,
-        EntityFilter(),
-        columns=", ".join(f"e.{level}_id AS {level}_id" for level in COMPANY_LEVELS),
-    )
-    if union is None:
+    paths = [path for path in PATHS if subject is not None and path.can_decide(subject, instance.pk)]
+    if subject is None or not paths:
         return found
-    matches, params = union
-    per_level = " UNION ALL ".join(
-        f"SELECT '{level}' AS level, d.company_id FROM (SELECT DISTINCT m.{level}_id AS company_id FROM m) d"
-        for level in COMPANY_LEVELS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH m AS ({matches}) SELECT f.level, c.id, c.name FROM ({per_level}) f"
-            f" JOIN {COMPANY} c ON c.id = f.company_id",
-            params,
+    # A path whose grant reaches the whole cockpit is asked per company of the cockpit (one
+    # index probe each: the cost follows the companies, not the entities); the others read
+    # the entities their grants reach, which their grants bound.
+    probed = [path for path in paths if path.source.whole_cockpit]
+    read = [path for path in paths if not path.source.whole_cockpit]
+    params: list = []
+    with_read = ""
+    if read:
+        selects = [
+            _path_select(
+                path, subject, instance.pk, EntityFilter(), None, ", ".join(f"e.{lv}_id" for lv in COMPANY_LEVELS)
+            )
+            for path in read
+        ]
+        with_read = "WITH m AS (" + " UNION ALL ".join(sql for sql, _params in selects) + ") "
+        params += [p for _sql, select_params in selects for p in select_params]
+    per_level = []
+    for level in COMPANY_LEVELS:
+        tests = [f"oc.id IN (SELECT m.{level}_id FROM m)"] if read else []
+        params.append(instance.pk)
+        for path in probed:
+            body, body_params = _path_body(path, subject, instance.pk, f" AND e.{level}_id = oc.id", [])
+            # A scalar subquery, unlike EXISTS, is never turned into a read of all entities at once.
+            tests.append(f"(SELECT 1{body} LIMIT 1) IS NOT NULL")
+            params += body_params
+        per_level.append(
+            f"SELECT '{level}' AS level, oc.id, oc.name FROM {COMPANY} oc"
+            f" WHERE oc.instance_id = %s AND ({' OR '.join(tests)})"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(with_read + " UNION ALL ".join(per_level), params)
         for level, company_id, name in cursor.fetchall():
             found[level].append(NamedRef(company_id, name))
     return found

@@ -205,6 +205,10 @@ class Source:
     # The cockpit a grant row acts in, for questions asked of a whole cockpit (entities.access.held);
     # None: the holder's own cockpit (the show-all role). A path that does not fan out reads it off e.
     cockpit: str | None = None
+    # One grant reaches every entity of a cockpit (show-all, a share): questions over all the
+    # subject's entities are then asked per company of the cockpit, whose number stays small
+    # (entities.access.listing.visible_companies), not by reading every entity.
+    whole_cockpit: bool = False
 
 
 def _entity_grants(subject: Subject) -> tuple[str, str, list]:
@@ -312,7 +316,7 @@ PATHS: list[GrantPath] = [
     GrantPath(
         level=SHOW_ALL,
         label=_("Show all business entities"),
-        source=Source(grants=_show_all_role, reaches="1 = 1", fans_out=True, grant_key="r.id"),
+        source=Source(grants=_show_all_role, reaches="1 = 1", fans_out=True, grant_key="r.id", whole_cockpit=True),
         conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_EMPLOYEE, OPERATOR_ROLE, NOT_SPECIAL, IN_SCOPE),
         reason=_("No grant matches; the user sees all business entities with this role."),
     ),

@@ -86,7 +86,11 @@ def test_database_url_for_postgres_uses_psycopg_settings():
         "5433",
         "cockpit",
     )
-    assert database["OPTIONS"] == {"sslmode": "require"}
+    assert database["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+
+
+def test_a_database_that_does_not_answer_fails_a_connection_within_seconds():
+    assert database_from_url("postgres://cockpit@db:5432/cockpit")["OPTIONS"]["connect_timeout"] == "5"
 
 
 def test_database_url_reads_boolean_driver_options():

@@ -1,4 +1,4 @@
-"""The sign-in limits against the real server: tools/check_login_limits.py runs gunicorn on PostgreSQL."""
+"""The sign-in and welcome-email limits against the real server: tools/check_login_limits.py on PostgreSQL."""
 
 import importlib.util
 import os
@@ -73,10 +73,10 @@ def test_the_production_server_enforces_the_sign_in_limits():
     finally:
         drop_database(name)  # also when the check was killed before it could drop it
 
-    # then: all five scenarios pass, and both workers answered
+    # then: all six scenarios pass (the sixth: the welcome-email limit across workers), and both workers answered
     output = f"{result.stdout}\n{result.stderr}"
     assert result.returncode == 0, output
-    assert "5 of 5 passed" in result.stdout, output
-    for number in range(1, 6):
+    assert "6 of 6 passed" in result.stdout, output
+    for number in range(1, 7):
         assert re.search(rf"^{number}\. PASS ", result.stdout, re.MULTILINE), output
     assert re.search(r"answered by 2 worker PIDs \(", result.stdout), output

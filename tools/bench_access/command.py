@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--warmup", type=int, default=10, help="untimed iterations first (default 10)")
         parser.add_argument("--reseed", action="store_true", help="drop the bench instance's data and seed again")
         parser.add_argument(
+            "--seed-only", action="store_true", help="seed the data set if it is missing, measure nothing"
+        )
+        parser.add_argument(
             "--small",
             action="store_true",
             help="5,000 entities, 500 users, 2,500 grants, 50 iterations (explicit options still win)",
@@ -45,6 +48,8 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])  # noqa: S311 - reproducible bench data, not secrets
 
         instance = bench_instance(self.stdout, rng, scale, reseed=options["reseed"])
+        if options["seed_only"]:
+            return
         personas = load_personas(instance)
         print_data_set(self.stdout, instance, personas)
         rows = measure(self.stdout, timer, instance, personas)

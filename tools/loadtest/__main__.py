@@ -1,0 +1,342 @@
+"""The load benchmark of the real server: gunicorn on PostgreSQL with the bench data, under Locust.
+
+    python -m tools.loadtest [--duration 20] [--clients 1,4,16] [--workers 2] [--threads 4]
+    make loadtest
+
+1. The bench data set (tools/bench_access, 100,000 entities) must be in DATABASE_URL (default the
+   cockpit_bench database); `make loadtest` migrates and seeds it when it is missing.
+2. In a subprocess with the server's environment (--prepare): migrate, collectstatic, empty the
+   server's Redis database, and a signed-in session for every bench persona (as the login would
+   leave it, second step included), written to a JSON file with what the clients need.
+3. Starts gunicorn with the production settings (DEBUG=0; only the HTTPS hardening off, since it
+   speaks plain HTTP): --workers/--threads (gthread), Redis as cache and session cache.
+4. For each number of clients, three phases of --duration seconds: the floor (a signed-in
+   request the middleware answers with 404), the entity list alone, and the mix (80 % list, 15 %
+   detail, 5 % writes). Prints requests/s, p50/p95/p99 and errors per page and phase, and the
+   list's requests/s as a share of the floor's (the target: at least 70 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tools.check_login_limits import SETTINGS_MODULE, SETTINGS_SOURCE, database_name, free_port, stop, tail
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cockpit_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+PHASES = ("floor", "list", "mix")
+LIST_TARGET = 0.70
+
+
+def prepare(sessions_path: str) -> None:
+    """Migrate, collect static files, empty the cache, and sign every bench persona in (JSON to sessions_path)."""
+    import django
+
+    django.setup()
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+    from accounts.models import User
+    from accounts.second_factor import ENROLLED_SESSION_KEY, confirmed_devices, second_factor_required
+    from entities.models import Level
+    from tools.bench_access.dataset import BENCH_SLUG, CITIES, KINDS, STREETS, load_personas
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cache.clear()
+    from entities.models import Instance
+
+    instance = Instance.objects.get(slug=BENCH_SLUG)
+    personas = load_personas(instance)
+    sessions = []
+    now = int(time.time())
+    for name, persona in personas.items():
+        user = persona.user
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store[SIGNED_IN_AT] = store[LAST_SEEN_AT] = now
+        devices = confirmed_devices(user)
+        store[ENROLLED_SESSION_KEY] = bool(devices)
+        if second_factor_required(user) and devices:
+            store[DEVICE_ID_SESSION_KEY] = next(iter(devices.values())).persistent_id
+        store.create()
+        # Writers: a project manager of an owner company edits a tab of its first entity and one of its users.
+        manages = user.company_grants.filter(level=Level.OWNER, role__code__in=["projectmanager"]).first()
+        employee = (
+            User.objects.filter(company_id=manages.company_id, company_grants__isnull=True).exclude(pk=user.pk).first()
+            if manages
+            else None
+        )
+        sessions.append(
+            {
+                "persona": name,
+                "cookie": settings.SESSION_COOKIE_NAME,
+                "key": store.session_key,
+                "cockpit": instance.slug,
+                "entity": persona.entity.pk,
+                "visible": persona.visible,
+                "searches": [KINDS[0], STREETS[1], CITIES[2]],
+                "section_entity": persona.entity.pk if manages else None,
+                "user_edit": employee.pk if employee else None,
+            }
+        )
+    Path(sessions_path).write_text(json.dumps(sessions, indent=1))
+    print(json.dumps({"personas": len(sessions), "writers": sum(bool(s["section_entity"]) for s in sessions)}))
+
+
+def create_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from tools.check_login_limits import with_database
+
+    name = database_name(url)
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created the database {name}.")
+
+
+def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> dict[str, str]:
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(workdir), str(BASE_DIR)]),
+            "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+            "CHECK_LOGIN_LIMITS_STATIC_ROOT": str(workdir / "staticfiles"),
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "COCKPIT_BASE_URL": f"http://127.0.0.1:{port}",
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "DATABASE_URL": args.database_url,
+            "REDIS_URL": args.redis_url,
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            # The benchmark's clients are scripts: the limit against scraping would stop them.
+            "LIST_REQUESTS_PER_USER": str(10**9),
+        }
+    )
+    return env
+
+
+def gunicorn_command(args: argparse.Namespace, port: int, workdir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cockpit.wsgi",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "10",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(BASE_DIR),
+        "--error-logfile",
+        str(workdir / "error.log"),
+    ]
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    import http.client
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            status = connection.getresponse().status
+            connection.close()
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if status == 200:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"gunicorn did not answer /healthz with 200 within {seconds:.0f} s")
+
+
+def run_phase(phase: str, clients: int, args, port: int, workdir: Path, sessions: Path) -> list[dict]:
+    """One Locust run; the rows of its stats CSV (one per request name, and the aggregate)."""
+    prefix = workdir / f"{phase}-{clients}"
+    env = {**os.environ, "LOADTEST_SESSIONS": str(sessions), "LOADTEST_PHASE": phase}
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--users",
+        str(clients),
+        "--spawn-rate",
+        str(clients),
+        "--run-time",
+        f"{args.duration}s",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    subprocess.run(command, env=env, cwd=BASE_DIR, capture_output=True, check=False)  # noqa: S603
+    stats = Path(f"{prefix}_stats.csv")
+    if not stats.exists():
+        raise RuntimeError(f"Locust wrote no statistics for {phase} at {clients} clients")
+    with stats.open() as handle:
+        return [row for row in csv.DictReader(handle) if row["Name"] not in ("list (start)",)]
+
+
+def figure(row: dict, key: str) -> float:
+    value = row.get(key, "") or "0"
+    return float(value) if value != "N/A" else 0.0
+
+
+def print_table(results: dict[tuple[int, str], list[dict]], clients_list: list[int]) -> tuple[int, list[str]]:
+    print(
+        f"{'clients':>7} | {'phase':<5} | {'page':<20} | {'requests':>8} | {'req/s':>7} | {'p50 ms':>7} | "
+        f"{'p95 ms':>7} | {'p99 ms':>7} | {'errors':>6}"
+    )
+    print("-" * 96)
+    errors = 0
+    verdicts = []
+    for clients in clients_list:
+        rps = {}
+        for phase in PHASES:
+            for row in results[(clients, phase)]:
+                name = row["Name"] if row["Name"] != "Aggregated" else "(all)"
+                if phase != "mix" and name == "(all)":
+                    continue
+                failures = int(figure(row, "Failure Count"))
+                if name != "(all)":
+                    errors += failures
+                print(
+                    f"{clients:>7} | {phase:<5} | {name:<20} | {int(figure(row, 'Request Count')):>8} | "
+                    f"{figure(row, 'Requests/s'):>7.1f} | {figure(row, '50%'):>7.0f} | {figure(row, '95%'):>7.0f} | "
+                    f"{figure(row, '99%'):>7.0f} | {failures:>6}"
+                )
+                if row["Name"] == "Aggregated":
+                    rps[phase] = figure(row, "Requests/s")
+            total = next((r for r in results[(clients, phase)] if r["Name"] == "Aggregated"), None)
+            if total is not None and phase != "mix":
+                rps[phase] = figure(total, "Requests/s")
+        if clients > 1 and rps.get("floor"):
+            share = rps.get("list", 0) / rps["floor"]
+            verdicts.append(
+                f"{clients} clients: the list holds {share:.0%} of the floor's requests/s "
+                f"({rps.get('list', 0):.1f} of {rps['floor']:.1f}) - {'PASS' if share >= LIST_TARGET else 'BELOW'} "
+                f"the {LIST_TARGET:.0%} target"
+            )
+    return errors, verdicts
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.loadtest", description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help=f"emptied first (default {DEFAULT_REDIS_URL})")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per phase (default 20)")
+    parser.add_argument("--clients", default="1,4,16", help="concurrent clients, comma-separated (default 1,4,16)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2: one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument(
+        "--create-database", action="store_true", help="create the database if it is missing, then exit"
+    )
+    parser.add_argument("--prepare", metavar="SESSIONS_JSON", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.prepare:
+        prepare(args.prepare)
+        return 0
+    if args.create_database:
+        create_database(args.database_url)
+        return 0
+    database_name(args.database_url)
+    clients_list = [int(number) for number in args.clients.split(",")]
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="loadtest-") as tmp:
+        workdir = Path(tmp)
+        (workdir / f"{SETTINGS_MODULE}.py").write_text(SETTINGS_SOURCE)
+        env = server_environment(args, port, workdir)
+        sessions = workdir / "sessions.json"
+        prepared = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", "tools.loadtest", "--prepare", str(sessions)],
+            env=env,
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if prepared.returncode != 0:
+            print(prepared.stdout, prepared.stderr, sep="\n", file=sys.stderr)
+            print("FAIL: could not prepare (is the bench data set seeded? make loadtest seeds it)", file=sys.stderr)
+            return 2
+        personas = json.loads(sessions.read_text())
+        print(
+            f"Load benchmark: gunicorn cockpit.wsgi, {args.workers} workers x {args.threads} threads (gthread), "
+            f"DEBUG=0, PostgreSQL {database_name(args.database_url)}, Redis {args.redis_url}; "
+            f"{len(personas)} personas ({', '.join(p['persona'] for p in personas)}); "
+            f"{args.duration} s per phase; machine: {os.cpu_count()} CPUs"
+        )
+        log = (workdir / "server.log").open("wb")
+        process = subprocess.Popen(  # noqa: S603
+            gunicorn_command(args, port, workdir), env=env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+        results: dict[tuple[int, str], list[dict]] = {}
+        try:
+            wait_until_up(port, process)
+            for clients in clients_list:
+                for phase in PHASES:
+                    results[(clients, phase)] = run_phase(phase, clients, args, port, workdir, sessions)
+        finally:
+            stop(process)
+            log.close()
+        print()
+        errors, verdicts = print_table(results, clients_list)
+        print()
+        for verdict in verdicts:
+            print(verdict)
+        print(f"errors: {errors}")
+        if errors:
+            print(f"\n--- gunicorn log (last lines) ---\n{tail(workdir / 'server.log')}", file=sys.stderr)
+    return 0 if errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
