@@ -34,6 +34,11 @@ class Command(BaseCommand):
             "--seed-only", action="store_true", help="seed the data set if it is missing, measure nothing"
         )
         parser.add_argument(
+            "--without-baselines",
+            action="store_true",
+            help="skip the general QuerySet and guardian baselines (they take long at a million entities)",
+        )
+        parser.add_argument(
             "--small",
             action="store_true",
             help="5,000 entities, 500 users, 2,500 grants, 50 iterations (explicit options still win)",
@@ -52,7 +57,7 @@ class Command(BaseCommand):
             return
         personas = load_personas(instance)
         print_data_set(self.stdout, instance, personas)
-        rows = measure(self.stdout, timer, instance, personas)
+        rows = measure(self.stdout, timer, instance, personas, baselines=not options["without_baselines"])
         report(self.stdout, rows, personas, timer)
 
 

@@ -206,8 +206,10 @@ def production_like() -> Iterator[None]:
         request_log.setLevel(level)
 
 
-def measure(out: OutputWrapper, timer: Timer, instance: Instance, personas: dict[str, Persona]) -> list[Row]:
-    """Every measurement, in the order the report lists them."""
+def measure(
+    out: OutputWrapper, timer: Timer, instance: Instance, personas: dict[str, Persona], *, baselines: bool = True
+) -> list[Row]:
+    """Every measurement, in the order the report lists them; the general and guardian baselines if asked."""
     with production_like():
         list_url = reverse("entities:entity-list", kwargs={"instance_slug": instance.slug})
         clients = logged_in_clients(personas)
@@ -220,9 +222,9 @@ def measure(out: OutputWrapper, timer: Timer, instance: Instance, personas: dict
             *measure_permission_checks(timer, personas),
             *measure_sql_floors(timer, instance, personas),
             *measure_entity_pages(timer, instance, personas),
-            *measure_general_querysets(timer, instance, personas),
-            *measure_guardian_queries(timer, instance, personas),
-            *measure_guardian_list_pages(timer, personas, list_url),
+            *(measure_general_querysets(timer, instance, personas) if baselines else []),
+            *(measure_guardian_queries(timer, instance, personas) if baselines else []),
+            *(measure_guardian_list_pages(timer, personas, list_url) if baselines else []),
         ]
 
 

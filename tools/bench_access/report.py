@@ -41,8 +41,10 @@ def print_ratios(out: OutputWrapper, rows: list[Row], personas: dict[str, Person
     for name, persona in personas.items():
         page = p95_of(rows, "list page", name)
         line = f"  {name:<12} list page ÷ floor (404) = {page / floor:5.2f}×"
-        if persona.twin is not None:
+        if persona.twin is not None and any(row.measurement.startswith("guardian") for row in rows):
             line += guardian_ratios(rows, name, page)
+        elif persona.twin is not None:
+            line += "   (baselines not measured: --without-baselines)"
         else:
             line += "   (no guardian twin: it would hold one object permission per entity)"
         out.write(line)

@@ -49,13 +49,16 @@ def prepare(sessions_path: str) -> None:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.cached_db import SessionStore
     from django.core.cache import cache
+    from django.core.exceptions import PermissionDenied
     from django.core.management import call_command
+    from django.http import Http404
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
-    from accounts.models import User
+    from accounts.permissions import require_manager, user_can_manage_user
     from accounts.second_factor import ENROLLED_SESSION_KEY, confirmed_devices, second_factor_required
-    from entities.models import Level
+    from accounts.selectors import managed_users
+    from entities.permissions import user_can_edit_section
     from tools.bench_access.dataset import BENCH_SLUG, CITIES, KINDS, STREETS, load_personas
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -79,13 +82,17 @@ def prepare(sessions_path: str) -> None:
         if second_factor_required(user) and devices:
             store[DEVICE_ID_SESSION_KEY] = next(iter(devices.values())).persistent_id
         store.create()
-        # Writers: a project manager of an owner company edits a tab of its first entity and one of its users.
-        manages = user.company_grants.filter(level=Level.OWNER, role__code__in=["projectmanager"]).first()
-        employee = (
-            User.objects.filter(company_id=manages.company_id, company_grants__isnull=True).exclude(pk=user.pk).first()
-            if manages
-            else None
-        )
+        # What each persona may write, asked of the product's own rules: a tab of its first entity, a user.
+        subject = user.access_subject()
+        edits_tab = user_can_edit_section(subject, persona.entity, "features")
+        employees: list[int] = []
+        try:
+            reach = require_manager(user, instance)
+        except (PermissionDenied, Http404):
+            reach = None
+        if reach is not None:
+            candidates = managed_users(reach=reach).exclude(pk=user.pk)[:40]
+            employees = [c.pk for c in candidates if c.is_active and user_can_manage_user(reach, c)][:20]
         sessions.append(
             {
                 "persona": name,
@@ -95,12 +102,20 @@ def prepare(sessions_path: str) -> None:
                 "entity": persona.entity.pk,
                 "visible": persona.visible,
                 "searches": [KINDS[0], STREETS[1], CITIES[2]],
-                "section_entity": persona.entity.pk if manages else None,
-                "user_edit": employee.pk if employee else None,
+                "section_entity": persona.entity.pk if edits_tab else None,
+                "user_edit": employees,
             }
         )
     Path(sessions_path).write_text(json.dumps(sessions, indent=1))
-    print(json.dumps({"personas": len(sessions), "writers": sum(bool(s["section_entity"]) for s in sessions)}))
+    print(
+        json.dumps(
+            {
+                "personas": len(sessions),
+                "tab writers": sum(bool(s["section_entity"]) for s in sessions),
+                "user writers": sum(bool(s["user_edit"]) for s in sessions),
+            }
+        )
+    )
 
 
 def create_database(url: str) -> None:
@@ -308,11 +323,12 @@ def main(argv: list[str] | None = None) -> int:
             print("FAIL: could not prepare (is the bench data set seeded? make loadtest seeds it)", file=sys.stderr)
             return 2
         personas = json.loads(sessions.read_text())
+        writers = prepared.stdout.strip().splitlines()[-1]
         print(
             f"Load benchmark: gunicorn cockpit.wsgi, {args.workers} workers x {args.threads} threads (gthread), "
             f"DEBUG=0, PostgreSQL {database_name(args.database_url)}, Redis {args.redis_url}; "
             f"{len(personas)} personas ({', '.join(p['persona'] for p in personas)}); "
-            f"{args.duration} s per phase; machine: {os.cpu_count()} CPUs"
+            f"{args.duration} s per phase; machine: {os.cpu_count()} CPUs; writers {writers}"
         )
         log = (workdir / "server.log").open("wb")
         process = subprocess.Popen(  # noqa: S603
