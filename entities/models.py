@@ -86,6 +86,10 @@ class ProjectForm(models.TextChoices):
     EASY = "easy", _("Easy")
 
 
+# The company columns, short, for index names (at most 30 characters).
+SHORT = {"owner": "owner", "service_provider": "provider", "customer": "customer"}
+
+
 class BusinessEntity(models.Model):
     """A building or site that gets cleaned; its three companies drive who sees it."""
 
@@ -136,6 +140,18 @@ class BusinessEntity(models.Model):
                 fields=["instance", "name", "id"],
                 include=["project_form", "is_operator_entity"],
                 name="entity_instance_name_idx",
+            ),
+            # The list filters' companies (access.listing.visible_companies): the companies of one
+            # column among the entities of a company in another, one index probe per company found.
+            *(
+                models.Index(
+                    fields=[first, second],
+                    include=["instance", "project_form", "is_operator_entity"],
+                    name=f"entity_{SHORT[first]}_{SHORT[second]}_idx",
+                )
+                for first in SHORT
+                for second in SHORT
+                if first != second
             ),
         ]
 

@@ -172,6 +172,34 @@ class NamedRef:
 COMPANY_LEVELS = (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER)
 
 
+def _company_walk(name: str, path: GrantPath, subject: Subject, cockpit_id: int, level: str) -> tuple[str, list]:
+    """A recursive CTE `name`(grant_id, company): the distinct `level` companies of the entities each grant reaches.
+
+    Each step asks for the next company above the last one found, which the (grant's column,
+    `level`) index answers with one probe; the walk ends when there is none.
+    """
+    source = path.source
+    grants = source.grants(subject)
+    assert grants is not None, "only paths that can decide are walked"
+    grants_from, grants_where, grant_params = grants
+    on_entity, on_entity_params = row_conditions_sql(path, subject, on_entity=True)
+    on_grant, on_grant_params = row_conditions_sql(path, subject, on_entity=False)
+
+    def next_company(above: str) -> str:
+        return (
+            f"(SELECT MIN(e.{level}_id) FROM {ENTITY} e WHERE {source.reaches} AND e.instance_id = %s"
+            f" AND {on_entity}{above})"
+        )
+
+    sql = (
+        f"{name}(grant_id, company) AS ("
+        f"SELECT {source.grant_key}, {next_company('')} FROM {grants_from} WHERE {grants_where} AND {on_grant}"
+        f" UNION ALL SELECT w.grant_id, {next_company(f' AND e.{level}_id > w.company')}"
+        f" FROM {name} w JOIN ({grants_from}) ON {source.grant_key} = w.grant_id WHERE w.company IS NOT NULL)"
+    )
+    return sql, [cockpit_id, *on_entity_params, *grant_params, *on_grant_params, cockpit_id, *on_entity_params]
+
+
 def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
     """The companies that occur as owner, service provider and customer of the entities the subject sees, in one query.
 
@@ -182,25 +210,32 @@ def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, 
     paths = [path for path in PATHS if subject is not None and path.can_decide(subject, instance.pk)]
     if subject is None or not paths:
         return found
-    # A path whose grant reaches the whole cockpit is asked per company of the cockpit (one
-    # index probe each: the cost follows the companies, not the entities); the others read
-    # the entities their grants reach, which their grants bound.
+    # Three ways, so that the cost follows the number of companies, not of entities:
+    # - a grant on single entities: read the entities (its grants bound them);
+    # - a grant on a whole cockpit (show-all, a share): one index probe per company of the cockpit;
+    # - a grant on a company: walk the distinct companies of each other column through the
+    #   (column, column) index, one probe per company found (a loose index scan).
+    read = [path for path in paths if not path.source.fans_out]
     probed = [path for path in paths if path.source.whole_cockpit]
-    read = [path for path in paths if not path.source.whole_cockpit]
-    params: list = []
-    with_read = ""
+    walked = [path for path in paths if path.source.fans_out and not path.source.whole_cockpit]
+    ctes, params = [], []
     if read:
-        selects = [
-            _path_select(
-                path, subject, instance.pk, EntityFilter(), None, ", ".join(f"e.{lv}_id" for lv in COMPANY_LEVELS)
-            )
-            for path in read
-        ]
-        with_read = "WITH m AS (" + " UNION ALL ".join(sql for sql, _params in selects) + ") "
+        columns = ", ".join(f"e.{lv}_id" for lv in COMPANY_LEVELS)
+        selects = [_path_select(path, subject, instance.pk, EntityFilter(), None, columns) for path in read]
+        ctes.append("m AS (" + " UNION ALL ".join(sql for sql, _params in selects) + ")")
         params += [p for _sql, select_params in selects for p in select_params]
+    walks: dict[str, list[str]] = {level: [] for level in COMPANY_LEVELS}
+    for number, path in enumerate(walked):
+        for level in COMPANY_LEVELS:
+            name = f"w{number}_{level}"
+            sql, walk_params = _company_walk(name, path, subject, instance.pk, level)
+            ctes.append(sql)
+            params += walk_params
+            walks[level].append(name)
     per_level = []
     for level in COMPANY_LEVELS:
         tests = [f"oc.id IN (SELECT m.{level}_id FROM m)"] if read else []
+        tests += [f"oc.id IN (SELECT {name}.company FROM {name})" for name in walks[level]]
         params.append(instance.pk)
         for path in probed:
             body, body_params = _path_body(path, subject, instance.pk, f" AND e.{level}_id = oc.id", [])
@@ -211,6 +246,7 @@ def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, 
             f"SELECT '{level}' AS level, oc.id, oc.name FROM {COMPANY} oc"
             f" WHERE oc.instance_id = %s AND ({' OR '.join(tests)})"
         )
+    with_read = f"WITH RECURSIVE {', '.join(ctes)} " if ctes else ""
     with connection.cursor() as cursor:
         cursor.execute(with_read + " UNION ALL ".join(per_level), params)
         for level, company_id, name in cursor.fetchall():

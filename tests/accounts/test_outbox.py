@@ -222,3 +222,44 @@ def test_the_pause_between_tries_doubles_up_to_an_hour(settings):
     settings.MESSAGE_RETRY_SECONDS = 30
 
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 8, 9)] == [30, 60, 120, 3600, 3600]
+
+
+@pytest.fixture
+def sms_user(owner):
+    return UserFactory(company=owner, email="kim@owner-a.example", otp_required=True, mobile_phone="+41791234567")
+
+
+def queue_sms_code(user) -> OutgoingMessage:
+    from accounts.models import SMSDevice
+
+    device = SMSDevice.objects.create(user=user, name="SMS", confirmed=True)
+    return message_queue(kind=OutgoingMessage.Kind.SMS_CODE, recipient=user, subject_id=device.pk)
+
+
+def test_an_sms_code_is_made_when_it_leaves_and_only_then(sms_user):
+    from accounts.models import SMSDevice
+    from accounts.sms import FakeGateway
+
+    FakeGateway.outbox.clear()
+    message = queue_sms_code(sms_user)
+    assert SMSDevice.objects.get(user=sms_user).token is None
+
+    run_worker()
+
+    (sms,) = FakeGateway.outbox
+    assert sms.phone == "+41791234567" and SMSDevice.objects.get(user=sms_user).token in sms.body
+    assert OutgoingMessage.objects.get(pk=message.pk).state == "sent"
+
+
+def test_an_sms_code_that_could_no_longer_be_typed_in_time_is_not_sent(sms_user, settings):
+    from accounts.sms import FakeGateway
+
+    FakeGateway.outbox.clear()
+    message = queue_sms_code(sms_user)
+    OutgoingMessage.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - timedelta(seconds=settings.SMS_CODE_SECONDS + 1)
+    )
+
+    run_worker()
+
+    assert OutgoingMessage.objects.get(pk=message.pk).state == "superseded" and FakeGateway.outbox == []
