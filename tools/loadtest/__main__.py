@@ -59,7 +59,7 @@ def prepare(sessions_path: str) -> None:
     from accounts.second_factor import ENROLLED_SESSION_KEY, confirmed_devices, second_factor_required
     from accounts.selectors import managed_users
     from entities.permissions import user_can_edit_section
-    from tools.bench_access.dataset import BENCH_SLUG, CITIES, KINDS, STREETS, load_personas
+    from tools.bench_access.dataset import BENCH_SLUG, CITIES, KINDS, STREETS, TWINNED, load_personas, twin_email
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -91,7 +91,9 @@ def prepare(sessions_path: str) -> None:
         except (PermissionDenied, Http404):
             reach = None
         if reach is not None:
-            candidates = managed_users(reach=reach).exclude(pk=user.pk)[:40]
+            # Not the guardian twins: each holds one grant per entity its persona sees (35,338 for heavy).
+            twins = [twin_email(twin) for twin in TWINNED]
+            candidates = managed_users(reach=reach).exclude(pk=user.pk).exclude(email__in=twins)[:40]
             employees = [c.pk for c in candidates if c.is_active and user_can_manage_user(reach, c)][:20]
         sessions.append(
             {
