@@ -83,6 +83,7 @@ check-login-limits: $(STAMP)
 	$(BIN)/python -m tools.check_login_limits $(CHECK_LOGIN_LIMITS_ARGS)
 
 ## /healthz against gunicorn with the production settings: 200 with PostgreSQL, 503 at once without it (tools/check_health.py)
+# CHECK_HEALTH_ARGS=--restart-postgres also restarts this machine's PostgreSQL under four clients: 503s, then recovery
 .PHONY: check-health
 check-health: $(STAMP)
-	$(BIN)/python -m tools.check_health
+	$(BIN)/python -m tools.check_health $(CHECK_HEALTH_ARGS)
