@@ -622,8 +622,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> dict[str, str]:
-    """The production environment, built from scratch: nothing of the caller's Django settings leaks in."""
+def plain_http_environment(database_url: str, port: int, workdir: Path) -> dict[str, str]:
+    """The production environment over plain HTTP on 127.0.0.1, built from scratch: nothing of the caller's
+    Django settings leaks in. Only the HTTPS hardening is off; STATIC_ROOT is in `workdir` (SETTINGS_SOURCE)."""
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
     env.update(
         {
@@ -639,12 +640,17 @@ def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> di
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
-            "TRUSTED_PROXY_COUNT": "1",
-            "DATABASE_URL": args.database_url,
+            "DATABASE_URL": database_url,
             # The checks send no email; a real backend would need credentials.
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
     )
+    return env
+
+
+def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> dict[str, str]:
+    env = plain_http_environment(args.database_url, port, workdir)
+    env["TRUSTED_PROXY_COUNT"] = "1"
     if args.store == "redis":
         env.update({"RATE_LIMIT_STORE": "cache", "REDIS_URL": args.redis_url})
     else:

@@ -22,14 +22,21 @@ import argparse
 import csv
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tools.check_login_limits import SETTINGS_MODULE, SETTINGS_SOURCE, database_name, free_port, stop, tail
+from tools.check_login_limits import (
+    SETTINGS_MODULE,
+    SETTINGS_SOURCE,
+    database_name,
+    free_port,
+    plain_http_environment,
+    stop,
+    tail,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cockpit_bench"
@@ -134,28 +141,10 @@ def create_database(url: str) -> None:
 
 
 def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> dict[str, str]:
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
-    env.update(
-        {
-            "PYTHONPATH": os.pathsep.join([str(workdir), str(BASE_DIR)]),
-            "PYTHONUNBUFFERED": "1",
-            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-            "CHECK_LOGIN_LIMITS_STATIC_ROOT": str(workdir / "staticfiles"),
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "COCKPIT_BASE_URL": f"http://127.0.0.1:{port}",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "DATABASE_URL": args.database_url,
-            "REDIS_URL": args.redis_url,
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            # The benchmark's clients are scripts: the limit against scraping would stop them.
-            "LIST_REQUESTS_PER_USER": str(10**9),
-        }
-    )
+    env = plain_http_environment(args.database_url, port, workdir)
+    env["REDIS_URL"] = args.redis_url
+    # The benchmark's clients are scripts: the limit against scraping would stop them.
+    env["LIST_REQUESTS_PER_USER"] = str(10**9)
     return env
 
 
