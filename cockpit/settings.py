@@ -59,8 +59,17 @@ def database_from_url(url: str) -> dict:
             key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)
             for key, value in parse_qsl(parts.query)
         }
+        if "prepare_threshold" in options:
+            options["prepare_threshold"] = int(options["prepare_threshold"])
         # A database that does not answer fails the request within seconds (a 503), not after minutes.
         options.setdefault("connect_timeout", env_str("DATABASE_CONNECT_TIMEOUT", "5"))
+        # The access rules' statements are long and planning them costs more than running
+        # them: parameters bound on the server let psycopg prepare a statement after its
+        # fifth run on a connection and skip the planning from then on. A pooler in
+        # transaction mode (PgBouncer) cannot keep prepared statements: DATABASE_PREPARED_STATEMENTS=0.
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 5)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),

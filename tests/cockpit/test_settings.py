@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from cockpit.settings import database_from_url
 
@@ -86,7 +87,27 @@ def test_database_url_for_postgres_uses_psycopg_settings():
         "5433",
         "cockpit",
     )
-    assert database["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
+    assert database["OPTIONS"] == {
+        "sslmode": "require",
+        "connect_timeout": "5",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(monkeypatch):
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+
+    options = database_from_url("postgres://cockpit@db:5432/cockpit")["OPTIONS"]
+
+    assert "server_side_binding" not in options
+    assert "prepare_threshold" not in options
+
+
+def test_database_url_reads_the_prepare_threshold_as_a_number():
+    options = database_from_url("postgres://cockpit@db:5432/cockpit?prepare_threshold=0")["OPTIONS"]
+
+    assert options["prepare_threshold"] == 0
 
 
 def test_a_database_that_does_not_answer_fails_a_connection_within_seconds():
@@ -133,3 +154,16 @@ def test_production_cookies_carry_the_host_prefix():
     )
 
     assert result.stdout.strip().splitlines()[-1] == "__Host-sessionid __Host-csrftoken"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_statement_run_again_on_a_connection_is_prepared_once_and_no_longer_planned():
+    statement = "SELECT count(*) FROM entities_instance WHERE id > %s"
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute(statement, [0])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%entities_instance%"])
+        (prepared,) = cursor.fetchone()
+
+    assert prepared == 1
