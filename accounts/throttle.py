@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
 from accounts.models import RateLimitCounter
@@ -143,9 +144,24 @@ def _login_limits(email: str, ip: str | None) -> list[Limit]:
     return limits
 
 
+SIGN_IN_UNAVAILABLE = _(
+    "Signing in is paused for a moment: a service it needs cannot be reached. Please try again in a few minutes."
+)
+
+
+class LimitsUnreachable(Exception):
+    """The limits' store cannot be reached: what they guard pauses (fail closed), and says so rather than "too many"."""
+
+
 def _blocked(limits: list[Limit]) -> Limit | None:
     counters = store()
-    return next((limit for limit in limits if counters.peek(limit.key) >= limit.count), None)
+    for limit in limits:
+        count = counters.peek(limit.key)
+        if count >= UNREACHABLE_CLOSED:
+            raise LimitsUnreachable
+        if count >= limit.count:
+            return limit
+    return None
 
 
 def listing_allowed(*, user_id: int) -> bool:
@@ -164,7 +180,10 @@ def listing_allowed(*, user_id: int) -> bool:
 
 
 def login_blocked(*, email: str, ip: str | None) -> bool:
-    """Whether sign-in for this account from this address is paused; asked before any password is checked."""
+    """Whether sign-in for this account from this address is paused; asked before any password is checked.
+
+    Raises LimitsUnreachable while the counters cannot be read: no password is checked then.
+    """
     limit = _blocked(_login_limits(email, ip))
     if limit is not None:
         security_log.warning("Sign-in refused, limit %s reached: email=%s ip=%s", limit.key.split(":")[1], email, ip)
@@ -201,7 +220,10 @@ def _second_factor_limits(user_id: int, ip: str | None) -> list[Limit]:
 
 
 def second_factor_blocked(*, user_id: int, email: str, ip: str | None) -> bool:
-    """Whether second-factor codes for this account (or from this address) are paused."""
+    """Whether second-factor codes for this account (or from this address) are paused.
+
+    Raises LimitsUnreachable while the counters cannot be read, as for sign-in.
+    """
     limit = _blocked(_second_factor_limits(user_id, ip))
     if limit is not None:
         security_log.warning("Second factor refused, limit reached: email=%s ip=%s", email, ip)

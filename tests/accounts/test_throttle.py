@@ -176,3 +176,25 @@ def test_an_empty_password_does_not_forget_the_failures_at_that_address(client, 
     response = sign_in(client, user.email, PASSWORD, ATTACKER)
 
     assert "Too many failed attempts" in response.content.decode()
+
+
+def test_a_sign_in_check_with_the_counters_unreachable_raises_rather_than_letting_the_password_be_checked(settings):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    settings.RATE_LIMIT_STORE = "cache"
+    with (
+        mock.patch("accounts.throttle.cache.get", side_effect=RedisConnectionError),
+        pytest.raises(throttle.LimitsUnreachable),
+    ):
+        throttle.login_blocked(email="someone@example.com", ip=VICTIM)
+
+
+def test_a_second_factor_check_with_the_counters_unreachable_raises(settings):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    settings.RATE_LIMIT_STORE = "cache"
+    with (
+        mock.patch("accounts.throttle.cache.get", side_effect=RedisConnectionError),
+        pytest.raises(throttle.LimitsUnreachable),
+    ):
+        throttle.second_factor_blocked(user_id=1, email="someone@example.com", ip=VICTIM)

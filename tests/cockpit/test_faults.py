@@ -6,6 +6,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,30 @@ def test_with_redis_down_a_login_is_refused_even_with_the_right_password(client,
     response = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD})
 
     assert response.status_code == 200 and "_auth_user_id" not in client.session
-    assert "Too many failed attempts" in response.content.decode()
+
+
+def test_with_redis_down_a_login_says_it_is_paused_not_that_there_were_too_many_attempts(client, user, redis_down):
+    from tests.factories import PASSWORD
+
+    html = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD}).content.decode()
+
+    assert "Signing in is paused for a moment" in html
+    assert "Too many failed attempts" not in html
+
+
+def test_with_redis_down_a_right_second_factor_code_is_refused_and_says_why(client, settings, customer_company):
+    from tests.accounts.test_second_factor import password_step, second_step, totp_code, verified
+    from tests.factories import UserFactory
+
+    person = UserFactory(company=customer_company, otp_required=True)
+    device = TOTPDevice.objects.create(user=person, name="app", confirmed=True)
+    password_step(client, person)
+    settings.CACHES, settings.RATE_LIMIT_STORE = UNREACHABLE_REDIS, "cache"
+
+    response = second_step(client, totp_code(device))
+
+    assert "Signing in is paused for a moment" in response.content.decode()
+    assert not verified(client)
 
 
 def test_with_redis_down_list_limits_let_the_lists_through():
