@@ -191,3 +191,31 @@ def test_the_admin_pages_operators_use_have_no_accessibility_violations(page, op
         assert response.status == 200, f"{path} answers {response.status}"
         page.wait_for_load_state("networkidle")
         inspect_page(page, name, fits=False)
+
+
+def test_lists_opened_faster_than_a_person_reads_answer_a_page_that_says_to_wait(page, manager, settings):
+    settings.LIST_REQUESTS_PER_USER = 1
+    log_in(page, manager.email)
+    page.goto("/c/alpine/entities/")
+
+    response = page.goto("/c/alpine/entities/?page=2")
+
+    assert response.status == 429
+    expect(page.get_by_role("heading", name="Too many requests")).to_be_visible()
+    expect(page.get_by_role("banner")).to_contain_text("Alpine Facility Services")
+    inspect_page(page, "layout-429")
+
+
+def test_a_database_outage_answers_a_page_in_both_languages_without_a_traceback(page, manager):
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    log_in(page, manager.email)
+    with mock.patch("cockpit.views.DashboardView.get_context_data", side_effect=OperationalError("shutting down")):
+        response = page.goto("/c/alpine/")
+
+        assert response.status == 503
+        expect(page.get_by_role("heading", name="Temporarily unavailable")).to_be_visible()
+        expect(page.get_by_text("Vorübergehend nicht verfügbar")).to_be_visible()
+        inspect_page(page, "layout-503")

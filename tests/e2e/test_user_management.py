@@ -62,6 +62,33 @@ def test_manager_creates_a_user_who_logs_in_with_the_emailed_password(page, scre
     expect(newcomer.get_by_text("Your password has been changed.")).to_be_visible()
 
 
+def test_manager_sees_a_welcome_email_the_service_refused_and_sends_it_again(
+    page, screenshot, project_manager, settings
+):
+    from tests.accounts.test_outbox import DATABASE_TASKS, invite, run_worker, time_passes
+
+    settings.TASKS, settings.MESSAGE_MAX_ATTEMPTS = DATABASE_TASKS, 2
+    settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
+    newcomer = invite(project_manager, project_manager.company)
+    for _attempt in range(2):
+        run_worker()
+        time_passes()
+    log_in(page, project_manager.email, PASSWORD)
+
+    page.goto(f"/c/alpine/users/{newcomer.pk}/")
+    state = page.get_by_test_id("delivery-state")
+    expect(state).to_contain_text("could not be sent after 2 attempts (email service unavailable)")
+    screenshot("user-welcome-failed")
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page.get_by_role("button", name="Send welcome email again").click()
+    run_worker()
+    page.reload()
+
+    expect(state).to_contain_text("Welcome email: sent")
+    assert [email.to for email in mail.outbox] == [["nora@owner-a.example"]]
+
+
 @pytest.fixture
 def external_collaborator(project_manager):
     """Seed 003's example: a CleanPro employee with an owner role at Zurich Property AG."""
