@@ -1,6 +1,6 @@
 """The load benchmark of the real server: gunicorn on PostgreSQL with the bench data, under Locust.
 
-    python -m tools.loadtest [--duration 20] [--clients 1,4,16] [--workers 2] [--threads 4]
+    python -m tools.loadtest [--duration 20] [--clients 1,4,16] [--workers 4] [--threads 2]
     make loadtest
 
 1. The bench data set (tools/bench_access, 100,000 entities) must be in DATABASE_URL (default the
@@ -276,8 +276,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help=f"emptied first (default {DEFAULT_REDIS_URL})")
     parser.add_argument("--duration", type=int, default=20, help="seconds per phase (default 20)")
     parser.add_argument("--clients", default="1,4,16", help="concurrent clients, comma-separated (default 1,4,16)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2: one per core)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (default: two per core)"
+    )
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
     parser.add_argument(
         "--create-database", action="store_true", help="create the database if it is missing, then exit"
     )
