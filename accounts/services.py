@@ -416,13 +416,19 @@ def external_grants_replace(
     user: User,
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
+    seen_version: str | None = None,
 ) -> User:
     """Change the grants an external user holds in the manager's reach, and nothing else of theirs.
 
     Their profile, their employer and every grant outside the manager's reach stay as
     they are; an empty request removes the user's access to the manager's companies.
+    `seen_version` as for user_edit: a change since the page was shown saves nothing.
     """
+    # Locked first, as in user_edit: of two managers saving at once, the second is told.
+    User.objects.select_for_update(of=("self",)).filter(pk=user.pk).get()
     access_external_user(actor, instance, user.pk)
+    if seen_version is not None and seen_version != user_edit_version(user.pk):
+        raise ValidationError(CHANGED_MEANWHILE, code="changed_meanwhile")
     reach = require_manager(actor, instance)
     _check_grants(reach, company_grants, entity_grants)
     in_reach_company, in_reach_entity = external_grants(reach, user)

@@ -415,6 +415,7 @@ class ExternalUserView(UserFormView):
             "entity_initial": [
                 {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
             ],
+            "version": user_edit_version(target.pk),
         }
 
     def forms(self, reach, target, data=None):
@@ -442,8 +443,14 @@ class ExternalUserView(UserFormView):
                     user=target,
                     company_grants=company_formset.requests(),
                     entity_grants=entity_formset.requests(),
+                    seen_version=request.POST.get("version") or None,
                 )
             except ValidationError as error:
+                if getattr(error, "code", None) == "changed_meanwhile":
+                    # The current grants, not the refused ones, so nothing is overwritten unseen.
+                    company_formset, entity_formset, extra = self.forms(reach, target)
+                    messages.error(request, " ".join(error.messages))
+                    return self.render(request, None, company_formset, entity_formset, status=409, **extra)
                 errors = error.messages
             else:
                 messages.success(request, _("The authorizations of %(user)s are saved.") % {"user": target})

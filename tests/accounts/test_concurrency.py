@@ -160,3 +160,34 @@ def test_two_managers_saving_one_user_at_once_give_one_save_and_one_changed_mean
     assert sorted(status for status, _name in results) == [302, 409], results
     (winner,) = [name for status, name in results if status == 302]
     assert User.objects.get(pk=employee.pk).last_name == winner
+
+
+def test_two_managers_saving_an_external_users_roles_at_once_give_one_save_and_one_changed_meanwhile(owner, instance):
+    from tests.accounts.test_external_users import external_form, url
+
+    cleanpro = CompanyFactory(instance=instance, name="CleanPro Services")
+    external = UserFactory(company=cleanpro, email="oskar@cleanpro.example")
+    grant_company_role(external, Level.OWNER, owner, "manager")
+    browsers, forms = [], []
+    for name, code in (("petra", "customer"), ("paul", "projectmanager")):
+        manager = UserFactory(company=owner, email=f"{name}@owner-a.example", language="en")
+        grant_company_role(manager, Level.OWNER, owner, "projectmanager")
+        browser = signed_in(manager)
+        page = browser.get(url(instance, "user-external", pk=external.pk)).content.decode()
+        version = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
+        role = Role.objects.get(code=code)
+        browsers.append(browser)
+        forms.append((code, {**external_form([(Level.OWNER, owner, role, False)], initial=1), "version": version}))
+    turns = iter(zip(browsers, forms, strict=True))
+    lock = threading.Lock()
+
+    def save():
+        with lock:
+            browser, (code, form) = next(turns)
+        return browser.post(url(instance, "user-external", pk=external.pk), form).status_code, code
+
+    results = race(save, count=2)
+
+    assert sorted(status for status, _code in results) == [302, 409], results
+    (winner,) = [code for status, code in results if status == 302]
+    assert CompanyGrant.objects.get(user=external, company=owner).role.code == winner

@@ -1,5 +1,7 @@
 """External users: employed elsewhere, holding roles at a manager's companies (GitHub's outside collaborators)."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -296,3 +298,59 @@ def test_an_entity_role_above_the_managers_own_is_not_replaced(zurich_pm, zurich
             entity_grants=[EntityGrantRequest(entity, role("customer"))],
         )
     assert EntityGrant.objects.get(user=boss).role.code == "projectmanager-extended"
+
+
+def test_a_save_of_the_external_users_grants_on_an_older_version_is_refused_and_keeps_the_other_change(
+    zurich_pm, cleanpro_employee, zurich, role, instance
+):
+    from accounts.selectors import user_edit_version
+
+    seen = user_edit_version(cleanpro_employee.pk)
+    external_grants_replace(
+        actor=zurich_pm,
+        instance=instance,
+        user=cleanpro_employee,
+        company_grants=[CompanyGrantRequest(Level.OWNER, zurich, role("customer"))],
+        entity_grants=[],
+        seen_version=seen,
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        external_grants_replace(
+            actor=zurich_pm,
+            instance=instance,
+            user=cleanpro_employee,
+            company_grants=[],
+            entity_grants=[],
+            seen_version=seen,
+        )
+
+    assert refused.value.code == "changed_meanwhile"
+    assert (Level.OWNER, "Zurich Property AG", "customer") in grants_of(cleanpro_employee)
+
+
+def test_the_second_manager_saving_an_external_user_is_told_and_sees_the_current_roles(
+    client, login, zurich_pm, cleanpro_employee, zurich, role, instance
+):
+    login(zurich_pm)
+    page = client.get(url(instance, "user-external", pk=cleanpro_employee.pk)).content.decode()
+    seen = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
+    external_grants_replace(
+        actor=zurich_pm,
+        instance=instance,
+        user=cleanpro_employee,
+        company_grants=[CompanyGrantRequest(Level.OWNER, zurich, role("customer"))],
+        entity_grants=[],
+    )
+
+    response = client.post(
+        url(instance, "user-external", pk=cleanpro_employee.pk),
+        {**external_form([(Level.OWNER, zurich, role("manager"), True)], initial=1), "version": seen},
+    )
+
+    assert response.status_code == 409
+    assert "Someone else changed this user while you were editing" in response.content.decode()
+    assert response.context["company_formset"].initial == [
+        {"level": Level.OWNER, "company": zurich, "role": role("customer")}
+    ]
+    assert (Level.OWNER, "Zurich Property AG", "customer") in grants_of(cleanpro_employee)
