@@ -55,12 +55,15 @@ def database_from_url(url: str) -> dict:
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
     if parts.scheme in {"postgres", "postgresql"}:
-        options = {
+        options: dict[str, bool | str | int] = {
             key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)
             for key, value in parse_qsl(parts.query)
         }
         if "prepare_threshold" in options:
-            options["prepare_threshold"] = int(options["prepare_threshold"])
+            try:
+                options["prepare_threshold"] = int(options["prepare_threshold"])
+            except ValueError as exc:
+                raise ImproperlyConfigured("DATABASE_URL's prepare_threshold must be a whole number.") from exc
         # A database that does not answer fails the request within seconds (a 503), not after minutes.
         options.setdefault("connect_timeout", env_str("DATABASE_CONNECT_TIMEOUT", "5"))
         # The access rules' statements are long and planning them costs more than running
