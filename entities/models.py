@@ -118,27 +118,29 @@ class BusinessEntity(models.Model):
         verbose_name = _("business entity")
         verbose_name_plural = _("business entities")
         permissions = [("hold_role", _("Holds a role on this business entity"))]
-        # One index per grant path of the access rules, each carrying the sort key and
-        # the scope columns, so resolving a grant is an index-only scan (PostgreSQL).
+        # One index per grant path of the access rules, each carrying the sort key, the
+        # scope columns and the searched address, so resolving a grant, with a search or
+        # without, is an index-only scan (PostgreSQL). Rare search words find their entities
+        # through trigram indexes instead (migration 0011, PostgreSQL only).
         indexes = [
             models.Index(
                 fields=["owner", "name", "id"],
-                include=["instance", "project_form", "is_operator_entity"],
+                include=["instance", "project_form", "is_operator_entity", "address"],
                 name="entity_owner_name_idx",
             ),
             models.Index(
                 fields=["service_provider", "name", "id"],
-                include=["instance", "project_form", "is_operator_entity"],
+                include=["instance", "project_form", "is_operator_entity", "address"],
                 name="entity_provider_name_idx",
             ),
             models.Index(
                 fields=["customer", "name", "id"],
-                include=["instance", "project_form", "is_operator_entity"],
+                include=["instance", "project_form", "is_operator_entity", "address"],
                 name="entity_customer_name_idx",
             ),
             models.Index(
                 fields=["instance", "name", "id"],
-                include=["project_form", "is_operator_entity"],
+                include=["project_form", "is_operator_entity", "address"],
                 name="entity_instance_name_idx",
             ),
             # The list filters' companies (access.listing.visible_companies): the companies of one

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, QuerySet
 from django_cte import CTE, with_cte
 from django_cte.raw import raw_cte_sql
+from psycopg.sql import Literal
 
 from entities.access.rules import (
     COMPANY,
@@ -53,9 +54,28 @@ class EntityFilter:
                 params.append(value)
         if self.search:
             escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            parts.append("(UPPER(e.name) LIKE UPPER(%s) ESCAPE '\\' OR UPPER(e.address) LIKE UPPER(%s) ESCAPE '\\')")
-            params += [f"%{escaped}%"] * 2
+            pattern, pattern_params = _search_pattern(f"%{escaped}%")
+            like = f"LIKE UPPER({pattern}) ESCAPE '\\'"
+            parts.append(f"(UPPER(e.name) {like} OR UPPER(e.address) {like})")
+            params += pattern_params * 2
         return "".join(f" AND {part}" for part in parts), params
+
+
+def _search_pattern(pattern: str) -> tuple[str, list]:
+    """The search's LIKE pattern as SQL: on PostgreSQL a literal, quoted by psycopg.
+
+    Whether a word is rare decides the plan (the trigram index for a rare one, walking
+    the names in order for a common one), so the planner must see it: a prepared
+    statement with the pattern as a parameter would be planned once without it. The
+    quoting is psycopg's own, the one Django uses for every parameter when binding on
+    the client. Each search text becomes a statement of its own.
+    """
+    if connection.vendor != "postgresql":
+        return "%s", [pattern]
+    connection.ensure_connection()
+    literal = Literal(pattern).as_string(connection.connection)
+    # The statement still has %s parameters: a literal % is written %%.
+    return literal.replace("%", "%%"), []
 
 
 def _path_body(

@@ -400,6 +400,25 @@ def test_entity_page_search_treats_percent_and_underscore_literally(instance, wo
     assert [e.name for e, _, _ in underscore.rows] == ["Haus_Nord"]
 
 
+def test_entity_page_search_with_quotes_and_sql_finds_exactly_that_text(instance, world, user):
+    from entities.access import EntityFilter, count_visible_entities, entity_page
+
+    entity(instance, "O'Brien Halle", world["A"], world["B"], world["C"])
+    entity(instance, "OBrien Halle", world["A"], world["B"], world["C"])
+    entity(instance, "x'); DROP TABLE entities_company; --", world["A"], world["B"], world["C"])
+    grant_company_role(user, Level.OWNER, world["A"], "manager")
+    subject = user.access_subject()
+
+    quote = entity_page(subject, instance, entity_filter=EntityFilter(search="o'brien"))
+    injected = EntityFilter(search="'); DROP TABLE entities_company; --")
+
+    assert [e.name for e, _, _ in quote.rows] == ["O'Brien Halle"]
+    assert [e.name for e, _, _ in entity_page(subject, instance, entity_filter=injected).rows] == [
+        "x'); DROP TABLE entities_company; --"
+    ]
+    assert count_visible_entities(subject, instance, entity_filter=injected) == 1
+
+
 def test_entity_page_beyond_the_last_shows_the_last(instance, world, user):
     from entities.access import entity_page
 

@@ -37,7 +37,15 @@ def test_bench_access_seeds_measures_and_prints_the_table():
     assert "Seeded the bench data set" in output
     assert re.search(r"measurement\s+\| persona\s+\| visible entities \|\s+p50 ms \|\s+p95 ms", output)
     for persona in PERSONAS:
-        for measurement in (r"list page 1 \+ count", "has_perm", "floor: raw SQL", "ours: entity_page", "general"):
+        for measurement in (
+            r"list page 1 \+ count",
+            "search, common word",
+            "search, no match",
+            "has_perm",
+            "floor: raw SQL",
+            "ours: entity_page",
+            "general",
+        ):
             assert row(measurement, persona, output), (measurement, persona)
     for persona in TWINNED:
         assert row("guardian baseline: get_objects", persona, output), persona

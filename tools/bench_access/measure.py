@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 from unittest import mock
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management.base import CommandError, OutputWrapper
@@ -26,7 +27,7 @@ from accounts.second_factor import second_factor_required
 from entities.access import EntityPage, EntityRow, NamedRef, Subject, entity_page, visible_entities
 from entities.models import BusinessEntity, Instance, Level
 from entities.selectors import LIST_PAGE_SIZE
-from tools.bench_access.dataset import Persona
+from tools.bench_access.dataset import KINDS, Persona
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -260,12 +261,23 @@ def measure_list_pages(
 ) -> list[Row]:
     for name, persona in personas.items():
         check_list_shows(clients[name], list_url, persona)
-    return [
+    rows = [
         timer.time(
             Row("list page 1 + count (HTTP, in-process)", name, persona.visible), page_request(clients[name], list_url)
         )
         for name, persona in personas.items()
     ]
+    # A word on every eighth entity (walked in name order up to the cap) and one on none
+    # (found through the trigram indexes): the two ends of what a search costs.
+    for label, word in (("common word", KINDS[0]), ("no match", "Zzyzx")):
+        rows += [
+            timer.time(
+                Row(f"search, {label} (HTTP, in-process)", name, persona.visible),
+                page_request(clients[name], f"{list_url}?{urlencode({'q': word})}"),
+            )
+            for name, persona in personas.items()
+        ]
+    return rows
 
 
 def measure_detail_pages(
