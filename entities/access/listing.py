@@ -8,10 +8,13 @@ a page reads only the head of each grant's index: on PostgreSQL a grant that fan
 out to many entities reads them through a LATERAL subquery with a LIMIT.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import BigIntegerField, QuerySet
 from django_cte import CTE, with_cte
 from django_cte.raw import raw_cte_sql
@@ -267,11 +270,30 @@ def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, 
             f" WHERE oc.instance_id = %s AND ({' OR '.join(tests)})"
         )
     with_read = f"WITH RECURSIVE {', '.join(ctes)} " if ctes else ""
-    with connection.cursor() as cursor:
+    with _planned_once() as cursor:
         cursor.execute(with_read + " UNION ALL ".join(per_level), params)
         for level, company_id, name in cursor.fetchall():
             found[level].append(NamedRef(company_id, name))
     return found
+
+
+@contextmanager
+def _planned_once() -> Iterator[CursorWrapper]:
+    """A cursor whose prepared statements keep their generic plan (PostgreSQL, outside a transaction).
+
+    The filters' statement takes 4 ms to plan and 1 ms to run. Its plan is one index probe
+    per company whoever asks, yet at a million entities the planner keeps planning it
+    anew for each user's values (its generic plan's estimate looks dearer than it runs):
+    forced, the entity-only persona's filters take 1.5 ms instead of 6. Inside a caller's
+    transaction the setting would outlive the statement, so there it stays as it is.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        yield cursor
 
 
 @dataclass(slots=True)
