@@ -14,14 +14,7 @@ from accounts.permissions import Reach, access_named_entity, email_error
 from accounts.phone import normalize_phone
 from accounts.selectors import inviter_of
 from accounts.services import CompanyGrantRequest, EntityGrantRequest, sign_in_locked
-from accounts.throttle import (
-    SIGN_IN_UNAVAILABLE,
-    LimitsUnreachable,
-    client_ip,
-    login_blocked,
-    login_failed,
-    login_succeeded,
-)
+from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
 PHONE_AS_TYPED_MAX = 32
@@ -80,11 +73,8 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         email = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request.META) if self.request else None
-        try:
-            blocked = login_blocked(email=email, ip=ip)
-        except LimitsUnreachable:
-            raise forms.ValidationError(SIGN_IN_UNAVAILABLE, code="limits_unreachable") from None
-        if blocked:
+        # Raises LimitsUnreachable, a form error, while the counters cannot be read.
+        if login_blocked(email=email, ip=ip):
             raise forms.ValidationError(
                 _("Too many failed attempts. Please wait 15 minutes before you try again."), code="throttled"
             )

@@ -37,8 +37,6 @@ from accounts.permissions import is_operator_staff
 from accounts.services import require_password
 from accounts.sms import send_sms
 from accounts.throttle import (
-    SIGN_IN_UNAVAILABLE,
-    LimitsUnreachable,
     client_ip,
     second_factor_blocked,
     second_factor_failed,
@@ -191,11 +189,8 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
     user = request.user
     assert isinstance(user, User) and device.user_id == user.pk
     ip = client_ip(request.META)
-    try:
-        blocked = second_factor_blocked(user_id=user.pk, email=user.email, ip=ip)
-    except LimitsUnreachable:
-        raise ValidationError(SIGN_IN_UNAVAILABLE, code="limits_unreachable") from None
-    if blocked:
+    # Raises LimitsUnreachable, a ValidationError, while the counters cannot be read.
+    if second_factor_blocked(user_id=user.pk, email=user.email, ip=ip):
         raise ValidationError(CODES_PAUSED, code="throttled")
     allowed, _details = device.verify_is_allowed()
     if not allowed:

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,8 +150,14 @@ SIGN_IN_UNAVAILABLE = _(
 )
 
 
-class LimitsUnreachable(Exception):
-    """The limits' store cannot be reached: what they guard pauses (fail closed), and says so rather than "too many"."""
+class LimitsUnreachable(ValidationError):
+    """The limits' store cannot be reached: what they guard pauses (fail closed), and says so rather than "too many".
+
+    A ValidationError, so the sign-in form and the second step show it as they show any refusal.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(SIGN_IN_UNAVAILABLE, code="limits_unreachable")
 
 
 def _blocked(limits: list[Limit]) -> Limit | None:
