@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import PhoneNormalizingMixin
+from accounts.forms import PhoneNormalizingMixin, ShowAllAfterGrantsMixin
 from accounts.models import OutgoingMessage, SMSDevice, User
 from accounts.second_factor import (
     DEVICE_NAMES,
@@ -26,7 +26,7 @@ from accounts.second_factor import (
     totp_manual_key,
     totp_qr_code,
 )
-from accounts.services import user_save, welcome_email_resend
+from accounts.services import user_save, user_update, welcome_email_resend
 from entities.access import explain_access
 from entities.admin import ServiceSavesAdmin
 from entities.admin_input import SafeInputAdmin
@@ -34,7 +34,7 @@ from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
 
-class UserAdminChangeForm(PhoneNormalizingMixin, UserChangeForm):
+class UserAdminChangeForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
@@ -341,7 +341,18 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
                 self.message_user(request, _("Welcome email queued for %(email)s.") % {"email": user.email})
 
     def save_model(self, request, obj, form, change):
+        # "Show all" needs a project-manager role on the operator's company (User.clean), which the grant rows
+        # of this very page may be adding: switched on in save_related, once they are saved.
+        if obj.sees_all_entities and not User.objects.filter(pk=obj.pk, sees_all_entities=True).exists():
+            form.show_all_after_grants = {"sees_all_entities": True, "all_entities_role": obj.all_entities_role}
+            obj.sees_all_entities, obj.all_entities_role = False, None
         user_save(actor=request.user, user=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        show_all = getattr(form, "show_all_after_grants", None)
+        if show_all:
+            user_update(actor=request.user, user=form.instance, **show_all)
 
     def save_formset(self, request, form, formset, change):
         """Grants change through the services, so each change is validated and written to the audit log.

@@ -39,6 +39,33 @@ class PhoneNormalizingMixin:
         return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
 
 
+class ShowAllAfterGrantsMixin:
+    """A user form whose "show all" is checked by the save, not the form.
+
+    "Show all" needs a project-manager role on the operator's company (accounts.User.clean),
+    which the grant rows of the same page may be adding: the form cannot see them, so the
+    service asks once they are written (accounts.services._show_all_after_grants, and the
+    admin's save_related).
+    """
+
+    _errors: Any
+    error_class: type
+    cleaned_data: dict[str, Any]
+    instance: User
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        errors = self._errors.get("sees_all_entities") if self._errors else None
+        if errors:
+            kept = [error for error in errors.as_data() if error.code != "show_all_not_project_manager"]
+            if kept:
+                self._errors["sees_all_entities"] = self.error_class(kept)
+            else:
+                # add_error() took the field's value out of cleaned_data; the model instance still holds it.
+                del self._errors["sees_all_entities"]
+                self.cleaned_data["sees_all_entities"] = self.instance.sees_all_entities
+
+
 TEMPORARY_PASSWORD_EXPIRED = _(
     "This one-time password has expired or was already used; ask %(inviter)s to send you a new one."
 )
@@ -134,7 +161,7 @@ class PasswordConfirmForm(forms.Form):
     )
 
 
-class ManagedUserForm(PhoneNormalizingMixin, forms.ModelForm):
+class ManagedUserForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, forms.ModelForm):
     """A user's profile as a manager edits it; operator-only fields only for operator staff."""
 
     class Meta:

@@ -17,6 +17,10 @@ SHOW_ALL_ONLY_FOR_OPERATOR = _(
     "Only operator (soobr) employees may see all business entities; %(company)s is not the operator."
 )
 SHOW_ALL_NEEDS_ROLE = _("Choose the role this user sees all business entities with.")
+SHOW_ALL_ONLY_FOR_PROJECT_MANAGERS = _(
+    "Only the operator's project managers may see all business entities: give this user a project-manager role "
+    "(e.g. Projectmanager) on %(company)s first."
+)
 ROLE_ONLY_WITH_SHOW_ALL = _("A role for all business entities is only kept while 'show all' is on.")
 OPERATOR_ROLE_FOR_CUSTOMER = _("%(role)s is an operator-only role; %(company)s is not the operator.")
 STAFF_ONLY_FOR_OPERATOR = _("Only operator (soobr) employees may use the Django admin.")
@@ -192,6 +196,30 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
             # switched on here for every form and service, not asked for.
             self.otp_required = True
         self._validate_operator_rules()
+        if self.sees_all_entities and not self.holds_operator_project_manager_role():
+            # Asked of validated writes, not in save(): the grant it needs is written after the user. The
+            # access rules ignore "show all" without it anyway (rules.PROJECT_MANAGER_OF_OPERATOR).
+            raise ValidationError(
+                {
+                    "sees_all_entities": ValidationError(
+                        SHOW_ALL_ONLY_FOR_PROJECT_MANAGERS,
+                        code="show_all_not_project_manager",
+                        params={"company": self.company.name if self.company_id else "-"},
+                    )
+                }
+            )
+
+    def holds_operator_project_manager_role(self) -> bool:
+        """Seed 003: a project-manager role on the operator's own company of the user's cockpit."""
+        return (
+            bool(self.pk and self.company_id)
+            and CompanyGrant.objects.filter(
+                user_id=self.pk,
+                company__is_operator=True,
+                company__instance_id=self.company.instance_id,
+                role__is_project_manager=True,
+            ).exists()
+        )
 
     def _validate_operator_rules(self) -> None:
         errors: dict[str, ValidationError] = {}

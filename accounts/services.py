@@ -27,9 +27,10 @@ from accounts.permissions import (
 from accounts.phone import normalize_phone
 from accounts.selectors import user_edit_version
 from accounts.throttle import invitation_allowed
+from entities.access import lowered_by_entity_grant
 from entities.audit import audit_record, diff
 from entities.integrity import save_unique
-from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role
+from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
 USER_FIELDS_EDITABLE = (
@@ -150,6 +151,17 @@ CHANGED_MEANWHILE = _(
 )
 
 
+LOWERS_RIGHTS = _(
+    "On %(entity)s, %(user)s would have less than their other roles give them there (%(sections)s): "
+    "a role on a single business entity decides alone."
+)
+
+
+class RightsLowered(ValidationError):
+    """A save whose roles on single entities would give their holder less there than their other roles: not saved
+    until the manager confirms (`lowering_confirmed`)."""
+
+
 @dataclass(frozen=True)
 class CompanyGrantRequest:
     level: str
@@ -237,6 +249,49 @@ def _check_grants(reach: Reach, company_grants, entity_grants) -> None:
         raise ValidationError(errors)
 
 
+SHOW_ALL_FIELDS = ("sees_all_entities", "all_entities_role")
+
+
+def _show_all_after_grants(profile: dict) -> dict:
+    """Takes "show all" out of `profile` when it is being switched on, to be set once the grants are written.
+
+    It needs a project-manager role on the operator's company (User.clean), which the
+    same request may be granting; switched off, it goes first, with the profile.
+    """
+    if not profile.get("sees_all_entities"):
+        return {}
+    return {field: profile.pop(field) for field in SHOW_ALL_FIELDS if field in profile}
+
+
+def _changed_entities(existing: list[EntityGrant], requested: list["EntityGrantRequest"]) -> list[BusinessEntity]:
+    """The entities whose role the request gives anew or changes."""
+    held = {grant.content_object_id: grant.role_id for grant in existing}
+    return [request.entity for request in requested if held.get(request.entity.pk) != request.role.pk]
+
+
+def _require_lowering_confirmed(reach: Reach, user: User, entities: list[BusinessEntity], confirmed: bool) -> None:
+    """Asked once the grants are written, so the access rules see them: RightsLowered unless the manager confirmed."""
+    if confirmed or not entities:
+        return
+    lowered = lowered_by_entity_grant(user.access_subject(), entities)
+    if lowered:
+        raise RightsLowered(
+            [
+                ValidationError(
+                    LOWERS_RIGHTS,
+                    code="lowers_rights",
+                    params={
+                        "entity": reach.entity_label(entity),
+                        "user": user,
+                        "sections": ", ".join(str(Section(section).label) for section in lowered[entity.pk]),
+                    },
+                )
+                for entity in entities
+                if entity.pk in lowered
+            ]
+        )
+
+
 def _check_chat(*, chat_enabled: bool, roles: list[Role]) -> None:
     if chat_enabled and not any(role.chat_allowed for role in roles):
         raise ValidationError({"chat_enabled": ValidationError(CHAT_NEEDS_ROLE, code="chat_needs_role")})
@@ -249,16 +304,21 @@ def user_invite(
     instance: Instance,
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
+    lowering_confirmed: bool = False,
     **profile,
 ) -> tuple[User, OutgoingMessage]:
-    """Create a user with their roles, and email them a one-time temporary password once committed."""
+    """Create a user with their roles, and email them a one-time temporary password once committed.
+
+    RightsLowered, and nothing saved, when a role on a single entity would give them less
+    there than their roles at the levels, unless `lowering_confirmed`.
+    """
     reach = require_manager(actor, instance)
-    _require_welcome_allowed(actor)
     _check_email(reach, profile["email"])
     _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
     _check_grants(reach, company_grants, entity_grants)
     roles = [g.role for g in company_grants] + [g.role for g in entity_grants] + [profile.get("all_entities_role")]
     _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
+    show_all = _show_all_after_grants(profile)
     with _email_worded_for(reach, profile["email"]):
         user = user_create(actor=actor, **profile)
     for company_grant in company_grants:
@@ -267,6 +327,11 @@ def user_invite(
         )
     for entity_grant in entity_grants:
         entity_grant_create(actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role)
+    if show_all:
+        user_update(actor=actor, user=user, **show_all)
+    _require_lowering_confirmed(reach, user, [request.entity for request in entity_grants], lowering_confirmed)
+    # Counted last: a save that only asked for a confirmation sent nothing.
+    _require_welcome_allowed(actor)
     return user, _queue_welcome(user)
 
 
@@ -319,6 +384,7 @@ def user_edit(
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
     seen_version: str | None = None,
+    lowering_confirmed: bool = False,
     **profile,
 ) -> tuple[User, OutgoingMessage | None]:
     """Change a user's profile and replace their roles, all in one transaction.
@@ -331,7 +397,9 @@ def user_edit(
     change is refused, the row is as it was and so is `user`, read again once the
     transaction has rolled back. A new address before the first login gets a new
     temporary password (the one mailed to the old address stops working): the
-    delivery is returned, else None.
+    delivery is returned, else None. A new or changed role on a single entity that gives the
+    user less there than their level roles is saved only when `lowering_confirmed`
+    (RightsLowered otherwise).
     """
     try:
         return _user_edit(
@@ -341,6 +409,7 @@ def user_edit(
             company_grants=company_grants,
             entity_grants=entity_grants,
             seen_version=seen_version,
+            lowering_confirmed=lowering_confirmed,
             **profile,
         )
     except ValidationError:
@@ -357,6 +426,7 @@ def _user_edit(
     company_grants,
     entity_grants,
     seen_version: str | None = None,
+    lowering_confirmed: bool = False,
     **profile,
 ) -> tuple[User, OutgoingMessage | None]:
     # Locked first: of two managers saving at once, the second reads the first's result and is told.
@@ -385,6 +455,7 @@ def _user_edit(
     roles = [g.role for g in [*company_grants, *entity_grants]] + [all_entities_role]
     _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
 
+    show_all = _show_all_after_grants(profile)
     with _email_worded_for(reach, new_email, user):
         user_update(actor=actor, user=user, **profile)
 
@@ -395,6 +466,9 @@ def _user_edit(
         company_grants=company_grants,
         entity_grants=entity_grants,
     )
+    if show_all:
+        user_update(actor=actor, user=user, **show_all)
+    _require_lowering_confirmed(reach, user, _changed_entities(existing_entity, entity_grants), lowering_confirmed)
     if not readdressed:
         return user, None
     # A password mailed to the old address stops working now, not when the new email leaves.
@@ -417,6 +491,7 @@ def external_grants_replace(
     company_grants: list[CompanyGrantRequest],
     entity_grants: list[EntityGrantRequest],
     seen_version: str | None = None,
+    lowering_confirmed: bool = False,
 ) -> User:
     """Change the grants an external user holds in the manager's reach, and nothing else of theirs.
 
@@ -465,6 +540,7 @@ def external_grants_replace(
         company_grants=company_grants,
         entity_grants=entity_grants,
     )
+    _require_lowering_confirmed(reach, user, _changed_entities(in_reach_entity, entity_grants), lowering_confirmed)
     return user
 
 

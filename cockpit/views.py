@@ -9,7 +9,7 @@ from accounts.selectors import latest_access_changes, own_access, user_counts
 from cockpit.permissions import cockpits_of
 from entities.requests import CockpitRequest
 from entities.selectors import visible_entity_total
-from sharing.selectors import share_of
+from sharing.selectors import share_of, share_scope_rows
 
 
 def home(request):
@@ -42,6 +42,7 @@ class DashboardView(TemplateView):
             entity_count_capped=capped,
             previous_login=previous_login(self.request),
             share=share,
+            share_scopes=share_scope_rows(share) if share else [],
             own_access=None if share else own_access(user, instance),
         )
         if user_views_users(user, instance):

@@ -116,6 +116,7 @@ class RoleAdminForm(forms.ModelForm):
             "chat_allowed",
             "is_operator_only",
             "is_special",
+            "is_project_manager",
             "entity_scope",
             "position",
         ]
@@ -156,7 +157,7 @@ class RoleAdmin(ServiceSavesAdmin):
         "entity_scope",
         "position",
     ]
-    list_filter = ["chat_allowed", "is_operator_only", "is_special", "entity_scope"]
+    list_filter = ["chat_allowed", "is_operator_only", "is_special", "is_project_manager", "entity_scope"]
     search_fields = ["name", "name_de", "code", "usage", "usage_de", "description", "description_de"]
     list_editable = ["position"]
 
@@ -177,7 +178,17 @@ class RoleAdmin(ServiceSavesAdmin):
             ),
             (
                 _("Rules"),
-                {"fields": ["code", "chat_allowed", "is_operator_only", "is_special", "entity_scope", "position"]},
+                {
+                    "fields": [
+                        "code",
+                        "chat_allowed",
+                        "is_operator_only",
+                        "is_special",
+                        "is_project_manager",
+                        "entity_scope",
+                        "position",
+                    ]
+                },
             ),
             (_("Capability matrix"), {"fields": matrix}),
         ]

@@ -37,6 +37,8 @@ def _shown(value) -> str:
         return str(_("Yes"))
     if value is False:
         return str(_("No"))
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value) or "—"
     return "—" if value in (None, "") else str(value)
 
 
@@ -53,6 +55,17 @@ def _field(meta, name: str) -> models.Field | None:
     except FieldDoesNotExist:
         return None
     return field if isinstance(field, models.Field) else None
+
+
+def _other_label(meta, name: str) -> str:
+    """A change that is no field of the model: its related rows' name (a share's scopes), else its own."""
+    try:
+        relation = meta.get_field(name) if meta else None
+    except FieldDoesNotExist:
+        relation = None
+    if relation is not None and relation.related_model is not None:
+        return str(relation.related_model._meta.verbose_name_plural)
+    return str(_("Role")) if name == "role" else name
 
 
 class _Reader:
@@ -119,9 +132,7 @@ def history_rows(
             if (name in INTERNAL_FIELDS and not show_internal) or (name in PRIVATE_FIELDS and not show_private):
                 continue
             field = _field(meta, name)
-            label = str(
-                capfirst(str(field.verbose_name) if field is not None else _("Role") if name == "role" else name)
-            )
+            label = str(capfirst(str(field.verbose_name) if field is not None else _other_label(meta, name)))
             changes.append((label, reader.value(entry, name, field, before), reader.value(entry, name, field, after)))
         if entry.changes and not changes:
             continue

@@ -247,6 +247,14 @@ class Role(models.Model):
         _("operator only"), default=False, help_text=_("Only operator (soobr) employees may hold this role.")
     )
     is_special = models.BooleanField(_("special role"), default=False)
+    is_project_manager = models.BooleanField(
+        _("project-manager role"),
+        default=False,
+        help_text=_(
+            "An operator employee who holds a project-manager role on the operator's own company may be shown all "
+            "business entities (seed 003: only soobr project managers)."
+        ),
+    )
     entity_scope = models.CharField(_("acts on"), max_length=32, choices=EntityScope.choices, default=EntityScope.ALL)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_share_role = models.BooleanField(

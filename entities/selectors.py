@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from entities.access import (
     EntityFilter,
@@ -16,9 +18,11 @@ from entities.access import (
     context_for,
     count_visible_entities,
     entity_page,
+    explain_access,
     visible_companies,
 )
-from entities.access.rules import COMPANY_PATHS, row_conditions_sql
+from entities.access.explain import MatchedGrant
+from entities.access.rules import COMPANY_PATHS, SHOW_ALL, row_conditions_sql
 from entities.models import (
     Access,
     BusinessEntity,
@@ -27,6 +31,7 @@ from entities.models import (
     Company,
     CompanyGrant,
     Instance,
+    Level,
     QualityFeedback,
     Role,
     Section,
@@ -181,3 +186,75 @@ def analytics_figures(*, entity: BusinessEntity) -> dict:
         "tour_hours": round((tours["minutes"] or 0) / 60, 1),
         "tour_count": tours["count"],
     }
+
+
+@dataclass(frozen=True)
+class WhyAccess:
+    """ "Why can I see this?" in the person's own words: what decides, what lost, and the rights per section."""
+
+    decides: str
+    reason: str
+    outranked: list[str]
+    ignored: list[str]
+    # The deciding role, and the sections it gives per access: edit, view, none.
+    given_by: str
+    by_access: list[tuple[str, list[str]]]
+    # Sections a cap holds below the deciding role (a share's, at what its giver could do): (section, access).
+    held_back: list[tuple[str, str]]
+
+
+def _grant_words(grant: MatchedGrant) -> str:
+    """One of the person's own grants, as "your owner role at Zurich Property AG (Owner project manager)"."""
+    values = {"role": grant.role.label, "company": grant.company, "level": grant.level_label}
+    if grant.role.is_share_role:
+        if grant.company is None:
+            return _("the Cockpit Share of the whole cockpit (%(role)s)") % values
+        return _("the Cockpit Share of the business entities of %(company)s (%(role)s)") % values
+    if grant.level == Level.ENTITY:
+        return _("your role on this business entity (%(role)s)") % values
+    if grant.level == SHOW_ALL:
+        return _("your view of all business entities (%(role)s)") % values
+    return _("your %(level)s role at %(company)s (%(role)s)") % values
+
+
+def why_access(*, subject: Subject | None, entity: BusinessEntity) -> WhyAccess | None:
+    """Why the person sees the entity, from the very evaluation explain_access makes, restricted to their own access.
+
+    Only their own grants and shares, on an entity they see (None otherwise): nothing of
+    anyone else's, and no entity's name but this one's.
+    """
+    # Only the paths that can decide here: a person's own page need not list what never could.
+    explanation = explain_access(subject, entity, with_excluded=False)
+    deciding = explanation.deciding
+    if deciding is None:
+        return None
+    outranked = [
+        _("It decides over %(grant)s.") % {"grant": _grant_words(grant)}
+        for grant in explanation.grants
+        if grant.applies and not grant.decided
+    ]
+    ignored = [
+        capfirst(_("%(grant)s does not count here. %(note)s") % {"grant": _grant_words(grant), "note": grant.note})
+        for grant in explanation.grants
+        if not grant.applies
+    ]
+    by_access = [
+        (
+            str(access.label),
+            [str(Section(section).label) for section, right in explanation.rights.items() if right == access],
+        )
+        for access in (Access.EDIT, Access.VIEW, Access.NONE)
+    ]
+    return WhyAccess(
+        decides=capfirst(_("%(grant)s decides.") % {"grant": _grant_words(deciding)}),
+        reason=explanation.reason,
+        outranked=outranked,
+        ignored=ignored,
+        given_by=deciding.role.label,
+        by_access=[(access, sections) for access, sections in by_access if sections],
+        held_back=[
+            (str(Section(section).label), str(Access(explanation.rights[section]).label))
+            for section in Section.values
+            if section in explanation.capped_sections
+        ],
+    )

@@ -50,6 +50,7 @@ ROLE_AUDITED_FIELDS = (
     "chat_allowed",
     "is_operator_only",
     "is_special",
+    "is_project_manager",
     "entity_scope",
     "position",
 )

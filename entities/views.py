@@ -24,6 +24,7 @@ from entities.selectors import (
     master_data,
     section_data,
     section_entries,
+    why_access,
 )
 from entities.services import master_data_update, section_entry_create, section_settings_update
 
@@ -120,6 +121,7 @@ class EntitySectionView(TemplateView):
             "rows": display_rows(spec.form_class, data) if data is not None else None,
             "entries": section_entries(entity=entity, section=section) if spec.kind == "list" else None,
             "figures": analytics_figures(entity=entity) if section == "analytics" else None,
+            "why": why_access(subject=self.request.subject, entity=entity),
             "edit_url": reverse(
                 "entities:entity-section-edit",
                 kwargs={"instance_slug": self.request.instance.slug, "pk": entity.pk, "section": section},

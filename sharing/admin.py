@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from entities.admin import ServiceSavesAdmin
 from entities.admin_input import BoundedModelMultipleChoiceField, SafeAutocompleteSelectMultiple, SafeInputAdmin
-from entities.models import Company
-from sharing.models import Share, SharingSettings
+from entities.models import Access, Company
+from sharing.models import Share, ShareScope, SharingSettings
 from sharing.services import sharing_settings_save
 
 
@@ -67,16 +67,76 @@ class SharingSettingsAdmin(ServiceSavesAdmin):
         """The allow-list was saved with the settings, through the service."""
 
 
+class ShareScopeInline(admin.TabularInline):
+    """Where a share applies, who gave it, and what its cap holds: read only, as the share."""
+
+    model = ShareScope
+    extra = 0
+    can_delete = False
+    fields = ["level", "company", "entity_scope", "given_by", "given_at", "cap"]
+    readonly_fields = ["level", "company", "entity_scope", "given_by", "given_at", "cap"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("company", "given_by").prefetch_related("caps")
+
+    @admin.display(description=_("at most"))
+    def cap(self, obj: ShareScope) -> str:
+        capped = [cap for cap in obj.caps.all() if cap.access < Access.EDIT]
+        return ", ".join(f"{cap.get_section_display()}: {cap.get_access_display()}" for cap in capped) or "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SuspendedFilter(admin.SimpleListFilter):
+    """Shares the migration to scopes (or a later change) left without a scope: they give nothing until resumed."""
+
+    title = _("suspended")
+    parameter_name = "suspended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(suspended_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Share)
 class ShareAdmin(SafeInputAdmin, admin.ModelAdmin):
-    """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only."""
+    """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only.
 
-    list_display = ["instance", "user", "inventory", "customer_care", "ends_on", "accepted_at", "last_visit_at"]
-    list_filter = ["instance", "inventory", "customer_care"]
+    A suspended share is resumed by operator staff on its Cockpit Shares page (the pen), by giving it a scope.
+    """
+
+    list_display = [
+        "instance",
+        "user",
+        "scopes_list",
+        "inventory",
+        "customer_care",
+        "ends_on",
+        "accepted_at",
+        "suspended_at",
+        "last_visit_at",
+    ]
+    list_filter = [SuspendedFilter, "instance", "inventory", "customer_care"]
     list_select_related = ["instance", "user"]
     search_fields = ["user__email", "instance__name"]
     readonly_fields = [field.name for field in Share._meta.fields if field.name != "invitation_token_hash"]
     exclude = ["invitation_token_hash"]
+    inlines = [ShareScopeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("scopes__company")
+
+    @admin.display(description=_("Applies to"))
+    def scopes_list(self, obj: Share) -> str:
+        return ", ".join(str(scope) for scope in obj.scopes.all()) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,21 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# How the audit log names Cockpit Shares' actions, on a share's page and in the Django admin.
+SHARE_ACTIONS = {
+    "sharing.settings_changed": _("Sharing settings changed"),
+    "share.created": _("Cockpit shared"),
+    "share.changed": _("Share changed"),
+    "share.accepted": _("Invitation accepted"),
+    "share.resent": _("Invitation sent again"),
+    "share.removed": _("Share removed"),
+    "share.left": _("Shared cockpit left"),
+    "share.expired": _("Share expired"),
+    "share.suspended": _("Share suspended"),
+    "share.resumed": _("Share resumed"),
+    "share.scoped": _("Share narrowed to its giver's reach"),
+}
+
 
 class SharingConfig(AppConfig):
     name = "sharing"
@@ -10,8 +25,11 @@ class SharingConfig(AppConfig):
         import sharing.services  # noqa: F401 - registers the invitation's sender for the outbox worker
         from accounts.selectors import register_outside_members
         from entities.access.rules import register_path
-        from sharing.access import SHARE_PATH
+        from entities.models import AUDIT_ACTIONS
+        from sharing.access import SHARE_PATHS
         from sharing.selectors import shared_members
 
-        register_path(SHARE_PATH)
+        for path in SHARE_PATHS:
+            register_path(path)
+        AUDIT_ACTIONS.update(SHARE_ACTIONS)
         register_outside_members(shared_members)

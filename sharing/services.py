@@ -8,6 +8,8 @@ rules stop counting them), and they come back with the flag or the company.
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,19 +20,29 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OutgoingMessage, User
 from accounts.outbox import NothingToSend, message_queue, sender
-from accounts.permissions import is_operator_staff
+from accounts.permissions import is_operator_staff, manager_reach
 from accounts.throttle import invitation_allowed
 from entities.audit import audit_record
-from entities.models import Company, Instance
+from entities.models import Company, Instance, Role
 from sharing.emails import send_share_invitation
-from sharing.models import AllowedCompany, Share, SharingSettings
-from sharing.permissions import access_cockpit_shares, access_share
+from sharing.models import AllowedCompany, ScopeLevel, Share, ShareCap, ShareScope, SharingSettings
+from sharing.permissions import WHOLE_COCKPIT, ScopeKey, ShareReach, access_cockpit_shares, access_share, share_reach
+from sharing.selectors import scope_cap, scope_gives
 
 NO_SUCH_USER = _("No user of an allowed company of that cockpit has this email address.")
 ALREADY_SHARED = _("%(user)s already has a share of this cockpit; edit it instead.")
 NOT_SHAREABLE = _("Sharing is switched off for this cockpit.")
 TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
 ONLY_STAFF_SETTINGS = _("Only operator staff change a cockpit's sharing settings.")
+NO_SCOPE = _("Choose where the share applies: at least one of the companies whose users you manage.")
+SCOPE_OUT_OF_REACH = _(
+    "You can share only the business entities of companies where you manage users (the whole cockpit only if "
+    "you see all of it); nothing was shared."
+)
+SCOPE_GIVES_NOTHING = _(
+    "On %(scope)s this share would give nothing: you cannot do there yourself what it would give. "
+    "Choose other levels or another scope."
+)
 INVITATION_TOKEN_BYTES = 32  # 256 bits
 
 
@@ -165,6 +177,70 @@ def _levels(share: Share) -> dict:
     return {"inventory": share.get_inventory_display(), "customer_care": share.get_customer_care_display()}
 
 
+@dataclass(frozen=True)
+class GivenScope:
+    """A scope as its giver gives it: where, on which entities, and at most what (their own rights there)."""
+
+    key: ScopeKey
+    entity_scope: str
+    cap: dict[str, int]
+
+
+def _scopes_given(reach: ShareReach, keys: Iterable[ScopeKey]) -> list[GivenScope]:
+    """The scopes with the caps of the person of `reach`; ValidationError for any scope outside their reach.
+
+    A company of another cockpit, or one that does not exist, is outside everyone's reach.
+    """
+    keys = list(dict.fromkeys(keys))
+    roles = {key: reach.giving_role(key) for key in keys}
+    companies = {company for _level, company in keys if company is not None}
+    known = set(Company.objects.filter(instance=reach.instance, pk__in=companies).values_list("pk", flat=True))
+    if any(role is None for role in roles.values()) or companies - known:
+        raise ValidationError({"scopes": ValidationError(SCOPE_OUT_OF_REACH, code="scope_out_of_reach")})
+    entity_scopes = dict(Role.objects.filter(pk__in=set(roles.values())).values_list("pk", "entity_scope"))
+    subject = reach.reach.subject
+    return [
+        GivenScope(key, entity_scopes[role], scope_cap(subject, reach.instance, key, role, entity_scopes[role]))
+        for key, role in roles.items()
+        if role is not None
+    ]
+
+
+def _scope_label(key: ScopeKey) -> str:
+    level, company_id = key
+    if company_id is None:
+        return str(ScopeLevel.COCKPIT.label)
+    company = Company.objects.filter(pk=company_id).values_list("name", flat=True).first() or "—"
+    return f"{ScopeLevel(level).label} · {company}"
+
+
+def _require_gives_something(scopes: Iterable[tuple[ScopeKey, dict[str, int]]], inventory: int, customer_care: int):
+    for key, cap in scopes:
+        if not any(scope_gives(inventory, customer_care, cap).values()):
+            raise ValidationError(
+                {
+                    "scopes": ValidationError(
+                        SCOPE_GIVES_NOTHING, code="gives_nothing", params={"scope": _scope_label(key)}
+                    )
+                }
+            )
+
+
+def _scope_write(share: Share, given: GivenScope, actor: User | None) -> ShareScope:
+    level, company_id = given.key
+    scope = ShareScope(share=share, level=level, company_id=company_id, entity_scope=given.entity_scope, given_by=actor)
+    scope.full_clean()
+    scope.save()
+    ShareCap.objects.bulk_create(
+        [ShareCap(scope=scope, section=section, access=access) for section, access in given.cap.items()]
+    )
+    return scope
+
+
+def _scope_labels(share: Share) -> list[str]:
+    return sorted(str(scope) for scope in share.scopes.select_related("company"))
+
+
 @transaction.atomic
 def share_invite(
     *,
@@ -174,15 +250,22 @@ def share_invite(
     email: str,
     inventory: int,
     customer_care: int,
+    scopes: Iterable[ScopeKey],
     ends_on=None,
     accepted: bool = False,
 ) -> tuple[Share, OutgoingMessage | None]:
-    """Share `instance` with one user of `cockpit` and email them the invitation link once committed.
+    """Share `instance`'s entities of `scopes` with one user of `cockpit`; email them the link once committed.
 
-    `accepted` (demo data and imports only, never a page) makes the share active at once,
-    with no link and no email.
+    Every scope must lie in the actor's reach (permissions.ShareReach), and the share
+    gives on each at most what the actor can do there now (its cap). `accepted` (demo
+    data and imports only, never a page) makes the share active at once, with no link
+    and no email.
     """
-    access_cockpit_shares(actor, instance)
+    reach = access_cockpit_shares(actor, instance)
+    scopes = list(scopes)
+    if not scopes:
+        raise ValidationError({"scopes": ValidationError(NO_SCOPE, code="no_scope")})
+    given = _scopes_given(reach, scopes)
     user = share_recipient(instance=instance, cockpit=cockpit, email=email)
     if Share.objects.filter(instance=instance, user=user).exists():
         raise ValidationError({"email": ValidationError(ALREADY_SHARED, params={"user": user}, code="already_shared")})
@@ -197,16 +280,20 @@ def share_invite(
         invited_by=actor,
     )
     share.full_clean(exclude=["role"])
+    _require_gives_something(((scope.key, scope.cap) for scope in given), inventory, customer_care)
     if accepted:
         share.accepted_at = timezone.now()
     share.save()
+    for scope in given:
+        _scope_write(share, scope, actor)
     audit_record(
         actor=actor,
         action="share.created",
         target=share,
         subject_user=user,
         instance=instance,
-        changes={name: (None, value) for name, value in _levels(share).items()} | {"ends_on": (None, ends_on)},
+        changes={name: (None, value) for name, value in _levels(share).items()}
+        | {"ends_on": (None, ends_on), "scopes": (None, _scope_labels(share))},
     )
     if accepted:
         audit_record(actor=None, action="share.accepted", target=share, subject_user=user, instance=instance)
@@ -215,16 +302,41 @@ def share_invite(
 
 
 @transaction.atomic
-def share_update(*, actor: User, share: Share, inventory: int, customer_care: int, ends_on=None) -> Share:
-    """Change what a share gives; lowering it counts from the user's very next request."""
-    share = access_share(actor, share.instance, share.pk)
-    before = _levels(share) | {"ends_on": share.ends_on}
+def share_update(
+    *, actor: User, share: Share, inventory: int, customer_care: int, scopes: Iterable[ScopeKey], ends_on=None
+) -> Share:
+    """Change what a share gives and where; lowering it counts from the user's very next request.
+
+    A save that gives nothing new (the same scopes, no level raised) keeps each scope's
+    cap, whoever saves. A new scope, or a raised level, is given by the actor: capped at
+    what they can do there now. Giving a suspended share a scope resumes it.
+    """
+    share, reach = access_share(actor, share.instance, share.pk)
+    keys = list(dict.fromkeys(scopes))
+    if not keys:
+        raise ValidationError({"scopes": ValidationError(NO_SCOPE, code="no_scope")})
+    stored = {(scope.level, scope.company_id): scope for scope in share.scopes.prefetch_related("caps")}
+    raised = inventory > share.inventory or customer_care > share.customer_care
+    kept = {key: stored[key] for key in keys if key in stored and not raised}
+    given = _scopes_given(reach, [key for key in keys if key not in kept])
+    kept_caps = [(key, {cap.section: cap.access for cap in scope.caps.all()}) for key, scope in kept.items()]
+    before = _levels(share) | {"ends_on": share.ends_on, "scopes": _scope_labels(share)}
     share.inventory, share.customer_care, share.ends_on = inventory, customer_care, ends_on
     share.full_clean(exclude=["role"])
+    _require_gives_something([*kept_caps, *((scope.key, scope.cap) for scope in given)], inventory, customer_care)
     # A new end date may bring an ended share back; its next end is recorded again.
     share.expiry_recorded = share.expiry_recorded and share.ends_on == before["ends_on"]
+    resumed = share.suspended_at is not None
+    share.suspended_at = None
     share.save()
-    after = _levels(share) | {"ends_on": share.ends_on}
+    ShareScope.objects.filter(share=share).exclude(pk__in=[scope.pk for scope in kept.values()]).delete()
+    for scope in given:
+        _scope_write(share, scope, actor)
+    if resumed:
+        audit_record(
+            actor=actor, action="share.resumed", target=share, subject_user=share.user, instance=share.instance
+        )
+    after = _levels(share) | {"ends_on": share.ends_on, "scopes": _scope_labels(share)}
     changes = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     if changes:
         audit_record(
@@ -241,7 +353,7 @@ def share_update(*, actor: User, share: Share, inventory: int, customer_care: in
 @transaction.atomic
 def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
     """A new invitation link with a new expiry; the old link stops working."""
-    share = access_share(actor, share.instance, share.pk)
+    share, _reach = access_share(actor, share.instance, share.pk)
     if not invitation_allowed(actor_id=actor.pk):
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     share.expiry_recorded = False
@@ -252,7 +364,7 @@ def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
 @transaction.atomic
 def share_remove(*, actor: User, share: Share) -> None:
     """Remove a share: the user's very next request to the cockpit answers 404."""
-    share = access_share(actor, share.instance, share.pk)
+    share, _reach = access_share(actor, share.instance, share.pk)
     audit_record(
         actor=actor,
         action="share.removed",
@@ -305,6 +417,50 @@ def share_accept(*, user: User, token: str) -> Share:
 
 
 INVITATION_EXPIRED = _("This invitation has expired. Ask %(admin)s to send it again.")
+
+
+def share_scope_from_giver(*, share: Share) -> bool:
+    """Give a share without scopes the widest scopes its giver may share now (the migration to scoped shares).
+
+    The whole cockpit if the giver sees all of it, else every company where they manage
+    users; each capped at what they can do there, and only those that still give the
+    share's levels something. A share that gets none (no giver, a giver who left or
+    manages nothing here) is suspended, not deleted. Both are in the audit log.
+    Returns whether the share kept a scope.
+    """
+    giver = share.invited_by
+    given: list[GivenScope] = []
+    if giver is not None and giver.is_active and giver.company.instance_id == share.instance_id:
+        reach = share_reach(manager_reach(giver, share.instance))
+        keys = [WHOLE_COCKPIT] if reach.show_all_role_id is not None else list(reach.pairs)
+        given = [
+            scope
+            for scope in _scopes_given(reach, keys)
+            if any(scope_gives(share.inventory, share.customer_care, scope.cap).values())
+        ]
+    for scope in given:
+        _scope_write(share, scope, giver)
+    if given:
+        audit_record(
+            actor=None,
+            action="share.scoped",
+            target=share,
+            subject_user=share.user,
+            instance=share.instance,
+            changes={"scopes": (str(ScopeLevel.COCKPIT.label), _scope_labels(share))},
+        )
+        return True
+    share.suspended_at = timezone.now()
+    share.save(update_fields=["suspended_at", "role"])
+    audit_record(
+        actor=None,
+        action="share.suspended",
+        target=share,
+        subject_user=share.user,
+        instance=share.instance,
+        changes={"scopes": (str(ScopeLevel.COCKPIT.label), [])},
+    )
+    return False
 
 
 def share_visited(*, user_id: int, instance_id: int) -> None:

@@ -17,7 +17,7 @@ from entities.models import AuditLogEntry
 from sharing.forms import ShareForm, SharePermissionsForm
 from sharing.models import ShareState
 from sharing.permissions import access_cockpit_shares, access_share
-from sharing.selectors import cockpit_shares, sharing_state
+from sharing.selectors import cockpit_shares, share_scope_offers, share_scope_rows, sharing_state
 from sharing.services import (
     share_accept,
     share_expiries_record,
@@ -36,10 +36,10 @@ class ShareListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         instance = self.request.instance
-        access_cockpit_shares(self.request.user, instance)
+        reach = access_cockpit_shares(self.request.user, instance)
         share_expiries_record(instance=instance)
         state = sharing_state(instance)
-        shares = list(cockpit_shares(instance))
+        shares = list(cockpit_shares(reach))
         invitations = latest_messages(OutgoingMessage.Kind.INVITATION, [s.pk for s in shares if not s.accepted_at])
         for share in shares:
             share.state = state.state_of(share)
@@ -48,6 +48,7 @@ class ShareListView(TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "shares": shares,
+            "sees_every_share": reach.is_operator_staff,
             "max_attempts": settings.MESSAGE_MAX_ATTEMPTS,
         }
 
@@ -57,8 +58,13 @@ class ShareCreateView(TemplateView):
     request: ManagerRequest
 
     def form(self, data=None, initial=None) -> ShareForm:
-        access_cockpit_shares(self.request.user, self.request.instance)
-        return ShareForm(data, initial=initial, offered=share_offered_cockpits(self.request.instance))
+        reach = access_cockpit_shares(self.request.user, self.request.instance)
+        return ShareForm(
+            data,
+            initial=initial,
+            offered=share_offered_cockpits(self.request.instance),
+            scope_choices=[(offer.value, offer.words) for offer in share_scope_offers(reach)],
+        )
 
     def get(self, request, instance_slug):
         # User Management links here with the address it could not use for a new login.
@@ -76,6 +82,7 @@ class ShareCreateView(TemplateView):
                     email=data["email"],
                     inventory=data["inventory"],
                     customer_care=data["customer_care"],
+                    scopes=data["scopes"],
                     ends_on=data["ends_on"],
                 )
             except ValidationError as error:
@@ -93,26 +100,42 @@ class ShareEditView(TemplateView):
     template_name = "sharing/share_edit.html"
     request: ManagerRequest
 
-    def context(self, share, form=None) -> dict:
+    def form(self, share, reach, scopes, data=None) -> SharePermissionsForm:
+        offers = share_scope_offers(reach)
+        offered = {offer.value for offer in offers}
+        # The share's own scopes are offered too, also where a company has no entities today.
+        choices = [(offer.value, offer.words) for offer in offers]
+        choices += [(row.value, row.words) for row in scopes if row.value not in offered]
+        initial = {
+            "inventory": share.inventory,
+            "customer_care": share.customer_care,
+            "ends_on": share.ends_on,
+            "scopes": [row.value for row in scopes],
+        }
+        return SharePermissionsForm(data, initial=initial, scope_choices=choices)
+
+    def context(self, share, reach, form=None) -> dict:
         history = history_rows(
             AuditLogEntry.objects.filter(target_type=share._meta.label, target_id=str(share.pk))[:50]
         )
         state = sharing_state(share.instance).state_of(share)
-        initial = {"inventory": share.inventory, "customer_care": share.customer_care, "ends_on": share.ends_on}
+        scopes = share_scope_rows(share)
         return {
             "share": share,
             "state": state,
             "state_label": ShareState(state).label,
             "history": history,
-            "form": form or SharePermissionsForm(initial=initial),
+            "scopes": scopes,
+            "form": form or self.form(share, reach, scopes),
         }
 
     def get(self, request, instance_slug, pk):
-        return self.render_to_response(self.context(access_share(request.user, request.instance, pk)))
+        share, reach = access_share(request.user, request.instance, pk)
+        return self.render_to_response(self.context(share, reach))
 
     def post(self, request, instance_slug, pk):
-        share = access_share(request.user, request.instance, pk)
-        form = SharePermissionsForm(request.POST)
+        share, reach = access_share(request.user, request.instance, pk)
+        form = self.form(share, reach, share_scope_rows(share), request.POST)
         if form.is_valid():
             try:
                 share_update(actor=request.user, share=share, **form.cleaned_data)
@@ -122,7 +145,7 @@ class ShareEditView(TemplateView):
                 messages.success(request, _("The share of %(user)s is saved.") % {"user": share.user})
                 return redirect("sharing:share-list", instance_slug=instance_slug)
         share.refresh_from_db()
-        return self.render_to_response(self.context(share, form), status=400)
+        return self.render_to_response(self.context(share, reach, form), status=400)
 
 
 class ShareRemoveView(TemplateView):
@@ -132,10 +155,11 @@ class ShareRemoveView(TemplateView):
     request: ManagerRequest
 
     def get(self, request, instance_slug, pk):
-        return self.render_to_response({"share": access_share(request.user, request.instance, pk)})
+        share, _reach = access_share(request.user, request.instance, pk)
+        return self.render_to_response({"share": share})
 
     def post(self, request, instance_slug, pk):
-        share = access_share(request.user, request.instance, pk)
+        share, _reach = access_share(request.user, request.instance, pk)
         share_remove(actor=request.user, share=share)
         messages.success(request, _("%(user)s no longer has access to this cockpit.") % {"user": share.user})
         return redirect("sharing:share-list", instance_slug=instance_slug)
@@ -146,7 +170,7 @@ class ShareResendView(View):
     request: ManagerRequest
 
     def post(self, request, instance_slug, pk):
-        share = access_share(request.user, request.instance, pk)
+        share, _reach = access_share(request.user, request.instance, pk)
         try:
             delivery = share_resend(actor=request.user, share=share)
         except ValidationError as error:

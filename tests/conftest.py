@@ -28,7 +28,8 @@ def pytest_report_header(config):
 def role_catalogue(transactional_db):
     """For tests with real commits, whose databases are flushed: seed the role catalogue as its migrations do.
 
-    The catalogue's roles, and the share roles a Cockpit Share's rights are read from, in English and German.
+    The catalogue's roles, and the share roles a Cockpit Share's rights are read from, in English and German,
+    with the project-manager roles marked.
     """
     import importlib
 
@@ -41,6 +42,7 @@ def role_catalogue(transactional_db):
     importlib.import_module("entities.migrations.0008_role_catalogue_german").add_german(apps, None)
     importlib.import_module("sharing.migrations.0003_share_roles_german").add_german(apps, None)
     importlib.import_module("tablets.migrations.0002_tablet_provider_views_tablets").provider_views_tablets(apps, None)
+    importlib.import_module("entities.migrations.0012_role_is_project_manager").mark_project_managers(apps, None)
 
 
 @pytest.fixture

@@ -54,6 +54,21 @@ class UserFactory(DjangoModelFactory):
     language = "en"
     password = factory.django.Password(PASSWORD)
 
+    @factory.post_generation
+    def operator_project_manager(self, create, extracted, **kwargs):
+        """Seed 003: "show all" counts only for the operator's project managers, so a show-all operator employee
+        gets a project-manager role on their company (at the customer level, where it decides least), unless the
+        test passes operator_project_manager=False."""
+        if create and self.sees_all_entities and extracted is not False and self.company.is_operator:
+            from entities.models import CompanyGrant, Level
+
+            CompanyGrant.objects.get_or_create(
+                user=self,
+                level=Level.CUSTOMER,
+                company=self.company,
+                defaults={"role": Role.objects.get(code="projectmanager")},
+            )
+
 
 def grant_company_role(user, level, company, role_code):
     """Give `user` the role `role_code` at `level` on `company` through the service."""

@@ -43,6 +43,7 @@ from accounts.selectors import (
     user_history,
 )
 from accounts.services import (
+    RightsLowered,
     external_grants_replace,
     user_deactivate,
     user_edit,
@@ -81,6 +82,11 @@ def clean_search(value: str) -> str:
 
 
 ENTITY_SEARCH_LIMIT = 20
+
+
+def lowering_confirmed(request) -> bool:
+    """Whether the manager pressed "Save and lower the rights" (accounts.services.RightsLowered)."""
+    return request.POST.get("confirm_lowering") == "1"
 
 
 def add_service_error(form, error: ValidationError) -> None:
@@ -301,8 +307,11 @@ class UserCreateView(UserFormView):
                     instance=request.instance,
                     company_grants=company_formset.requests(),
                     entity_grants=entity_formset.requests(),
+                    lowering_confirmed=lowering_confirmed(request),
                     **form.profile(),
                 )
+            except RightsLowered as warning:
+                return self.render(request, form, company_formset, entity_formset, lowering=warning.messages)
             except ValidationError as error:
                 add_service_error(form, error)
             else:
@@ -384,8 +393,11 @@ class UserEditView(UserFormView):
                     company_grants=company_formset.requests(),
                     entity_grants=entity_formset.requests(),
                     seen_version=request.POST.get("version") or None,
+                    lowering_confirmed=lowering_confirmed(request),
                     **form.profile(),
                 )
+            except RightsLowered as warning:
+                return self.render(request, form, company_formset, entity_formset, lowering=warning.messages, **extra)
             except ValidationError as error:
                 if getattr(error, "code", None) == "changed_meanwhile":
                     return self.changed_meanwhile(request, pk, error)
@@ -444,7 +456,10 @@ class ExternalUserView(UserFormView):
                     company_grants=company_formset.requests(),
                     entity_grants=entity_formset.requests(),
                     seen_version=request.POST.get("version") or None,
+                    lowering_confirmed=lowering_confirmed(request),
                 )
+            except RightsLowered as warning:
+                return self.render(request, None, company_formset, entity_formset, lowering=warning.messages, **extra)
             except ValidationError as error:
                 if getattr(error, "code", None) == "changed_meanwhile":
                     # The current grants, not the refused ones, so nothing is overwritten unseen.

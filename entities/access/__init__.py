@@ -7,14 +7,15 @@ it over; context.py remembers answers for one request.
 """
 
 from entities.access.context import AccessContext, context_for, request_scope
-from entities.access.explain import Explanation, MatchedGrant, explain_access
-from entities.access.held import held_rights, special_rights
+from entities.access.explain import Explanation, MatchedGrant, explain_access, lowered_by_entity_grant
+from entities.access.held import held_path_roles, held_rights, special_rights
 from entities.access.listing import (
     EntityFilter,
     EntityPage,
     EntityRow,
     NamedRef,
     count_visible_entities,
+    deciding_roles,
     entity_page,
     visible_companies,
     visible_entities,
@@ -22,7 +23,9 @@ from entities.access.listing import (
 from entities.access.rules import KEY_BASE, PATHS, SHOW_ALL, decode_access_key, level_label
 from entities.access.single import (
     EntityAccess,
+    candidate_rights,
     candidates,
+    capped,
     catalogue_rights,
     decide,
     entities_access,
@@ -45,18 +48,23 @@ __all__ = [
     "MatchedGrant",
     "NamedRef",
     "Subject",
+    "candidate_rights",
     "candidates",
+    "capped",
     "catalogue_rights",
     "context_for",
     "count_visible_entities",
+    "deciding_roles",
     "decide",
     "decode_access_key",
     "entities_access",
     "entity_access",
     "entity_page",
     "explain_access",
+    "held_path_roles",
     "held_rights",
     "level_label",
+    "lowered_by_entity_grant",
     "request_scope",
     "role_rights",
     "special_rights",

@@ -7,7 +7,8 @@ which gives the rights of their own pages but never an entity's: each path that 
 for the person offers its grant rows that act in the cockpit, under the path's own row
 conditions. A path that fans out (a company grant, the show-all role, a share) is asked
 without its conditions on the entity, as it reaches entities yet to come; a single-entity
-grant counts with all of them.
+grant counts with all of them. A path whose rows carry a cap (rules.Cap: a share's) gives
+its role's rights under that cap.
 """
 
 from collections.abc import Iterable
@@ -30,6 +31,16 @@ def held_rights(subject: Subject | None, cockpit_id: int) -> dict[str, int]:
     if cockpit_id not in cache:
         cache[cockpit_id] = _read_held_rights(subject, cockpit_id)
     return cache[cockpit_id]
+
+
+def held_path_roles(subject: Subject | None, cockpit_id: int, path: GrantPath) -> list[int]:
+    """The roles of the path's grant rows that count for the subject in the cockpit (as held_rights reads them)."""
+    if subject is None or not path.can_decide(subject, cockpit_id):
+        return []
+    sql, params = _held_roles_sql(path, subject, cockpit_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [role_id for (role_id,) in cursor.fetchall()]
 
 
 def special_rights(subject: Subject | None, cockpit_id: int, entity_ids: Iterable[int]) -> dict[int, dict[str, int]]:
@@ -78,10 +89,29 @@ def _held_roles_sql(path: GrantPath, subject: Subject, cockpit_id: int, select: 
     )
 
 
+def _path_rights_sql(path: GrantPath, subject: Subject, cockpit_id: int) -> tuple[str, list]:
+    """(section, access) of every role of the path that counts in the cockpit, under its row's cap if it has one."""
+    cap = path.source.cap
+    if cap is None:
+        roles, params = _held_roles_sql(path, subject, cockpit_id)
+        return (
+            f"SELECT k.section AS section, k.access AS access FROM {CAPABILITY} k WHERE k.role_id IN ({roles})",
+            params,
+        )
+    roles, params = _held_roles_sql(path, subject, cockpit_id, select=f"r.id AS role_id, {cap.key} AS cap_key")
+    capped = f"COALESCE(ce.access, {int(Access.NONE)})"
+    return (
+        f"SELECT k.section AS section, CASE WHEN {capped} < k.access THEN {capped} ELSE k.access END AS access"
+        f" FROM ({roles}) h JOIN {CAPABILITY} k ON k.role_id = h.role_id"
+        f" LEFT JOIN {cap.table} ce ON ce.{cap.key_column} = h.cap_key AND ce.section = k.section",
+        params,
+    )
+
+
 def _read_held_rights(subject: Subject, cockpit_id: int) -> dict[str, int]:
     rights: dict[str, int] = dict.fromkeys(Section.values, Access.NONE)
     selects = [
-        _held_roles_sql(path, subject, cockpit_id)
+        _path_rights_sql(path, subject, cockpit_id)
         for path in (*PATHS, SPECIAL_PATH)
         if path.can_decide(subject, cockpit_id)
     ]
@@ -89,8 +119,8 @@ def _read_held_rights(subject: Subject, cockpit_id: int) -> dict[str, int]:
         return rights
     # The SQL is composed from our own table names and the rules' conditions; every value is a bound parameter.
     sql = (
-        f"SELECT cap.section, MAX(cap.access) FROM {CAPABILITY} cap"  # noqa: S608
-        f" WHERE cap.role_id IN ({' UNION '.join(select for select, _ in selects)}) GROUP BY cap.section"
+        f"SELECT x.section, MAX(x.access) FROM ({' UNION ALL '.join(select for select, _ in selects)}) x"  # noqa: S608
+        " GROUP BY x.section"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [param for _, params in selects for param in params])

@@ -26,6 +26,7 @@ from entities.access.rules import (
     KEY_BASE,
     PATHS,
     ROLE,
+    SCOPES,
     GrantPath,
     access_key_sql,
     decode_access_key,
@@ -37,15 +38,17 @@ from entities.models import BusinessEntity, Instance, Level, in_reader_language
 
 @dataclass(frozen=True)
 class EntityFilter:
-    """Narrows the visible entities: search in name and address, one company per level."""
+    """Narrows the visible entities: search in name and address, one company per level, a role's scope."""
 
     search: str = ""
     owner_id: int | None = None
     service_provider_id: int | None = None
     customer_id: int | None = None
+    # A scope code of rules.SCOPES: only the entities a role of that scope acts on.
+    scope: str = ""
 
     def sql(self) -> tuple[str, list]:
-        parts: list[str] = []
+        parts: list[str] = [SCOPES[self.scope].entity_sql()] if self.scope else []
         params: list = []
         for column, value in (
             ("owner_id", self.owner_id),
@@ -178,6 +181,21 @@ def visible_entities(subject: Subject | None, instance: Instance) -> QuerySet:
         access_key=matches.col.access_key
     )
     return with_cte(matches, select=queryset)
+
+
+def deciding_roles(subject: Subject | None, instance: Instance, entity_filter: EntityFilter) -> set[tuple[str, int]]:
+    """The (level, role) pairs that decide the subject's access on the entities the filter leaves, in one query."""
+    union = _union(subject, instance.pk, entity_filter)
+    if union is None:
+        return set()
+    sql, params = union
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT d.access_key"
+            f" FROM (SELECT MIN(m.access_key) AS access_key FROM ({sql}) m GROUP BY m.id) d",
+            params,
+        )
+        return {decode_access_key(access_key) for (access_key,) in cursor.fetchall()}
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ every value from outside is a bound parameter.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Model
 from django.utils.functional import Promise
@@ -112,11 +113,16 @@ class RowCondition:
     on_entity: bool = False
 
 
-def _scope_sql(subject: Subject) -> tuple[str, list]:
-    # One CASE, not an OR of (scope AND column) pairs: inside a LATERAL the role is a known
-    # row, and the planner then reads the head of the entity index instead of sorting them all.
-    cases = " ".join(f"WHEN '{scope.code}' THEN {scope.entity_sql()}" for scope in SCOPES.values())
-    return f"(CASE r.entity_scope {cases} ELSE FALSE END)", []
+def scope_sql(column: str) -> Callable[[Subject], tuple[str, list]]:
+    """The SQL of "the entity e lies in the scope named by `column`" (a role's, or a share's)."""
+
+    def sql(subject: Subject) -> tuple[str, list]:
+        # One CASE, not an OR of (scope AND column) pairs: inside a LATERAL the scope is a known
+        # row, and the planner then reads the head of the entity index instead of sorting them all.
+        cases = " ".join(f"WHEN '{scope.code}' THEN {scope.entity_sql()}" for scope in SCOPES.values())
+        return f"(CASE {column} {cases} ELSE FALSE END)", []
+
+    return sql
 
 
 def _scope_note(role: Role) -> str:
@@ -141,6 +147,23 @@ OPERATOR_EMPLOYEE = SubjectCondition(
     lambda subject, cockpit_id: subject.is_operator,
     _("Ignored: only operator (soobr) employees may see all business entities."),
 )
+PROJECT_MANAGER_OF_OPERATOR = RowCondition(
+    "project_manager_of_operator",
+    # Seed 003: "show all" is only for soobr project managers. A row about the person, asked once
+    # per grant row of the show-all path (one), not per entity.
+    lambda subject: (
+        f"EXISTS (SELECT 1 FROM {table(CompanyGrant)} pmg JOIN {ROLE} pmr ON pmr.id = pmg.role_id"
+        f" JOIN {COMPANY} pmc ON pmc.id = pmg.company_id WHERE pmg.user_id = %s AND pmc.is_operator"
+        " AND pmc.instance_id = %s AND pmr.is_project_manager)",
+        [subject.user_id, subject.home_instance_id],
+    ),
+    lambda role: str(
+        _(
+            "Ignored: only the operator's project managers may see all business entities, and the user holds "
+            "no project-manager role on the operator's company."
+        )
+    ),
+)
 COMPANY_IN_HOME_COCKPIT = RowCondition(
     "company_in_home_cockpit",
     # A restore or a moved company can leave a grant on a company of another cockpit behind.
@@ -164,7 +187,7 @@ NOT_SPECIAL = RowCondition(
         str(_("Ignored: %(role)s is a special role; it acts only on single business entities.")) % {"role": role.label}
     ),
 )
-IN_SCOPE = RowCondition("in_scope", _scope_sql, _scope_note, on_entity=True)
+IN_SCOPE = RowCondition("in_scope", scope_sql("r.entity_scope"), _scope_note, on_entity=True)
 SHOWS_ENTITY = RowCondition(
     "shows_entity",
     # A special role is work on a page of its own (tablets, CAD plans), not a view of the entity:
@@ -183,6 +206,23 @@ ONLY_SPECIAL = RowCondition(
 
 
 # --- Sources: where a path's grants come from and how they reach entities --------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Cap:
+    """Rights per section that a path's grant rows never exceed, whatever their role gives.
+
+    A Cockpit Share's rights are its role's, capped at what its giver could do when
+    sharing (docs/cockpit-shares.md). `key` is the SQL of a grant row's cap (over the
+    source's aliases); `table` holds the caps as rows of (`key_column`, section, access);
+    a section without a row is capped at no access. Every reader applies it the same way:
+    the check and the explanation through `single.candidate_rights`, the rights held in
+    a cockpit in their SQL (`held.py`); the list shows entities, not rights.
+    """
+
+    key: str
+    table: str
+    key_column: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,6 +249,8 @@ class Source:
     # subject's entities are then asked per company of the cockpit, whose number stays small
     # (entities.access.listing.visible_companies), not by reading every entity.
     whole_cockpit: bool = False
+    # The per-section ceiling of the path's grant rows, if they have one.
+    cap: Cap | None = None
 
 
 def _entity_grants(subject: Subject) -> tuple[str, str, list]:
@@ -317,7 +359,15 @@ PATHS: list[GrantPath] = [
         level=SHOW_ALL,
         label=_("Show all business entities"),
         source=Source(grants=_show_all_role, reaches="1 = 1", fans_out=True, grant_key="r.id", whole_cockpit=True),
-        conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_EMPLOYEE, OPERATOR_ROLE, NOT_SPECIAL, IN_SCOPE),
+        conditions=(
+            ACTIVE,
+            IN_HOME_COCKPIT,
+            OPERATOR_EMPLOYEE,
+            PROJECT_MANAGER_OF_OPERATOR,
+            OPERATOR_ROLE,
+            NOT_SPECIAL,
+            IN_SCOPE,
+        ),
         reason=_("No grant matches; the user sees all business entities with this role."),
     ),
 ]
@@ -339,14 +389,19 @@ def register_path(path: GrantPath) -> None:
     """Add the grant path of a higher app (at start-up, from its AppConfig.ready); it comes last in precedence."""
     if all(known.level != path.level for known in PATHS):
         PATHS.append(path)
+        row_conditions.cache_clear()
 
 
 def path_of(level: str) -> GrantPath:
     return next(path for path in PATHS if path.level == level)
 
 
+@cache
 def row_conditions() -> tuple[RowCondition, ...]:
-    """Every row condition of the table, in a fixed order: the check selects each as a column."""
+    """Every row condition of the table, in a fixed order: the check selects each as a column.
+
+    Asked for every path of every check, so read once (register_path() forgets it).
+    """
     return tuple(dict.fromkeys(condition for path in PATHS for condition in path.row_conditions))
 
 

@@ -19,6 +19,7 @@ from entities.access.listing import NamedRef
 from entities.access.rules import (
     ENTITY,
     PATHS,
+    Cap,
     GrantPath,
     RowCondition,
     SubjectCondition,
@@ -58,6 +59,8 @@ class Candidate:
     role: Role
     company: NamedRef | None
     failed: list[SubjectCondition | RowCondition]
+    # The key of the grant row's cap, for a path whose rows have one (Source.cap).
+    cap_key: int | None = None
 
     @property
     def applies(self) -> bool:
@@ -86,15 +89,17 @@ def _path_candidates_sql(path: GrantPath, subject: Subject, entity_ids: list[int
         return None
     grants_from, grants_where, grant_params = grants
     flags, flag_params = [], []
+    own = path.row_conditions
     for condition in row_conditions():
-        if condition in path.row_conditions:
+        if condition in own:
             sql, params = condition.sql(subject)
             flags.append(f"CASE WHEN {sql} THEN 1 ELSE 0 END")
             flag_params += params
         else:
             flags.append("1")
+    cap_key = source.cap.key if source.cap is not None else "CAST(NULL AS BIGINT)"
     sql = (
-        f"SELECT e.id, {path.precedence}, {source.company_id}, {source.company_name},"
+        f"SELECT e.id, {path.precedence}, {source.company_id}, {source.company_name}, {cap_key},"
         f" {', '.join(f'r.{name}' for name in ROLE_FIELDS)}, {', '.join(flags)}"
         f" FROM {grants_from} JOIN {ENTITY} e ON {source.reaches}"
         f" WHERE {grants_where} AND e.id IN ({', '.join(['%s'] * len(entity_ids))})"
@@ -133,7 +138,7 @@ def candidates(
         cursor.execute(" UNION ALL ".join(sql for sql, _ in selects), [p for _, params in selects for p in params])
         rows = cursor.fetchall()
     conditions = row_conditions()
-    for entity_id, precedence, company_id, company_name, *values in rows:
+    for entity_id, precedence, company_id, company_name, cap_key, *values in rows:
         role_values, flags = values[: len(ROLE_FIELDS)], values[len(ROLE_FIELDS) :]
         path = PATHS[precedence]
         excluded: set[RowCondition | SubjectCondition] = {
@@ -147,6 +152,7 @@ def candidates(
                 role=Role.from_db(connection.alias, ROLE_FIELDS, role_values),
                 company=NamedRef(company_id, company_name) if company_id is not None else None,
                 failed=[condition for condition in path.conditions if condition in excluded],
+                cap_key=cap_key,
             )
         )
     for entity_candidates in found.values():
@@ -172,6 +178,52 @@ def role_rights(role_ids: Iterable[int], context: AccessContext | None = None) -
             fresh[role_id][section] = access
         known.update(fresh)
     return {role_id: known[role_id] for role_id in role_ids}
+
+
+def capped(rights: dict[str, int], cap: dict[str, int]) -> dict[str, int]:
+    """The rights, section by section no higher than the cap (a section missing from the cap: none)."""
+    return {section: min(access, cap.get(section, Access.NONE)) for section, access in rights.items()}
+
+
+def read_caps(cap: Cap, keys: Iterable[int]) -> dict[int, dict[str, int]]:
+    """The caps of these grant rows of a capped path, in one query."""
+    keys = list(keys)
+    found: dict[int, dict[str, int]] = {key: {} for key in keys}
+    if not keys:
+        return found
+    placeholders = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Our own table and column names; every key is a bound parameter.
+            f"SELECT {cap.key_column}, section, access FROM {cap.table}"  # noqa: S608
+            f" WHERE {cap.key_column} IN ({placeholders})",
+            keys,
+        )
+        for key, section, access in cursor.fetchall():
+            found[key][section] = int(access)
+    return found
+
+
+def candidate_rights(chosen: Iterable[Candidate], context: AccessContext | None = None) -> dict[int, dict[str, int]]:
+    """The rights each candidate gives, by id(): its role's, under its row's cap where its path has one.
+
+    The one place the check and the explanation turn a grant into rights.
+    """
+    chosen = list(chosen)
+    roles = role_rights({candidate.role.pk for candidate in chosen}, context)
+    caps: dict[tuple[int, int], dict[str, int]] = {}
+    for path in {candidate.path for candidate in chosen if candidate.path.source.cap is not None}:
+        cap = path.source.cap
+        assert cap is not None  # noqa: S101 - filtered above
+        keys = {c.cap_key for c in chosen if c.path is path and c.cap_key is not None}
+        caps.update({(path.precedence, key): rights for key, rights in read_caps(cap, keys).items()})
+    rights = {}
+    for candidate in chosen:
+        own = roles[candidate.role.pk]
+        if candidate.path.source.cap is not None:
+            own = capped(own, caps.get((candidate.path.precedence, candidate.cap_key or 0), {}))
+        rights[id(candidate)] = own
+    return rights
 
 
 def catalogue_rights(context: AccessContext) -> dict[int, dict[str, int]]:
@@ -210,12 +262,10 @@ def entities_access(subject: Subject | None, entities: Iterable[EntityRef]) -> d
     if missing:
         found = candidates(subject, missing.values())
         deciding = {pk: decide(found.get(pk, [])) for pk in missing}
-        rights = role_rights({c.role.pk for c in deciding.values() if c is not None}, context)
+        rights = candidate_rights((c for c in deciding.values() if c is not None), context)
         for pk, candidate in deciding.items():
             cache[pk] = (
-                None
-                if candidate is None
-                else EntityAccess(candidate.path.level, candidate.role, rights[candidate.role.pk])
+                None if candidate is None else EntityAccess(candidate.path.level, candidate.role, rights[id(candidate)])
             )
     return {entity.pk: cache[entity.pk] for entity in entities}
 

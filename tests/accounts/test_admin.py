@@ -189,15 +189,48 @@ def test_admin_welcome_email_action_needs_the_change_permission(client, login, o
     assert "send_welcome_email" not in response.content.decode()
 
 
-def test_admin_turns_on_two_factor_when_an_operator_employee_gets_show_all(admin_client, operator_company, role):
+def project_manager_row(company, role) -> dict:
+    """One new row of the admin's company-grant inline: a Projectmanager role on the company, as owner."""
+    return {
+        "company_grants-TOTAL_FORMS": "1",
+        "company_grants-0-level": "owner",
+        "company_grants-0-company": company.pk,
+        "company_grants-0-role": role("projectmanager").pk,
+    }
+
+
+def test_admin_turns_on_two_factor_when_an_operator_project_manager_gets_show_all(admin_client, operator_company, role):
     from tests.factories import UserFactory
 
     employee = UserFactory(company=operator_company, email="emil@soobr.example", otp_required=False)
     url = reverse("admin:accounts_user_change", args=[employee.pk])
-    data = admin_user_change_form(employee, sees_all_entities="on", all_entities_role=role("manager").pk)
+    # The project-manager role "show all" needs is granted on the same page, in the same save.
+    data = admin_user_change_form(
+        employee,
+        sees_all_entities="on",
+        all_entities_role=role("manager").pk,
+        **project_manager_row(operator_company, role),
+    )
 
     response = admin_client.post(url, data)
 
     assert response.status_code == 302
     employee.refresh_from_db()
     assert (employee.sees_all_entities, employee.otp_required) == (True, True)
+    assert employee.company_grants.get().role.code == "projectmanager"
+
+
+def test_admin_refuses_show_all_for_an_operator_employee_without_a_project_manager_role(
+    admin_client, operator_company, role
+):
+    from tests.factories import UserFactory
+
+    employee = UserFactory(company=operator_company, email="emil@soobr.example")
+    url = reverse("admin:accounts_user_change", args=[employee.pk])
+    data = admin_user_change_form(employee, sees_all_entities="on", all_entities_role=role("manager").pk)
+
+    response = admin_client.post(url, data, follow=True)
+
+    assert "Only the operator&#x27;s project managers may see all business entities" in response.content.decode()
+    employee.refresh_from_db()
+    assert not employee.sees_all_entities

@@ -23,7 +23,7 @@ from accounts.services import (
     welcome_email_resend,
 )
 from entities.access import request_scope
-from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level
+from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level, Role
 from tests.accounts.test_service_rules import CHAT_NEEDS_ROLE, edit, invite
 from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role, grant_entity_role
 
@@ -53,16 +53,22 @@ def invited_a(owner_a):
 
 
 @pytest.fixture
-def operator_employee(operator_company, role):
+def quiet_project_manager(db):
+    """A project-manager role without chat: "show all" needs one, and the chat tests need it not to allow chat."""
+    return Role.objects.create(code="pm-no-chat", name="Project manager without chat", is_project_manager=True)
+
+
+@pytest.fixture
+def operator_employee(operator_company, role, quiet_project_manager):
     """An operator employee who is not staff and sees all entities as Team leader (a role that allows chat)."""
-    return UserFactory(
-        company=operator_company,
-        email="emil@soobr.example",
-        sees_all_entities=True,
-        all_entities_role=role("team-leader"),
-        otp_required=True,
-        chat_enabled=True,
+    employee = UserFactory(company=operator_company, email="emil@soobr.example", operator_project_manager=False)
+    CompanyGrant.objects.create(
+        user=employee, level=Level.CUSTOMER, company=operator_company, role=quiet_project_manager
     )
+    employee.sees_all_entities, employee.all_entities_role = True, role("team-leader")
+    employee.otp_required = employee.chat_enabled = True
+    employee.save()
+    return employee
 
 
 # --- user_save / user_create / user_update -----------------------------------------------------
@@ -216,13 +222,14 @@ def test_user_invite_limits_each_manager_on_their_own(
 
 
 def test_user_invite_allows_chat_through_the_show_all_role(
-    operator_staff, operator_company, role, django_capture_on_commit_callbacks
+    operator_staff, operator_company, role, quiet_project_manager, django_capture_on_commit_callbacks
 ):
-    # when: the only role is the show-all role, Team leader, which allows chat
+    # when: the only role that allows chat is the show-all role, Team leader
     with django_capture_on_commit_callbacks(execute=True):
         invited, _delivery = invite(
             operator_staff,
             operator_company,
+            company_grants=[CompanyGrantRequest(Level.CUSTOMER, operator_company, quiet_project_manager)],
             email="neu@soobr.example",
             sees_all_entities=True,
             all_entities_role=role("team-leader"),
@@ -369,6 +376,7 @@ def test_user_edit_adds_an_entity_grant(projectmanager_a, employee_a, owner_a, e
         employee_a,
         company_grants=[CompanyGrantRequest(Level.OWNER, owner_a, role("manager"))],
         entity_grants=[EntityGrantRequest(entity_a, role("customer"))],
+        lowering_confirmed=True,  # Customer on the entity gives less than Manager at its owner
     )
 
     # then
@@ -382,6 +390,7 @@ def test_user_edit_records_the_manager_on_an_added_entity_grant(projectmanager_a
         employee_a,
         company_grants=[CompanyGrantRequest(Level.OWNER, owner_a, role("manager"))],
         entity_grants=[EntityGrantRequest(entity_a, role("customer"))],
+        lowering_confirmed=True,  # Customer on the entity gives less than Manager at its owner
     )
 
     # then: the latest grant entry is the one the edit made
@@ -435,7 +444,9 @@ def test_user_edit_keeps_chat_allowed_by_the_users_own_show_all_role(operator_st
     assert User.objects.get(pk=operator_employee.pk).first_name == "Emilia"
 
 
-def test_user_edit_allows_chat_through_a_newly_given_show_all_role(operator_staff, operator_employee, role):
+def test_user_edit_allows_chat_through_a_newly_given_show_all_role(
+    operator_staff, operator_employee, operator_company, quiet_project_manager, role
+):
     # given: the user sees all entities as Manager, which does not allow chat
     operator_employee.chat_enabled = False
     operator_employee.all_entities_role = role("manager")
@@ -445,6 +456,7 @@ def test_user_edit_allows_chat_through_a_newly_given_show_all_role(operator_staf
     edit(
         operator_staff,
         operator_employee,
+        company_grants=[CompanyGrantRequest(Level.CUSTOMER, operator_company, quiet_project_manager)],
         sees_all_entities=True,
         all_entities_role=role("team-leader"),
         chat_enabled=True,

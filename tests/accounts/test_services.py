@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.services import user_create, user_update
+from entities.models import Company, Level
+from entities.services import company_grant_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,16 +78,35 @@ def test_create_user_manager_path_refuses_show_all_entities_for_a_customer(custo
     assert not User.objects.exists()
 
 
-def test_user_create_lets_an_operator_employee_see_all_entities_with_a_role(operator_company, role):
-    user = user_create(
-        actor=None,
-        email="pm@soobr.example",
-        company=operator_company,
-        sees_all_entities=True,
-        all_entities_role=role("projectmanager"),
+def test_user_update_lets_an_operator_project_manager_see_all_entities_with_a_role(operator_company, role):
+    user = user_create(actor=None, email="pm@soobr.example", company=operator_company)
+    company_grant_create(
+        actor=None, user=user, level=Level.OWNER, company=operator_company, role=role("projectmanager")
     )
 
-    assert user.sees_all_entities and user.all_entities_role.code == "projectmanager"
+    user = user_update(actor=None, user=user, sees_all_entities=True, all_entities_role=role("manager"))
+
+    assert user.sees_all_entities and user.all_entities_role.code == "manager"
+
+
+@pytest.mark.parametrize(
+    "held", ["nothing", "a role that is no project manager's", "a project manager's role elsewhere"]
+)
+def test_show_all_is_refused_for_an_operator_employee_who_is_no_project_manager_of_the_operator(
+    operator_company, instance, role, held
+):
+    # Seed 003: "This function may ONLY be used for soobr project managers."
+    user = user_create(actor=None, email="emil@soobr.example", company=operator_company)
+    if held == "a role that is no project manager's":
+        company_grant_create(actor=None, user=user, level=Level.OWNER, company=operator_company, role=role("manager"))
+    elif held == "a project manager's role elsewhere":
+        customer = Company.objects.create(instance=instance, name="Kantonsspital Nord")
+        company_grant_create(actor=None, user=user, level=Level.OWNER, company=customer, role=role("projectmanager"))
+
+    with pytest.raises(ValidationError, match="Only the operator's project managers may see all business entities"):
+        user_update(actor=None, user=user, sees_all_entities=True, all_entities_role=role("manager"))
+    user.refresh_from_db()
+    assert not user.sees_all_entities
 
 
 def test_user_create_requires_a_role_with_show_all_entities(operator_company):

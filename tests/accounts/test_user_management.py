@@ -374,6 +374,8 @@ def test_operator_staff_grant_show_all_with_two_factor_forced_on(
         users_url(instance, "user-create"),
         create_form(
             operator_company,
+            # Seed 003: only the operator's project managers see all; the role is given in the same form.
+            grants=[(Level.OWNER, operator_company, "projectmanager")],
             email="pm@soobr.example",
             sees_all_entities="on",
             all_entities_role=role_id("projectmanager"),
@@ -382,6 +384,27 @@ def test_operator_staff_grant_show_all_with_two_factor_forced_on(
 
     created = User.objects.get(email="pm@soobr.example")
     assert created.sees_all_entities and created.otp_required
+
+
+def test_show_all_without_a_project_manager_role_is_a_form_error_and_creates_no_one(
+    client, login, operator_admin, instance, operator_company
+):
+    login(operator_admin)
+
+    response = client.post(
+        users_url(instance, "user-create"),
+        create_form(
+            operator_company,
+            grants=[(Level.OWNER, operator_company, "manager")],
+            email="pm@soobr.example",
+            sees_all_entities="on",
+            all_entities_role=role_id("projectmanager"),
+        ),
+    )
+
+    assert response.status_code == 400
+    assert "Only the operator&#x27;s project managers may see all business entities" in response.content.decode()
+    assert not User.objects.filter(email="pm@soobr.example").exists()
 
 
 def test_a_second_role_for_the_same_level_and_company_is_a_form_error(client, login, pm, instance, companies):

@@ -16,6 +16,7 @@ from accounts.second_factor import confirmed_devices, second_factor_required
 from accounts.selectors import managed_users
 from accounts.sms import FakeGateway
 from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS, USERS
+from entities.access import entity_access, visible_entities
 from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company, Instance, SectionSettings
 from entities.permissions import user_has_entity_pages, visible_sections
 from entities.sections import SECTION_SPECS, display_rows
@@ -241,9 +242,89 @@ def test_seed_demo_shares_the_first_cockpit_with_the_second_cockpits_user(output
     assert re.search(r"pm@rhein-clean\.demo .* also reaches /c/alpine/ by a Cockpit Share", output)
     assert re.search(
         r"Alpine Facility Services \(/c/alpine/\) is shared with pm@rhein-clean\.demo of Rhein Cleaning Group: "
-        r"Inventory read, Customer care write; pm@zurich-property\.demo manages it at /c/alpine/shares/",
+        r"Inventory read, Customer care write, on the 79 business entities owned by Zurich Property AG; "
+        r"pm@zurich-property\.demo manages it at /c/alpine/shares/",
         output,
     )
+
+
+# --- issue 22's demo case: the share of pm@zurich-property.demo stays within her reach ---------
+
+
+def test_the_demo_share_shows_its_user_exactly_the_givers_79_entities_and_never_more_rights(output):
+    alpine = Instance.objects.get(slug="alpine")
+    giver, user = User.objects.get(email="pm@zurich-property.demo"), User.objects.get(email=RHEIN_USER)
+
+    shown = {entity.pk for entity in visible_entities(user.access_subject(), alpine)}
+    seen = {entity.pk for entity in visible_entities(giver.access_subject(), alpine)}
+
+    assert shown == seen and len(shown) == 79 and BusinessEntity.objects.filter(instance=alpine).count() == 323
+    for entity in BusinessEntity.objects.filter(instance=alpine):
+        through_share = entity_access(user.access_subject(), entity)
+        if through_share is None:
+            continue
+        held = entity_access(giver.access_subject(), entity).rights
+        assert all(right <= held[section] for section, right in through_share.rights.items()), entity.name
+    # Neither the other owners' buildings, nor the operator's, nor CleanPro's competitor's figures.
+    elsewhere = BusinessEntity.objects.filter(instance=alpine).exclude(owner__name="Zurich Property AG")
+    assert not shown & set(elsewhere.values_list("pk", flat=True))
+
+
+def demo_client(client, email):
+    """A signed-in browser of a demo user, past the second step where they have one."""
+    from tests.conftest import verify_second_factor
+
+    user = User.objects.get(email=email)
+    client.force_login(user)
+    verify_second_factor(client, user)
+    return client
+
+
+def test_a_manager_of_another_company_gets_404_on_the_demo_share_its_pen_and_its_bin(client, output):
+    share = Share.objects.get()
+    demo_client(client, "owner-provider@cleanpro.demo")
+    pages = [f"/c/alpine/shares/{share.pk}/", f"/c/alpine/shares/{share.pk}/remove/"]
+
+    assert share.user.email not in client.get("/c/alpine/shares/").content.decode()
+    for url in pages:
+        assert client.get(url).status_code == 404, url
+    edit = client.post(pages[0], {"inventory": 2, "customer_care": 2, "scopes": ["cockpit"]})
+    remove = client.post(pages[1])
+
+    assert (edit.status_code, remove.status_code) == (404, 404)
+    share.refresh_from_db()
+    assert (share.inventory, share.customer_care) == (ShareLevel.READ, ShareLevel.WRITE)
+
+
+@pytest.mark.parametrize("forged", ["another company", "the whole cockpit"])
+def test_a_forged_scope_from_the_demo_giver_changes_nothing(client, output, forged):
+    share = Share.objects.get()
+    zurich = Company.objects.get(instance__slug="alpine", name="Zurich Property AG")
+    helvetia = Company.objects.get(instance__slug="alpine", name="Helvetia Real Estate")
+    scope = {"another company": f"owner:{helvetia.pk}", "the whole cockpit": "cockpit"}[forged]
+    demo_client(client, "pm@zurich-property.demo")
+
+    edit = client.post(
+        f"/c/alpine/shares/{share.pk}/", {"inventory": 2, "customer_care": 2, "ends_on": "", "scopes": [scope]}
+    )
+    share.refresh_from_db()
+    assert [(s.level, s.company_id) for s in share.scopes.all()] == [("owner", zurich.pk)]
+    assert (share.inventory, share.customer_care) == (ShareLevel.READ, ShareLevel.WRITE)
+    Share.objects.filter(pk=share.pk).delete()
+    create = client.post(
+        "/c/alpine/shares/new/",
+        {
+            "cockpit": Instance.objects.get(slug="rhein").pk,
+            "email": RHEIN_USER,
+            "inventory": 1,
+            "customer_care": 0,
+            "ends_on": "",
+            "scopes": [scope],
+        },
+    )
+
+    assert (edit.status_code, create.status_code) == (400, 400)
+    assert not Share.objects.filter(user__email=RHEIN_USER).exists()
 
 
 def test_seed_demo_rhein_user_reaches_the_first_cockpit_and_reads_it_without_editing_it(client, output):
@@ -260,12 +341,12 @@ def test_seed_demo_rhein_user_reaches_the_first_cockpit_and_reads_it_without_edi
     switcher = re.search(r'<details class="switcher".*?</details>', page, re.DOTALL).group(0)
     assert re.findall(r'<li><a href="(/c/[a-z]+/)"', switcher) == ["/c/rhein/", "/c/alpine/"]
     assert re.search(r"Alpine Facility Services <span class=\"badge\">shared</span>", switcher)
-    # and every entity of the first cockpit reads, but Inventory edits nothing
+    # and the entities her giver shared read (those owned by Zurich Property AG), but Inventory edits nothing
     listing = client.get("/c/alpine/entities/")
     assert listing.status_code == 200
-    total = BusinessEntity.objects.filter(instance__slug="alpine").count()
-    assert f"{total} business entities" in listing.content.decode()
-    entity = BusinessEntity.objects.filter(instance__slug="alpine", section_settings__isnull=False).first()
+    owned = BusinessEntity.objects.filter(instance__slug="alpine", owner__name="Zurich Property AG")
+    assert f"{owned.count()} business entities" in listing.content.decode()
+    entity = owned.filter(section_settings__isnull=False).first()
     tab = client.get(f"/c/alpine/entities/{entity.pk}/route_planning/")
     assert tab.status_code == 200
     assert "Read only" in tab.content.decode()

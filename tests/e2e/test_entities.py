@@ -87,3 +87,46 @@ def test_customer_analytics_only_sees_only_the_analytics_tab(page, screenshot, w
 
     expect(page.get_by_role("navigation", name="Sections").get_by_role("link")).to_have_text(["Analytics"])
     screenshot("entity-analytics-only")
+
+
+def test_seed_003s_user_reads_why_they_see_an_entity_and_which_role_decides(page, screenshot, world):
+    # given: seed 003's example user, owner role at Zurich Property AG and provider role at CleanPro Services
+    person = UserFactory(company=world["provider"], email="urs@cleanpro.example", first_name="Urs")
+    grant_company_role(person, Level.OWNER, world["owner"], "owner-project-manager")
+    grant_company_role(person, Level.SERVICE_PROVIDER, world["provider"], "provider-project-manager")
+    log_in(page, person.email)
+
+    page.goto("/c/alpine/entities/")
+    page.get_by_role("link", name="Bürohaus Seefeld 001").click()
+    page.get_by_text("Why can I see this?").click()
+
+    panel = page.get_by_test_id("why-panel")
+    expect(panel.get_by_test_id("why-decides")).to_contain_text(
+        "Your Owner role at Zurich Property AG (Owner project manager) decides."
+    )
+    expect(panel.get_by_test_id("why-outranked")).to_contain_text(
+        "It decides over your Service provider role at CleanPro Services (Provider project manager)."
+    )
+    rights = panel.get_by_test_id("why-rights")
+    expect(rights.locator("dd[data-access=None]")).to_contain_text("Performance figures")
+    expect(rights.locator("dd[data-access=Edit]")).to_contain_text("Master data")
+    screenshot("entity-why-panel")
+
+
+def test_an_entity_grant_user_reads_that_the_role_on_the_entity_decides(page, screenshot, world):
+    from entities.models import BusinessEntity
+    from tests.factories import grant_entity_role
+
+    person = UserFactory(company=world["customer"], email="qc@spital.example")
+    grant_entity_role(person, BusinessEntity.objects.get(name="Bürohaus Seefeld 007"), "quality-feedback-users")
+    log_in(page, person.email)
+
+    page.goto("/c/alpine/entities/")
+    page.get_by_role("link", name="Bürohaus Seefeld 007").click()
+    page.get_by_text("Why can I see this?").click()
+
+    expect(page.get_by_test_id("why-decides")).to_contain_text(
+        "Your role on this business entity (Quality feedback users) decides."
+    )
+    expect(page.get_by_test_id("why-outranked")).to_have_count(0)
+    screenshot("entity-why-panel-entity-grant")

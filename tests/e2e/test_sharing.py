@@ -19,7 +19,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from entities.models import Level
+from entities.models import Level, Role
 from sharing.models import Share, SharingSettings
 from sharing.services import sharing_settings_save
 from tests.e2e.browser import (
@@ -118,9 +118,10 @@ def operator_enables_sharing_in_the_admin(page, world) -> None:
     log_out(page)
 
 
-def admin_shares_with(page, email: str) -> None:
+def admin_shares_with(page, email: str, scope: str = "the 12 business entities owned by Zurich Property AG") -> None:
     page.get_by_label("Cockpit of the user").select_option(label="Rhein Cleaning Group")
     page.get_by_label("Email address").fill(email)
+    page.get_by_role("group", name="Where the share applies").get_by_label(scope).check()
     page.get_by_label("Inventory").select_option(label="Read")
     page.get_by_label("Customer care").select_option(label="No access")
     page.get_by_role("button", name="Invite").click()
@@ -160,12 +161,18 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
     log_in(page, world["admin"].email)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cockpit Shares").click()
     expect(page.get_by_role("heading", name="Cockpit Shares")).to_be_visible()
-    expect(page.get_by_test_id("share-list")).to_contain_text("This cockpit is not shared with anyone yet.")
+    expect(page.get_by_test_id("share-list")).to_contain_text(
+        "No share of this cockpit lies within the companies whose users you manage."
+    )
     page.get_by_role("link", name="Share", exact=True).click()
     expect(page.get_by_role("heading", name="Share Alpine Facility Services")).to_be_visible()
     # Only cockpits with an allow-listed company are offered (and never this one).
     offered = page.get_by_label("Cockpit of the user").locator("option").all_inner_texts()
     assert [text for text in offered if text.strip("- ")] == ["Rhein Cleaning Group"]
+    # Only her reach is offered, in words: the entities owned by the company whose users she manages.
+    scopes = page.get_by_role("group", name="Where the share applies").get_by_role("checkbox")
+    expect(scopes).to_have_count(1)
+    expect(page.get_by_label("the 12 business entities owned by Zurich Property AG")).to_be_visible()
     take(page, "sharing-share-form")
     admin_shares_with(page, "rita@rhein.example")
 
@@ -175,8 +182,9 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
     row = page.get_by_test_id("share-list").locator("tbody tr").first
     expect(row).to_contain_text("Rita Rhein")
     expect(row).to_contain_text("Rhein Cleaning Group")
-    expect(row.locator("td").nth(2)).to_have_text("Read")
-    expect(row.locator("td").nth(3)).to_have_text("No access")
+    expect(row.locator("td").nth(2)).to_have_text("Owner · Zurich Property AG")
+    expect(row.locator("td").nth(3)).to_have_text("Read")
+    expect(row.locator("td").nth(4)).to_have_text("No access")
     expect(row.locator("[data-state]")).to_have_text("invited")
     take(page, "sharing-share-list")
     (invitation,) = [message for message in mail.outbox if message.to == ["rita@rhein.example"]]
@@ -195,6 +203,7 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
     expect(invitee.get_by_text("Welcome to Alpine Facility Services, shared with you.")).to_be_visible()
     note = invitee.get_by_test_id("share-access")
     expect(note).to_contain_text("Petra Projekt shares this cockpit with you.")
+    expect(note.get_by_test_id("share-scopes")).to_have_text("The 12 business entities owned by Zurich Property AG")
     expect(note.locator("dt", has_text="Inventory").locator("+ dd")).to_have_text("Read")
     expect(note.locator("dt", has_text="Customer care").locator("+ dd")).to_have_text("No access")
     expect(invitee.get_by_test_id("entity-count")).to_have_text("12")
@@ -241,13 +250,15 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
         admin.goto("/c/alpine/shares/")
         row = admin.get_by_test_id("share-list").locator("tbody tr").first
         expect(row.locator("[data-state]")).to_have_text("active")
-        expect(row.locator("td").nth(7)).not_to_have_text("—")  # her visit is noted
+        expect(row.locator("td").nth(8)).not_to_have_text("—")  # her visit is noted
         row.get_by_role("link", name="Remove the share of Rita Rhein").click()
         expect(admin.get_by_role("heading", name="Remove the share of Rita Rhein?")).to_be_visible()
         take(admin, "sharing-share-remove-confirm")
         admin.get_by_role("button", name="Remove").click()
         expect(admin.get_by_text("Rita Rhein no longer has access to this cockpit.")).to_be_visible()
-        expect(admin.get_by_test_id("share-list")).to_contain_text("This cockpit is not shared with anyone yet.")
+        expect(admin.get_by_test_id("share-list")).to_contain_text(
+            "No share of this cockpit lies within the companies whose users"
+        )
     finally:
         context.close()
     assert not Share.objects.exists()
@@ -263,6 +274,32 @@ def test_admin_shares_the_cockpit_the_invitee_reads_it_until_the_share_is_remove
     expect(invitee).to_have_url(re.compile(r"/c/rhein/$"))
     expect(invitee.get_by_test_id("cockpit-switcher")).to_have_count(0)
     expect(invitee.get_by_role("banner")).to_contain_text("Rhein Cleaning Group")
+
+
+def test_operator_staff_share_the_whole_cockpit(page, world):
+    """Staff who see all of the cockpit (show all, as the operator's project manager) may share it whole."""
+    staff = world["staff"]
+    grant_company_role(staff, Level.OWNER, staff.company, "projectmanager")
+    staff.sees_all_entities, staff.all_entities_role = True, Role.objects.get(code="admin")
+    staff.otp_required = True
+    staff.save()
+    BusinessEntityFactory(instance=world["alpine"], name="Werkhof soobr 001", owner=staff.company)
+    operator_enables_sharing(world)
+    page.set_viewport_size(DESKTOP)
+
+    log_in(page, staff.email)
+    page.goto("/c/alpine/shares/new/")
+    expect(page.get_by_label("all 13 business entities of the whole cockpit")).to_be_visible()
+    admin_shares_with(page, "rita@rhein.example", scope="all 13 business entities of the whole cockpit")
+
+    expect(page.get_by_text("Rita Rhein is invited.")).to_be_visible()
+    row = page.get_by_test_id("share-list").locator("tbody tr").first
+    expect(row.locator("td").nth(2)).to_have_text("Whole cockpit")
+    share = Share.objects.get()
+    assert [(scope.level, scope.company_id) for scope in share.scopes.all()] == [("cockpit", None)]
+    page.get_by_role("link", name="Edit the share of Rita Rhein").click()
+    expect(page.get_by_test_id("share-scopes")).to_contain_text("All 13 business entities of the whole cockpit")
+    take(page, "sharing-share-edit-whole-cockpit")
 
 
 def log_in_from_here(page, email: str) -> None:

@@ -101,7 +101,7 @@ def test_admin_refuses_an_operator_role_for_a_customer_in_the_grant_inline(clien
     assert [message for errors in response.context["errors"] for message in errors] == [
         "Sales (soobr) is an operator-only role; only operator (soobr) employees may hold it."
     ]
-    assert not CompanyGrant.objects.exists()
+    assert not CompanyGrant.objects.filter(user=user).exists()
 
 
 def test_admin_explains_a_users_access_to_an_entity(client, login, operator_admin, reader, building):

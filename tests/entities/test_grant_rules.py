@@ -28,7 +28,7 @@ def test_company_grant_create_refuses_a_tablet_provider_at_any_company_level(use
     with pytest.raises(ValidationError, match="Tablet provider is a special role; it can only be granted on a single"):
         company_grant_create(actor=None, user=user, level=level, company=customer_company, role=role("tablet-provider"))
 
-    assert not CompanyGrant.objects.exists()
+    assert not CompanyGrant.objects.filter(user=user).exists()
     assert not AuditLogEntry.objects.exists()
 
 
@@ -56,7 +56,7 @@ def test_company_grant_create_refuses_a_deactivated_user(removed_user, customer_
             actor=None, user=removed_user, level=Level.CUSTOMER, company=customer_company, role=role("customer")
         )
 
-    assert not CompanyGrant.objects.exists()
+    assert not CompanyGrant.objects.filter(user=removed_user).exists()
 
 
 def test_entity_grant_create_refuses_a_deactivated_user(removed_user, building, role):
@@ -111,7 +111,7 @@ def test_company_grant_create_still_refuses_an_operator_role_for_a_customer(user
     with pytest.raises(ValidationError, match="Sales \\(soobr\\) is an operator-only role"):
         company_grant_create(actor=None, user=user, level=Level.OWNER, company=customer_company, role=role("sales"))
 
-    assert not CompanyGrant.objects.exists()
+    assert not CompanyGrant.objects.filter(user=user).exists()
 
 
 # --- through the Django admin's user change page ----------------------------------------------
@@ -138,7 +138,7 @@ def test_admin_refuses_a_company_level_special_role_in_the_grant_inline(
         "Tablet provider is a special role; it can only be granted on a single business entity, "
         "not at the owner, service provider or customer level."
     ]
-    assert not CompanyGrant.objects.exists()
+    assert not CompanyGrant.objects.filter(user=user).exists()
     assert type(user).objects.get(pk=user.pk).last_name != "Neuname"
 
 

@@ -6,10 +6,12 @@ from sharing.modules import ShareLevel
 from sharing.services import share_accept, share_invite, sharing_settings_save
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
 
+OWNER_NAME = "Zurich Property AG"
+
 
 @pytest.fixture
 def owner(instance):
-    return CompanyFactory(instance=instance, name="Zurich Property AG")
+    return CompanyFactory(instance=instance, name=OWNER_NAME)
 
 
 @pytest.fixture
@@ -49,8 +51,8 @@ def shareable(instance, operator_admin, partner):
 
 
 @pytest.fixture
-def invite(admin, instance, other_instance, shareable, mailoutbox, django_capture_on_commit_callbacks):
-    """Invite the guest; returns (share, the link's token) as the email carries it."""
+def invite(admin, owner, instance, other_instance, shareable, mailoutbox, django_capture_on_commit_callbacks):
+    """Invite the guest to the admin's reach (the entities owned by their company); returns (share, token)."""
 
     def _invite(user, inventory=ShareLevel.READ, customer_care=ShareLevel.NONE, ends_on=None):
         with django_capture_on_commit_callbacks(execute=True):
@@ -61,6 +63,7 @@ def invite(admin, instance, other_instance, shareable, mailoutbox, django_captur
                 email=user.email,
                 inventory=inventory,
                 customer_care=customer_care,
+                scopes=[(Level.OWNER, owner.pk)],
                 ends_on=ends_on,
             )
         token = mailoutbox[-1].body.split("/invitations/")[1].split("/")[0]

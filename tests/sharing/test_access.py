@@ -7,12 +7,15 @@ from django.utils import timezone
 
 from entities.access import entity_access, explain_access, visible_entities
 from entities.models import Access, Capability, CompanyGrant, Level, Role, Section
-from sharing.access import SHARE, shared_cockpits
-from sharing.models import AllowedCompany, Share, SharingSettings
+from sharing.access import share_level, shared_cockpits
+from sharing.models import AllowedCompany, ScopeLevel, Share, SharingSettings
 from sharing.modules import MODULE_SECTIONS, Module, ShareLevel, share_rights, share_role_code
 from tests.entities.test_access import agreed_answers
 
 pytestmark = pytest.mark.django_db
+
+# The admin of conftest shares the entities owned by their company.
+SHARE = share_level(ScopeLevel.OWNER)
 
 
 def test_every_share_role_carries_exactly_the_rights_of_the_module_table():

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import OutgoingMessage
+from entities.models import Level
 from sharing.models import Share
 from sharing.modules import ShareLevel
 from sharing.services import share_invite
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def invited(role_catalogue, settings, admin, instance, other_instance, guest, shareable):
+def invited(role_catalogue, settings, admin, owner, instance, other_instance, guest, shareable):
     settings.TASKS = DATABASE_TASKS
     settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
     share, _message = share_invite(
@@ -26,6 +27,7 @@ def invited(role_catalogue, settings, admin, instance, other_instance, guest, sh
         email=guest.email,
         inventory=ShareLevel.READ,
         customer_care=ShareLevel.NONE,
+        scopes=[(Level.OWNER, owner.pk)],
     )
     return share
 

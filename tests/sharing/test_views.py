@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from entities.models import AuditLogEntry, SectionSettings
+from entities.models import AuditLogEntry, Company, Level, SectionSettings
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
 from sharing.services import token_hash
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
+from tests.sharing.conftest import OWNER_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +32,14 @@ def entity_url(instance, building, section=None):
     )
 
 
-def share_form(cockpit, email, inventory=ShareLevel.READ, customer_care=ShareLevel.NONE, ends_on=""):
+def share_form(cockpit, email, inventory=ShareLevel.READ, customer_care=ShareLevel.NONE, ends_on="", scopes=None):
+    """The Share form as the admin of conftest fills it: by default, the entities their company owns."""
+    if scopes is None:
+        scopes = [f"{Level.OWNER}:{Company.objects.get(name=OWNER_NAME).pk}"]
     return {
         "cockpit": cockpit.pk,
         "email": email,
+        "scopes": scopes,
         "inventory": inventory,
         "customer_care": customer_care,
         "ends_on": ends_on,
@@ -395,7 +400,13 @@ def test_removing_lowering_or_ending_a_share_takes_effect_on_the_next_request(
     if change == "removed":
         share_remove(actor=admin, share=share)
     elif change == "lowered":
-        share_update(actor=admin, share=share, inventory=ShareLevel.NONE, customer_care=ShareLevel.READ)
+        share_update(
+            actor=admin,
+            share=share,
+            inventory=ShareLevel.NONE,
+            customer_care=ShareLevel.READ,
+            scopes=[(scope.level, scope.company_id) for scope in share.scopes.all()],
+        )
     else:
         Share.objects.filter(pk=share.pk).update(ends_on=timezone.localdate() - datetime.timedelta(days=1))
 
@@ -411,7 +422,12 @@ def test_the_admin_edits_a_share_with_the_pen_and_the_change_is_audited(
 
     response = client.post(
         shares_url(instance, "share-edit", pk=share.pk),
-        {"inventory": ShareLevel.WRITE, "customer_care": ShareLevel.READ, "ends_on": ""},
+        {
+            "inventory": ShareLevel.WRITE,
+            "customer_care": ShareLevel.READ,
+            "ends_on": "",
+            "scopes": [f"{scope.level}:{scope.company_id}" for scope in share.scopes.all()],
+        },
     )
 
     assert response.status_code == 302

@@ -8,7 +8,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection, transaction
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
@@ -17,7 +16,8 @@ from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, 
 from entities.services import hold_role_permission
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
-from sharing.permissions import access_cockpit_shares
+from sharing.permissions import WHOLE_COCKPIT
+from sharing.services import share_invite
 
 BENCH_SLUG = "bench"
 EMAIL_DOMAIN = "bench.example"
@@ -44,11 +44,12 @@ TWINLESS = {"show-all", "share"}
 TWINNED = [name for name in PERSONAS if name not in TWINLESS]
 SHOW_ALL_ROLE = "manager"
 OPERATOR_NAME = "Bench soobr AG"
-# The share persona works in a second cockpit; the bench cockpit is shared with it (Inventory read).
+# The share persona works in a second cockpit; the whole bench cockpit is shared with it (Inventory read).
 PARTNER_SLUG = "bench-partner"
 PARTNER_COMPANY = "Bench Partner AG"
 SHARE_INVENTORY, SHARE_CUSTOMER_CARE = ShareLevel.READ, ShareLevel.NONE
-INVITER = "heavy"  # a company admin of the bench cockpit: its projectmanager role manages users
+# Who may share the whole cockpit sees all of it: the show-all persona, a project manager of the operator.
+INVITER = "show-all"
 OPERATOR_EVERY = 500  # 0.2 % are the operator's own (demo) entities
 
 
@@ -100,6 +101,8 @@ class Companies:
             ("customer", Level.CUSTOMER, self.customers[len(self.customers) // 10], "customer"),
             ("heavy", Level.SERVICE_PROVIDER, self.providers[0], "provider-project-manager"),
             ("heavy", Level.OWNER, self.owners[0], "projectmanager"),
+            # Seed 003: "show all" counts only for a project manager of the operator's company.
+            ("show-all", Level.OWNER, self.operator, "projectmanager"),
         ]
 
 
@@ -175,6 +178,7 @@ def seed_data_set(out: OutputWrapper, rng: random.Random, scale: dict[str, int])
         laps.lap(f"{n_users:,} users + {len(PERSONAS) - 1 + len(TWINNED)} persona/twin users")
 
         company_grants = seed_company_grants(rng, companies, user_ids, by_email, roles, count=scale["company_grants"])
+        validate_show_all(by_email)
         laps.lap(f"{company_grants:,} company grants")
 
         hold_role = hold_role_permission()
@@ -292,22 +296,26 @@ def persona_users(companies: Companies, roles: dict[str, int], password: str) ->
         for name in TWINNED
         for email, last in ((persona_email(name), f"Persona {name}"), (twin_email(name), f"Twin {name}"))
     ]
-    users.append(
-        User(
-            email=persona_email("show-all"),
-            first_name="Bench",
-            last_name="Persona show-all",
-            company_id=companies.persona_home("show-all"),
-            language="en",
-            password=password,
-            sees_all_entities=True,
-            all_entities_role_id=roles[SHOW_ALL_ROLE],
-            otp_required=True,
-        )
+    show_all = User(
+        email=persona_email("show-all"),
+        first_name="Bench",
+        last_name="Persona show-all",
+        company_id=companies.persona_home("show-all"),
+        language="en",
+        password=password,
+        otp_required=True,
     )
-    for user in users:
+    for user in [*users, show_all]:
         user.full_clean(exclude=["password"])
-    return users
+    # "Show all" also needs the project-manager role it is granted with the personas' grants
+    # (seed_company_grants), where validate_show_all() asks again.
+    show_all.sees_all_entities, show_all.all_entities_role_id = True, roles[SHOW_ALL_ROLE]
+    return [*users, show_all]
+
+
+def validate_show_all(by_email: dict[str, int]) -> None:
+    """The show-all persona passes every rule of the user model, now that it holds its grants."""
+    User.objects.get(pk=by_email[persona_email("show-all")]).full_clean(exclude=["password"])
 
 
 def seed_second_factor(user_id: int) -> None:
@@ -391,9 +399,9 @@ def seed_share(instance: Instance) -> Share:
     """The partner cockpit with one company and the share persona, and that persona's accepted share of `instance`.
 
     As the services leave them: the cockpit shareable with the partner company on its
-    allow-list, the share invited by a company admin of the cockpit (the heavy persona
-    manages users), its levels validated and its role set by Share.save(), the
-    invitation accepted (token gone), no end date.
+    allow-list, the whole cockpit shared by the show-all persona (a project manager of the
+    operator, who sees all of it) through the service, capped at what it can do, accepted
+    at once (no link), no end date.
     """
     drop_partner()  # a leftover of an interrupted run
     partner = Instance.objects.create(slug=PARTNER_SLUG, name="Bench partner cockpit")
@@ -413,17 +421,16 @@ def seed_share(instance: Instance) -> Share:
     allowed.full_clean()
     allowed.save()
     inviter = User.objects.select_related("company").get(email=persona_email(INVITER))
-    access_cockpit_shares(inviter, instance)  # as share_invite checks its actor
-    share = Share(
+    share, _delivery = share_invite(
+        actor=inviter,
         instance=instance,
-        user=user,
+        cockpit=partner,
+        email=user.email,
         inventory=SHARE_INVENTORY,
         customer_care=SHARE_CUSTOMER_CARE,
-        invited_by=inviter,
-        accepted_at=timezone.now(),
+        scopes=[WHOLE_COCKPIT],
+        accepted=True,
     )
-    share.full_clean(exclude=["role"])
-    share.save()
     return share
 
 

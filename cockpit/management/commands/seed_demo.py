@@ -34,6 +34,7 @@ from entities.models import (
     CompanyGrant,
     EntityGrant,
     Instance,
+    Level,
     ProjectForm,
     QualityFeedback,
     Role,
@@ -50,6 +51,7 @@ from entities.services import (
 from plans.demo import seed_plans
 from sharing.models import Share, SharingSettings
 from sharing.modules import ShareLevel
+from sharing.selectors import share_scope_rows
 from sharing.services import share_invite, sharing_settings_save
 from tablets.demo import seed_tablets
 
@@ -114,7 +116,7 @@ PLANS_COCKPIT, CAD_PLAN_PROVIDER = "alpine", "plans@cadpartner.demo"
 # fmt: off
 USERS = [
     ("admin@soobr.demo", "Olivia", "Operator", ("alpine", "soobr AG"), Language.ENGLISH, True, "admin",
-     "operator admin: Django admin and every entity", []),
+     "operator admin: Django admin and every entity", [("owner", "soobr AG", "projectmanager")]),
     ("sales@soobr.demo", "Samuel", "Sales", ("alpine", "soobr AG"), Language.ENGLISH, False, None,
      "Sales (soobr): only the operator's demo entities", [("service_provider", "CleanPro Services", "sales")]),
     ("pm@zurich-property.demo", "Petra", "Projektleiterin", ("alpine", "Zurich Property AG"), Language.GERMAN,
@@ -303,9 +305,7 @@ class Command(BaseCommand):
             "company": company,
             "language": language,
             "is_staff": staff,
-            "sees_all_entities": role is not None,
-            "all_entities_role": role,
-            "otp_required": email in SECOND_FACTORS,
+            "otp_required": email in SECOND_FACTORS or role is not None,
             "mobile_phone": SECOND_FACTORS.get(email, (None, ""))[1],
             # Demo users chat wherever one of their roles allows it.
             "chat_enabled": Role.objects.filter(code__in=[code for _, _, code in grants], chat_allowed=True).exists(),
@@ -321,6 +321,9 @@ class Command(BaseCommand):
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
         self._seed_grants(user, company.instance, grants)
+        # After the grants: "show all" needs the project-manager role on the operator's company among them.
+        if role is not None and (not user.sees_all_entities or user.all_entities_role_id != role.pk):
+            user_update(actor=None, user=user, sees_all_entities=True, all_entities_role=role)
         return email, company.instance.slug, purpose
 
     def _seed_grants(self, user: User, instance: Instance, grants) -> None:
@@ -379,6 +382,7 @@ class Command(BaseCommand):
         admin = User.objects.get(email=SHARE_ADMIN)
         share = Share.objects.filter(instance=cockpit, user=user).first()
         if share is None:
+            # Within the admin's reach: the entities owned by her company, where she manages users.
             share, _delivery = share_invite(
                 actor=admin,
                 instance=cockpit,
@@ -386,6 +390,7 @@ class Command(BaseCommand):
                 email=user.email,
                 inventory=SHARE_INVENTORY,
                 customer_care=SHARE_CUSTOMER_CARE,
+                scopes=[(Level.OWNER, admin.company_id)],
                 accepted=True,
             )
         return share
@@ -464,9 +469,10 @@ class Command(BaseCommand):
             f"Inventory {share.get_inventory_display().lower()}, "
             f"Customer care {share.get_customer_care_display().lower()}"
         )
+        scopes = " and ".join(row.words for row in share_scope_rows(share))
         self.stdout.write(
             f"  {cockpit.name} (/c/{cockpit.slug}/) is shared with {user.email} of {user.company.instance.name}: "
-            f"{levels}; {SHARE_ADMIN} manages it at /c/{cockpit.slug}/shares/"
+            f"{levels}, on {scopes}; {SHARE_ADMIN} manages it at /c/{cockpit.slug}/shares/"
         )
         self.stdout.write(f"  {user.email} reaches both cockpits: the header's cockpit switcher lists them")
 
