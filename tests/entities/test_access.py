@@ -184,6 +184,29 @@ def test_show_all_flag_forced_onto_a_customer_row_gives_nothing(instance, world,
     assert seen(user, instance) == {}
 
 
+def test_show_all_of_an_operator_employee_without_a_project_manager_role_gives_nothing(instance, world):
+    # Seed 003: "show all" is for soobr project managers only; a stale flag without the role is ignored.
+    from entities.access import explain_access
+    from entities.models import Role
+
+    soobr = OperatorCompanyFactory(instance=instance)
+    employee = UserFactory(
+        company=soobr,
+        sees_all_entities=True,
+        otp_required=True,
+        all_entities_role=Role.objects.get(code="superuser"),
+        operator_project_manager=False,
+    )
+    grant_company_role(employee, Level.OWNER, soobr, "manager")  # a role at the operator, but no project manager's
+    one = entity(instance, "one", world["A"], world["B"], world["C"])
+
+    assert seen(employee, instance) == {}
+    assert "no project-manager role" in explain_access(employee.access_subject(), one).grants[0].note
+
+    grant_change_role(actor=None, grant=employee.company_grants.get(), role=Role.objects.get(code="projectmanager"))
+    assert seen(employee, instance) == {"one": ("all", "superuser")}
+
+
 def test_entities_of_another_instance_are_never_listed(instance, other_instance, world, user):
     entity(instance, "mine", world["A"], world["B"], world["C"])
     elsewhere = BusinessEntityFactory(instance=other_instance, name="elsewhere")

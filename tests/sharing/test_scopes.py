@@ -12,8 +12,9 @@ from django.http import Http404
 
 from accounts.permissions import manager_reach
 from accounts.selectors import outside_members
-from entities.access import entity_access, visible_entities
-from entities.models import Access, AuditLogEntry, CompanyGrant, Level, Role, Section
+from entities.access import entity_access, explain_access, held_rights, visible_entities
+from entities.models import Access, AuditLogEntry, Company, CompanyGrant, Level, Role, Section
+from sharing.access import shared_cockpits
 from sharing.models import ScopeLevel, Share, ShareScope
 from sharing.modules import ShareLevel
 from sharing.permissions import WHOLE_COCKPIT, access_cockpit_shares, access_share
@@ -351,6 +352,7 @@ def test_a_share_whose_giver_manages_nothing_any_more_is_suspended_not_deleted(
     share.refresh_from_db()
     assert share.suspended_at is not None and not share.scopes.exists()
     assert seen(guest, instance) == set()
+    assert shared_cockpits(guest.access_subject()) == []  # not in the switcher, and the cockpit answers 404
     assert AuditLogEntry.objects.filter(action="share.suspended", subject_user=guest).exists()
 
 
@@ -368,3 +370,44 @@ def test_a_suspended_share_is_operator_staffs_to_see_and_resume(
     share.refresh_from_db()
     assert share.suspended_at is None
     assert seen(guest, instance) == {"Klinik Nord", "Klinik Süd"}
+
+
+def test_the_rights_held_in_a_shared_cockpit_are_capped_too(
+    instance, other_instance, provider, guest, shareable, buildings
+):
+    # given: a Provider project manager (master data view only) shares Inventory write
+    giver = UserFactory(company=provider, email="pp@cleanpro.example")
+    grant_company_role(giver, Level.SERVICE_PROVIDER, provider, "provider-project-manager")
+    give(giver, instance, other_instance, guest, [(Level.SERVICE_PROVIDER, provider.pk)])
+
+    held = held_rights(guest.access_subject(), instance.pk)
+
+    assert (held[Section.MASTER_DATA], held[Section.PERFORMANCE_FIGURES]) == (Access.VIEW, Access.EDIT)
+
+
+def test_a_scope_whose_company_moved_to_another_cockpit_reaches_nothing(
+    admin, owner, instance, other_instance, guest, shareable, buildings
+):
+    give(admin, instance, other_instance, guest, [(Level.OWNER, owner.pk)])
+
+    Company.objects.filter(pk=owner.pk).update(instance=other_instance)  # behind the services' back
+
+    assert seen(guest, instance) == set()
+    note = explain_access(guest.access_subject(), buildings["owned"]).grants[0].note
+    assert note == "Ignored: the share's company now belongs to another cockpit."
+
+
+def test_a_scope_reaches_only_the_entities_its_givers_role_acts_on(
+    instance, other_instance, operator_company, guest, shareable, buildings, role
+):
+    # given: operator staff who see all through Sales (the operator's own demo entities only)
+    staff = UserFactory(company=operator_company, email="sam@soobr.example", is_staff=True)
+    grant_company_role(staff, Level.OWNER, operator_company, "projectmanager")
+    staff.sees_all_entities, staff.all_entities_role, staff.otp_required = True, role("sales"), True
+    staff.save()
+    demo = BusinessEntityFactory(instance=instance, name="Demo soobr", owner=operator_company)
+
+    give(staff, instance, other_instance, guest, [WHOLE_COCKPIT], inventory=ShareLevel.READ)
+
+    assert ShareScope.objects.get().entity_scope == "operator_entities"
+    assert seen(guest, instance) == {demo.name}
