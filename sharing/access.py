@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from entities.access import Subject
+from entities.access import Subject, context_for
 from entities.access.rules import (
     ACTIVE,
     COMPANY,
@@ -83,6 +83,32 @@ IN_SHARE_SCOPE = RowCondition(
     on_entity=True,
 )
 
+
+def _scope_levels(subject: Subject, cockpit_id: int) -> frozenset[str]:
+    """The kinds of scope the subject's share of the cockpit has, read once per request."""
+    cache = context_for(subject).store("share_scope_levels")
+    if cockpit_id not in cache:
+        cache[cockpit_id] = frozenset(
+            ShareScope.objects.filter(share__user_id=subject.user_id, share__instance_id=cockpit_id)
+            .order_by()
+            .values_list("level", flat=True)
+            .distinct()
+        )
+    return cache[cockpit_id]
+
+
+def _holds_scope(level: str) -> SubjectCondition:
+    # Each kind of scope is a statement of its own; one the share does not have is left out of the
+    # list's statement, which PostgreSQL then plans in a third of the time. Never asked at home.
+    return SubjectCondition(
+        f"holds_{level}_scope",
+        lambda subject, cockpit_id: (
+            subject.home_instance_id != cockpit_id and level in _scope_levels(subject, cockpit_id)
+        ),
+        _("Ignored: the share has no scope of this kind."),
+    )
+
+
 # What every scope of a share asks of the share itself: the cockpit gate asks the same.
 SHARE_CONDITIONS: tuple[SubjectCondition | RowCondition, ...] = (
     ACTIVE,
@@ -135,7 +161,7 @@ def _company_scope_path(level: str, label: Promise) -> GrantPath:
             cockpit="g.instance_id",
             cap=CAP,
         ),
-        conditions=(*SHARE_CONDITIONS, SCOPE_COMPANY_IN_COCKPIT, IN_SHARE_SCOPE),
+        conditions=(*SHARE_CONDITIONS, _holds_scope(level), SCOPE_COMPANY_IN_COCKPIT, IN_SHARE_SCOPE),
         reason=_(
             "The cockpit is shared with the user for this company's entities: the share's Inventory and "
             "Customer care decide, at most what its giver could do here."
@@ -161,7 +187,7 @@ SHARE_PATHS = (
             whole_cockpit=True,
             cap=CAP,
         ),
-        conditions=(*SHARE_CONDITIONS, IN_SHARE_SCOPE),
+        conditions=(*SHARE_CONDITIONS, _holds_scope(ScopeLevel.COCKPIT), IN_SHARE_SCOPE),
         reason=_(
             "The whole cockpit is shared with the user: the share's Inventory and Customer care decide, "
             "at most what its giver could do here."

@@ -110,13 +110,17 @@ class ScopeOffer:
 
     @property
     def value(self) -> str:
-        """The scope as a form sends it: "cockpit", or "<level>:<company id>"."""
-        level, company_id = self.key
-        return level if company_id is None else f"{level}:{company_id}"
+        return scope_value(self.key)
 
     @property
     def words(self) -> str:
         return scope_words(self.key[0], self.company_name, self.entity_scope, self.entities)
+
+
+def scope_value(key: ScopeKey) -> str:
+    """A scope as a form sends it: "cockpit", or "<level>:<company id>"."""
+    level, company_id = key
+    return level if company_id is None else f"{level}:{company_id}"
 
 
 def parse_scope_value(value: str) -> ScopeKey | None:
@@ -206,8 +210,7 @@ class ScopeRow:
 
     @property
     def value(self) -> str:
-        """The scope as the form sends it (ScopeOffer.value)."""
-        return self.scope.level if self.scope.company_id is None else f"{self.scope.level}:{self.scope.company_id}"
+        return scope_value((self.scope.level, self.scope.company_id))
 
 
 def share_scope_rows(share: Share) -> list[ScopeRow]:
@@ -260,10 +263,7 @@ def scope_cap(subject: Subject, instance: Instance, key: ScopeKey, role_id: int,
 
 def scope_gives(inventory: int, customer_care: int, cap: dict[str, int]) -> dict[str, int]:
     """What a share of these levels gives under this cap, section by section."""
-    return {
-        section: min(access, cap.get(section, Access.NONE))
-        for section, access in share_rights(inventory, customer_care).items()
-    }
+    return capped(share_rights(inventory, customer_care), cap)
 
 
 @dataclass(frozen=True)

@@ -214,9 +214,13 @@ def _scope_label(key: ScopeKey) -> str:
     return f"{ScopeLevel(level).label} · {company}"
 
 
+def _gives_something(inventory: int, customer_care: int, cap: dict[str, int]) -> bool:
+    return any(scope_gives(inventory, customer_care, cap).values())
+
+
 def _require_gives_something(scopes: Iterable[tuple[ScopeKey, dict[str, int]]], inventory: int, customer_care: int):
     for key, cap in scopes:
-        if not any(scope_gives(inventory, customer_care, cap).values()):
+        if not _gives_something(inventory, customer_care, cap):
             raise ValidationError(
                 {
                     "scopes": ValidationError(
@@ -419,6 +423,7 @@ def share_accept(*, user: User, token: str) -> Share:
 INVITATION_EXPIRED = _("This invitation has expired. Ask %(admin)s to send it again.")
 
 
+@transaction.atomic
 def share_scope_from_giver(*, share: Share) -> bool:
     """Give a share without scopes the widest scopes its giver may share now (the migration to scoped shares).
 
@@ -436,7 +441,7 @@ def share_scope_from_giver(*, share: Share) -> bool:
         given = [
             scope
             for scope in _scopes_given(reach, keys)
-            if any(scope_gives(share.inventory, share.customer_care, scope.cap).values())
+            if _gives_something(share.inventory, share.customer_care, scope.cap)
         ]
     for scope in given:
         _scope_write(share, scope, giver)
