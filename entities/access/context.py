@@ -41,6 +41,17 @@ def request_scope() -> Iterator[None]:
         _scope.reset(token)
 
 
+@contextmanager
+def reading_scope() -> Iterator[None]:
+    """One reader's call remembers what it asks more than once (a condition every path of it asks), even outside
+    a request; within a request, the request's memory serves. As a decorator on the readers' entry points."""
+    if _scope.get() is not None:
+        yield
+        return
+    with request_scope():
+        yield
+
+
 def context_for(subject: Subject) -> AccessContext:
     """The subject's context for this request, or a fresh one outside a request."""
     scope = _scope.get()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from entities.access.context import context_for
+from entities.access.context import context_for, reading_scope
 from entities.access.rules import ENTITY, PATHS, SPECIAL_PATH, GrantPath, row_conditions_sql
 from entities.access.subject import Subject
 from entities.models import Access, Capability, Section
@@ -23,6 +23,7 @@ from entities.models import Access, Capability, Section
 CAPABILITY = Capability._meta.db_table
 
 
+@reading_scope()
 def held_rights(subject: Subject | None, cockpit_id: int) -> dict[str, int]:
     """The best access per section over the subject's roles that count in the cockpit (one query per request)."""
     if subject is None:
@@ -33,6 +34,7 @@ def held_rights(subject: Subject | None, cockpit_id: int) -> dict[str, int]:
     return cache[cockpit_id]
 
 
+@reading_scope()
 def held_path_roles(subject: Subject | None, cockpit_id: int, path: GrantPath) -> list[int]:
     """The roles of the path's grant rows that count for the subject in the cockpit (as held_rights reads them)."""
     if subject is None or not path.can_decide(subject, cockpit_id):
@@ -43,6 +45,7 @@ def held_path_roles(subject: Subject | None, cockpit_id: int, path: GrantPath) -
         return [role_id for (role_id,) in cursor.fetchall()]
 
 
+@reading_scope()
 def special_rights(subject: Subject | None, cockpit_id: int, entity_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Per entity, the best access per section of the subject's special roles on it that count (one query).
 

@@ -20,6 +20,7 @@ from django_cte import CTE, with_cte
 from django_cte.raw import raw_cte_sql
 from psycopg.sql import Literal
 
+from entities.access.context import reading_scope
 from entities.access.rules import (
     COMPANY,
     ENTITY,
@@ -160,6 +161,7 @@ def _union(
     return " UNION ALL ".join(sql for sql, _params in selects), [p for _sql, params in selects for p in params]
 
 
+@reading_scope()
 def visible_entities(subject: Subject | None, instance: Instance) -> QuerySet:
     """Business entities of `instance` the subject sees, annotated with `access_key` (decode with decode_access_key).
 
@@ -183,6 +185,7 @@ def visible_entities(subject: Subject | None, instance: Instance) -> QuerySet:
     return with_cte(matches, select=queryset)
 
 
+@reading_scope()
 def deciding_roles(subject: Subject | None, instance: Instance, entity_filter: EntityFilter) -> set[tuple[str, int]]:
     """The (level, role) pairs that decide the subject's access on the entities the filter leaves, in one query."""
     union = _union(subject, instance.pk, entity_filter)
@@ -241,6 +244,7 @@ def _company_walk(name: str, path: GrantPath, subject: Subject, cockpit_id: int,
     return sql, [cockpit_id, *on_entity_params, *grant_params, *on_grant_params, cockpit_id, *on_entity_params]
 
 
+@reading_scope()
 def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
     """The companies that occur as owner, service provider and customer of the entities the subject sees, in one query.
 
@@ -389,6 +393,7 @@ CAPPED_TOTAL = (
 )
 
 
+@reading_scope()
 def count_visible_entities(
     subject: Subject | None,
     instance: Instance,
@@ -407,6 +412,7 @@ def count_visible_entities(
         return cursor.fetchone()[0]
 
 
+@reading_scope()
 def entity_page(
     subject: Subject | None,
     instance: Instance,

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from django.db import connection
 
-from entities.access.context import AccessContext, context_for
+from entities.access.context import AccessContext, context_for, reading_scope
 from entities.access.listing import NamedRef
 from entities.access.rules import (
     ENTITY,
@@ -107,6 +107,7 @@ def _path_candidates_sql(path: GrantPath, subject: Subject, entity_ids: list[int
     return sql, [*flag_params, *grant_params, *entity_ids]
 
 
+@reading_scope()
 def candidates(
     subject: Subject | None, entities: Iterable[EntityRef], *, with_excluded: bool = False
 ) -> dict[int, list[Candidate]]:
