@@ -122,10 +122,16 @@ def remember_enrolment(request: HttpRequest, user: User) -> None:
 # --- reads -----------------------------------------------------------------------------------
 
 
+def offered_methods() -> list[Method]:
+    """The methods this deployment offers: SMS only while it has an SMS gateway (settings.SMS_ENABLED)."""
+    return [method for method in METHOD_MODELS if method != Method.SMS or settings.SMS_ENABLED]
+
+
 def confirmed_devices(user: User) -> dict[Method, Device]:
-    """The user's usable devices, one per method (the newest), authenticator app first."""
+    """The user's usable devices, one per offered method (the newest), authenticator app first."""
     found: dict[Method, Device] = {}
-    for method, model in METHOD_MODELS.items():
+    for method in offered_methods():
+        model = METHOD_MODELS[method]
         device = model.objects.filter(user=user, confirmed=True).order_by("-id").first()
         if device is not None and (method != Method.BACKUP or device.token_set.exists()):
             found[method] = device

@@ -1,10 +1,14 @@
 """Sending SMS through the gateway named by settings.SMS_GATEWAY.
 
-Twilio in production, a logging gateway locally, and a fake one in tests that
-keeps messages in memory; no test ever makes a network call.
+Twilio in production, the console locally (DEBUG only: the code is printed to the
+process's output, as Django's console email backend prints emails, and never written
+to the log), and a fake one in tests that keeps messages in memory; no test ever makes
+a network call. The log says that an SMS left and to which number's last digits, never
+what it said.
 """
 
 import logging
+import sys
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,9 +31,12 @@ class TwilioGateway:
         client.messages.create(to=message.phone, from_=settings.TWILIO_FROM_NUMBER, body=message.body)
 
 
-class LoggingGateway:
+class ConsoleGateway:
+    """`make run`'s SMS: printed to the console for the developer (production refuses it, cockpit.settings)."""
+
     def send(self, message: SmsMessage) -> None:
-        logger.info("SMS to %s: %s", message.phone, message.body)
+        sys.stdout.write(f"SMS to {message.phone}: {message.body}\n")
+        sys.stdout.flush()
 
 
 class FakeGateway:
@@ -40,5 +47,6 @@ class FakeGateway:
 
 
 def send_sms(*, phone: str, body: str) -> None:
-    """Send one SMS through the configured gateway."""
+    """Send one SMS through the configured gateway; the log names the number's last two digits, not the text."""
     import_string(settings.SMS_GATEWAY)().send(SmsMessage(phone=phone, body=body))
+    logger.info("SMS sent to a number ending in %s", phone[-2:])

@@ -204,6 +204,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # The entity list counts exactly up to this many entities and says "more than" beyond.
 ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 2_000)
 
+# Whether exactly one process serves (the test settings, `make run`, a one-worker deployment): only then may
+# sessions and counters live in that process's memory. Any number of workers share them through Redis or the
+# database instead, and production refuses per-process state (below).
+SINGLE_PROCESS = env_bool("SINGLE_PROCESS", DEBUG)
+
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
@@ -224,7 +229,7 @@ CACHES = {
 RATE_LIMIT_STORE = env_str("RATE_LIMIT_STORE", "cache" if REDIS_URL or DEBUG else "database")
 if RATE_LIMIT_STORE not in {"cache", "database"}:
     raise ImproperlyConfigured(f"RATE_LIMIT_STORE must be 'cache' or 'database', got {RATE_LIMIT_STORE!r}.")
-if RATE_LIMIT_STORE == "cache" and not REDIS_URL and not DEBUG:
+if RATE_LIMIT_STORE == "cache" and not REDIS_URL and not SINGLE_PROCESS:
     raise ImproperlyConfigured(
         "Rate-limit counters would live in each process's memory: set REDIS_URL, or RATE_LIMIT_STORE=database."
     )
@@ -247,16 +252,38 @@ OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
 OTP_SMS_THROTTLE_FACTOR = env_int("OTP_SMS_THROTTLE_FACTOR", 1)
 SMS_CODE_SECONDS = env_int("SMS_CODE_SECONDS", 5 * 60)
 # Lists, searches and entity pages one person may open per window, against scraping (accounts.throttle).
+# Counted in the cache (a database write per page would cost more than it protects): it needs Redis when
+# several processes serve; 0 switches the limit off.
 LIST_REQUESTS_PER_USER = env_int("LIST_REQUESTS_PER_USER", 1200)
 LIST_WINDOW_SECONDS = env_int("LIST_WINDOW_SECONDS", 10 * 60)
+if LIST_REQUESTS_PER_USER > 0 and not REDIS_URL and not SINGLE_PROCESS:
+    raise ImproperlyConfigured(
+        "The list limit would count in each process's memory, so a scraper would get it once per worker: "
+        "set REDIS_URL, or LIST_REQUESTS_PER_USER=0 to go without that limit."
+    )
 # How many proxies of ours stand before the app; 0 trusts REMOTE_ADDR alone and ignores X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # A new user's emailed password works once and expires after this many days.
 TEMPORARY_PASSWORD_DAYS = env_int("TEMPORARY_PASSWORD_DAYS", 3)
 
-# Sessions are read from the cache and written through to the database.
-SESSION_ENGINE = "accounts.session_store"  # cached_db that outlives a Redis outage
+# Sessions live where every worker reads them: in the database, with Redis in front when there is one
+# (accounts.session_store, cached_db that outlives a Redis outage), so a logout ends a session for every
+# worker at once. A single process may keep its cache in front of the database too.
+SESSION_ENGINE = env_str(
+    "SESSION_ENGINE",
+    "accounts.session_store" if REDIS_URL or SINGLE_PROCESS else "django.contrib.sessions.backends.db",
+)
+CACHED_SESSION_ENGINES = {
+    "accounts.session_store",
+    "django.contrib.sessions.backends.cache",
+    "django.contrib.sessions.backends.cached_db",
+}
+if SESSION_ENGINE in CACHED_SESSION_ENGINES and not REDIS_URL and not SINGLE_PROCESS:
+    raise ImproperlyConfigured(
+        f"SESSION_ENGINE={SESSION_ENGINE} would keep sessions in each process's memory, and a logout would "
+        "not reach the other workers: set REDIS_URL, or use django.contrib.sessions.backends.db."
+    )
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)  # the absolute limit after sign-in
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
 
@@ -316,10 +343,21 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 # National phone formats ("079 123 45 67") are read in this region (ISO 3166 code); numbers are stored in E.164.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CH")
 
+# SMS as a second factor: off with SMS_ENABLED=0. Locally (DEBUG) codes are printed to the console, never logged.
+SMS_ENABLED = env_bool("SMS_ENABLED", True)
 SMS_GATEWAY = env_str(
     "SMS_GATEWAY",
-    "accounts.sms.TwilioGateway" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "accounts.sms.LoggingGateway",
+    "accounts.sms.TwilioGateway"
+    if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
+    else ("accounts.sms.ConsoleGateway" if DEBUG else ""),
 )
+if SMS_ENABLED and not SMS_GATEWAY:
+    raise ImproperlyConfigured(
+        "SMS codes need a gateway when DEBUG is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+        "TWILIO_FROM_NUMBER (or SMS_GATEWAY), or SMS_ENABLED=0 to offer no SMS second factor."
+    )
+if not DEBUG and SMS_GATEWAY == "accounts.sms.ConsoleGateway":
+    raise ImproperlyConfigured("The console SMS gateway prints codes into the server's output; not with DEBUG off.")
 
 # Production hardening; each can be relaxed by environment for unusual deployments.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -341,10 +379,19 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets this header itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every line with its time, level and logger. Request paths that carry a secret (an invitation's token, a
+# password-reset link) are written with the secret taken out, whoever logs them (cockpit.logs).
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"secrets": {"()": "cockpit.logs.RedactSecrets"}},
+    "formatters": {"timed": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "timed", "filters": ["secrets"]}},
+    "loggers": {
+        # Django's own request lines name the path: cleaned where they are made, for every handler.
+        name: {"filters": ["secrets"]}
+        for name in ("django.request", "django.server", "django.security")
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("SMS_GATEWAY", "accounts.sms.FakeGateway")
+# A test process is the only one serving its test database: its own memory may hold sessions and counters.
+os.environ.setdefault("SINGLE_PROCESS", "1")
 
 from cockpit.settings import *  # noqa: E402,F403
 

@@ -65,7 +65,10 @@ def environment(database_url: str, port: int) -> dict[str, str]:
             "COCKPIT_BASE_URL": "https://cockpit.example.com",
             "DATABASE_URL": database_url,
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "SMS_ENABLED": "0",
             "RATE_LIMIT_STORE": "database",
+            # Counted in the cache, the list limit needs Redis with several workers; this check has none.
+            "LIST_REQUESTS_PER_USER": "0",
         }
     )
     return env

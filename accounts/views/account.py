@@ -17,6 +17,7 @@ from accounts.second_factor import (
     Method,
     confirmed_devices,
     device_remove,
+    offered_methods,
     remember_enrolment,
     second_factor_required,
 )
@@ -43,6 +44,7 @@ class MyAccountView(TemplateView):
             "methods": [
                 (method, DEVICE_NAMES[METHOD_MODELS[method]], devices.get(method))
                 for method in (Method.TOTP, Method.SMS)
+                if method in offered_methods()
             ],
             "backup_codes_left": backup.token_set.count() if backup else 0,
             "second_factor_required": second_factor_required(user),

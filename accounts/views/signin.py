@@ -21,6 +21,7 @@ from accounts.second_factor import (
     Method,
     backup_codes_generate,
     confirmed_devices,
+    offered_methods,
     remember_enrolment,
     second_factor_pending,
     second_factor_verify,
@@ -142,7 +143,7 @@ class SecondFactorSetupView(TemplateView):
         user = request.user
         if second_factor_pending(request) and confirmed_devices(user):
             return redirect(with_next("accounts:second-factor", safe_next(request, "")))
-        self.sms_possible = bool(user.mobile_phone)
+        self.sms_possible = bool(user.mobile_phone) and Method.SMS in offered_methods()
         wanted = request.POST.get("method") or request.GET.get("method")
         self.method = Method.SMS if wanted == Method.SMS and self.sms_possible else Method.TOTP
         return super().dispatch(request, *args, **kwargs)

@@ -19,6 +19,11 @@ PRODUCTION_ENV = {
     "COCKPIT_BASE_URL": "https://cockpit.example.com",
     "DATABASE_URL": "sqlite:///:memory:",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
+    "TWILIO_AUTH_TOKEN": "not-a-real-token",
+    "TWILIO_FROM_NUMBER": "+41790000000",
+    # Without Redis: counters and sessions in the database, and no list limit (it counts in the cache).
+    "LIST_REQUESTS_PER_USER": "0",
 }
 
 
@@ -30,6 +35,13 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         "DJANGO_ALLOW_ASYNC_UNSAFE",
         "DATABASE_URL",
         "EMAIL_BACKEND",
+        # What the test settings set for their single process: production must be seen without it.
+        "SINGLE_PROCESS",
+        "SMS_GATEWAY",
+        "SMS_ENABLED",
+        "REDIS_URL",
+        "SESSION_ENGINE",
+        "LIST_REQUESTS_PER_USER",
     }
     clean_env = {key: value for key, value in os.environ.items() if key not in inherited}
     return subprocess.run(
@@ -143,6 +155,62 @@ def test_production_counts_rate_limits_in_the_database_without_redis():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "database"
+
+
+def setting(name: str, env: dict[str, str]) -> str:
+    result = manage("shell", "-c", f"from django.conf import settings; print(settings.{name})", env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_production_keeps_sessions_in_the_database_without_redis_so_a_logout_reaches_every_worker():
+    assert setting("SESSION_ENGINE", PRODUCTION_ENV) == "django.contrib.sessions.backends.db"
+
+
+def test_production_with_redis_keeps_sessions_in_the_database_behind_redis():
+    env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+
+    assert setting("SESSION_ENGINE", env) == "accounts.session_store"
+
+
+@pytest.mark.parametrize("engine", ["accounts.session_store", "django.contrib.sessions.backends.cache"])
+def test_production_refuses_sessions_in_process_memory(engine):
+    result = manage("check", env={**PRODUCTION_ENV, "SESSION_ENGINE": engine})
+
+    assert result.returncode != 0
+    assert "would keep sessions in each process's memory" in result.stderr
+
+
+def test_production_refuses_the_list_limit_in_process_memory():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "LIST_REQUESTS_PER_USER"}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "The list limit would count in each process's memory" in result.stderr
+
+
+def test_production_counts_the_list_limit_in_redis():
+    env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0", "LIST_REQUESTS_PER_USER": "1200"}
+
+    assert setting("LIST_REQUESTS_PER_USER", env) == "1200"
+
+
+def test_production_refuses_to_start_without_an_sms_gateway_unless_sms_is_off():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if not key.startswith("TWILIO_")}
+
+    refused = manage("check", env=env)
+    off = manage("check", env={**env, "SMS_ENABLED": "0"})
+
+    assert refused.returncode != 0 and "SMS codes need a gateway" in refused.stderr
+    assert off.returncode == 0, off.stderr
+
+
+def test_production_refuses_the_console_sms_gateway():
+    result = manage("check", env={**PRODUCTION_ENV, "SMS_GATEWAY": "accounts.sms.ConsoleGateway"})
+
+    assert result.returncode != 0
+    assert "prints codes into the server's output" in result.stderr
 
 
 def test_production_cookies_carry_the_host_prefix():
