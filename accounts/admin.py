@@ -2,7 +2,6 @@ from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
@@ -29,7 +28,7 @@ from accounts.second_factor import (
 from accounts.services import user_save, user_update, welcome_email_resend
 from entities.access import explain_access
 from entities.admin import ServiceSavesAdmin
-from entities.admin_input import SafeInputAdmin
+from entities.admin_input import SafeAutocompleteSelect, SafeInputAdmin
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 
@@ -137,16 +136,6 @@ for registered_model in (TOTPDevice, StaticDevice, Group):
         admin.site.unregister(registered_model)
 
 
-class EntityPicker(AutocompleteSelect):
-    """The admin's entity autocomplete, showing a value that is no entity ID (typed into the URL) as no choice.
-
-    Django's own looks such a value up to show it again, and fails with a server error.
-    """
-
-    def format_value(self, value):
-        return [choice for choice in super().format_value(value) if choice.isdigit()]
-
-
 class ExplainForm(forms.Form):
     """A business entity of the user's own cockpit, picked by name."""
 
@@ -164,7 +153,9 @@ class ExplainForm(forms.Form):
             "owner", "service_provider", "customer"
         )
         # The picker searches what BusinessEntityAdmin searches; it needs the field's choices, set just above.
-        field.widget = EntityPicker(EntityGrant._meta.get_field("content_object"), admin.site)
+        # Django's own autocomplete looks a value typed into the URL up to show it again, and fails on one that
+        # cannot be an id ("²", 10,000 digits); ours shows only values that can exist.
+        field.widget = SafeAutocompleteSelect(EntityGrant._meta.get_field("content_object"), admin.site)
         field.widget.choices = field.choices
 
 

@@ -13,7 +13,7 @@ from accounts.passwords import PASSWORD_MAX_LENGTH
 from accounts.permissions import Reach, access_named_entity, email_error
 from accounts.phone import normalize_phone
 from accounts.selectors import inviter_of
-from accounts.services import CompanyGrantRequest, EntityGrantRequest, sign_in_locked
+from accounts.services import CompanyGrantRequest, EntityGrantRequest, password_confirm, sign_in_locked
 from accounts.throttle import client_ip, login_blocked, login_failed, login_succeeded
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 
@@ -420,9 +420,17 @@ entity_grant_formset = cast(
 
 
 class PasswordChangeForm(DjangoPasswordChangeForm):
-    """Django's form; for a temporary password the old one need not be typed again."""
+    """Django's form; for a temporary password the old one need not be typed again.
+
+    The old password is checked with the sign-in's limits (accounts.services.password_confirm).
+    """
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         if user.must_change_password:
             del self.fields["old_password"]
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        password_confirm(self.user, old_password)
+        return old_password

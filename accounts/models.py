@@ -73,7 +73,11 @@ class SMSDevice(ThrottlingMixin, SideChannelDevice):
     The number is the user's own (User.mobile_phone), so changing it, which needs the
     password, moves the device with it. A code is single-use and a new one replaces
     the last (SideChannelDevice); wrong codes slow further tries down (ThrottlingMixin).
+    A code counts only in the session that asked for it (OWASP ASVS 6.6.2): the hash of
+    that session's challenge is kept with it (accounts.second_factor).
     """
+
+    challenge_hash: "models.CharField[str, str]" = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("SMS device")

@@ -60,16 +60,23 @@ def _enqueue(message_id: int, *, run_after=None) -> None:
 
 
 def message_queue(
-    *, kind: str, recipient: User, subject_id: int | None = None, payload: dict | None = None
+    *,
+    kind: str,
+    recipient: User,
+    subject_id: int | None = None,
+    payload: dict | None = None,
+    supersede: bool = True,
 ) -> OutgoingMessage:
     """Queue one message; an earlier one of the same kind and subject still waiting is replaced by it.
 
+    Not with `supersede=False`: each notice of a change tells of its own change.
     Call it inside the transaction that makes the change the message tells of.
     """
     assert kind in _SENDERS, f"no sender registered for {kind!r}"
-    OutgoingMessage.objects.filter(
-        kind=kind, recipient=recipient, subject_id=subject_id, state=OutgoingMessage.State.QUEUED
-    ).update(state=OutgoingMessage.State.SUPERSEDED, next_attempt_at=None)
+    if supersede:
+        OutgoingMessage.objects.filter(
+            kind=kind, recipient=recipient, subject_id=subject_id, state=OutgoingMessage.State.QUEUED
+        ).update(state=OutgoingMessage.State.SUPERSEDED, next_attempt_at=None)
     message = OutgoingMessage.objects.create(
         kind=kind, recipient=recipient, subject_id=subject_id, payload=payload or {}
     )

@@ -8,7 +8,9 @@ whenever a device is added or removed.
 """
 
 import base64
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -30,11 +32,10 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.emails import send_security_email
 from accounts.models import OutgoingMessage, SMSDevice, User
 from accounts.outbox import NothingToSend, message_queue, sender
 from accounts.permissions import is_operator_staff
-from accounts.services import require_password
+from accounts.services import require_password, security_notice
 from accounts.sms import send_sms
 from accounts.throttle import (
     client_ip,
@@ -201,7 +202,8 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
     allowed, _details = device.verify_is_allowed()
     if not allowed:
         raise ValidationError(DEVICE_SLOWED, code="device_throttled")
-    if not device.verify_token(code.strip().replace(" ", "")):
+    # A code asked for in another session is wrong here, and counts as such.
+    if not (_asked_here(request, device) and device.verify_token(code.strip().replace(" ", ""))):
         if second_factor_failed(user_id=user.pk, email=user.email, ip=ip):
             audit_record(
                 actor=None,
@@ -221,16 +223,41 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
     request.session.cycle_key()
 
 
+# The challenge of the SMS code this session asked for; the device keeps its hash with the code.
+SMS_CHALLENGE_KEY = "sms_challenge"
+
+
+def _challenge_hash(challenge: str) -> str:
+    return hashlib.sha256(challenge.encode()).hexdigest()
+
+
 @transaction.atomic
 def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
-    """Send a new code to the user's mobile number; the previous code stops working."""
+    """Send a new code to the user's mobile number, for this session only; the previous code stops working."""
     user = device.user
     if not user.mobile_phone:
         raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
     if not sms_send_allowed(user_id=user.pk, ip=client_ip(request.META)):
         security_log.warning("SMS code refused, limit reached: email=%s", user.email)
         raise ValidationError(TOO_MANY_SMS, code="throttled")
-    message_queue(kind=OutgoingMessage.Kind.SMS_CODE, recipient=user, subject_id=device.pk)
+    challenge = secrets.token_urlsafe(16)
+    request.session[SMS_CHALLENGE_KEY] = challenge
+    message_queue(
+        kind=OutgoingMessage.Kind.SMS_CODE,
+        recipient=user,
+        subject_id=device.pk,
+        payload={"challenge": _challenge_hash(challenge)},
+    )
+
+
+def _asked_here(request: HttpRequest, device: Device) -> bool:
+    """Whether an SMS code was asked for by this very session (any other device's codes are not bound)."""
+    if not isinstance(device, SMSDevice):
+        return True
+    challenge = request.session.get(SMS_CHALLENGE_KEY, "")
+    return bool(challenge and device.challenge_hash) and secrets.compare_digest(
+        _challenge_hash(challenge), device.challenge_hash
+    )
 
 
 @sender(OutgoingMessage.Kind.SMS_CODE)
@@ -241,6 +268,8 @@ def _send_sms_code(message: OutgoingMessage) -> None:
     too_late = timezone.now() - message.created_at > timedelta(seconds=settings.SMS_CODE_SECONDS)
     if device is None or not user.mobile_phone or too_late:
         raise NothingToSend
+    device.challenge_hash = message.payload.get("challenge", "")
+    device.save(update_fields=["challenge_hash"])
     device.generate_token(valid_secs=settings.SMS_CODE_SECONDS)
     with translation.override(user.language):
         body = str(_("Your Cockpit code: %(code)s")) % {"code": device.token}
@@ -274,18 +303,8 @@ def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device
     )
 
 
-@sender(OutgoingMessage.Kind.SECURITY)
-def _send_security_email(message: OutgoingMessage) -> None:
-    send_security_email(user=message.recipient, event=message.payload["event"], device=message.payload["device"])
-
-
-def _queue_security_email(user: User, event: str, device_name: str) -> None:
-    payload = {"event": event, "device": device_name}
-    message_queue(kind=OutgoingMessage.Kind.SECURITY, recipient=user, payload=payload)
-
-
 def _on_commit_security_email(user: User, event: str, device: Device) -> None:
-    _queue_security_email(user, event, str(DEVICE_NAMES[type(device)]))
+    security_notice(user, event, str(DEVICE_NAMES[type(device)]))
 
 
 @transaction.atomic
@@ -341,8 +360,11 @@ def device_confirm(*, actor: AbstractBaseUser | None, device: Device) -> Device:
 
 
 @transaction.atomic
-def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User) -> list[str]:
-    """Ten new single-use backup codes (earlier ones stop working), returned once to be shown once."""
+def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User, notify: bool = True) -> list[str]:
+    """Ten new single-use backup codes (earlier ones stop working), returned once to be shown once.
+
+    The person is told by email; `notify=False` only for the demo data, which makes new ones on every run.
+    """
     _require_self_or_staff(actor, user)
     device, created = StaticDevice.objects.get_or_create(
         user=user, defaults={"name": str(DEVICE_NAMES[StaticDevice]), "confirmed": True}
@@ -359,6 +381,8 @@ def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User) -> list
     )
     if created:
         _on_commit_security_email(user, "added", device)
+    elif notify:
+        security_notice(user, "backup_codes")
     return codes
 
 
@@ -369,13 +393,16 @@ def _device_remove(*, actor: AbstractBaseUser | None, device: Device, user: User
         _on_commit_security_email(user, "removed", device)
 
 
-@transaction.atomic
 def device_remove(*, actor: AbstractBaseUser | None, device: Device, password: str | None = None) -> None:
-    """Remove one of a user's devices; they confirm with their password, and are told by email."""
+    """Remove one of a user's devices; they confirm with their password, and are told by email.
+
+    The password is checked before the removal's transaction, so a wrong one stays counted.
+    """
     _require_self_or_staff(actor, device.user)
     if actor is not None and actor.pk == device.user_id:
         require_password(device.user, password)
-    _device_remove(actor=actor, device=device, user=device.user)
+    with transaction.atomic():
+        _device_remove(actor=actor, device=device, user=device.user)
 
 
 @transaction.atomic
@@ -392,7 +419,7 @@ def second_factor_reset(*, actor: AbstractBaseUser, user: User) -> None:
     audit_record(
         actor=actor, action="user.second_factor_reset", target=user, subject_user=user, instance=user.company.instance
     )
-    _queue_security_email(user, "reset", "")
+    security_notice(user, "reset")
 
 
 def session_device_id(request: HttpRequest) -> str | None:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.emails import send_welcome_email
+from accounts.emails import send_security_email, send_welcome_email
 from accounts.models import Language, OutgoingMessage, User
 from accounts.outbox import NothingToSend, message_queue, sender
 from accounts.permissions import (
@@ -26,9 +26,9 @@ from accounts.permissions import (
 )
 from accounts.phone import normalize_phone
 from accounts.selectors import user_edit_version
-from accounts.throttle import invitation_allowed
+from accounts.throttle import invitation_allowed, login_blocked, login_failed, login_succeeded
 from entities.access import lowered_by_entity_grant
-from entities.audit import audit_record, diff
+from entities.audit import audit_record, current_ip, diff
 from entities.integrity import save_unique
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
@@ -48,6 +48,33 @@ USER_FIELDS_EDITABLE = (
 )
 
 
+@sender(OutgoingMessage.Kind.SECURITY)
+def _send_security_email(message: OutgoingMessage) -> None:
+    payload = message.payload
+    send_security_email(
+        user=message.recipient, event=payload["event"], device=payload.get("device", ""), address=payload.get("address")
+    )
+
+
+def security_notice(user: User, event: str, detail: str = "", *, address: str | None = None) -> None:
+    """Email the person that how they sign in changed (accounts.emails.SECURITY_EVENTS), queued in this transaction.
+
+    `address` sends it to another address than the account's (the one a change replaced).
+    """
+    payload = {"event": event, "device": detail} | ({"address": address} if address else {})
+    message_queue(kind=OutgoingMessage.Kind.SECURITY, recipient=user, payload=payload, supersede=False)
+
+
+def _sign_in_notices(stored: User, user: User) -> None:
+    """A new mobile number or email address of someone who signs in already is announced to them."""
+    if stored.awaits_first_login:
+        return  # nobody to warn yet: their first sign-in is still to come
+    if stored.mobile_phone != user.mobile_phone:
+        security_notice(user, "mobile_changed", user.mobile_phone[-2:])
+    if stored.email != user.email:
+        security_notice(user, "email_changed", user.email, address=stored.email)
+
+
 def _user_snapshot(user: User) -> dict:
     return {field: getattr(user, field) for field in USER_FIELDS_EDITABLE} | {
         "is_active": user.is_active,
@@ -62,6 +89,8 @@ def user_save(*, actor: AbstractBaseUser | None, user: User) -> User:
     stored = User.objects.filter(pk=user.pk).first() if user.pk else None
     before = _user_snapshot(stored) if stored else {}
     save_unique(user)
+    if stored is not None:
+        _sign_in_notices(stored, user)
     changes = diff(before, _user_snapshot(user))
     if stored is None or changes:
         audit_record(
@@ -134,6 +163,10 @@ CHAT_NEEDS_ROLE = _("Chat can only be switched on while one of the user's roles 
 SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business entities.")
 COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
 TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
+TOO_MANY_COMPANY_INVITATIONS = _(
+    "Your company has sent many invitations in the last 24 hours; please wait until tomorrow, or ask operator "
+    "staff to raise the limit."
+)
 EMAIL_FIXED_AFTER_FIRST_LOGIN = _(
     "The email address can only be changed until the user has chosen their own password; "
     "afterwards operator staff change it."
@@ -185,13 +218,14 @@ def _issue_temporary_password(user: User) -> str:
     return password
 
 
-def _require_welcome_allowed(actor: User) -> None:
-    """Every welcome email a person makes us send counts against their hourly limit, whatever page asks for it.
-
-    Counted in the shared store (accounts.throttle), so all workers count together.
-    """
-    if not invitation_allowed(actor_id=actor.pk):
+def require_invitation_allowed(actor: User) -> None:
+    """Count one invitation (a welcome email or a share's) of this person, whatever page asks for it: refused beyond
+    their hourly or their company's daily limit, counted where all workers count together (accounts.throttle)."""
+    counted = invitation_allowed(actor_id=actor.pk, company_id=actor.company_id)
+    if not counted.by_inviter:
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    if not counted.by_company:
+        raise ValidationError(TOO_MANY_COMPANY_INVITATIONS, code="throttled")
 
 
 @sender(OutgoingMessage.Kind.WELCOME)
@@ -331,7 +365,7 @@ def user_invite(
         user_update(actor=actor, user=user, **show_all)
     _require_lowering_confirmed(reach, user, [request.entity for request in entity_grants], lowering_confirmed)
     # Counted last: a save that only asked for a confirmation sent nothing.
-    _require_welcome_allowed(actor)
+    require_invitation_allowed(actor)
     return user, _queue_welcome(user)
 
 
@@ -448,7 +482,7 @@ def _user_edit(
         raise ValidationError({"email": ValidationError(EMAIL_FIXED_AFTER_FIRST_LOGIN)})
     if readdressed:
         _check_email(reach, new_email, user)
-        _require_welcome_allowed(actor)  # a new address gets the welcome email anew
+        require_invitation_allowed(actor)  # a new address gets the welcome email anew
     existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
     existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
     all_entities_role = profile.get("all_entities_role", user.all_entities_role)
@@ -576,7 +610,7 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> OutgoingM
         raise PermissionDenied(ONLY_STAFF_REACTIVATE)
     if user.is_active:
         return None
-    _require_welcome_allowed(actor)
+    require_invitation_allowed(actor)
     user.is_active = True
     user.set_unusable_password()
     user.save(update_fields=["is_active", "password"])
@@ -600,7 +634,7 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Outg
     if not user.awaits_first_login:
         # A new password for someone who already has their own would hand their account to the sender.
         raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
-    _require_welcome_allowed(actor)
+    require_invitation_allowed(actor)
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
     return _queue_welcome(user)
 
@@ -627,7 +661,9 @@ def temporary_password_used(*, user: User) -> None:
 
 @transaction.atomic
 def password_changed(*, user: User) -> None:
-    """The user chose their own password: the forced change is done."""
+    """The user chose their own password: the forced change is done, or they are told of the change."""
+    if not user.must_change_password:
+        security_notice(user, "password_changed")
     user.must_change_password = False
     user.temporary_password_expires_at = None
     user.save(update_fields=["must_change_password", "temporary_password_expires_at"])
@@ -640,21 +676,46 @@ def password_changed(*, user: User) -> None:
 
 PASSWORD_NEEDED = _("Enter your current password to confirm this change.")
 PASSWORD_WRONG = _("This is not your current password.")
+PASSWORD_TRIES_PAUSED = _("Too many failed attempts. Please wait 15 minutes before you try again.")
+
+
+def password_confirm(user: User, password: str | None) -> None:
+    """A password typed again inside a session: checked with the sign-in's own limits (accounts.throttle).
+
+    Wrong ones count for the account and the address as a wrong password at the login
+    does, with the same log line and the same pause; once paused, even the right one is
+    refused. The address is the request's (cockpit.middleware.RequestContextMiddleware).
+    Called before a change's transaction: the count of a refused password must outlive its
+    rollback (the counters may be rows of the database).
+    """
+    ip = current_ip.get()
+    # Raises LimitsUnreachable, a ValidationError, while the counters cannot be read.
+    if login_blocked(email=user.email, ip=ip):
+        raise ValidationError(PASSWORD_TRIES_PAUSED, code="throttled")
+    if not password:
+        raise ValidationError(PASSWORD_NEEDED, code="password_needed")
+    if not user.check_password(password):
+        if login_failed(email=user.email, ip=ip):
+            sign_in_locked(email=user.email, ip=ip)
+        raise ValidationError(PASSWORD_WRONG, code="password_wrong")
+    login_succeeded(email=user.email, ip=ip)
 
 
 def require_password(user: User, password: str | None) -> None:
     """Changes an intruder in an open session could use to lock the owner out ask for the password again."""
-    if not password:
-        raise ValidationError({"password": ValidationError(PASSWORD_NEEDED, code="password_needed")})
-    if not user.check_password(password):
-        raise ValidationError({"password": ValidationError(PASSWORD_WRONG, code="password_wrong")})
+    try:
+        password_confirm(user, password)
+    except ValidationError as error:
+        raise ValidationError({"password": error.error_list}) from error
 
 
-@transaction.atomic
 def account_update(
     *, user: User, first_name: str, last_name: str, language: str, mobile_phone: str, password: str | None = None
 ) -> User:
-    """A user changes their own name, language and mobile number; a new number needs the password."""
+    """A user changes their own name, language and mobile number; a new number needs the password.
+
+    The password is checked first, outside the change's transaction (password_confirm).
+    """
     if normalize_phone(mobile_phone) != user.mobile_phone:
         require_password(user, password)
     return user_update(

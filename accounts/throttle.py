@@ -266,9 +266,43 @@ def sms_send_allowed(*, user_id: int, ip: str | None) -> bool:
     return allowed
 
 
-def invitation_allowed(*, actor_id: int) -> bool:
-    """Count one invitation (welcome email) by this manager; False once the hourly limit is passed."""
-    return store().hit(f"invite:{actor_id}", 3600) <= settings.INVITATIONS_PER_HOUR
+@dataclass(frozen=True)
+class InvitationCount:
+    """One welcome email or share invitation counted: within the inviter's hourly and their company's daily limit?"""
+
+    by_inviter: bool
+    by_company: bool
+
+    def __bool__(self) -> bool:
+        return self.by_inviter and self.by_company
+
+
+def invitation_allowed(*, actor_id: int, company_id: int) -> InvitationCount:
+    """Count one invitation (a welcome email or a share's) by this person and their company.
+
+    Beyond INVITATIONS_PER_HOUR for the person, or INVITATIONS_PER_COMPANY_PER_DAY for their
+    company (GitHub: 50 per organization and day), it is refused.
+    """
+    counters = store()
+    by_inviter = counters.hit(f"invite:{actor_id}", 3600) <= settings.INVITATIONS_PER_HOUR
+    daily = counters.hit(f"invite:company:{company_id}", 24 * 3600)
+    if daily == settings.INVITATIONS_PER_COMPANY_PER_DAY + 1:
+        security_log.warning("Invitations paused for the day, limit reached: company_id=%s", company_id)
+    return InvitationCount(by_inviter, daily <= settings.INVITATIONS_PER_COMPANY_PER_DAY)
+
+
+def link_allowed(*, ip: str | None) -> bool:
+    """Count one use of an emailed link or its request (an invitation, a password reset) from this address.
+
+    False beyond LINKS_PER_IP in LINK_WINDOW_SECONDS: the links' tokens cannot be guessed,
+    and this keeps anyone from trying (nor from sending reset emails by the thousand).
+    """
+    if not ip:
+        return True
+    count = store().hit(f"link:ip:{ip}", settings.LINK_WINDOW_SECONDS)
+    if count == settings.LINKS_PER_IP + 1:
+        security_log.warning("Emailed links paused, limit reached: ip=%s", ip)
+    return count <= settings.LINKS_PER_IP
 
 
 def client_ip(meta: dict) -> str | None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("me/", views.MyAccountView.as_view(), name="my-account"),
+    path("me/confirm/", views.PasswordConfirmView.as_view(), name="password-confirm"),
     path("me/methods/<str:method>/remove/", views.DeviceRemoveView.as_view(), name="device-remove"),
     path("me/sessions/end-others/", views.OtherSessionsEndView.as_view(), name="sessions-end-others"),
     path(

@@ -1,16 +1,34 @@
+import logging
 import time
 
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 
-from accounts.throttle import client_ip, listing_allowed
+from accounts.throttle import client_ip, link_allowed, listing_allowed
 from cockpit.permissions import access_cockpit
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
+from entities.requests import cleaned_query
 from sharing.services import share_visited
 
 SHARE_VISIT_RESOLUTION_SECONDS = 60 * 60
+security_log = logging.getLogger("accounts.security")
+
+
+class QueryStringMiddleware:
+    """Every request's query string read as text (entities.requests.cleaned_query): no NUL, no endless value.
+
+    Pages, forms and the Django admin alike then never pass PostgreSQL a value it refuses;
+    ids and searches are read further by entities.requests' helpers where a page reads them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.GET = cleaned_query(request.GET)
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:
@@ -62,6 +80,33 @@ class ListingLimitMiddleware:
         return response
 
 
+# The pages of emailed links and their request: their tokens cannot be guessed, and nobody may try.
+LINK_VIEWS = frozenset({"invitations:accept", "accounts:password-reset-confirm"})
+LINK_REQUEST_VIEWS = frozenset({"accounts:password-reset"})
+
+
+class EmailedLinkLimitMiddleware:
+    """Invitation and password-reset links, and reset requests, per address (accounts.throttle.link_allowed): 429."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None:
+            return None
+        counted = match.view_name in LINK_VIEWS or (match.view_name in LINK_REQUEST_VIEWS and request.method == "POST")
+        if not counted or link_allowed(ip=client_ip(request.META)):
+            return None
+        minutes = max(1, settings.LINK_WINDOW_SECONDS // 60)
+        response = render(request, "429.html", {"minutes": minutes, "links": True}, status=429)
+        response["Retry-After"] = str(settings.LINK_WINDOW_SECONDS)
+        return response
+
+
 class RequestContextMiddleware:
     """Open what lives exactly as long as one request: the access rules' answers and the audit log's IP.
 
@@ -108,14 +153,24 @@ class CockpitAccessMiddleware:
     Runs after LoginRequiredMiddleware: anonymous users are sent to login first,
     logged-in users of other cockpits get a 404 that does not reveal the cockpit exists.
     Cockpit views find the cockpit as request.instance and the person, as the access
-    rules see them, as request.subject.
+    rules see them, as request.subject. Every 403 and 404 of a cockpit page is logged with
+    who asked and from where: someone trying ids one by one shows up in the log.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code in (403, 404) and request.path.startswith("/c/"):
+            security_log.warning(
+                "Cockpit page refused (%s): user_id=%s ip=%s path=%s",
+                response.status_code,
+                request.user.pk if request.user.is_authenticated else None,
+                client_ip(request.META),
+                request.path,
+            )
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.get("instance_slug")

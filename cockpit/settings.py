@@ -131,6 +131,7 @@ MIDDLEWARE = [
     # First: /healthz answers the load balancer before any redirect, host check or session.
     "cockpit.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cockpit.middleware.QueryStringMiddleware",
     "csp.middleware.CSPMiddleware",
     "cockpit.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -149,6 +150,7 @@ MIDDLEWARE = [
     "cockpit.middleware.UserLanguageMiddleware",
     "cockpit.middleware.CockpitAccessMiddleware",
     "cockpit.middleware.ListingLimitMiddleware",
+    "cockpit.middleware.EmailedLinkLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -243,6 +245,11 @@ SMS_PER_USER = env_int("SMS_PER_USER", 5)
 SMS_PER_IP = env_int("SMS_PER_IP", 20)
 SMS_WINDOW_SECONDS = env_int("SMS_WINDOW_SECONDS", 15 * 60)
 INVITATIONS_PER_HOUR = env_int("INVITATIONS_PER_HOUR", 100)
+# Welcome emails and share invitations of all the people of one company together, per 24 hours.
+INVITATIONS_PER_COMPANY_PER_DAY = env_int("INVITATIONS_PER_COMPANY_PER_DAY", 300)
+# Invitation links, password-reset links and reset requests from one address, per window (a 429 beyond).
+LINKS_PER_IP = env_int("LINKS_PER_IP", 30)
+LINK_WINDOW_SECONDS = env_int("LINK_WINDOW_SECONDS", 15 * 60)
 
 # Second factor (django-otp). Wrong codes slow further tries of that device down
 # exponentially (factor seconds, doubling); an SMS code lives SMS_CODE_SECONDS.
@@ -286,6 +293,8 @@ if SESSION_ENGINE in CACHED_SESSION_ENGINES and not REDIS_URL and not SINGLE_PRO
     )
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)  # the absolute limit after sign-in
 SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
+# A password typed this long ago still lets one change one's sign-in methods (accounts.recent_password).
+REAUTHENTICATION_SECONDS = env_int("REAUTHENTICATION_SECONDS", 10 * 60)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]

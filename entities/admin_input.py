@@ -15,6 +15,8 @@ from django.db import DataError, models, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest
 
+from entities.requests import query_id
+
 BIGGEST = 2**63 - 1  # the widest integer column there is (BIGINT)
 
 
@@ -28,8 +30,9 @@ def _fits(field: Any, value) -> bool:
 
 
 def _oversized_number(text: str) -> bool:
+    """A run of ASCII digits beyond any integer column (an other digit, "²", is text: its column says no)."""
     stripped = text.strip().lstrip("-")
-    return stripped.isdigit() and int(stripped) > BIGGEST
+    return query_id(stripped) is None and stripped.isascii() and stripped.isdigit()
 
 
 class _RendersOnlyPossibleValues:

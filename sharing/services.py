@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OutgoingMessage, User
 from accounts.outbox import NothingToSend, message_queue, sender
 from accounts.permissions import is_operator_staff, manager_reach
-from accounts.throttle import invitation_allowed
+from accounts.services import require_invitation_allowed
 from entities.audit import audit_record
 from entities.models import Company, Instance, Role
 from sharing.emails import send_share_invitation
@@ -32,7 +32,6 @@ from sharing.selectors import scope_cap, scope_gives
 NO_SUCH_USER = _("No user of an allowed company of that cockpit has this email address.")
 ALREADY_SHARED = _("%(user)s already has a share of this cockpit; edit it instead.")
 NOT_SHAREABLE = _("Sharing is switched off for this cockpit.")
-TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
 ONLY_STAFF_SETTINGS = _("Only operator staff change a cockpit's sharing settings.")
 NO_SCOPE = _("Choose where the share applies: at least one of the companies whose users you manage.")
 SCOPE_OUT_OF_REACH = _(
@@ -273,8 +272,7 @@ def share_invite(
     user = share_recipient(instance=instance, cockpit=cockpit, email=email)
     if Share.objects.filter(instance=instance, user=user).exists():
         raise ValidationError({"email": ValidationError(ALREADY_SHARED, params={"user": user}, code="already_shared")})
-    if not invitation_allowed(actor_id=actor.pk):
-        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    require_invitation_allowed(actor)
     share = Share(
         instance=instance,
         user=user,
@@ -358,8 +356,7 @@ def share_update(
 def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
     """A new invitation link with a new expiry; the old link stops working."""
     share, _reach = access_share(actor, share.instance, share.pk)
-    if not invitation_allowed(actor_id=actor.pk):
-        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    require_invitation_allowed(actor)
     share.expiry_recorded = False
     audit_record(actor=actor, action="share.resent", target=share, subject_user=share.user, instance=share.instance)
     return _queue_invitation(share)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.views.management import ManagerRequest, add_service_error
-from entities.requests import page_number
+from entities.requests import page_number, query_text
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm
 from tablets.models import EDITABLE_STATES, Tablet, TabletState
 from tablets.permissions import (
@@ -39,7 +39,7 @@ class TabletListView(TemplateView):
     def get_context_data(self, **kwargs):
         user, instance = self.request.user, self.request.instance
         require_tablets(user, instance)
-        search = self.request.GET.get("q", "").strip()[:100]
+        search = query_text(self.request.GET.get("q"))
         state = self.request.GET.get("state", "")
         page = tablet_page(
             user=user, instance=instance, search=search, state=state, number=page_number(self.request.GET.get("page"))
@@ -118,7 +118,7 @@ class TabletDetailView(TemplateView):
         if tablet.entity is not None:
             context["entity_label"] = entity_labels(user, instance, [tablet.entity])[tablet.entity.pk]
         if manages:
-            entity_search = self.request.GET.get("entity_q", "").strip()[:100]
+            entity_search = query_text(self.request.GET.get("entity_q"))
             entities = assignable_entities(user, instance)
             assign_form = forms.get("assign_form") or TabletAssignForm(entities=entities)
             shown = entities.filter(name__icontains=entity_search) if entity_search else entities

@@ -1,6 +1,6 @@
 """Accounts' pages: signing in (signin.py), a user's own account (account.py) and User Management (management.py)."""
 
-from accounts.views.account import DeviceRemoveView, MyAccountView, OtherSessionsEndView
+from accounts.views.account import DeviceRemoveView, MyAccountView, OtherSessionsEndView, PasswordConfirmView
 from accounts.views.management import (
     EntitySearchView,
     ExternalUserView,
@@ -33,6 +33,7 @@ __all__ = [
     "ExternalUserView",
     "LoginView",
     "PasswordChangeView",
+    "PasswordConfirmView",
     "PasswordResetConfirmView",
     "PasswordResetView",
     "SecondFactorSetupView",

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import AccountForm, PasswordConfirmForm
 from accounts.models import User
+from accounts.recent_password import note_password_checked, password_recently_checked
 from accounts.second_factor import (
     DEVICE_NAMES,
     METHOD_MODELS,
@@ -19,9 +20,11 @@ from accounts.second_factor import (
     device_remove,
     offered_methods,
     remember_enrolment,
+    second_factor_pending,
     second_factor_required,
 )
-from accounts.services import account_update, sessions_end_all
+from accounts.services import account_update, password_confirm, sessions_end_all
+from accounts.views.navigation import safe_next, with_next
 
 
 class AccountRequest(HttpRequest):
@@ -99,6 +102,49 @@ class DeviceRemoveView(MyAccountView):
                 messages.success(request, _("%(device)s was removed.") % {"device": DEVICE_NAMES[type(device)]})
                 return redirect("accounts:my-account")
         return self.render_to_response(self.get_context_data(remove_form=form, remove_method=method), status=400)
+
+
+class PasswordConfirmView(TemplateView):
+    """The password again, before changing how one signs in; then on to where the person was going."""
+
+    template_name = "accounts/password_confirm.html"
+    request: AccountRequest
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "form": kwargs.get("form") or PasswordConfirmForm(),
+            "next": safe_next(self.request),
+        }
+
+    def post(self, request, *args, **kwargs):
+        form = PasswordConfirmForm(request.POST)
+        if form.is_valid():
+            try:
+                password_confirm(request.user, form.cleaned_data["password"])
+            except ValidationError as error:
+                form.add_error("password", error)
+            else:
+                note_password_checked(request)
+                return redirect(safe_next(request))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class RecentPasswordRequiredMixin:
+    """For a page that changes how one signs in: the password first, unless typed in the last few minutes.
+
+    Not while the sign-in itself is under way (the second step still owed): its password was just typed,
+    and the person may be setting up their first method (accounts.recent_password).
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        asks = self.asks_for_password(request) and not second_factor_pending(request)
+        if asks and not password_recently_checked(request):
+            return redirect(with_next("accounts:password-confirm", request.get_full_path()))
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def asks_for_password(self, request) -> bool:
+        return True
 
 
 class OtherSessionsEndView(View):

@@ -1,4 +1,3 @@
-import re
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -55,7 +54,7 @@ from accounts.services import (
 from entities.access import EntityFilter, entity_page, explain_access
 from entities.history import history_rows
 from entities.models import Role
-from entities.requests import CockpitRequest, page_number
+from entities.requests import CockpitRequest, page_number, query_id, query_text
 
 PAGE_SIZE = 50
 MEMBER_KINDS = {
@@ -70,15 +69,6 @@ class ManagerRequest(CockpitRequest):
     """A cockpit request of a logged-in user (LoginRequiredMiddleware lets no other reach these views)."""
 
     user: User
-
-
-def is_id(value: str) -> bool:
-    return bool(re.fullmatch(r"[0-9]{1,12}", value))
-
-
-def clean_search(value: str) -> str:
-    """A search term as typed, without the NUL characters PostgreSQL refuses."""
-    return value.replace("\x00", "").strip()[:100]
 
 
 ENTITY_SEARCH_LIMIT = 20
@@ -153,9 +143,9 @@ class UserListQuery:
 
         order = data.get("sort", "")
         return cls(
-            search=clean_search(data.get("q", "")),
-            company_id=data.get("company", "") if is_id(data.get("company", "")) else "",
-            role_id=data.get("role", "") if is_id(data.get("role", "")) else "",
+            search=query_text(data.get("q")),
+            company_id=str(query_id(data.get("company")) or ""),
+            role_id=str(query_id(data.get("role")) or ""),
             second_factor=choice("second_factor", SECOND_FACTOR_FILTERS),
             state=choice("state", USER_STATES),
             kind=choice("kind", MEMBER_KINDS),
@@ -525,7 +515,7 @@ class EntitySearchView(View):
 
     def get(self, request, instance_slug):
         require_manager(request.user, request.instance)
-        term = clean_search(request.GET.get("q", ""))
+        term = query_text(request.GET.get("q"))
         if len(term) < 2:
             return JsonResponse({"results": []})
         page = entity_page(

@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -32,26 +31,14 @@ from accounts.second_factor import (
     totp_qr_code,
 )
 from accounts.services import password_changed, temporary_password_used
+from accounts.views.account import RecentPasswordRequiredMixin
+from accounts.views.navigation import safe_next, with_next
 
 
 class SignedInRequest(HttpRequest):
     """A request of a signed-in user: LoginRequiredMiddleware lets no other reach these views."""
 
     user: User
-
-
-def safe_next(request, fallback: str = "") -> str:
-    """The `next` address of this request if it points into this site, else `fallback` (or the home page)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback or reverse("home")
-
-
-def with_next(url_name: str, next_url: str, **params: str) -> str:
-    """The address of a sign-in page that carries on to `next_url` afterwards."""
-    query = {**({"next": next_url} if next_url else {}), **params}
-    return f"{reverse(url_name)}?{urlencode(query)}" if query else reverse(url_name)
 
 
 class LoginView(auth_views.LoginView):
@@ -128,7 +115,7 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]} •• ••• •• {phone[-2:]}" if len(phone) > 5 else ""
 
 
-class SecondFactorSetupView(TemplateView):
+class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
     """Enrol a device: scan the QR code into an authenticator app (or get an SMS) and type a code to confirm.
 
     Reached right after the password step by users under the policy who have no
@@ -202,10 +189,13 @@ class SecondFactorSetupView(TemplateView):
         return response
 
 
-class BackupCodesView(TemplateView):
+class BackupCodesView(RecentPasswordRequiredMixin, TemplateView):
     """Generate backup codes and show them once; a user who has some keeps them until they ask for new ones."""
 
     request: SignedInRequest
+
+    def asks_for_password(self, request) -> bool:
+        return request.method == "POST"  # the page itself only offers the button
 
     template_name = "accounts/backup_codes.html"
 

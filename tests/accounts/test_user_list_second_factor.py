@@ -229,7 +229,7 @@ def test_user_list_second_factor_filter_survives_pagination(client, login, pm, o
     "params",
     [
         {"second_factor": "²"},
-        {"second_factor": "set_up\x00"},
+        {"second_factor": "bogus\x00"},
         {"second_factor": "SET_UP"},
         {"second_factor": "x" * 5000},
         {"second_factor": ["set_up", "bogus"]},

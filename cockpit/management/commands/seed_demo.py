@@ -360,7 +360,8 @@ class Command(BaseCommand):
                 return ['SMS: press "Send code"; the SMS code appears in this console']
             return [f'SMS: press "Send code"; the SMS code goes to {user.mobile_phone} ({settings.SMS_GATEWAY})']
         # Backup codes are shown only once, so every run makes new ones (as it resets the passwords).
-        codes = backup_codes_generate(actor=None, user=user)
+        # New ones on every run, without a notice each time: the demo user was told once, at the first.
+        codes = backup_codes_generate(actor=None, user=user, notify=False)
         return ["backup codes, each works once (new ones on every run):", "  ".join(codes)]
 
     def _seed_share(self) -> Share:
