@@ -154,7 +154,7 @@ class AccountForm(PhoneNormalizingMixin, forms.ModelForm):
 
 
 class PasswordConfirmForm(forms.Form):
-    """The password again, before removing a sign-in method."""
+    """The password again, before a change of how one signs in (a method set up or removed, new backup codes)."""
 
     password = forms.CharField(
         label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})

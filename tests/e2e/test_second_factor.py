@@ -1,10 +1,13 @@
 import re
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from accounts.middleware import SIGNED_IN_AT
 from entities.models import Role
 from tests.e2e.browser import (
     PHONE_WIDTH,
@@ -12,10 +15,11 @@ from tests.e2e.browser import (
     enter_authenticator_code,
     enter_password,
     give_authenticator_app,
+    inspect_page,
     key_from_page,
     log_in,
 )
-from tests.factories import InstanceFactory, OperatorCompanyFactory, UserFactory
+from tests.factories import PASSWORD, InstanceFactory, OperatorCompanyFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -99,3 +103,36 @@ def test_log_in_passes_the_second_step_for_staff_who_then_reach_the_django_admin
 
     expect(page).to_have_url(re.compile(r"/admin/$"))
     expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+
+
+def signed_in_minutes_ago(page, minutes: int) -> None:
+    """Move this browser's sign-in back in time, as if the person had been working that long."""
+    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    session[SIGNED_IN_AT] -= minutes * 60
+    session.save()
+
+
+def test_a_person_adding_an_authenticator_app_later_in_the_day_types_their_password_again(
+    page, screenshot, operator_employee
+):
+    # given: signed in with an app half an hour ago
+    give_authenticator_app(operator_employee)
+    log_in(page, operator_employee.email)
+    signed_in_minutes_ago(page, 30)
+
+    # when: they set up another authenticator app
+    page.goto("/accounts/second-factor/setup/?method=totp")
+
+    # then: the password first, on a page that fits a phone and a laptop
+    expect(page).to_have_url(re.compile(r"/accounts/me/confirm/\?next="))
+    expect(page.get_by_role("heading", name="Confirm with your password")).to_be_visible()
+    inspect_page(page, "password-confirm")
+    page.get_by_label("Password").fill("not-my-password")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("This is not your current password")).to_be_visible()
+    inspect_page(page, "password-confirm-wrong")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/accounts/second-factor/setup/\?method=totp$"))
+    expect(page.get_by_label("QR code for your authenticator app").locator("svg")).to_be_visible()
