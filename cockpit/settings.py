@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before the login redirect: a guess at an invitation link counts whether or not one is signed in.
+    "cockpit.middleware.EmailedLinkLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
@@ -150,7 +152,6 @@ MIDDLEWARE = [
     "cockpit.middleware.UserLanguageMiddleware",
     "cockpit.middleware.CockpitAccessMiddleware",
     "cockpit.middleware.ListingLimitMiddleware",
-    "cockpit.middleware.EmailedLinkLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -28,6 +28,12 @@ def test_invitation_links_from_one_address_are_paused_with_a_429_and_logged(clie
     assert "Emailed links paused, limit reached: ip=127.0.0.1" in caplog.text
 
 
+def test_guesses_at_invitation_links_count_before_one_signs_in(client, small_link_limit):
+    guesses = [client.get(reverse("invitations:accept", args=[f"guess-{n}"])) for n in range(small_link_limit + 1)]
+
+    assert [response.status_code for response in guesses] == [302] * small_link_limit + [429]
+
+
 def test_password_reset_links_and_requests_count_with_them(client, user, small_link_limit):
     for _ in range(small_link_limit):
         client.get(reverse("accounts:password-reset-confirm", args=["MQ", "wrong-token"]))
