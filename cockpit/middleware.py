@@ -2,6 +2,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
@@ -59,6 +60,14 @@ LISTING_VIEWS = frozenset(
 )
 
 
+def too_many_requests(request, window_seconds: int, **context) -> HttpResponse:
+    """The 429 page, saying in minutes when to come back (also as Retry-After)."""
+    minutes = max(1, window_seconds // 60)
+    response = render(request, "429.html", {"minutes": minutes, **context}, status=429)
+    response["Retry-After"] = str(window_seconds)
+    return response
+
+
 class ListingLimitMiddleware:
     """A generous per-person limit on lists and searches (accounts.throttle.listing_allowed): 429 beyond it."""
 
@@ -74,10 +83,7 @@ class ListingLimitMiddleware:
             return None
         if listing_allowed(user_id=request.user.pk):
             return None
-        minutes = max(1, settings.LIST_WINDOW_SECONDS // 60)
-        response = render(request, "429.html", {"minutes": minutes}, status=429)
-        response["Retry-After"] = str(settings.LIST_WINDOW_SECONDS)
-        return response
+        return too_many_requests(request, settings.LIST_WINDOW_SECONDS)
 
 
 # The pages of emailed links and their request: their tokens cannot be guessed, and nobody may try.
@@ -101,10 +107,7 @@ class EmailedLinkLimitMiddleware:
         counted = match.view_name in LINK_VIEWS or (match.view_name in LINK_REQUEST_VIEWS and request.method == "POST")
         if not counted or link_allowed(ip=client_ip(request.META)):
             return None
-        minutes = max(1, settings.LINK_WINDOW_SECONDS // 60)
-        response = render(request, "429.html", {"minutes": minutes, "links": True}, status=429)
-        response["Retry-After"] = str(settings.LINK_WINDOW_SECONDS)
-        return response
+        return too_many_requests(request, settings.LINK_WINDOW_SECONDS, links=True)
 
 
 class RequestContextMiddleware:

@@ -16,6 +16,7 @@ from accounts.models import SMSDevice, User
 from accounts.second_factor import backup_codes_generate
 from accounts.services import password_confirm, user_update
 from accounts.sms import FakeGateway
+from tests.accounts.test_my_account import profile
 from tests.accounts.test_second_factor import last_sms_code, password_step, second_step, verified
 from tests.factories import PASSWORD, UserFactory
 
@@ -45,17 +46,6 @@ def signed_in(client, user, *, minutes_ago: int = 0) -> Client:
     session[SIGNED_IN_AT] = int(time.time()) - minutes_ago * 60
     session.save()
     return client
-
-
-def profile(user: User, **changes) -> dict:
-    return {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "language": user.language,
-        "mobile_phone": user.mobile_phone,
-        "password": "",
-        **changes,
-    }
 
 
 # --- every password check counts ---------------------------------------------------------------
