@@ -34,7 +34,7 @@ run: port-free $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## The worker that sends queued emails and SMS codes (accounts/outbox.py); in production run it beside gunicorn
+## The worker that sends queued emails and SMS codes (outbox/services.py); in production run it beside gunicorn
 .PHONY: worker
 worker: $(STAMP)
 	$(BIN)/python manage.py db_worker --no-reload

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import PhoneNormalizingMixin, ShowAllAfterGrantsMixin
-from accounts.models import OutgoingMessage, SMSDevice, User
+from accounts.models import SMSDevice, User
 from accounts.second_factor import (
     DEVICE_NAMES,
     second_factor_reset,
@@ -26,11 +26,11 @@ from accounts.second_factor import (
     totp_qr_code,
 )
 from accounts.services import user_save, user_update, welcome_email_resend
+from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from entities.access import explain_access
-from entities.admin import ServiceSavesAdmin
-from entities.admin_input import SafeAutocompleteSelect, SafeInputAdmin
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
+from outbox.models import OutgoingMessage
 
 
 class UserAdminChangeForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, UserChangeForm):
@@ -375,23 +375,3 @@ def grant_target(grant: CompanyGrant | EntityGrant) -> tuple:
     if isinstance(grant, CompanyGrant):
         return grant.level, grant.company_id
     return ("entity", grant.content_object_id)
-
-
-@admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(SafeInputAdmin, admin.ModelAdmin):
-    """The email and SMS queue, to read: a message is sent again from the user's or the share's page."""
-
-    list_display = ["created_at", "kind", "recipient", "state", "attempts", "last_error", "next_attempt_at", "sent_at"]
-    list_filter = ["state", "kind"]
-    search_fields = ["recipient__email"]
-    list_select_related = ["recipient"]
-    readonly_fields = [field.name for field in OutgoingMessage._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

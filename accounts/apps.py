@@ -11,10 +11,13 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        # The outbox's senders register themselves where they issue their secrets; the worker needs them all.
-        import accounts.second_factor  # noqa: F401
-        import accounts.services  # noqa: F401
         from accounts.middleware import remember_sign_in
+        from accounts.second_factor import SMS_CODES
+        from accounts.services import SECURITY_NOTICES, WELCOME_EMAILS
+        from outbox.kinds import MESSAGE_KINDS
+
+        for kind in (SMS_CODES, SECURITY_NOTICES, WELCOME_EMAILS):
+            MESSAGE_KINDS.register(kind.code, kind)
 
         # Ours records the previous login first, then updates last_login as Django's would.
         user_logged_in.disconnect(dispatch_uid="update_last_login")

@@ -68,7 +68,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class SMSDevice(ThrottlingMixin, SideChannelDevice):
-    """A second factor by SMS: a code sent through accounts.sms to the user's stored mobile number.
+    """A second factor by SMS: a code sent through outbox.sms to the user's stored mobile number.
 
     The number is the user's own (User.mobile_phone), so changing it, which needs the
     password, moves the device with it. A code is single-use and a new one replaces
@@ -333,49 +333,3 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
-
-
-class OutgoingMessage(models.Model):
-    """One email or SMS to a user, kept until it has left so that an outage loses nothing (accounts.outbox).
-
-    It holds what to send, never a secret: the temporary password, invitation link or
-    code is issued by the worker at the moment it sends, so no clear-text secret waits
-    in the queue.
-    """
-
-    class Kind(models.TextChoices):
-        WELCOME = "welcome", _("Welcome email")
-        INVITATION = "invitation", _("Share invitation")
-        SECURITY = "security", _("Security notice")
-        SMS_CODE = "sms_code", _("SMS code")
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Waiting to be sent")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Could not be sent")
-        SUPERSEDED = "superseded", _("Replaced by a later one")
-
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="outgoing_messages",
-        verbose_name=_("recipient"),
-    )
-    # The share of an invitation, the device of an SMS code: whatever the kind's sender needs, by id.
-    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outgoing message")
-        verbose_name_plural = _("outgoing messages")
-        indexes = [models.Index(fields=["recipient", "kind", "-created_at"], name="outgoing_recipient_kind")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient_id}: {self.get_state_display()}"

@@ -32,11 +32,9 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import OutgoingMessage, SMSDevice, User
-from accounts.outbox import NothingToSend, message_queue, sender
+from accounts.models import SMSDevice, User
 from accounts.permissions import is_operator_staff
 from accounts.services import require_password, security_notice
-from accounts.sms import send_sms
 from accounts.throttle import (
     client_ip,
     second_factor_blocked,
@@ -45,6 +43,10 @@ from accounts.throttle import (
     sms_send_allowed,
 )
 from entities.audit import audit_record
+from outbox.kinds import MessageKind
+from outbox.models import OutgoingMessage
+from outbox.services import NothingToSend, message_queue
+from outbox.sms import send_sms
 
 security_log = logging.getLogger("accounts.security")
 
@@ -243,7 +245,7 @@ def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
     challenge = secrets.token_urlsafe(16)
     request.session[SMS_CHALLENGE_KEY] = challenge
     message_queue(
-        kind=OutgoingMessage.Kind.SMS_CODE,
+        kind=SMS_CODES.code,
         recipient=user,
         subject_id=device.pk,
         payload={"challenge": _challenge_hash(challenge)},
@@ -260,7 +262,6 @@ def _asked_here(request: HttpRequest, device: Device) -> bool:
     )
 
 
-@sender(OutgoingMessage.Kind.SMS_CODE)
 def _send_sms_code(message: OutgoingMessage) -> None:
     """The code is made as the SMS leaves; once it could no longer be typed in time, none is sent."""
     user = message.recipient
@@ -274,6 +275,9 @@ def _send_sms_code(message: OutgoingMessage) -> None:
     with translation.override(user.language):
         body = str(_("Your Cockpit code: %(code)s")) % {"code": device.token}
     send_sms(phone=user.mobile_phone, body=body)
+
+
+SMS_CODES = MessageKind(code="sms_code", label=_("SMS code"), send=_send_sms_code)
 
 
 # --- devices ---------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_security_email, send_welcome_email
-from accounts.models import Language, OutgoingMessage, User
-from accounts.outbox import NothingToSend, message_queue, sender
+from accounts.models import Language, User
 from accounts.permissions import (
     Reach,
     access_external_user,
@@ -27,11 +26,14 @@ from accounts.permissions import (
 from accounts.phone import normalize_phone
 from accounts.selectors import user_edit_version
 from accounts.throttle import invitation_allowed, login_blocked, login_failed, login_succeeded
+from core.integrity import save_unique
 from entities.access import lowered_by_entity_grant
 from entities.audit import audit_record, current_ip, diff
-from entities.integrity import save_unique
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
+from outbox.kinds import DeliveryWords, MessageKind
+from outbox.models import OutgoingMessage
+from outbox.services import NothingToSend, message_queue
 
 USER_FIELDS_EDITABLE = (
     "email",
@@ -48,12 +50,14 @@ USER_FIELDS_EDITABLE = (
 )
 
 
-@sender(OutgoingMessage.Kind.SECURITY)
 def _send_security_email(message: OutgoingMessage) -> None:
     payload = message.payload
     send_security_email(
         user=message.recipient, event=payload["event"], device=payload.get("device", ""), address=payload.get("address")
     )
+
+
+SECURITY_NOTICES = MessageKind(code="security", label=_("Security notice"), send=_send_security_email)
 
 
 def security_notice(user: User, event: str, detail: str = "", *, address: str | None = None) -> None:
@@ -62,7 +66,7 @@ def security_notice(user: User, event: str, detail: str = "", *, address: str | 
     `address` sends it to another address than the account's (the one a change replaced).
     """
     payload = {"event": event, "device": detail} | ({"address": address} if address else {})
-    message_queue(kind=OutgoingMessage.Kind.SECURITY, recipient=user, payload=payload, supersede=False)
+    message_queue(kind=SECURITY_NOTICES.code, recipient=user, payload=payload, supersede=False)
 
 
 def _sign_in_notices(stored: User, user: User) -> None:
@@ -228,7 +232,6 @@ def require_invitation_allowed(actor: User) -> None:
         raise ValidationError(TOO_MANY_COMPANY_INVITATIONS, code="throttled")
 
 
-@sender(OutgoingMessage.Kind.WELCOME)
 def _send_welcome(message: OutgoingMessage) -> None:
     """The temporary password is issued here, as the email leaves: never stored in clear text, even in the queue."""
     user = User.objects.select_for_update(of=("self",)).select_related("company__instance").get(pk=message.recipient_id)
@@ -237,8 +240,23 @@ def _send_welcome(message: OutgoingMessage) -> None:
     send_welcome_email(user=user, temporary_password=_issue_temporary_password(user))
 
 
+WELCOME_EMAILS = MessageKind(
+    code="welcome",
+    label=_("Welcome email"),
+    send=_send_welcome,
+    words=DeliveryWords(
+        on_its_way=_("The welcome email is on its way to %(email)s."),
+        retrying=_(
+            "The user is saved, but the welcome email to %(email)s could not be sent yet (%(error)s). "
+            "It is tried again by itself; the user's page shows how it stands."
+        ),
+        failed=_("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again."),
+    ),
+)
+
+
 def _queue_welcome(user: User) -> OutgoingMessage:
-    return message_queue(kind=OutgoingMessage.Kind.WELCOME, recipient=user)
+    return message_queue(kind=WELCOME_EMAILS.code, recipient=user)
 
 
 def _check_email(reach: Reach, email: str, user: User | None = None) -> None:

@@ -8,9 +8,9 @@ from django.utils import translation
 
 from accounts.throttle import client_ip, link_allowed, listing_allowed
 from cockpit.permissions import access_cockpit
+from core.query import cleaned_query
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
-from entities.requests import cleaned_query
 from sharing.services import share_visited
 
 SHARE_VISIT_RESOLUTION_SECONDS = 60 * 60
@@ -18,10 +18,10 @@ security_log = logging.getLogger("accounts.security")
 
 
 class QueryStringMiddleware:
-    """Every request's query string read as text (entities.requests.cleaned_query): no NUL, no endless value.
+    """Every request's query string read as text (core.query.cleaned_query): no NUL, no endless value.
 
     Pages, forms and the Django admin alike then never pass PostgreSQL a value it refuses;
-    ids and searches are read further by entities.requests' helpers where a page reads them.
+    ids and searches are read further by core.query helpers where a page reads them.
     """
 
     def __init__(self, get_response):

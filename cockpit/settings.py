@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "entities",
+    "outbox",
     "accounts",
     "sharing",
     "tablets",
@@ -339,7 +340,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cockpit <cockpit@localhost>"
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 
-# Emails and SMS codes leave through a queue in the database (accounts/outbox.py), sent by the
+# Emails and SMS codes leave through a queue in the database (outbox/services.py), sent by the
 # worker `manage.py db_worker`: an outage of the email service or the SMS gateway is retried,
 # MESSAGE_MAX_ATTEMPTS times with a pause doubling from MESSAGE_RETRY_SECONDS (at most an hour).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -357,16 +358,16 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CH")
 SMS_ENABLED = env_bool("SMS_ENABLED", True)
 SMS_GATEWAY = env_str(
     "SMS_GATEWAY",
-    "accounts.sms.TwilioGateway"
+    "outbox.sms.TwilioGateway"
     if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
-    else ("accounts.sms.ConsoleGateway" if DEBUG else ""),
+    else ("outbox.sms.ConsoleGateway" if DEBUG else ""),
 )
 if SMS_ENABLED and not SMS_GATEWAY:
     raise ImproperlyConfigured(
         "SMS codes need a gateway when DEBUG is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
         "TWILIO_FROM_NUMBER (or SMS_GATEWAY), or SMS_ENABLED=0 to offer no SMS second factor."
     )
-if not DEBUG and SMS_GATEWAY == "accounts.sms.ConsoleGateway":
+if not DEBUG and SMS_GATEWAY == "outbox.sms.ConsoleGateway":
     raise ImproperlyConfigured("The console SMS gateway prints codes into the server's output; not with DEBUG off.")
 
 # Production hardening; each can be relaxed by environment for unusual deployments.

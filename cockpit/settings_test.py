@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-os.environ.setdefault("SMS_GATEWAY", "accounts.sms.FakeGateway")
+os.environ.setdefault("SMS_GATEWAY", "outbox.sms.FakeGateway")
 # A test process is the only one serving its test database: its own memory may hold sessions and counters.
 os.environ.setdefault("SINGLE_PROCESS", "1")
 
@@ -12,7 +12,7 @@ from cockpit.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-SMS_GATEWAY = "accounts.sms.FakeGateway"
+SMS_GATEWAY = "outbox.sms.FakeGateway"
 # Messages are sent at once, when the change commits; the queue's own tests use the database backend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SECURE_SSL_REDIRECT = False

@@ -1,36 +1,14 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminRadioSelect
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from entities.admin_input import SafeInputAdmin
+from core.admin import SafeInputAdmin, ServiceSavesAdmin
 from entities.history import history_rows
 from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
 from entities.services import business_entity_save, company_save, instance_save, role_capabilities_set, role_save
-
-NOTHING_SAVED = _("Nothing was saved: %(errors)s")
-
-
-class ServiceSavesAdmin(SafeInputAdmin, admin.ModelAdmin):
-    """An admin page whose saves go through services: a refused save rolls back whole and says why.
-
-    A service raises ValidationError for what the admin's forms cannot see (rows other
-    pages changed meanwhile, rules across the object and its inlines). Letting it leave
-    the admin's own transaction rolls back the object and every inline together;
-    transaction.set_rollback() instead would make the admin's log entry, written next,
-    fail with a 500.
-    """
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            messages.error(request, NOTHING_SAVED % {"errors": "; ".join(error.messages)})
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Instance)

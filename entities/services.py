@@ -7,8 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from core.integrity import save_unique
 from entities.audit import audit_record, diff
-from entities.integrity import save_unique
 from entities.models import (
     Access,
     BusinessEntity,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.query import page_number
 from entities.forms import EntityFilterForm
 from entities.permissions import (
     access_entity,
@@ -15,7 +16,7 @@ from entities.permissions import (
     user_can_edit_section,
     visible_sections,
 )
-from entities.requests import CockpitRequest, page_number
+from entities.requests import CockpitRequest
 from entities.sections import SECTION_SPECS, display_rows, to_json
 from entities.selectors import (
     analytics_figures,

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from entities.admin import ServiceSavesAdmin
-from entities.admin_input import SafeInputAdmin
+from core.admin import SafeInputAdmin, ServiceSavesAdmin
 from plans.models import PlanFile, PlanStatus
 from plans.services import plan_file_delete, plans_request, plans_request_clear
 

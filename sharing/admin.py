@@ -4,8 +4,12 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from entities.admin import ServiceSavesAdmin
-from entities.admin_input import BoundedModelMultipleChoiceField, SafeAutocompleteSelectMultiple, SafeInputAdmin
+from core.admin import (
+    BoundedModelMultipleChoiceField,
+    SafeAutocompleteSelectMultiple,
+    SafeInputAdmin,
+    ServiceSavesAdmin,
+)
 from entities.models import Access, Company
 from sharing.models import Share, ShareScope, SharingSettings
 from sharing.services import sharing_settings_save

@@ -22,14 +22,16 @@ class SharingConfig(AppConfig):
     verbose_name = _("Cockpit sharing")
 
     def ready(self) -> None:
-        import sharing.services  # noqa: F401 - registers the invitation's sender for the outbox worker
         from accounts.selectors import register_outside_members
         from entities.access.rules import register_path
         from entities.models import AUDIT_ACTIONS
+        from outbox.kinds import MESSAGE_KINDS
         from sharing.access import SHARE_PATHS
         from sharing.selectors import shared_members
+        from sharing.services import INVITATIONS
 
         for path in SHARE_PATHS:
             register_path(path)
         AUDIT_ACTIONS.update(SHARE_ACTIONS)
         register_outside_members(shared_members)
+        MESSAGE_KINDS.register(INVITATIONS.code, INVITATIONS)

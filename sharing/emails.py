@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.emails import send_templated_email
+from outbox.emails import send_templated_email
 from sharing.models import Share
 
 

@@ -18,12 +18,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OutgoingMessage, User
-from accounts.outbox import NothingToSend, message_queue, sender
+from accounts.models import User
 from accounts.permissions import is_operator_staff, manager_reach
 from accounts.services import require_invitation_allowed
 from entities.audit import audit_record
 from entities.models import Company, Instance, Role
+from outbox.kinds import DeliveryWords, MessageKind
+from outbox.models import OutgoingMessage
+from outbox.services import NothingToSend, message_queue
 from sharing.emails import send_share_invitation
 from sharing.models import AllowedCompany, ScopeLevel, Share, ShareCap, ShareScope, SharingSettings
 from sharing.permissions import WHOLE_COCKPIT, ScopeKey, ShareReach, access_cockpit_shares, access_share, share_reach
@@ -152,7 +154,6 @@ def _issue_invitation(share: Share) -> str:
     return token
 
 
-@sender(OutgoingMessage.Kind.INVITATION)
 def _send_invitation(message: OutgoingMessage) -> None:
     """The link's token is issued here, as the email leaves: the queue never holds it."""
     share = (
@@ -166,10 +167,25 @@ def _send_invitation(message: OutgoingMessage) -> None:
     send_share_invitation(share=share, token=_issue_invitation(share))
 
 
+INVITATIONS = MessageKind(
+    code="invitation",
+    label=_("Share invitation"),
+    send=_send_invitation,
+    words=DeliveryWords(
+        on_its_way=_("The invitation is on its way to %(email)s."),
+        retrying=_(
+            "The share is saved, but the invitation to %(email)s could not be sent yet (%(error)s). "
+            "It is tried again by itself; the list of shares shows how it stands."
+        ),
+        failed=_("The share is saved, but the invitation to %(email)s could not be sent (%(error)s). Send it again."),
+    ),
+)
+
+
 def _queue_invitation(share: Share) -> OutgoingMessage:
     # Issued now too, unsent: any earlier link stops working at once, and the share shows its expiry.
     _issue_invitation(share)
-    return message_queue(kind=OutgoingMessage.Kind.INVITATION, recipient=share.user, subject_id=share.pk)
+    return message_queue(kind=INVITATIONS.code, recipient=share.user, subject_id=share.pk)
 
 
 def _levels(share: Share) -> dict:

@@ -9,16 +9,17 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.models import OutgoingMessage
-from accounts.outbox import latest_messages
-from accounts.views.management import ManagerRequest, delivery_flash
+from accounts.views.management import ManagerRequest
 from entities.history import history_rows
 from entities.models import AuditLogEntry
+from outbox.delivery import delivery_flash
+from outbox.services import latest_messages
 from sharing.forms import ShareForm, SharePermissionsForm
 from sharing.models import ShareState
 from sharing.permissions import access_cockpit_shares, access_share
 from sharing.selectors import cockpit_shares, share_scope_offers, share_scope_rows, sharing_state
 from sharing.services import (
+    INVITATIONS,
     share_accept,
     share_expiries_record,
     share_invite,
@@ -40,7 +41,7 @@ class ShareListView(TemplateView):
         share_expiries_record(instance=instance)
         state = sharing_state(instance)
         shares = list(cockpit_shares(reach))
-        invitations = latest_messages(OutgoingMessage.Kind.INVITATION, [s.pk for s in shares if not s.accepted_at])
+        invitations = latest_messages(INVITATIONS.code, [s.pk for s in shares if not s.accepted_at])
         for share in shares:
             share.state = state.state_of(share)
             share.state_label = ShareState(share.state).label

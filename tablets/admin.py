@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from entities.admin import ServiceSavesAdmin
+from core.admin import ServiceSavesAdmin
 from tablets.models import Tablet
 from tablets.services import tablet_save
 

@@ -16,8 +16,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.integrity import save_unique
 from entities.audit import audit_record, diff
-from entities.integrity import save_unique
 from entities.models import Access, BusinessEntity, Instance
 from tablets.bulk import MAX_LINES, BulkLine
 from tablets.models import EDITABLE_STATES, MODEL_MAX_LENGTH, SERIAL_MAX_LENGTH, Tablet, TabletState

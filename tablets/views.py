@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.views.management import ManagerRequest, add_service_error
-from entities.requests import page_number, query_text
+from core.query import page_number, query_text
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm
 from tablets.models import EDITABLE_STATES, Tablet, TabletState
 from tablets.permissions import (

@@ -18,8 +18,7 @@ from accounts.forms import (
     company_grant_formset,
     entity_grant_formset,
 )
-from accounts.models import OutgoingMessage, User
-from accounts.outbox import latest_message
+from accounts.models import User
 from accounts.permissions import (
     access_external_user,
     access_listed_user,
@@ -42,6 +41,7 @@ from accounts.selectors import (
     user_history,
 )
 from accounts.services import (
+    WELCOME_EMAILS,
     RightsLowered,
     external_grants_replace,
     user_deactivate,
@@ -51,10 +51,13 @@ from accounts.services import (
     users_export_recorded,
     welcome_email_resend,
 )
+from core.query import page_number, query_id, query_text
 from entities.access import EntityFilter, entity_page, explain_access
 from entities.history import history_rows
 from entities.models import Role
-from entities.requests import CockpitRequest, page_number, query_id, query_text
+from entities.requests import CockpitRequest
+from outbox.delivery import delivery_flash
+from outbox.services import latest_message
 
 PAGE_SIZE = 50
 MEMBER_KINDS = {
@@ -86,41 +89,6 @@ def add_service_error(form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-_DELIVERY_WORDS = {
-    OutgoingMessage.Kind.WELCOME: (
-        _("The welcome email is on its way to %(email)s."),
-        _(
-            "The user is saved, but the welcome email to %(email)s could not be sent yet (%(error)s). "
-            "It is tried again by itself; the user's page shows how it stands."
-        ),
-        _("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again."),
-    ),
-    OutgoingMessage.Kind.INVITATION: (
-        _("The invitation is on its way to %(email)s."),
-        _(
-            "The share is saved, but the invitation to %(email)s could not be sent yet (%(error)s). "
-            "It is tried again by itself; the list of shares shows how it stands."
-        ),
-        _("The share is saved, but the invitation to %(email)s could not be sent (%(error)s). Send it again."),
-    ),
-}
-
-
-def delivery_flash(request, message: OutgoingMessage | None) -> None:
-    """Tell the manager where the email stands once the change has committed: on its way, retrying, or failed."""
-    if message is None:
-        return
-    message.refresh_from_db()
-    on_its_way, retrying, failed = _DELIVERY_WORDS[OutgoingMessage.Kind(message.kind)]
-    words = {"email": message.recipient.email, "error": message.last_error}
-    if message.state == OutgoingMessage.State.FAILED:
-        messages.error(request, failed % words)
-    elif message.state == OutgoingMessage.State.QUEUED and message.attempts:
-        messages.warning(request, retrying % words)
-    elif message.state != OutgoingMessage.State.SUPERSEDED:
-        messages.success(request, on_its_way % words)
 
 
 @dataclass(frozen=True)
@@ -330,7 +298,7 @@ class UserEditView(UserFormView):
                 {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
             ],
             "is_operator_staff": reach.is_operator_staff,
-            "welcome": latest_message(target, OutgoingMessage.Kind.WELCOME) if target.awaits_first_login else None,
+            "welcome": latest_message(target, WELCOME_EMAILS.code) if target.awaits_first_login else None,
             "version": user_edit_version(target.pk),
             "max_attempts": settings.MESSAGE_MAX_ATTEMPTS,
         }

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from accounts.models import OutgoingMessage, User
-from accounts.outbox import deliver_message, message_queue, retry_delay
-from accounts.services import user_invite, welcome_email_resend
+from accounts.models import User
+from accounts.second_factor import SMS_CODES
+from accounts.services import WELCOME_EMAILS, user_invite, welcome_email_resend
 from entities.models import Level
+from outbox.models import OutgoingMessage
+from outbox.services import deliver_message, message_queue, retry_delay
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,7 +74,7 @@ def invite(manager, owner) -> User:
 
 
 def welcome_of(user) -> OutgoingMessage:
-    return OutgoingMessage.objects.get(recipient=user, kind=OutgoingMessage.Kind.WELCOME)
+    return OutgoingMessage.objects.get(recipient=user, kind=WELCOME_EMAILS.code)
 
 
 def temporary_password(message) -> str:
@@ -212,7 +214,7 @@ def test_a_rolled_back_change_queues_nothing(manager, owner):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        message_queue(kind=OutgoingMessage.Kind.WELCOME, recipient=manager)
+        message_queue(kind=WELCOME_EMAILS.code, recipient=manager)
         raise RuntimeError("the change failed")
 
     assert not OutgoingMessage.objects.exists() and not DBTaskResult.objects.exists()
@@ -233,12 +235,12 @@ def queue_sms_code(user) -> OutgoingMessage:
     from accounts.models import SMSDevice
 
     device = SMSDevice.objects.create(user=user, name="SMS", confirmed=True)
-    return message_queue(kind=OutgoingMessage.Kind.SMS_CODE, recipient=user, subject_id=device.pk)
+    return message_queue(kind=SMS_CODES.code, recipient=user, subject_id=device.pk)
 
 
 def test_an_sms_code_is_made_when_it_leaves_and_only_then(sms_user):
     from accounts.models import SMSDevice
-    from accounts.sms import FakeGateway
+    from outbox.sms import FakeGateway
 
     FakeGateway.outbox.clear()
     message = queue_sms_code(sms_user)
@@ -252,7 +254,7 @@ def test_an_sms_code_is_made_when_it_leaves_and_only_then(sms_user):
 
 
 def test_an_sms_code_that_could_no_longer_be_typed_in_time_is_not_sent(sms_user, settings):
-    from accounts.sms import FakeGateway
+    from outbox.sms import FakeGateway
 
     FakeGateway.outbox.clear()
     message = queue_sms_code(sms_user)

@@ -15,7 +15,7 @@ from accounts.middleware import SIGNED_IN_AT
 from accounts.models import SMSDevice, User
 from accounts.second_factor import backup_codes_generate
 from accounts.services import password_confirm, user_update
-from accounts.sms import FakeGateway
+from outbox.sms import FakeGateway
 from tests.accounts.test_my_account import profile
 from tests.accounts.test_second_factor import last_sms_code, password_step, second_step, verified
 from tests.factories import PASSWORD, UserFactory

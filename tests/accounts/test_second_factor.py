@@ -20,8 +20,8 @@ from accounts.second_factor import (
     second_factor_reset,
     totp_device_create,
 )
-from accounts.sms import FakeGateway
 from entities.models import AuditLogEntry
+from outbox.sms import FakeGateway
 from tests.cockpit.test_views import cockpit_url_names
 from tests.factories import PASSWORD, UserFactory
 

@@ -51,7 +51,7 @@ def link(path_start: str) -> str:
 
 def test_no_flow_writes_a_password_a_code_or_a_token_into_the_log(client, world, everything_logged, settings, capsys):
     # The SMS gateway of `make run`: the code goes to the console for the developer, never into the log.
-    settings.SMS_GATEWAY = "accounts.sms.ConsoleGateway"
+    settings.SMS_GATEWAY = "outbox.sms.ConsoleGateway"
     secrets: list[str] = []
     instance, owner, manager = world["instance"], world["owner"], world["manager"]
 

@@ -14,13 +14,13 @@ from accounts.models import User
 from accounts.permissions import manager_reach
 from accounts.second_factor import confirmed_devices, second_factor_required
 from accounts.selectors import managed_users
-from accounts.sms import FakeGateway
 from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS, USERS
 from entities.access import entity_access, visible_entities
 from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company, Instance, SectionSettings
 from entities.permissions import user_has_entity_pages, visible_sections
 from entities.sections import SECTION_SPECS, display_rows
 from entities.selectors import analytics_figures, entity_list_page, master_data, section_data, section_entries
+from outbox.sms import FakeGateway
 from plans.models import PlanFile, PlanStatus
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel

@@ -207,7 +207,7 @@ def test_production_refuses_to_start_without_an_sms_gateway_unless_sms_is_off():
 
 
 def test_production_refuses_the_console_sms_gateway():
-    result = manage("check", env={**PRODUCTION_ENV, "SMS_GATEWAY": "accounts.sms.ConsoleGateway"})
+    result = manage("check", env={**PRODUCTION_ENV, "SMS_GATEWAY": "outbox.sms.ConsoleGateway"})
 
     assert result.returncode != 0
     assert "prints codes into the server's output" in result.stderr

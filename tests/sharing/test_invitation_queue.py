@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import OutgoingMessage
 from entities.models import Level
+from outbox.models import OutgoingMessage
 from sharing.models import Share
 from sharing.modules import ShareLevel
 from sharing.services import share_invite

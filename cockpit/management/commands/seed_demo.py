@@ -356,7 +356,7 @@ class Command(BaseCommand):
             if not SMSDevice.objects.filter(user=user, confirmed=True).exists():
                 # As if the user had typed the first code sent to the number.
                 device_confirm(actor=None, device=sms_device_create(actor=None, user=user))
-            if settings.SMS_GATEWAY == "accounts.sms.ConsoleGateway":
+            if settings.SMS_GATEWAY == "outbox.sms.ConsoleGateway":
                 return ['SMS: press "Send code"; the SMS code appears in this console']
             return [f'SMS: press "Send code"; the SMS code goes to {user.mobile_phone} ({settings.SMS_GATEWAY})']
         # Backup codes are shown only once, so every run makes new ones (as it resets the passwords).

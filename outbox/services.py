@@ -14,8 +14,8 @@ same savepoint as the send: a failed send also takes back the password it issued
 """
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -23,26 +23,17 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db import DatabaseBackend
 
-from accounts.models import OutgoingMessage, User
+from outbox.kinds import MESSAGE_KINDS
+from outbox.models import OutgoingMessage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User
 
 logger = logging.getLogger(__name__)
-
-Sender = Callable[[OutgoingMessage], None]
-_SENDERS: dict[str, Sender] = {}
 
 
 class NothingToSend(Exception):  # noqa: N818 - an outcome, not a fault
     """The sender found the message no longer wanted (the user signed in meanwhile, the share was removed)."""
-
-
-def sender(kind: str) -> Callable[[Sender], Sender]:
-    """Register the function that sends messages of one kind; it may raise NothingToSend."""
-
-    def register(function: Sender) -> Sender:
-        _SENDERS[kind] = function
-        return function
-
-    return register
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -62,7 +53,7 @@ def _enqueue(message_id: int, *, run_after=None) -> None:
 def message_queue(
     *,
     kind: str,
-    recipient: User,
+    recipient: "_User",
     subject_id: int | None = None,
     payload: dict | None = None,
     supersede: bool = True,
@@ -72,7 +63,7 @@ def message_queue(
     Not with `supersede=False`: each notice of a change tells of its own change.
     Call it inside the transaction that makes the change the message tells of.
     """
-    assert kind in _SENDERS, f"no sender registered for {kind!r}"
+    assert kind in MESSAGE_KINDS, f"no message kind registered as {kind!r}"
     if supersede:
         OutgoingMessage.objects.filter(
             kind=kind, recipient=recipient, subject_id=subject_id, state=OutgoingMessage.State.QUEUED
@@ -84,7 +75,7 @@ def message_queue(
     return message
 
 
-def latest_message(recipient: User, kind: str, subject_id: int | None = None) -> OutgoingMessage | None:
+def latest_message(recipient: "_User", kind: str, subject_id: int | None = None) -> OutgoingMessage | None:
     return (
         OutgoingMessage.objects.filter(recipient=recipient, kind=kind, subject_id=subject_id)
         .order_by("-created_at", "-pk")
@@ -116,7 +107,7 @@ def deliver_message(message_id: int) -> str:
         message.attempts += 1
         try:
             with transaction.atomic():
-                _SENDERS[message.kind](message)
+                MESSAGE_KINDS[message.kind].send(message)
         except NothingToSend:
             message.state, message.next_attempt_at = OutgoingMessage.State.SUPERSEDED, None
         except Exception as error:  # noqa: BLE001 - any gateway failure is recorded and retried, never lost

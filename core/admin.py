@@ -1,4 +1,4 @@
-"""Malformed values in the Django admin answer a form error or 400, never a 500 (docs/operations.md).
+"""The admin base classes: malformed values answer a form error or 400, never a 500; saves go through services.
 
 Django's admin trusts two things it should not: an autocomplete widget renders the
 submitted value by asking the database for it, whatever it is ("abc", a number beyond
@@ -9,13 +9,15 @@ Every admin page of ours uses this mixin, so both are checked before they reach 
 from typing import Any, cast
 
 from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.db import DataError, models, transaction
 from django.db.models import QuerySet
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
-from entities.requests import query_id
+from core.query import query_id
 
 BIGGEST = 2**63 - 1  # the widest integer column there is (BIGINT)
 
@@ -98,3 +100,24 @@ class SafeInputAdmin:
                 return super().changelist_view(request, extra_context)  # type: ignore[misc]
         except (DataError, ValueError):
             return HttpResponseBadRequest("A filter value does not fit its column.")
+
+
+NOTHING_SAVED = _("Nothing was saved: %(errors)s")
+
+
+class ServiceSavesAdmin(SafeInputAdmin, admin.ModelAdmin):
+    """An admin page whose saves go through services: a refused save rolls back whole and says why.
+
+    A service raises ValidationError for what the admin's forms cannot see (rows other
+    pages changed meanwhile, rules across the object and its inlines). Letting it leave
+    the admin's own transaction rolls back the object and every inline together;
+    transaction.set_rollback() instead would make the admin's log entry, written next,
+    fail with a 500.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            messages.error(request, NOTHING_SAVED % {"errors": "; ".join(error.messages)})
+            return HttpResponseRedirect(request.get_full_path())
