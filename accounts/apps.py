@@ -13,10 +13,10 @@ class AccountsConfig(AppConfig):
 
         from accounts.middleware import remember_sign_in
         from accounts.second_factor import SMS_CODES
-        from accounts.services import SECURITY_NOTICES, WELCOME_EMAILS
+        from accounts.services import SECURITY_NOTICES
         from outbox.kinds import MESSAGE_KINDS
 
-        for kind in (SMS_CODES, SECURITY_NOTICES, WELCOME_EMAILS):
+        for kind in (SMS_CODES, SECURITY_NOTICES):
             MESSAGE_KINDS.register(kind.code, kind)
 
         # Ours records the previous login first, then updates last_login as Django's would.

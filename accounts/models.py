@@ -273,6 +273,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return bool(self.company_id) and self.company.is_operator
 
     @property
+    def is_operator_staff(self) -> bool:
+        """Operator staff manage every user of every cockpit (but other staff)."""
+        return bool(self.is_active and self.is_staff and self.is_operator_employee)
+
+    @property
     def awaits_first_login(self) -> bool:
         """Active and never chose a password of their own: what they need is a welcome email (again).
 

@@ -33,7 +33,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SMSDevice, User
-from accounts.permissions import is_operator_staff
 from accounts.services import require_password, security_notice
 from accounts.throttle import (
     client_ip,
@@ -285,7 +284,7 @@ SMS_CODES = MessageKind(code="sms_code", label=_("SMS code"), send=_send_sms_cod
 
 def _is_staff_for(actor: AbstractBaseUser | None, user: User) -> bool:
     """Operator staff change others' devices; another staff member's only as a superuser (no takeovers)."""
-    if not (isinstance(actor, User) and is_operator_staff(actor)):
+    if not (isinstance(actor, User) and actor.is_operator_staff):
         return False
     return actor.is_superuser or not (user.is_staff or user.is_superuser)
 

@@ -1,6 +1,5 @@
 from django.utils.functional import SimpleLazyObject
 
-from accounts.permissions import is_operator_staff, user_manages_users, user_views_users
 from cockpit.permissions import cockpits_of
 from entities.access import subject_of
 from entities.models import Access
@@ -8,6 +7,7 @@ from entities.permissions import user_has_entity_pages
 from plans.permissions import user_uploads_plans
 from sharing.permissions import cockpit_is_shareable
 from tablets.permissions import tablet_right
+from users.permissions import user_manages_users, user_views_users
 
 
 def cockpit(request) -> dict:
@@ -37,7 +37,7 @@ def cockpit(request) -> dict:
         "current_instance": instance,
         "available_cockpits": SimpleLazyObject(lambda: cockpits_of(request.user)),
         "can_manage_users": SimpleLazyObject(lambda: instance is not None and user_views_users(request.user, instance)),
-        "can_open_admin": SimpleLazyObject(lambda: request.user.is_authenticated and is_operator_staff(request.user)),
+        "can_open_admin": SimpleLazyObject(lambda: request.user.is_authenticated and request.user.is_operator_staff),
         "can_manage_shares": SimpleLazyObject(
             lambda: (
                 instance is not None and user_manages_users(request.user, instance) and cockpit_is_shareable(instance)

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "entities",
     "outbox",
     "accounts",
+    "users",
     "sharing",
     "tablets",
     "plans",

@@ -20,7 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("c/<slug:instance_slug>/", include(cockpit_patterns)),
     path("c/<slug:instance_slug>/entities/", include("entities.urls")),
-    path("c/<slug:instance_slug>/users/", include("accounts.cockpit_urls")),
+    path("c/<slug:instance_slug>/users/", include("users.urls")),
     path("c/<slug:instance_slug>/shares/", include("sharing.urls")),
     path("c/<slug:instance_slug>/tablets/", include("tablets.urls")),
     path("c/<slug:instance_slug>/plans/", include("plans.urls")),

@@ -3,13 +3,12 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from accounts.middleware import previous_login
-from accounts.models import User
-from accounts.permissions import manager_reach, user_views_users
-from accounts.selectors import latest_access_changes, own_access, user_counts
 from cockpit.permissions import cockpits_of
 from entities.requests import CockpitRequest
 from entities.selectors import visible_entity_total
 from sharing.selectors import share_of, share_scope_rows
+from users.permissions import manager_reach, user_views_users
+from users.selectors import latest_access_changes, own_access, user_counts
 
 
 def home(request):
@@ -20,17 +19,11 @@ def home(request):
     return redirect(cockpits[0].instance.get_absolute_url())
 
 
-class SignedInCockpitRequest(CockpitRequest):
-    """A cockpit request of a signed-in user (LoginRequiredMiddleware lets no other reach the cockpit)."""
-
-    user: User
-
-
 class DashboardView(TemplateView):
     """What the user's access here is, and for those who see User Management, where its users stand."""
 
     template_name = "cockpit/dashboard.html"
-    request: SignedInCockpitRequest
+    request: CockpitRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -20,7 +20,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.permissions import is_operator_staff
 from entities.access import EntityAccess, Subject, entities_access, entity_access, held_rights, special_rights
 from entities.access.single import EntityRef
 from entities.models import Access, BusinessEntity, Instance, Section
@@ -76,7 +75,7 @@ def _plan_rights(
         uploads=(_allows(access, *UPLOADS) or _grants(special, UPLOADS)),
         views=_allows(access, *VIEWS),
         # Operator staff run every cockpit through the Django admin, whether a role shows them the entity or not.
-        manages=is_operator_staff(user) or _allows(access, *MANAGES),
+        manages=user.is_operator_staff or _allows(access, *MANAGES),
     )
 
 
@@ -194,7 +193,7 @@ def user_manages_plans(user: User, subject: Subject | None, instance: Instance) 
 
     One query (entities.access.held_rights), remembered for the request; none for operator staff.
     """
-    if is_operator_staff(user):
+    if user.is_operator_staff:
         return True
     return _grants(held_rights(subject, instance.pk), MANAGES)
 

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import is_operator_staff
 from entities.audit import audit_record
 from entities.models import BusinessEntity
 from plans.models import PlanFile, PlanStatus, plan_storage
@@ -144,7 +143,7 @@ def plan_file_delete(*, actor: User | None, plan_file: PlanFile) -> None:
 
     PermissionDenied unless the actor is operator staff (the Django admin deletes); `actor=None` is the system.
     """
-    if actor is not None and not is_operator_staff(actor):
+    if actor is not None and not actor.is_operator_staff:
         raise PermissionDenied(MAY_NOT_DELETE)
     entity = plan_file.entity
     audit_record(

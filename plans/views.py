@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.views.management import ManagerRequest
 from entities.models import BusinessEntity
+from entities.requests import CockpitRequest
 from plans.forms import EntitySearchForm, PlanUploadForm
 from plans.models import PlanKind, PlanStatus, plan_storage
 from plans.permissions import (
@@ -38,7 +38,7 @@ CONTENT_TYPES: dict[str, str] = {
 class PlanListView(TemplateView):
     """Entities awaiting plans the user uploads for or manages; for managers, a search for an entity to ask plans of."""
 
-    request: ManagerRequest
+    request: CockpitRequest
 
     template_name = "plans/plan_list.html"
 
@@ -67,7 +67,7 @@ class PlanListView(TemplateView):
 
 
 def render_plan_page(
-    request: ManagerRequest,
+    request: CockpitRequest,
     entity: BusinessEntity,
     plan_status: PlanStatus | None,
     rights: PlanRights,
@@ -96,7 +96,7 @@ def render_plan_page(
 
 
 class PlanEntityView(View):
-    def get(self, request: ManagerRequest, instance_slug, pk):
+    def get(self, request: CockpitRequest, instance_slug, pk):
         entity, plan_status, rights = access_plan_page(request.user, request.instance, pk)
         return render_plan_page(request, entity, plan_status, rights)
 
@@ -104,7 +104,7 @@ class PlanEntityView(View):
 class PlanUploadView(View):
     http_method_names = ["post"]
 
-    def post(self, request: ManagerRequest, instance_slug, pk):
+    def post(self, request: CockpitRequest, instance_slug, pk):
         entity, plan_status, rights = access_plan_upload(request.user, request.instance, pk)
         form = PlanUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -122,7 +122,7 @@ class PlanUploadView(View):
 class PlanRequestView(View):
     http_method_names = ["post"]
 
-    def post(self, request: ManagerRequest, instance_slug, pk):
+    def post(self, request: CockpitRequest, instance_slug, pk):
         entity, _status, _rights = access_plan_management(request.user, request.instance, pk)
         plans_request(actor=request.user, entity=entity)
         messages.success(request, _("%(entity)s now awaits plans.") % {"entity": entity.name})
@@ -132,7 +132,7 @@ class PlanRequestView(View):
 class PlanClearView(View):
     http_method_names = ["post"]
 
-    def post(self, request: ManagerRequest, instance_slug, pk):
+    def post(self, request: CockpitRequest, instance_slug, pk):
         entity, _status, _rights = access_plan_management(request.user, request.instance, pk)
         plans_request_clear(actor=request.user, entity=entity)
         messages.success(request, _("%(entity)s no longer awaits plans.") % {"entity": entity.name})
@@ -144,7 +144,7 @@ class PlanClearView(View):
 class PlanDownloadView(View):
     """Streams a plan file as an attachment, after checking access on every request; plan files have no URL."""
 
-    def get(self, request: ManagerRequest, instance_slug, pk, file_pk):
+    def get(self, request: CockpitRequest, instance_slug, pk, file_pk):
         plan_file = access_plan_file(request.user, request.instance, pk, file_pk)
         try:
             content = plan_storage().open(plan_file.stored_name, "rb")

@@ -22,13 +22,13 @@ class SharingConfig(AppConfig):
     verbose_name = _("Cockpit sharing")
 
     def ready(self) -> None:
-        from accounts.selectors import register_outside_members
         from entities.access.rules import register_path
         from entities.models import AUDIT_ACTIONS
         from outbox.kinds import MESSAGE_KINDS
         from sharing.access import SHARE_PATHS
         from sharing.selectors import shared_members
         from sharing.services import INVITATIONS
+        from users.selectors import register_outside_members
 
         for path in SHARE_PATHS:
             register_path(path)

@@ -15,12 +15,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from accounts.models import User
-from accounts.permissions import Reach, require_manager
 from entities.access import held_path_roles
 from entities.access.rules import SHOW_ALL, path_of
 from entities.models import Instance
 from entities.selectors import held_company_grants
 from sharing.models import ScopeLevel, Share, ShareScope, SharingSettings
+from users.permissions import Reach, require_manager
 
 # A scope as requests name it: (level, company id), or (ScopeLevel.COCKPIT, None) for the whole cockpit.
 ScopeKey = tuple[str, int | None]

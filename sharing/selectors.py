@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.permissions import Reach
-from accounts.selectors import OutsideMember
 from entities.access import EntityFilter, Subject, capped, deciding_roles, role_rights
 from entities.access.rules import SCOPES
 from entities.models import Access, BusinessEntity, Company, EntityScope, Instance, Role, Section
@@ -19,6 +17,8 @@ from sharing.access import SHARE_LEVELS, shared_cockpits
 from sharing.models import ScopeLevel, Share, ShareScope, ShareState, SharingSettings
 from sharing.modules import Module, share_rights
 from sharing.permissions import WHOLE_COCKPIT, ScopeKey, ShareReach, share_reach
+from users.permissions import Reach
+from users.selectors import OutsideMember
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.permissions import is_operator_staff, manager_reach
-from accounts.services import require_invitation_allowed
 from entities.audit import audit_record
 from entities.models import Company, Instance, Role
 from outbox.kinds import DeliveryWords, MessageKind
@@ -30,6 +28,8 @@ from sharing.emails import send_share_invitation
 from sharing.models import AllowedCompany, ScopeLevel, Share, ShareCap, ShareScope, SharingSettings
 from sharing.permissions import WHOLE_COCKPIT, ScopeKey, ShareReach, access_cockpit_shares, access_share, share_reach
 from sharing.selectors import scope_cap, scope_gives
+from users.permissions import manager_reach
+from users.services import require_invitation_allowed
 
 NO_SUCH_USER = _("No user of an allowed company of that cockpit has this email address.")
 ALREADY_SHARED = _("%(user)s already has a share of this cockpit; edit it instead.")
@@ -60,7 +60,7 @@ def sharing_settings_save(
     *, actor: AbstractBaseUser, settings: SharingSettings, is_shareable: bool, allowed_companies: list[Company]
 ) -> SharingSettings:
     """Set a cockpit's Shareable Cockpit flag and allow-list; shares they suspend or resume are recorded."""
-    if not (isinstance(actor, User) and is_operator_staff(actor)):
+    if not (isinstance(actor, User) and actor.is_operator_staff):
         raise PermissionDenied(ONLY_STAFF_SETTINGS)
     stored = SharingSettings.objects.select_for_update().filter(pk=settings.pk).first() if settings.pk else None
     before_flag = stored.is_shareable if stored else False

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.views.management import ManagerRequest
 from entities.history import history_rows
 from entities.models import AuditLogEntry
+from entities.requests import CockpitRequest
 from outbox.delivery import delivery_flash
 from outbox.services import latest_messages
 from sharing.forms import ShareForm, SharePermissionsForm
@@ -33,7 +33,7 @@ from sharing.services import (
 
 class ShareListView(TemplateView):
     template_name = "sharing/share_list.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def get_context_data(self, **kwargs):
         instance = self.request.instance
@@ -56,7 +56,7 @@ class ShareListView(TemplateView):
 
 class ShareCreateView(TemplateView):
     template_name = "sharing/share_form.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def form(self, data=None, initial=None) -> ShareForm:
         reach = access_cockpit_shares(self.request.user, self.request.instance)
@@ -99,7 +99,7 @@ class ShareEditView(TemplateView):
     """The edit pen: what the share gives, its history, resend and remove."""
 
     template_name = "sharing/share_edit.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def form(self, share, reach, scopes, data=None) -> SharePermissionsForm:
         offers = share_scope_offers(reach)
@@ -153,7 +153,7 @@ class ShareRemoveView(TemplateView):
     """The bin: asks, then removes; the user's next request to this cockpit answers 404."""
 
     template_name = "sharing/share_confirm_remove.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def get(self, request, instance_slug, pk):
         share, _reach = access_share(request.user, request.instance, pk)
@@ -168,7 +168,7 @@ class ShareRemoveView(TemplateView):
 
 class ShareResendView(View):
     http_method_names = ["post"]
-    request: ManagerRequest
+    request: CockpitRequest
 
     def post(self, request, instance_slug, pk):
         share, _reach = access_share(request.user, request.instance, pk)
@@ -185,7 +185,7 @@ class ShareLeaveView(TemplateView):
     """The shared user leaves a cockpit shared with them, after saying so once more."""
 
     template_name = "sharing/share_confirm_leave.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def get(self, request, instance_slug):
         if request.instance.pk == request.user.company.instance_id:

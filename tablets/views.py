@@ -7,8 +7,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.views.management import ManagerRequest, add_service_error
+from core.forms import add_service_error
 from core.query import page_number, query_text
+from entities.requests import CockpitRequest
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm
 from tablets.models import EDITABLE_STATES, Tablet, TabletState
 from tablets.permissions import (
@@ -34,7 +35,7 @@ ENTITY_CHOICES_SHOWN = 500
 
 class TabletListView(TemplateView):
     template_name = "tablets/tablet_list.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def get_context_data(self, **kwargs):
         user, instance = self.request.user, self.request.instance
@@ -59,7 +60,7 @@ class TabletListView(TemplateView):
 
 class TabletAddView(TemplateView):
     template_name = "tablets/tablet_add.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def get(self, request, instance_slug):
         require_tablets(request.user, request.instance)
@@ -81,7 +82,7 @@ class TabletAddView(TemplateView):
 
 class TabletBulkAddView(TemplateView):
     template_name = "tablets/tablet_bulk.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def get(self, request, instance_slug):
         require_tablets(request.user, request.instance)
@@ -105,7 +106,7 @@ class TabletDetailView(TemplateView):
     """A tablet's facts and history; for managers also its edit form, assign, unassign and retire."""
 
     template_name = "tablets/tablet_detail.html"
-    request: ManagerRequest
+    request: CockpitRequest
 
     def context(self, tablet: Tablet, **forms) -> dict:
         user, instance = self.request.user, self.request.instance

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import AccountForm, PasswordConfirmForm
 from accounts.models import User
+from accounts.navigation import safe_next, with_next
 from accounts.recent_password import note_password_checked, password_recently_checked
 from accounts.second_factor import (
     DEVICE_NAMES,
@@ -24,16 +25,12 @@ from accounts.second_factor import (
     second_factor_required,
 )
 from accounts.services import account_update, password_confirm, sessions_end_all
-from accounts.views.navigation import safe_next, with_next
-
-
-class AccountRequest(HttpRequest):
-    user: User
+from core.requests import SignedInRequest
 
 
 class MyAccountView(TemplateView):
     template_name = "accounts/my_account.html"
-    request: AccountRequest
+    request: SignedInRequest
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -108,7 +105,7 @@ class PasswordConfirmView(TemplateView):
     """The password again, before changing how one signs in; then on to where the person was going."""
 
     template_name = "accounts/password_confirm.html"
-    request: AccountRequest
+    request: SignedInRequest
 
     def get_context_data(self, **kwargs):
         return {
@@ -151,10 +148,10 @@ class OtherSessionsEndView(View):
     """Log out every other session of one's account; this one stays."""
 
     http_method_names = ["post"]
-    request: AccountRequest
+    request: SignedInRequest
 
     def post(self, request, *args, **kwargs):
-        sessions_end_all(actor=request.user, user=request.user)
+        sessions_end_all(user=request.user)
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your other sessions are logged out."))
         return redirect("accounts:my-account")

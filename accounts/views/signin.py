@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -13,7 +13,8 @@ from django.views.generic import TemplateView
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import CodeForm, LoginForm, PasswordChangeForm
-from accounts.models import SMSDevice, User
+from accounts.models import SMSDevice
+from accounts.navigation import safe_next, with_next
 from accounts.second_factor import (
     DEVICE_NAMES,
     METHOD_MODELS,
@@ -32,13 +33,7 @@ from accounts.second_factor import (
 )
 from accounts.services import password_changed, temporary_password_used
 from accounts.views.account import RecentPasswordRequiredMixin
-from accounts.views.navigation import safe_next, with_next
-
-
-class SignedInRequest(HttpRequest):
-    """A request of a signed-in user: LoginRequiredMiddleware lets no other reach these views."""
-
-    user: User
+from core.requests import SignedInRequest
 
 
 class LoginView(auth_views.LoginView):

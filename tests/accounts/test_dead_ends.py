@@ -7,15 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import (
-    CompanyGrantRequest,
-    user_deactivate,
-    user_edit,
-    user_invite,
-    welcome_email_resend,
-)
 from entities.models import CompanyGrant, Level
 from tests.factories import CompanyFactory, UserFactory, admin_user_change_form, grant_company_role, state_of
+from users.services import CompanyGrantRequest, user_deactivate, user_edit, user_invite, welcome_email_resend
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.selectors import user_edit_version
-from accounts.services import CompanyGrantRequest, user_edit
 from entities.models import Level, Role
 from entities.services import company_grant_create
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
+from users.selectors import user_edit_version
+from users.services import CompanyGrantRequest, user_edit
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.permissions import manager_reach
-from accounts.selectors import managed_users
-from accounts.services import CompanyGrantRequest, EntityGrantRequest, external_grants_replace
 from entities.models import CompanyGrant, EntityGrant, Level
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
+from users.permissions import manager_reach
+from users.selectors import managed_users
+from users.services import CompanyGrantRequest, EntityGrantRequest, external_grants_replace
 
 pytestmark = pytest.mark.django_db
 
@@ -303,7 +303,7 @@ def test_an_entity_role_above_the_managers_own_is_not_replaced(zurich_pm, zurich
 def test_a_save_of_the_external_users_grants_on_an_older_version_is_refused_and_keeps_the_other_change(
     zurich_pm, cleanpro_employee, zurich, role, instance
 ):
-    from accounts.selectors import user_edit_version
+    from users.selectors import user_edit_version
 
     seen = user_edit_version(cleanpro_employee.pk)
     external_grants_replace(

@@ -5,14 +5,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.permissions import manager_reach
-from accounts.selectors import user_history
-from accounts.services import EntityGrantRequest, user_invite, user_update
+from accounts.services import user_update
 from entities.audit import audit_record
 from entities.history import history_rows
 from entities.models import AuditLogEntry, EntityGrant
 from entities.services import grant_delete
 from tests.factories import BusinessEntityFactory, grant_entity_role
+from users.permissions import manager_reach
+from users.selectors import user_history
+from users.services import EntityGrantRequest, user_invite
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import user_deactivate, user_invite
 from entities.models import Level
 from tests.factories import UserFactory, grant_company_role
+from users.services import user_deactivate, user_invite
 
 pytestmark = pytest.mark.django_db
 

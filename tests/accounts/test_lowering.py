@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.services import (
+from entities.models import EntityGrant, Level
+from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role
+from users.services import (
     CompanyGrantRequest,
     EntityGrantRequest,
     RightsLowered,
@@ -11,8 +13,6 @@ from accounts.services import (
     user_edit,
     user_invite,
 )
-from entities.models import EntityGrant, Level
-from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role
 
 pytestmark = pytest.mark.django_db
 

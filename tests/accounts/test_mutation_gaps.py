@@ -10,22 +10,19 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from accounts.models import User
-from accounts.permissions import access_named_entity, manager_reach
-from accounts.services import (
-    CompanyGrantRequest,
-    EntityGrantRequest,
-    password_changed,
-    user_create,
-    user_deactivate,
-    user_reactivate,
-    user_save,
-    user_update,
-    welcome_email_resend,
-)
+from accounts.services import password_changed, user_create, user_save, user_update
 from entities.access import request_scope
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level, Role
 from tests.accounts.test_service_rules import CHAT_NEEDS_ROLE, edit, invite
 from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role, grant_entity_role
+from users.permissions import access_named_entity, manager_reach
+from users.services import (
+    CompanyGrantRequest,
+    EntityGrantRequest,
+    user_deactivate,
+    user_reactivate,
+    welcome_email_resend,
+)
 
 pytestmark = pytest.mark.django_db
 

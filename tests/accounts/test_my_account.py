@@ -341,7 +341,7 @@ def test_sessions_end_all_ends_every_session_of_the_user(user):
     assert computer.login(username=user.email, password=PASSWORD)
 
     # when
-    sessions_end_all(actor=user, user=user)
+    sessions_end_all(user=user)
 
     # then
     assert computer.get(MY_ACCOUNT).status_code == 302

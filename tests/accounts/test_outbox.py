@@ -16,11 +16,11 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from accounts.second_factor import SMS_CODES
-from accounts.services import WELCOME_EMAILS, user_invite, welcome_email_resend
 from entities.models import Level
 from outbox.models import OutgoingMessage
 from outbox.services import deliver_message, message_queue, retry_delay
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
+from users.services import WELCOME_EMAILS, user_invite, welcome_email_resend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

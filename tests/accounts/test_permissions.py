@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from accounts.permissions import (
+from entities.models import Level
+from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
+from users.permissions import (
     access_managed_user,
     manager_reach,
     require_manageable_user,
@@ -12,8 +14,6 @@ from accounts.permissions import (
     user_can_manage_user,
     user_manages_users,
 )
-from entities.models import Level
-from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
 
 pytestmark = pytest.mark.django_db
 

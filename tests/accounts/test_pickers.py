@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.permissions import manager_reach
 from entities.models import Level, Role
 from tests.factories import UserFactory, grant_company_role
+from users.permissions import manager_reach
 
 pytestmark = pytest.mark.django_db
 

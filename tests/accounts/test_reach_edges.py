@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import SMSDevice, User
-from accounts.services import EntityGrantRequest, external_grants_replace
 from entities.audit import audit_record
 from entities.models import CompanyGrant, EntityGrant, Level
 from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role, grant_entity_role
+from users.services import EntityGrantRequest, external_grants_replace
 
 pytestmark = pytest.mark.django_db
 

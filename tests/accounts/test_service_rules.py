@@ -9,7 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import (
+from entities.models import AuditLogEntry, BusinessEntity, CompanyGrant, EntityGrant, Level
+from entities.services import company_save
+from tests.factories import BusinessEntityFactory, UserFactory, admin_user_change_form, grant_company_role, state_of
+from users.services import (
     CompanyGrantRequest,
     EntityGrantRequest,
     user_deactivate,
@@ -18,9 +21,6 @@ from accounts.services import (
     user_reactivate,
     welcome_email_resend,
 )
-from entities.models import AuditLogEntry, BusinessEntity, CompanyGrant, EntityGrant, Level
-from entities.services import company_save
-from tests.factories import BusinessEntityFactory, UserFactory, admin_user_change_form, grant_company_role, state_of
 
 pytestmark = pytest.mark.django_db
 

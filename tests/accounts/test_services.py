@@ -158,9 +158,9 @@ def test_user_update_refuses_to_move_a_holder_of_operator_roles_out_of_the_opera
 
 
 def test_user_invite_refuses_a_manager_who_is_not_staff_placing_a_user_in_the_operator(operator_company):
-    from accounts.services import user_invite
     from entities.models import Level
     from tests.factories import grant_company_role
+    from users.services import user_invite
 
     manager = UserFactory(company=operator_company, email="pm@soobr.example")
     grant_company_role(manager, Level.OWNER, operator_company, "projectmanager")
@@ -180,8 +180,8 @@ def test_user_invite_refuses_a_manager_who_is_not_staff_placing_a_user_in_the_op
 def test_user_edit_refused_after_the_profile_change_leaves_row_and_object_as_they_were(
     operator_admin, customer_company, role
 ):
-    from accounts.services import CompanyGrantRequest, user_edit
     from entities.models import Level
+    from users.services import CompanyGrantRequest, user_edit
 
     user = UserFactory(company=customer_company, email="karin@example.com", first_name="Karin")
 

@@ -8,11 +8,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SMSDevice
-from accounts.permissions import require_manager
 from accounts.second_factor import backup_codes_generate
-from accounts.selectors import managed_users
 from entities.models import Level
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
+from users.permissions import require_manager
+from users.selectors import managed_users
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,7 @@ def test_user_list_second_factor_filter_works_with_search_company_and_role(
 
 def test_user_list_second_factor_filter_survives_pagination(client, login, pm, owner_a, instance, monkeypatch):
     # given: five users with an app and some without, two a page
-    monkeypatch.setattr("accounts.views.management.PAGE_SIZE", 2)
+    monkeypatch.setattr("users.views.lists.PAGE_SIZE", 2)
     with_app = {with_totp(member(owner_a, f"app{n}@owner-a.example")).email for n in range(5)}
     for n in range(4):
         member(owner_a, f"none{n}@owner-a.example")

@@ -80,7 +80,7 @@ def test_the_sort_links_keep_the_filters_and_turn_the_order(client, login, proje
 
 
 def test_the_list_shows_its_total_and_numbered_pages(client, login, projectmanager_a, staff_a, instance, monkeypatch):
-    monkeypatch.setattr("accounts.views.management.PAGE_SIZE", 1)
+    monkeypatch.setattr("users.views.lists.PAGE_SIZE", 1)
     login(projectmanager_a)
 
     page = client.get(users_url(instance), {"page": "2"}).content.decode()
@@ -94,7 +94,7 @@ def test_the_list_shows_its_total_and_numbered_pages(client, login, projectmanag
 def test_a_page_past_the_end_answers_the_last_page_and_says_so(
     client, login, projectmanager_a, staff_a, instance, monkeypatch
 ):
-    monkeypatch.setattr("accounts.views.management.PAGE_SIZE", 3)
+    monkeypatch.setattr("users.views.lists.PAGE_SIZE", 3)
     login(projectmanager_a)
 
     response = client.get(users_url(instance), {"page": "9"})

@@ -243,7 +243,7 @@ def test_the_compiled_catalogue_matches_the_po_file(german_entries):
 
 
 def test_the_welcome_email_speaks_the_recipients_language(user, instance, mailoutbox):
-    from accounts.emails import send_welcome_email
+    from users.emails import send_welcome_email
 
     user.language = "de"
     user.save()

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from accounts.services import CompanyGrantRequest, user_invite
 from entities.models import Level
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
+from users.services import CompanyGrantRequest, user_invite
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.permissions import manager_reach
 from accounts.second_factor import confirmed_devices, second_factor_required
-from accounts.selectors import managed_users
 from cockpit.management.commands.seed_demo import DEMO_PASSWORD, SECOND_FACTORS, USERS
 from entities.access import entity_access, visible_entities
 from entities.models import AuditLogEntry, BusinessEntity, ChatMessage, Company, Instance, SectionSettings
@@ -25,6 +23,8 @@ from plans.models import PlanFile, PlanStatus
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
 from tablets.models import Tablet
+from users.permissions import manager_reach
+from users.selectors import managed_users
 
 pytestmark = pytest.mark.django_db
 

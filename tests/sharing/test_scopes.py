@@ -10,8 +10,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from accounts.permissions import manager_reach
-from accounts.selectors import outside_members
 from entities.access import entity_access, explain_access, held_rights, visible_entities
 from entities.models import Access, AuditLogEntry, Company, CompanyGrant, Level, Role, Section
 from sharing.access import shared_cockpits
@@ -21,6 +19,8 @@ from sharing.permissions import WHOLE_COCKPIT, access_cockpit_shares, access_sha
 from sharing.selectors import cockpit_shares, share_scope_offers
 from sharing.services import share_invite, share_remove, share_scope_from_giver, share_update
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
+from users.permissions import manager_reach
+from users.selectors import outside_members
 
 pytestmark = pytest.mark.django_db
 

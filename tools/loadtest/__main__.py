@@ -62,11 +62,11 @@ def prepare(sessions_path: str) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
-    from accounts.permissions import require_manager, user_can_manage_user
     from accounts.second_factor import ENROLLED_SESSION_KEY, confirmed_devices, second_factor_required
-    from accounts.selectors import managed_users
     from entities.permissions import user_can_edit_section
     from tools.bench_access.dataset import BENCH_SLUG, CITIES, KINDS, STREETS, TWINNED, load_personas, twin_email
+    from users.permissions import require_manager, user_can_manage_user
+    from users.selectors import managed_users
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

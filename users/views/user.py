@@ -1,46 +1,34 @@
-from dataclasses import asdict, dataclass
+"""One user in User Management: create, edit, external roles, remove, reactivate, welcome again, explain."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.exports import users_csv
-from accounts.forms import (
-    ExplainEntityForm,
-    ManagedUserForm,
-    company_grant_formset,
-    entity_grant_formset,
-)
-from accounts.models import User
-from accounts.permissions import (
+from core.forms import add_service_error
+from entities.access import explain_access
+from entities.history import history_rows
+from entities.requests import CockpitRequest
+from outbox.delivery import delivery_flash
+from outbox.services import latest_message
+from users.forms import ExplainEntityForm, ManagedUserForm, company_grant_formset, entity_grant_formset
+from users.permissions import (
     access_external_user,
     access_listed_user,
     access_managed_user,
     external_grants,
     require_manager,
     require_viewer,
-    user_can_manage_user,
 )
-from accounts.second_factor import second_factor_status
-from accounts.selectors import (
-    SECOND_FACTOR_FILTERS,
-    USER_ORDERS,
-    USER_STATES,
+from users.selectors import (
     listed_user_reading,
-    managed_users,
-    outside_members,
-    roles_in_reach,
     user_edit_version,
     user_history,
 )
-from accounts.services import (
+from users.services import (
     WELCOME_EMAILS,
     RightsLowered,
     external_grants_replace,
@@ -48,33 +36,8 @@ from accounts.services import (
     user_edit,
     user_invite,
     user_reactivate,
-    users_export_recorded,
     welcome_email_resend,
 )
-from core.query import page_number, query_id, query_text
-from entities.access import EntityFilter, entity_page, explain_access
-from entities.history import history_rows
-from entities.models import Role
-from entities.requests import CockpitRequest
-from outbox.delivery import delivery_flash
-from outbox.services import latest_message
-
-PAGE_SIZE = 50
-MEMBER_KINDS = {
-    "": gettext_lazy("Everyone"),
-    "employees": gettext_lazy("Employees"),
-    "external": gettext_lazy("External"),
-    "shared": gettext_lazy("Shared with other cockpits"),
-}
-
-
-class ManagerRequest(CockpitRequest):
-    """A cockpit request of a logged-in user (LoginRequiredMiddleware lets no other reach these views)."""
-
-    user: User
-
-
-ENTITY_SEARCH_LIMIT = 20
 
 
 def lowering_confirmed(request) -> bool:
@@ -82,154 +45,10 @@ def lowering_confirmed(request) -> bool:
     return request.POST.get("confirm_lowering") == "1"
 
 
-def add_service_error(form, error: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names where the form has it, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
-@dataclass(frozen=True)
-class UserListQuery:
-    """The user list's filters and sort as the query string gives them, each checked (unknown values: none)."""
-
-    search: str
-    company_id: str
-    role_id: str
-    second_factor: str
-    state: str
-    kind: str
-    order: str
-
-    @classmethod
-    def of(cls, data) -> "UserListQuery":
-        def choice(name: str, allowed) -> str:
-            value = data.get(name, "")
-            return value if value in allowed else ""
-
-        order = data.get("sort", "")
-        return cls(
-            search=query_text(data.get("q")),
-            company_id=str(query_id(data.get("company")) or ""),
-            role_id=str(query_id(data.get("role")) or ""),
-            second_factor=choice("second_factor", SECOND_FACTOR_FILTERS),
-            state=choice("state", USER_STATES),
-            kind=choice("kind", MEMBER_KINDS),
-            order=order if order.lstrip("-") in USER_ORDERS else "name",
-        )
-
-    @property
-    def plain(self) -> bool:
-        """No company, role, 2FA or state filter: people of other cockpits (Cockpit Shares) have none of these here."""
-        return not (self.company_id or self.role_id or self.second_factor or self.state)
-
-    def users(self, reach):
-        users = managed_users(
-            reach=reach,
-            search=self.search,
-            company_id=int(self.company_id) if self.company_id else None,
-            role=Role.objects.filter(pk=int(self.role_id)).first() if self.role_id else None,
-            second_factor=self.second_factor,
-            state=self.state,
-            kind=self.kind,
-            order=self.order,
-        )
-        return users if self.kind != "shared" else users.none()
-
-
-def _describe_rows(reach, members) -> None:
-    """What each row shows beyond the user: manageable, state, entity names the reader may see, 2FA."""
-    members = list(members)
-    reach.prime_entities([grant.content_object for member in members for grant in member.entitygrant_set.all()])
-    for member in members:
-        member.manageable = member.is_employee and reach.is_manager and user_can_manage_user(reach, member)
-        member.state_label = USER_STATES[member.state]
-        for grant in member.entitygrant_set.all():
-            grant.entity_label = reach.entity_label(grant.content_object)
-        # From the selector's annotations: no query per row.
-        member.second_factor = second_factor_status(
-            required=member.second_factor_policy,
-            totp=member.has_totp,
-            sms=member.has_sms,
-            backup=member.has_backup,
-        )
-
-
-class UserListView(TemplateView):
-    request: ManagerRequest
-
-    template_name = "accounts/user_list.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        reach = require_viewer(self.request.user, self.request.instance)
-        filters = UserListQuery.of(self.request.GET)
-        paginator = Paginator(filters.users(reach), PAGE_SIZE)
-        asked = page_number(self.request.GET.get("page"))
-        page = paginator.get_page(asked)
-        shared = (
-            outside_members(reach=reach, search=filters.search)
-            if filters.kind in ("", "shared") and filters.plain
-            else []
-        )
-        _describe_rows(reach, page.object_list)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        sorting = query.copy()
-        sorting.pop("sort", None)
-        context.update(
-            page=page,
-            past_the_end=asked > paginator.num_pages,
-            filters=filters,
-            search=filters.search,
-            company_id=filters.company_id,
-            role_id=filters.role_id,
-            second_factor=filters.second_factor,
-            second_factor_filters=SECOND_FACTOR_FILTERS.items(),
-            state=filters.state,
-            states=USER_STATES,
-            kind=filters.kind,
-            member_kinds=MEMBER_KINDS.items(),
-            shared=shared,
-            companies=reach.listed_companies(),
-            read_only=not reach.is_manager,
-            roles=roles_in_reach(reach),
-            query=query.urlencode(),
-            sort_query=sorting.urlencode(),
-            export_query=query.urlencode(),
-        )
-        return context
-
-
-class UserExportView(View):
-    """The users the list shows (same filters, same visibility) as CSV with their grants, streamed and audited.
-
-    A POST (with its CSRF token), so that no other site can make a signed-in browser
-    export, or fill the audit log with exports.
-    """
-
-    def post(self, request, instance_slug):
-        reach = require_viewer(request.user, request.instance)
-        filters = UserListQuery.of(request.GET)
-        users_export_recorded(
-            actor=request.user,
-            instance=request.instance,
-            filters={name: value for name, value in asdict(filters).items() if value and value != "name"},
-        )
-        response = StreamingHttpResponse(
-            users_csv(reach, filters.users(reach), describe=_describe_rows, language=get_language()),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="users-{request.instance.slug}.csv"'
-        return response
-
-
 class UserFormView(TemplateView):
     """The create and edit pages share one form: profile plus authorizations, saved in one transaction."""
 
-    request: ManagerRequest
+    request: CockpitRequest
 
     template_name = "accounts/user_form.html"
 
@@ -433,7 +252,7 @@ class ExternalUserView(UserFormView):
 
 
 class UserRemoveView(TemplateView):
-    request: ManagerRequest
+    request: CockpitRequest
 
     template_name = "accounts/user_confirm_remove.html"
 
@@ -478,26 +297,10 @@ class UserResendWelcomeView(View):
         return redirect("users:user-edit", instance_slug=instance_slug, pk=pk)
 
 
-class EntitySearchView(View):
-    """Suggestions for the entity picker: visible entities by name, at most 20."""
-
-    def get(self, request, instance_slug):
-        require_manager(request.user, request.instance)
-        term = query_text(request.GET.get("q"))
-        if len(term) < 2:
-            return JsonResponse({"results": []})
-        page = entity_page(
-            request.subject, request.instance, entity_filter=EntityFilter(search=term), per_page=ENTITY_SEARCH_LIMIT
-        )
-        return JsonResponse(
-            {"results": [{"id": entity.pk, "label": f"{entity.name} (#{entity.pk})"} for entity, _, _ in page.rows]}
-        )
-
-
 class UserExplainView(TemplateView):
     """For a user manager: why does a user they manage see a business entity with a role, or why not?"""
 
-    request: ManagerRequest
+    request: CockpitRequest
 
     template_name = "accounts/user_explain.html"
 

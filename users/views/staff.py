@@ -6,15 +6,15 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from accounts.permissions import access_managed_user
 from accounts.second_factor import second_factor_reset, totp_device_create, totp_manual_key, totp_qr_code
-from accounts.views.management import ManagerRequest
+from entities.requests import CockpitRequest
+from users.permissions import access_managed_user
 
 ONLY_STAFF = _("Only operator staff change another user's second factor.")
 
 
 class StaffSecondFactorView(TemplateView):
-    request: ManagerRequest
+    request: CockpitRequest
 
     def target(self):
         target, reach = access_managed_user(self.request.user, self.request.instance, self.kwargs["pk"])

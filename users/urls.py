@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from users import views
 
 app_name = "users"
 

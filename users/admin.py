@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import PhoneNormalizingMixin, ShowAllAfterGrantsMixin
+from accounts.forms import PhoneNormalizingMixin
 from accounts.models import SMSDevice, User
 from accounts.second_factor import (
     DEVICE_NAMES,
@@ -25,12 +25,14 @@ from accounts.second_factor import (
     totp_manual_key,
     totp_qr_code,
 )
-from accounts.services import user_save, user_update, welcome_email_resend
+from accounts.services import user_save, user_update
 from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from entities.access import explain_access
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 from outbox.models import OutgoingMessage
+from users.forms import ShowAllAfterGrantsMixin
+from users.services import welcome_email_resend
 
 
 class UserAdminChangeForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, UserChangeForm):

@@ -7,8 +7,8 @@ from itertools import islice
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.permissions import Reach
 from entities.access import request_scope
+from users.permissions import Reach
 
 BATCH = 500
 # A cell a spreadsheet would run as a formula is written as text (CSV injection), leading spaces or not.

@@ -246,11 +246,6 @@ class Reach:
             entities_access(self.subject, entities)
 
 
-def is_operator_staff(user: User) -> bool:
-    """Operator staff manage every user of every cockpit (but other staff)."""
-    return bool(user.is_active and user.is_staff and user.is_operator_employee)
-
-
 def manager_reach(actor: User, instance: Instance) -> Reach:
     """The actor's reach in the cockpit, in two queries; cached on the actor for the request."""
     subject = actor.access_subject()
@@ -258,7 +253,7 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
     cache = context.store("reach")
     if instance.pk not in cache:
         # Staff manage the cockpits of their own instance; a cockpit shared with them is not theirs to run.
-        is_staff = is_operator_staff(actor) and actor.company.instance_id == instance.pk
+        is_staff = actor.is_operator_staff and actor.company.instance_id == instance.pk
         managing = [grant for grant in held_company_grants(subject, instance) if grant.manages_users]
         rights = role_rights({grant.role_id for grant in managing}, context)
         managed = {(grant.level, grant.company.pk): rights[grant.role_id] for grant in managing}
@@ -273,7 +268,7 @@ def manager_reach(actor: User, instance: Instance) -> Reach:
 
 def user_manages_users(actor: User, instance: Instance) -> bool:
     """Whether the actor changes users here (and so may share the cockpit), from the grants the request reads anyway."""
-    if is_operator_staff(actor) and actor.company.instance_id == instance.pk:
+    if actor.is_operator_staff and actor.company.instance_id == instance.pk:
         return True
     return any(grant.manages_users for grant in held_company_grants(actor.access_subject(), instance))
 
@@ -282,7 +277,7 @@ def user_views_users(actor: User, instance: Instance) -> bool:
     """Whether to offer User Management: managers, and those whose role views users (read-only)."""
     if actor.company.instance_id != instance.pk:
         return False
-    if is_operator_staff(actor):
+    if actor.is_operator_staff:
         return True
     return any(grant.views_users for grant in held_company_grants(actor.access_subject(), instance))
 

@@ -1,0 +1,288 @@
+"""Reads of the User Management pages, filtered to the manager's reach in one place."""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import SMSDevice, User
+from entities.history import HistoryRow, history_rows
+from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
+from users.permissions import Reach, listed_external_grants
+
+# The user list's "Two-factor authentication" filter: its values and labels, "all" first.
+SECOND_FACTOR_FILTERS = {
+    "": _("All"),
+    "not_set_up": _("Not set up (required)"),
+    "set_up": _("Set up"),
+    "not_required": _("Not required"),
+}
+
+
+# The user list's "State" filter: a login's way from invitation to removal.
+USER_STATES = {
+    "": _("All"),
+    "invited": _("Invited"),
+    "expired": _("Invitation expired"),
+    "active": _("Active"),
+    "removed": _("Removed"),
+}
+
+
+def user_state() -> Case:
+    """Each user's state as SQL, for the list's badge and filter (User.awaits_first_login and
+    User.temporary_password_expired say the same of one user)."""
+    return Case(
+        When(is_active=False, then=Value("removed")),
+        When(must_change_password=True, temporary_password_expires_at__lte=timezone.now(), then=Value("expired")),
+        When(Q(must_change_password=True) | Q(password__startswith=UNUSABLE_PASSWORD_PREFIX), then=Value("invited")),
+        default=Value("active"),
+    )
+
+
+def second_factor_annotations() -> dict[str, Exists | Q]:
+    """Per user, what their second-factor status is made of (see second_factor.second_factor_status).
+
+    Only confirmed devices count, and backup codes only while some are left: the same
+    devices second_factor.confirmed_devices() lets a user sign in with.
+    """
+    user = OuterRef("pk")
+    return {
+        "second_factor_policy": Q(otp_required=True) | Q(is_staff=True) | Q(is_superuser=True),
+        "has_totp": Exists(TOTPDevice.objects.filter(user=user, confirmed=True)),
+        "has_sms": Exists(SMSDevice.objects.filter(user=user, confirmed=True)),
+        "has_backup": Exists(StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False)),
+    }
+
+
+def _filter_second_factor(users: QuerySet, second_factor: str) -> QuerySet:
+    has_device = Q(has_totp=True) | Q(has_sms=True) | Q(has_backup=True)
+    if second_factor == "set_up":
+        return users.filter(has_device)
+    if second_factor == "not_set_up":
+        return users.filter(~has_device, second_factor_policy=True)
+    if second_factor == "not_required":
+        return users.filter(~has_device, second_factor_policy=False)
+    return users
+
+
+def managed_users(
+    *,
+    reach: Reach,
+    search: str = "",
+    company_id: int | None = None,
+    role: Role | None = None,
+    second_factor: str = "",
+    state: str = "",
+    kind: str = "",
+    order: str = "name",
+) -> QuerySet:
+    """Users the manager may manage, with what the list shows, in a constant number of queries.
+
+    `second_factor` is a key of SECOND_FACTOR_FILTERS, `state` one of USER_STATES, `kind`
+    "employees" or "external"; any other value filters nothing; `order` a key of
+    USER_ORDERS, "-" first for descending (else by name). Each user carries
+    `is_employee` (False: external, employed by a company outside the manager's reach).
+    """
+    users = User.objects.filter(reach.listed_users()).annotate(
+        is_employee=reach.is_employee(),
+        changeable_external=Case(
+            When(reach.externals(to_change=True), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+    )
+    if kind == "employees":
+        users = users.filter(is_employee=True)
+    elif kind == "external":
+        users = users.filter(is_employee=False)
+    if search:
+        users = users.filter(
+            Q(email__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)
+        )
+    if company_id:
+        users = users.filter(company_id=company_id)
+    if role is not None:
+        users = users.filter(
+            Exists(CompanyGrant.objects.filter(user=OuterRef("pk"), role=role))
+            | Exists(EntityGrant.objects.filter(user=OuterRef("pk"), role=role))
+            | Q(all_entities_role=role)
+        )
+    users = _filter_second_factor(users.annotate(**second_factor_annotations()), second_factor)
+    users = users.annotate(state=user_state())
+    if state in USER_STATES and state:
+        users = users.filter(state=state)
+    return (
+        users.select_related("company", "all_entities_role")
+        .prefetch_related(
+            Prefetch("company_grants", queryset=CompanyGrant.objects.select_related("role", "company")),
+            Prefetch("entitygrant_set", queryset=EntityGrant.objects.select_related("role", "content_object")),
+        )
+        .order_by(*user_order(order))
+    )
+
+
+# The user list's sort keys; the name breaks ties so every order is stable across pages.
+USER_ORDERS = {
+    "name": ["last_name", "first_name", "email"],
+    "company": ["company__name"],
+    "last_login": ["last_login"],
+    "state": ["state"],
+}
+NAME_ORDER = USER_ORDERS["name"]
+
+
+def user_order(order: str) -> list:
+    """ORDER BY of a sort key ("company", "-last_login", …); never-logged-in users last either way."""
+    descending = order.startswith("-")
+    fields = USER_ORDERS.get(order.lstrip("-"), NAME_ORDER)
+    ordered = [F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in fields]
+    return [*ordered, *([] if fields is NAME_ORDER else NAME_ORDER), "pk"]
+
+
+# What the user page edits, so that a save in between, by any page, changes the version.
+USER_VERSION_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "company_id",
+    "mobile_phone",
+    "language",
+    "chat_enabled",
+    "otp_required",
+    "sees_all_entities",
+    "all_entities_role_id",
+    "is_active",
+)
+
+
+def user_edit_version(user_id: int) -> str:
+    """A fingerprint of a user's profile and roles as stored: the edit page carries it to tell a save in between."""
+    profile = User.objects.filter(pk=user_id).values_list(*USER_VERSION_FIELDS).get()
+    company = sorted(CompanyGrant.objects.filter(user_id=user_id).values_list("level", "company_id", "role_id"))
+    entity = sorted(EntityGrant.objects.filter(user_id=user_id).values_list("content_object_id", "role_id"))
+    return hashlib.sha256(repr((profile, company, entity)).encode()).hexdigest()[:32]
+
+
+def user_history(*, user: User, instance, limit: int = 50) -> QuerySet:
+    """The newest audit entries about a user in one cockpit (entries filed under no cockpit are the user's own).
+
+    Another cockpit's entries about the person (a share it gave them, say) are that cockpit's business.
+    """
+    return (
+        AuditLogEntry.objects.filter(subject_user=user)
+        .filter(Q(instance=instance) | Q(instance__isnull=True))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class OutsideMember:
+    """Someone of another cockpit with access to this one, as a higher app (Cockpit Shares) reports them."""
+
+    user: User
+    cockpit: str
+    company: str
+    access: str
+    state: str
+    state_label: str
+    url: str
+
+
+OutsideMembers = Callable[[Reach, str], list[OutsideMember]]
+_outside_member_sources: list[OutsideMembers] = []
+
+
+def register_outside_members(source: OutsideMembers) -> None:
+    """At start-up, a higher app adds the people of other cockpits it lets into a cockpit (sharing does)."""
+    if source not in _outside_member_sources:
+        _outside_member_sources.append(source)
+
+
+def outside_members(*, reach: Reach, search: str = "") -> list[OutsideMember]:
+    """The people of other cockpits with access to the manager's cockpit, for User Management's list."""
+    return [member for source in _outside_member_sources for member in source(reach, search)]
+
+
+def roles_in_reach(reach: Reach) -> QuerySet:
+    """The roles the actor's list shows (held by the users it lists), for its role filter."""
+    listed = User.objects.filter(reach.listed_users())
+    return (
+        Role.objects.filter(is_share_role=False)
+        .filter(
+            Q(pk__in=CompanyGrant.objects.filter(user__in=listed).values("role"))
+            | Q(pk__in=EntityGrant.objects.filter(user__in=listed).values("role"))
+        )
+        .order_by("position", "name")
+    )
+
+
+def listed_user_reading(reach: Reach, target: User) -> tuple[list[CompanyGrant], list[EntityGrant], list[HistoryRow]]:
+    """What a reader who may not change `target` reads of them: roles and history.
+
+    An employee of the reader's companies: all their roles and this cockpit's history,
+    without their private fields. Someone employed elsewhere: only the roles at the
+    reader's companies, and none of their history. `target` comes from access_listed_user.
+    """
+    if target.is_employee:  # type: ignore[attr-defined]  # annotated by access_listed_user
+        history = history_rows(
+            user_history(user=target, instance=reach.instance), visible_entities=reach.visible_entity_ids
+        )
+        return list(target.company_grants.all()), list(target.entitygrant_set.all()), history
+    company_grants, entity_grants = listed_external_grants(reach, target)
+    return company_grants, entity_grants, []
+
+
+def user_counts(reach: Reach) -> dict[str, int]:
+    """How many of the users the reader's User Management lists are active, invited, or whose invitation expired."""
+    users = User.objects.filter(reach.listed_users()).annotate(state=user_state())
+    return users.aggregate(**{state: Count("pk", filter=Q(state=state)) for state in ("active", "invited", "expired")})
+
+
+def latest_access_changes(reach: Reach, *, limit: int = 5) -> list[HistoryRow]:
+    """The newest changes this cockpit recorded about users whose history the reader reads (their employees)."""
+    employees = User.objects.filter(reach.listed_users() & reach.employees())
+    entries = (
+        AuditLogEntry.objects.filter(instance=reach.instance, subject_user__in=employees)
+        .select_related("subject_user")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return history_rows(entries, visible_entities=reach.visible_entity_ids)
+
+
+@dataclass(frozen=True)
+class OwnAccess:
+    """The roles a user holds in one cockpit, as their dashboard lists them."""
+
+    company_grants: list[CompanyGrant]
+    entity_grants: list[EntityGrant]
+    entity_grant_count: int
+    all_entities_role: Role | None
+
+    @property
+    def more_entity_grants(self) -> int:
+        """Roles on single entities beyond those listed."""
+        return self.entity_grant_count - len(self.entity_grants)
+
+
+def own_access(user: User, instance, *, entities_shown: int = 5) -> OwnAccess:
+    """The user's own roles in the cockpit: on companies, on the first single entities by name, and on all entities."""
+    entity_grants = EntityGrant.objects.filter(user=user, content_object__instance=instance)
+    return OwnAccess(
+        company_grants=list(
+            CompanyGrant.objects.filter(user=user, company__instance=instance)
+            .select_related("role", "company")
+            .order_by("level", "company__name")
+        ),
+        entity_grants=list(
+            entity_grants.select_related("role", "content_object").order_by("content_object__name")[:entities_shown]
+        ),
+        entity_grant_count=entity_grants.count(),
+        all_entities_role=(
+            user.all_entities_role if user.sees_all_entities and user.company.instance_id == instance.pk else None
+        ),
+    )

@@ -1,0 +1,542 @@
+"""Writes of User Management: managers create, edit and remove users within their reach; each one transaction."""
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.services import user_create, user_update
+from accounts.throttle import invitation_allowed
+from entities.access import lowered_by_entity_grant
+from entities.audit import audit_record
+from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
+from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
+from outbox.kinds import DeliveryWords, MessageKind
+from outbox.models import OutgoingMessage
+from outbox.services import NothingToSend, message_queue
+from users.emails import send_welcome_email
+from users.permissions import (
+    Reach,
+    access_external_user,
+    email_error,
+    external_grants,
+    require_manageable_user,
+    require_manager,
+)
+from users.selectors import user_edit_version
+
+TEMPORARY_PASSWORD_BYTES = 9
+CHAT_NEEDS_ROLE = _("Chat can only be switched on while one of the user's roles allows chat.")
+SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business entities.")
+COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
+TOO_MANY_INVITATIONS = _("You have sent many invitations in the last hour; please wait before you send more.")
+TOO_MANY_COMPANY_INVITATIONS = _(
+    "Your company has sent many invitations in the last 24 hours; please wait until tomorrow, or ask operator "
+    "staff to raise the limit."
+)
+EMAIL_FIXED_AFTER_FIRST_LOGIN = _(
+    "The email address can only be changed until the user has chosen their own password; "
+    "afterwards operator staff change it."
+)
+WELCOME_ONLY_FOR_ACTIVE = _(
+    "This user has been removed; a welcome email could not let them log in. Operator staff can reactivate them."
+)
+WELCOME_ONLY_BEFORE_FIRST_LOGIN = _(
+    "This user has already chosen their own password; if they forgot it, they use 'Forgot your password?'."
+)
+ONLY_STAFF_REACTIVATE = _("Only operator staff may reactivate a user.")
+CHANGED_MEANWHILE = _(
+    "Someone else changed this user while you were editing; nothing of yours was saved. "
+    "The page now shows their current values: make your changes again."
+)
+
+
+LOWERS_RIGHTS = _(
+    "On %(entity)s, %(user)s would have less than their other roles give them there (%(sections)s): "
+    "a role on a single business entity decides alone."
+)
+
+
+class RightsLowered(ValidationError):
+    """A save whose roles on single entities would give their holder less there than their other roles: not saved
+    until the manager confirms (`lowering_confirmed`)."""
+
+
+@dataclass(frozen=True)
+class CompanyGrantRequest:
+    level: str
+    company: Company
+    role: Role
+
+
+@dataclass(frozen=True)
+class EntityGrantRequest:
+    entity: BusinessEntity
+    role: Role
+
+
+def _issue_temporary_password(user: User) -> str:
+    """Store a new one-time temporary password (any earlier one stops working) and return it for the email."""
+    password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+    user.set_password(password)
+    user.must_change_password = True
+    user.temporary_password_expires_at = timezone.now() + timedelta(days=settings.TEMPORARY_PASSWORD_DAYS)
+    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
+    return password
+
+
+def require_invitation_allowed(actor: User) -> None:
+    """Count one invitation (a welcome email or a share's) of this person, whatever page asks for it: refused beyond
+    their hourly or their company's daily limit, counted where all workers count together (accounts.throttle)."""
+    counted = invitation_allowed(actor_id=actor.pk, company_id=actor.company_id)
+    if not counted.by_inviter:
+        raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
+    if not counted.by_company:
+        raise ValidationError(TOO_MANY_COMPANY_INVITATIONS, code="throttled")
+
+
+def _send_welcome(message: OutgoingMessage) -> None:
+    """The temporary password is issued here, as the email leaves: never stored in clear text, even in the queue."""
+    user = User.objects.select_for_update(of=("self",)).select_related("company__instance").get(pk=message.recipient_id)
+    if not user.awaits_first_login:  # removed, or signed in with a password of their own meanwhile
+        raise NothingToSend
+    send_welcome_email(user=user, temporary_password=_issue_temporary_password(user))
+
+
+WELCOME_EMAILS = MessageKind(
+    code="welcome",
+    label=_("Welcome email"),
+    send=_send_welcome,
+    words=DeliveryWords(
+        on_its_way=_("The welcome email is on its way to %(email)s."),
+        retrying=_(
+            "The user is saved, but the welcome email to %(email)s could not be sent yet (%(error)s). "
+            "It is tried again by itself; the user's page shows how it stands."
+        ),
+        failed=_("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again."),
+    ),
+)
+
+
+def _queue_welcome(user: User) -> OutgoingMessage:
+    return message_queue(kind=WELCOME_EMAILS.code, recipient=user)
+
+
+def _check_email(reach: Reach, email: str, user: User | None = None) -> None:
+    error = email_error(reach, email, user=user)
+    if error:
+        raise ValidationError({"email": ValidationError(error, code="email_unusable")})
+
+
+@contextmanager
+def _email_worded_for(reach: Reach, email: str, user: User | None = None) -> Iterator[None]:
+    """A concurrent request may take the address between the check and the save: say so as the check would.
+
+    The model's own message would tell that the address has a login somewhere, which the
+    check words carefully (email_error); asked again, it now sees the committed holder.
+    """
+    try:
+        yield
+    except ValidationError as error:
+        if "email" in getattr(error, "error_dict", {}):
+            _check_email(reach, email, user)
+        raise
+
+
+def _check_profile(reach: Reach, *, company: Company, sees_all_entities: bool) -> None:
+    if not reach.may_place_user_in(company):
+        raise ValidationError({"company": ValidationError(COMPANY_OUT_OF_REACH, params={"company": company.name})})
+    if sees_all_entities and not reach.is_operator_staff:
+        raise ValidationError({"sees_all_entities": ValidationError(SHOW_ALL_ONLY_BY_STAFF)})
+
+
+def _check_grants(reach: Reach, company_grants, entity_grants) -> None:
+    errors = []
+    for grant in company_grants:
+        error = reach.company_grant_error(grant.level, grant.company.pk, grant.role)
+        if error:
+            errors.append(f"{grant.role.label} · {grant.company.name}: {error}")
+    for grant in entity_grants:
+        error = reach.entity_grant_error(grant.entity, grant.role)
+        if error:
+            errors.append(f"{grant.role.label} · {reach.entity_label(grant.entity)}: {error}")
+    if errors:
+        raise ValidationError(errors)
+
+
+SHOW_ALL_FIELDS = ("sees_all_entities", "all_entities_role")
+
+
+def _show_all_after_grants(profile: dict) -> dict:
+    """Takes "show all" out of `profile` when it is being switched on, to be set once the grants are written.
+
+    It needs a project-manager role on the operator's company (User.clean), which the
+    same request may be granting; switched off, it goes first, with the profile.
+    """
+    if not profile.get("sees_all_entities"):
+        return {}
+    return {field: profile.pop(field) for field in SHOW_ALL_FIELDS if field in profile}
+
+
+def _changed_entities(existing: list[EntityGrant], requested: list["EntityGrantRequest"]) -> list[BusinessEntity]:
+    """The entities whose role the request gives anew or changes."""
+    held = {grant.content_object_id: grant.role_id for grant in existing}
+    return [request.entity for request in requested if held.get(request.entity.pk) != request.role.pk]
+
+
+def _require_lowering_confirmed(reach: Reach, user: User, entities: list[BusinessEntity], confirmed: bool) -> None:
+    """Asked once the grants are written, so the access rules see them: RightsLowered unless the manager confirmed."""
+    if confirmed or not entities:
+        return
+    lowered = lowered_by_entity_grant(user.access_subject(), entities)
+    if lowered:
+        raise RightsLowered(
+            [
+                ValidationError(
+                    LOWERS_RIGHTS,
+                    code="lowers_rights",
+                    params={
+                        "entity": reach.entity_label(entity),
+                        "user": user,
+                        "sections": ", ".join(str(Section(section).label) for section in lowered[entity.pk]),
+                    },
+                )
+                for entity in entities
+                if entity.pk in lowered
+            ]
+        )
+
+
+def _check_chat(*, chat_enabled: bool, roles: list[Role]) -> None:
+    if chat_enabled and not any(role.chat_allowed for role in roles):
+        raise ValidationError({"chat_enabled": ValidationError(CHAT_NEEDS_ROLE, code="chat_needs_role")})
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User,
+    instance: Instance,
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+    lowering_confirmed: bool = False,
+    **profile,
+) -> tuple[User, OutgoingMessage]:
+    """Create a user with their roles, and email them a one-time temporary password once committed.
+
+    RightsLowered, and nothing saved, when a role on a single entity would give them less
+    there than their roles at the levels, unless `lowering_confirmed`.
+    """
+    reach = require_manager(actor, instance)
+    _check_email(reach, profile["email"])
+    _check_profile(reach, company=profile["company"], sees_all_entities=profile.get("sees_all_entities", False))
+    _check_grants(reach, company_grants, entity_grants)
+    roles = [g.role for g in company_grants] + [g.role for g in entity_grants] + [profile.get("all_entities_role")]
+    _check_chat(chat_enabled=profile.get("chat_enabled", False), roles=[role for role in roles if role])
+    show_all = _show_all_after_grants(profile)
+    with _email_worded_for(reach, profile["email"]):
+        user = user_create(actor=actor, **profile)
+    for company_grant in company_grants:
+        company_grant_create(
+            actor=actor, user=user, level=company_grant.level, company=company_grant.company, role=company_grant.role
+        )
+    for entity_grant in entity_grants:
+        entity_grant_create(actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role)
+    if show_all:
+        user_update(actor=actor, user=user, **show_all)
+    _require_lowering_confirmed(reach, user, [request.entity for request in entity_grants], lowering_confirmed)
+    # Counted last: a save that only asked for a confirmation sent nothing.
+    require_invitation_allowed(actor)
+    return user, _queue_welcome(user)
+
+
+def _replace_grants(
+    *,
+    actor: User,
+    user: User,
+    existing: tuple[list[CompanyGrant], list[EntityGrant]],
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+) -> None:
+    """Delete, change or create grants so that of `existing` the user holds exactly the requested ones."""
+    existing_company, existing_entity = existing
+    _replace_rows(
+        actor=actor,
+        existing=existing_company,
+        key=lambda grant: (grant.level, grant.company_id),
+        wanted={(request.level, request.company.pk): request for request in company_grants},
+        create=lambda request: company_grant_create(
+            actor=actor, user=user, level=request.level, company=request.company, role=request.role
+        ),
+    )
+    _replace_rows(
+        actor=actor,
+        existing=existing_entity,
+        key=lambda grant: grant.content_object_id,
+        wanted={request.entity.pk: request for request in entity_grants},
+        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+    )
+
+
+def _replace_rows(*, actor: User, existing: list, key, wanted: dict, create) -> None:
+    """Delete, change or create grants so that the user holds exactly the `wanted` requests (by `key`)."""
+    wanted = dict(wanted)
+    for grant in existing:
+        request = wanted.pop(key(grant), None)
+        if request is None:
+            grant_delete(actor=actor, grant=grant)
+        elif request.role.pk != grant.role_id:
+            grant_change_role(actor=actor, grant=grant, role=request.role)
+    for request in wanted.values():
+        create(request)
+
+
+def user_edit(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+    seen_version: str | None = None,
+    lowering_confirmed: bool = False,
+    **profile,
+) -> tuple[User, OutgoingMessage | None]:
+    """Change a user's profile and replace their roles, all in one transaction.
+
+    `seen_version` is user_edit_version() as the editing page showed it: when the user
+    changed since, nothing is saved (ValidationError, code "changed_meanwhile").
+
+    Only users whose every role lies within the manager's reach can be edited
+    (user_can_manage_user), so the new roles replace the old ones entirely. When a
+    change is refused, the row is as it was and so is `user`, read again once the
+    transaction has rolled back. A new address before the first login gets a new
+    temporary password (the one mailed to the old address stops working): the
+    delivery is returned, else None. A new or changed role on a single entity that gives the
+    user less there than their level roles is saved only when `lowering_confirmed`
+    (RightsLowered otherwise).
+    """
+    try:
+        return _user_edit(
+            actor=actor,
+            instance=instance,
+            user=user,
+            company_grants=company_grants,
+            entity_grants=entity_grants,
+            seen_version=seen_version,
+            lowering_confirmed=lowering_confirmed,
+            **profile,
+        )
+    except ValidationError:
+        user.refresh_from_db()
+        raise
+
+
+@transaction.atomic
+def _user_edit(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    company_grants,
+    entity_grants,
+    seen_version: str | None = None,
+    lowering_confirmed: bool = False,
+    **profile,
+) -> tuple[User, OutgoingMessage | None]:
+    # Locked first: of two managers saving at once, the second reads the first's result and is told.
+    User.objects.select_for_update(of=("self",)).filter(pk=user.pk).get()
+    reach = require_manageable_user(actor, instance, user)
+    if seen_version is not None and seen_version != user_edit_version(user.pk):
+        raise ValidationError(CHANGED_MEANWHILE, code="changed_meanwhile")
+    _check_profile(
+        reach,
+        company=profile.get("company", user.company),
+        sees_all_entities=profile.get("sees_all_entities", False),
+    )
+    _check_grants(reach, company_grants, entity_grants)
+    # The stored address, not `user.email`: a bound ModelForm has already written the new one onto `user`.
+    stored_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
+    new_email = profile.get("email", stored_email).strip().lower()
+    readdressed = new_email != stored_email
+    if readdressed and not user.awaits_first_login:
+        raise ValidationError({"email": ValidationError(EMAIL_FIXED_AFTER_FIRST_LOGIN)})
+    if readdressed:
+        _check_email(reach, new_email, user)
+        require_invitation_allowed(actor)  # a new address gets the welcome email anew
+    existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
+    existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
+    all_entities_role = profile.get("all_entities_role", user.all_entities_role)
+    roles = [g.role for g in [*company_grants, *entity_grants]] + [all_entities_role]
+    _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
+
+    show_all = _show_all_after_grants(profile)
+    with _email_worded_for(reach, new_email, user):
+        user_update(actor=actor, user=user, **profile)
+
+    _replace_grants(
+        actor=actor,
+        user=user,
+        existing=(existing_company, existing_entity),
+        company_grants=company_grants,
+        entity_grants=entity_grants,
+    )
+    if show_all:
+        user_update(actor=actor, user=user, **show_all)
+    _require_lowering_confirmed(reach, user, _changed_entities(existing_entity, entity_grants), lowering_confirmed)
+    if not readdressed:
+        return user, None
+    # A password mailed to the old address stops working now, not when the new email leaves.
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
+    return user, _queue_welcome(user)
+
+
+ENTITY_OUTSIDE_YOUR_COMPANIES = _("An external user gets roles here only on business entities of your companies.")
+HELD_BEYOND_YOUR_ROLE = _("%(user)s holds a role at %(company)s that outranks yours there; operator staff change it.")
+
+
+@transaction.atomic
+def external_grants_replace(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    company_grants: list[CompanyGrantRequest],
+    entity_grants: list[EntityGrantRequest],
+    seen_version: str | None = None,
+    lowering_confirmed: bool = False,
+) -> User:
+    """Change the grants an external user holds in the manager's reach, and nothing else of theirs.
+
+    Their profile, their employer and every grant outside the manager's reach stay as
+    they are; an empty request removes the user's access to the manager's companies.
+    `seen_version` as for user_edit: a change since the page was shown saves nothing.
+    """
+    # Locked first, as in user_edit: of two managers saving at once, the second is told.
+    User.objects.select_for_update(of=("self",)).filter(pk=user.pk).get()
+    access_external_user(actor, instance, user.pk)
+    if seen_version is not None and seen_version != user_edit_version(user.pk):
+        raise ValidationError(CHANGED_MEANWHILE, code="changed_meanwhile")
+    reach = require_manager(actor, instance)
+    _check_grants(reach, company_grants, entity_grants)
+    in_reach_company, in_reach_entity = external_grants(reach, user)
+    changeable = {(grant.level, grant.company_id) for grant in in_reach_company}
+    for request in company_grants:
+        key = (request.level, request.company.pk)
+        if (
+            key not in changeable
+            and CompanyGrant.objects.filter(user=user, level=key[0], company=request.company).exists()
+        ):
+            raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": request.company.name})
+    requested = {entity_request.entity.pk for entity_request in entity_grants}
+    reachable = set(
+        BusinessEntity.objects.filter(reach.entities_in_reach(to_change=True), pk__in=requested).values_list(
+            "pk", flat=True
+        )
+    )
+    if requested - reachable:
+        # The manager may edit users on such an entity through a role there, but it is not at their
+        # companies: the grant would be theirs to make and never theirs to see again here.
+        raise ValidationError(ENTITY_OUTSIDE_YOUR_COMPANIES)
+    changeable_entities = {grant.content_object_id for grant in in_reach_entity}
+    for entity_request in entity_grants:
+        entity = entity_request.entity
+        if (
+            entity.pk not in changeable_entities
+            and EntityGrant.objects.filter(user=user, content_object=entity).exists()
+        ):
+            raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": reach.entity_label(entity)})
+    _replace_grants(
+        actor=actor,
+        user=user,
+        existing=(in_reach_company, in_reach_entity),
+        company_grants=company_grants,
+        entity_grants=entity_grants,
+    )
+    _require_lowering_confirmed(reach, user, _changed_entities(in_reach_entity, entity_grants), lowering_confirmed)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
+    """Remove a user from the cockpit: the login stops working at once, the history stays."""
+    require_manageable_user(actor, instance, user)
+    if user.is_active:
+        user.is_active = False
+        # A new password hash invalidates every session at once (Django checks it per request),
+        # and stays invalid if the user is reactivated.
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "password"])
+        audit_record(
+            actor=actor,
+            action="user.deactivated",
+            target=user,
+            subject_user=user,
+            instance=instance,
+            changes={"is_active": (True, False)},
+        )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, instance: Instance, user: User) -> OutgoingMessage | None:
+    """Operator staff bring a removed user back, with a new temporary password by email.
+
+    None when the user is active already (a second click): nothing changes, nothing is sent.
+    """
+    reach = require_manageable_user(actor, instance, user)
+    if not reach.is_operator_staff:
+        raise PermissionDenied(ONLY_STAFF_REACTIVATE)
+    if user.is_active:
+        return None
+    require_invitation_allowed(actor)
+    user.is_active = True
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    audit_record(
+        actor=actor,
+        action="user.reactivated",
+        target=user,
+        subject_user=user,
+        instance=instance,
+        changes={"is_active": (False, True)},
+    )
+    return _queue_welcome(user)
+
+
+@transaction.atomic
+def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> OutgoingMessage:
+    """Issue a new temporary password (the old one stops working) and email it again."""
+    require_manageable_user(actor, instance, user)
+    if not user.is_active:
+        raise ValidationError(WELCOME_ONLY_FOR_ACTIVE, code="removed")
+    if not user.awaits_first_login:
+        # A new password for someone who already has their own would hand their account to the sender.
+        raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
+    require_invitation_allowed(actor)
+    audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
+    return _queue_welcome(user)
+
+
+@transaction.atomic
+def users_export_recorded(*, actor: User, instance: Instance, filters: dict[str, str]) -> None:
+    """A list of users with their roles left the cockpit as a file: who, when, with which filters."""
+    audit_record(
+        actor=actor,
+        action="users.exported",
+        target=instance,
+        instance=instance,
+        params={"filters": {key: value[:100] for key, value in filters.items() if key != "page"}},
+    )
+
+
