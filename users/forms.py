@@ -297,5 +297,3 @@ entity_grant_formset = cast(
     type[EntityGrantFormSet],
     forms.formset_factory(EntityGrantForm, formset=EntityGrantFormSet, extra=0, can_delete=True),
 )
-
-

@@ -538,5 +538,3 @@ def users_export_recorded(*, actor: User, instance: Instance, filters: dict[str,
         instance=instance,
         params={"filters": {key: value[:100] for key, value in filters.items() if key != "page"}},
     )
-
-

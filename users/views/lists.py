@@ -1,4 +1,5 @@
 """User Management's list: filters, sorting, paging, the CSV export, and the entity search of its forms."""
+
 from dataclasses import asdict, dataclass
 
 from django.core.paginator import Paginator
@@ -189,5 +190,3 @@ class EntitySearchView(View):
         return JsonResponse(
             {"results": [{"id": entity.pk, "label": f"{entity.name} (#{entity.pk})"} for entity, _, _ in page.rows]}
         )
-
-
