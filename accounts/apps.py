@@ -2,6 +2,21 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
+# How the audit log names the changes of a person's account and of how they sign in.
+ACCOUNT_ACTIONS = {
+    "user.created": _("User created"),
+    "user.changed": _("User changed"),
+    "user.password_changed": _("Password changed"),
+    "user.sign_in_locked": _("Sign-in locked after wrong passwords"),
+    "user.second_factor_locked": _("Second factor locked after wrong codes"),
+    "user.second_factor_reset": _("Second factor reset"),
+    "user.sessions_ended": _("Sessions logged out"),
+    "device.created": _("Sign-in method created"),
+    "device.confirmed": _("Sign-in method confirmed"),
+    "device.removed": _("Sign-in method removed"),
+    "device.backup_codes_generated": _("Backup codes generated"),
+}
+
 
 class AccountsConfig(AppConfig):
     default = True
@@ -14,8 +29,10 @@ class AccountsConfig(AppConfig):
         from accounts.middleware import remember_sign_in
         from accounts.second_factor import SMS_CODES
         from accounts.services import SECURITY_NOTICES
+        from entities.models import AUDIT_ACTIONS
         from outbox.kinds import MESSAGE_KINDS
 
+        AUDIT_ACTIONS.register_all(ACCOUNT_ACTIONS)
         for kind in (SMS_CODES, SECURITY_NOTICES):
             MESSAGE_KINDS.register(kind.code, kind)
 

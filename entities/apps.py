@@ -1,7 +1,28 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# How the audit log names the changes of cockpits, companies, entities, roles and grants.
+ENTITY_ACTIONS = {
+    "instance.created": _("Cockpit created"),
+    "instance.changed": _("Cockpit changed"),
+    "company.created": _("Company created"),
+    "company.changed": _("Company changed"),
+    "entity.created": _("Business entity created"),
+    "entity.changed": _("Business entity changed"),
+    "role.created": _("Role added to the catalogue"),
+    "role.changed": _("Role changed in the catalogue"),
+    "role.capabilities_changed": _("Capability matrix changed"),
+    "grant.created": _("Role granted"),
+    "grant.changed": _("Role changed"),
+    "grant.deleted": _("Role revoked"),
+}
+
 
 class EntitiesConfig(AppConfig):
     name = "entities"
     verbose_name = _("Business entities and roles")
+
+    def ready(self) -> None:
+        from entities.models import AUDIT_ACTIONS
+
+        AUDIT_ACTIONS.register_all(ENTITY_ACTIONS)

@@ -3,9 +3,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
+
+from core.registry import Registry
 
 COMPANY_IN_USE_STAYS = _(
     "This company has users, business entities or roles in its cockpit, so it cannot move to another cockpit."
@@ -461,35 +464,8 @@ class EntityGrant(UserObjectPermissionBase):
             )
 
 
-AUDIT_ACTIONS = {
-    "user.created": _("User created"),
-    "user.changed": _("User changed"),
-    "user.deactivated": _("User removed"),
-    "user.reactivated": _("User reactivated"),
-    "user.welcome_email_resent": _("Welcome email sent again"),
-    "user.password_changed": _("Password changed"),
-    "grant.created": _("Role granted"),
-    "grant.changed": _("Role changed"),
-    "grant.deleted": _("Role revoked"),
-    "user.sign_in_locked": _("Sign-in locked after wrong passwords"),
-    "user.second_factor_locked": _("Second factor locked after wrong codes"),
-    "user.second_factor_reset": _("Second factor reset"),
-    "user.sessions_ended": _("Sessions logged out"),
-    "users.exported": _("User list exported"),
-    "device.created": _("Sign-in method created"),
-    "device.confirmed": _("Sign-in method confirmed"),
-    "device.removed": _("Sign-in method removed"),
-    "device.backup_codes_generated": _("Backup codes generated"),
-    "instance.created": _("Cockpit created"),
-    "instance.changed": _("Cockpit changed"),
-    "company.created": _("Company created"),
-    "company.changed": _("Company changed"),
-    "entity.created": _("Business entity created"),
-    "entity.changed": _("Business entity changed"),
-    "role.created": _("Role added to the catalogue"),
-    "role.changed": _("Role changed in the catalogue"),
-    "role.capabilities_changed": _("Capability matrix changed"),
-}
+# What each action of the audit log is called, registered by the app that writes it (core.registry).
+AUDIT_ACTIONS: Registry[str, Promise] = Registry("audit actions")
 
 
 class AuditLogEntry(models.Model):
@@ -540,7 +516,8 @@ class AuditLogEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        return str(AUDIT_ACTIONS.get(self.action, self.action))
+        label = AUDIT_ACTIONS.get(self.action)
+        return self.action if label is None else str(label)
 
 
 class SectionSettings(models.Model):

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-# How the audit log names the plans app's actions (entities.models.AUDIT_ACTIONS holds every label).
-PLAN_AUDIT_ACTIONS = {
+# How the audit log names the plans app's actions (entities.models.AUDIT_ACTIONS holds every label, core.registry).
+PLAN_ACTIONS = {
     "plans.requested": _("Plans requested"),
     "plans.cleared": _("Plan request cleared"),
     "plans.file_uploaded": _("Plan file uploaded"),
@@ -17,4 +17,4 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from entities.models import AUDIT_ACTIONS
 
-        AUDIT_ACTIONS.update(PLAN_AUDIT_ACTIONS)
+        AUDIT_ACTIONS.register_all(PLAN_ACTIONS)

@@ -22,16 +22,16 @@ class SharingConfig(AppConfig):
     verbose_name = _("Cockpit sharing")
 
     def ready(self) -> None:
-        from entities.access.rules import register_path
+        from entities.access.rules import GRANT_PATHS
         from entities.models import AUDIT_ACTIONS
         from outbox.kinds import MESSAGE_KINDS
         from sharing.access import SHARE_PATHS
         from sharing.selectors import shared_members
         from sharing.services import INVITATIONS
-        from users.selectors import register_outside_members
+        from users.selectors import OUTSIDE_MEMBERS
 
         for path in SHARE_PATHS:
-            register_path(path)
-        AUDIT_ACTIONS.update(SHARE_ACTIONS)
-        register_outside_members(shared_members)
+            GRANT_PATHS.register(path.level, path)
+        AUDIT_ACTIONS.register_all(SHARE_ACTIONS)
+        OUTSIDE_MEMBERS.register("sharing", shared_members)
         MESSAGE_KINDS.register(INVITATIONS.code, INVITATIONS)

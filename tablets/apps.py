@@ -18,4 +18,4 @@ class TabletsConfig(AppConfig):
     def ready(self) -> None:
         from entities.models import AUDIT_ACTIONS
 
-        AUDIT_ACTIONS.update(TABLET_ACTIONS)
+        AUDIT_ACTIONS.register_all(TABLET_ACTIONS)

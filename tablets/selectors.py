@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from entities.models import AuditLogEntry, BusinessEntity, Company, Instance
-from tablets.apps import TABLET_ACTIONS
 from tablets.models import Tablet, TabletState
 from tablets.permissions import entity_labels, visible_tablets
 
@@ -87,5 +86,5 @@ def tablet_history(*, user: User, instance: Instance, tablet: Tablet) -> list[Ta
             label = FIELD_LABELS.get(name) or _field_label(name)
             if shown(name, before) != shown(name, after):  # a new tablet's empty notes changed nothing
                 changes.append((str(capfirst(str(label))), shown(name, before), shown(name, after)))
-        rows.append(TabletHistoryRow(entry, str(TABLET_ACTIONS.get(entry.action, entry.action)), changes))
+        rows.append(TabletHistoryRow(entry, entry.action_label, changes))
     return rows

@@ -154,3 +154,46 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _audit_action_unnamed(action: str) -> str | None:
+    """Why the audit log would show `action` as a raw code to some reader, or None when it reads in words."""
+    from django.utils import translation
+
+    from entities.models import AUDIT_ACTIONS
+
+    label = AUDIT_ACTIONS.get(action)
+    if label is None:
+        return f"{action!r} has no label (register it in its app's AppConfig.ready)"
+    with translation.override("en"):
+        english = str(label)
+    with translation.override("de"):
+        german = str(label)
+    if german == english:
+        return f"{action!r} reads {english!r} in German too (no translation in locale/de)"
+    return None
+
+
+@pytest.fixture
+def audit_action_unnamed():
+    """Why an action would read as a raw code (tests/entities/test_audit_labels.py), or None."""
+    return _audit_action_unnamed
+
+
+@pytest.fixture(autouse=True)
+def audit_actions_read_in_words():
+    """Every test fails that writes an audit entry whose action has no words in English and German."""
+    from django.db.models.signals import post_save
+
+    from entities.models import AuditLogEntry
+
+    unnamed: list[str] = []
+
+    def check(sender, instance, created, **kwargs):
+        if created and (why := _audit_action_unnamed(instance.action)):
+            unnamed.append(why)
+
+    post_save.connect(check, sender=AuditLogEntry, weak=False, dispatch_uid="tests.audit_actions_read_in_words")
+    yield
+    post_save.disconnect(sender=AuditLogEntry, dispatch_uid="tests.audit_actions_read_in_words")
+    assert not unnamed, "audit entries written without words: " + "; ".join(sorted(set(unnamed)))

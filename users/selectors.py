@@ -12,6 +12,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SMSDevice, User
+from core.registry import Registry
 from entities.history import HistoryRow, history_rows
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
 from users.permissions import Reach, listed_external_grants
@@ -194,18 +195,13 @@ class OutsideMember:
 
 
 OutsideMembers = Callable[[Reach, str], list[OutsideMember]]
-_outside_member_sources: list[OutsideMembers] = []
-
-
-def register_outside_members(source: OutsideMembers) -> None:
-    """At start-up, a higher app adds the people of other cockpits it lets into a cockpit (sharing does)."""
-    if source not in _outside_member_sources:
-        _outside_member_sources.append(source)
+# The people of other cockpits a higher app lets into a cockpit, by app (sharing registers its shares).
+OUTSIDE_MEMBERS: Registry[str, OutsideMembers] = Registry("outside members")
 
 
 def outside_members(*, reach: Reach, search: str = "") -> list[OutsideMember]:
     """The people of other cockpits with access to the manager's cockpit, for User Management's list."""
-    return [member for source in _outside_member_sources for member in source(reach, search)]
+    return [member for source in OUTSIDE_MEMBERS.values() for member in source(reach, search)]
 
 
 def roles_in_reach(reach: Reach) -> QuerySet:

@@ -7,8 +7,8 @@ from deciding. The list statement (listing.py), the single-entity check behind
 `has_perm` (single.py) and the explanation (explain.py) are all generated from
 this table; none of them holds a rule of its own. Adding a grant path is one row
 here plus its tests. A higher app whose grants live in its own tables declares its
-path with the same building blocks and adds it at start-up with `register_path()`:
-Cockpit Shares do (sharing/access.py), since entities may not import sharing.
+path with the same building blocks and registers it in `GRANT_PATHS` at start-up
+(core.registry): Cockpit Shares do (sharing/access.py), since entities may not import sharing.
 
 A condition is either about the person in the cockpit they work in
 (`SubjectCondition`, evaluated once per request in Python) or about one grant row
@@ -26,6 +26,7 @@ from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.registry import Registry
 from entities.access.subject import Subject
 from entities.models import (
     BusinessEntity,
@@ -341,7 +342,9 @@ ENTITY_GRANTS = Source(
     cockpit="e.instance_id",
 )
 
-PATHS: list[GrantPath] = [
+# The grant paths by level, in precedence order; a higher app registers its own from its AppConfig.ready().
+GRANT_PATHS: Registry[str, GrantPath] = Registry("grant paths")
+for _path in [
     GrantPath(
         level=Level.ENTITY,
         label=Level.ENTITY.label,
@@ -370,7 +373,10 @@ PATHS: list[GrantPath] = [
         ),
         reason=_("No grant matches; the user sees all business entities with this role."),
     ),
-]
+]:
+    GRANT_PATHS.register(_path.level, _path)
+# The same paths as a list, which the readers index by precedence; kept in step with the registry below.
+PATHS: list[GrantPath] = list(GRANT_PATHS.values())
 
 # Special roles (Inventory manager, Tablet provider, CAD plan provider), granted on single entities: they
 # never decide an entity's access, but give the rights of their own pages (entities.access.held).
@@ -385,24 +391,25 @@ SPECIAL_PATH = GrantPath(
 COMPANY_PATHS = tuple(path for path in PATHS if path.level in {Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER})
 
 
-def register_path(path: GrantPath) -> None:
-    """Add the grant path of a higher app (at start-up, from its AppConfig.ready); it comes last in precedence."""
-    if all(known.level != path.level for known in PATHS):
-        PATHS.append(path)
-        row_conditions.cache_clear()
-
-
 def path_of(level: str) -> GrantPath:
-    return next(path for path in PATHS if path.level == level)
+    return GRANT_PATHS[level]
 
 
 @cache
 def row_conditions() -> tuple[RowCondition, ...]:
     """Every row condition of the table, in a fixed order: the check selects each as a column.
 
-    Asked for every path of every check, so read once (register_path() forgets it).
+    Asked for every path of every check, so read once (a path registered later forgets it).
     """
     return tuple(dict.fromkeys(condition for path in PATHS for condition in path.row_conditions))
+
+
+def _paths_changed() -> None:
+    PATHS[:] = GRANT_PATHS.values()
+    row_conditions.cache_clear()
+
+
+GRANT_PATHS.on_change(_paths_changed)
 
 
 # An access key orders grants as the rules do: precedence first, then role id (ties
