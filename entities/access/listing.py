@@ -36,6 +36,29 @@ from entities.access.rules import (
 from entities.access.subject import Subject
 from entities.models import BusinessEntity, Instance, Level, in_reader_language
 
+# The aliases of this module's statements, explained once. The statements are assembled from the pieces below
+# and from the grant paths of rules.PATHS, whose SELECTs use their source's aliases (rules.py): g the grant row,
+# r its role, c its company (company grants) and e the business entity it reaches; a higher app's path may add
+# its own (sharing's s and ss). Around them:
+#   m             the matches: a row per (business entity, grant that lets the subject see it), every path's
+#                 UNION ALL; in visible_companies, the companies of the entities single-entity grants reach
+#   x             one grant's head: its first entities in name order, ranked (PostgreSQL's LATERAL)
+#   p             a single-entity path's matches in name order, ranked and cut at the limit
+#   d             a row per entity of m: its deciding access key, or its id for the total
+#   one           a single row to hang the page on, so that the total comes back with an empty page
+#   o, sp, cu, r  the page entity's owner, service provider and customer, and its deciding role
+#   oc            a company of the cockpit, offered in a filter when a visible entity has it there
+#   w             the step before in a company walk; the walks are w<n>_<level>
+
+# Name order, the id breaking ties, so that a page starts exactly where the one before it ended.
+IN_NAME_ORDER = "ORDER BY e.name, e.id"
+RANK_IN_NAME_ORDER = f"row_number() OVER ({IN_NAME_ORDER}) AS rn"
+# The grant that decides an entity is its match with the smallest access key (rules.access_key_sql).
+DECIDING_KEY = "MIN(m.access_key) AS access_key"
+# The entity's companies, as the list filters name them (the levels of the company grant paths).
+COMPANY_LEVELS = (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER)
+COMPANY_COLUMNS = [f"{level}_id" for level in COMPANY_LEVELS]
+
 
 @dataclass(frozen=True)
 class EntityFilter:
@@ -51,12 +74,8 @@ class EntityFilter:
     def sql(self) -> tuple[str, list]:
         parts: list[str] = [SCOPES[self.scope].entity_sql()] if self.scope else []
         params: list = []
-        for column, value in (
-            ("owner_id", self.owner_id),
-            ("service_provider_id", self.service_provider_id),
-            ("customer_id", self.customer_id),
-        ):
-            if value is not None:
+        for column in COMPANY_COLUMNS:
+            if (value := getattr(self, column)) is not None:
                 parts.append(f"e.{column} = %s")
                 params.append(value)
         if self.search:
@@ -85,19 +104,43 @@ def _search_pattern(pattern: str) -> tuple[str, list]:
     return literal.replace("%", "%%"), []
 
 
+def _grants(path: GrantPath, subject: Subject) -> tuple[str, str, list]:
+    grants = path.source.grants(subject)
+    assert grants is not None, "only paths that can decide are asked"
+    return grants
+
+
 def _path_body(
     path: GrantPath, subject: Subject, cockpit_id: int, filters: str, filter_params: list
 ) -> tuple[str, list]:
-    """FROM ... WHERE of the entities one path's grants reach in the cockpit (e is the entity)."""
-    grants = path.source.grants(subject)
-    assert grants is not None, "only paths that can decide are listed"
-    grants_from, grants_where, grant_params = grants
+    """FROM ... WHERE of the entities one path's grants reach in the cockpit."""
+    grants_from, grants_where, grant_params = _grants(path, subject)
     conditions, condition_params = row_conditions_sql(path, subject)
     body = (
         f" FROM {grants_from} JOIN {ENTITY} e ON {path.source.reaches}"
         f" WHERE {grants_where} AND e.instance_id = %s AND {conditions}{filters}"
     )
     return body, [*grant_params, cockpit_id, *condition_params, *filter_params]
+
+
+def _grant_heads(
+    path: GrantPath, subject: Subject, cockpit_id: int, entity_filter: EntityFilter, limit: int
+) -> tuple[str, list]:
+    """A fanning-out path's ranked matches on PostgreSQL: through LATERAL, the limit is each grant's, and each
+    grant reads only the head of its (company, name, id) index however many entities it reaches."""
+    filters, filter_params = entity_filter.sql()
+    grants_from, grants_where, grant_params = _grants(path, subject)
+    on_entity, on_entity_params = row_conditions_sql(path, subject, on_entity=True)
+    on_grant, on_grant_params = row_conditions_sql(path, subject, on_entity=False)
+    head = (
+        f"SELECT e.id, e.name, {RANK_IN_NAME_ORDER} FROM {ENTITY} e"
+        f" WHERE {path.source.reaches} AND e.instance_id = %s AND {on_entity}{filters} {IN_NAME_ORDER} LIMIT %s"
+    )
+    sql = (
+        f"SELECT x.id AS id, x.name AS name, {access_key_sql(path)} AS access_key, x.rn AS rn"
+        f" FROM {grants_from} CROSS JOIN LATERAL ({head}) x WHERE {grants_where} AND {on_grant}"
+    )
+    return sql, [cockpit_id, *on_entity_params, *filter_params, limit, *grant_params, *on_grant_params]
 
 
 def _path_select(
@@ -108,36 +151,21 @@ def _path_select(
     limit: int | None,
     columns: str | None = None,
 ) -> tuple[str, list]:
-    """One path's SELECT (id, name, access_key[, rn]), or of other `columns` of e, of the entities its grants reach."""
-    source = path.source
-    grants = source.grants(subject)
-    assert grants is not None, "only paths that can decide are listed"
-    grants_from, grants_where, grant_params = grants
+    """One path's matches: SELECT (id, name, access_key[, rn]), or other `columns` of e, of the entities it reaches."""
     assert columns is None or limit is None, "ranked selects keep their own columns"
-    key = access_key_sql(path)
+    fans_out = path.source.fans_out
+    if limit is not None and fans_out and connection.vendor == "postgresql":
+        return _grant_heads(path, subject, cockpit_id, entity_filter, limit)
     filters, filter_params = entity_filter.sql()
-    if limit is not None and source.fans_out and connection.vendor == "postgresql":
-        # Each grant reads at most `limit` entities from the head of its (company, name, id) index.
-        on_entity, on_entity_params = row_conditions_sql(path, subject, on_entity=True)
-        on_grant, on_grant_params = row_conditions_sql(path, subject, on_entity=False)
-        sql = (
-            f"SELECT x.id AS id, x.name AS name, {key} AS access_key, x.rn AS rn FROM {grants_from}"
-            f" CROSS JOIN LATERAL (SELECT e.id, e.name, row_number() OVER (ORDER BY e.name, e.id) AS rn"
-            f" FROM {ENTITY} e WHERE {source.reaches} AND e.instance_id = %s AND {on_entity}{filters}"
-            f" ORDER BY e.name, e.id LIMIT %s) x WHERE {grants_where} AND {on_grant}"
-        )
-        return sql, [cockpit_id, *on_entity_params, *filter_params, limit, *grant_params, *on_grant_params]
     body, params = _path_body(path, subject, cockpit_id, filters, filter_params)
-    columns = columns or f"e.id AS id, e.name AS name, {key} AS access_key"
+    columns = columns or f"e.id AS id, e.name AS name, {access_key_sql(path)} AS access_key"
     if limit is None:
         return f"SELECT {columns}{body}", params
-    if source.fans_out:
+    if fans_out:
         # Without LATERAL every grant's entities are ranked on their own (one grant, one path).
-        return (
-            f"SELECT {columns}, row_number() OVER (PARTITION BY {source.grant_key} ORDER BY e.name, e.id) AS rn{body}",
-            params,
-        )
-    ranked = f"SELECT {columns}, row_number() OVER (ORDER BY e.name, e.id) AS rn{body} ORDER BY e.name, e.id LIMIT %s"
+        per_grant = f"row_number() OVER (PARTITION BY {path.source.grant_key} {IN_NAME_ORDER}) AS rn"
+        return f"SELECT {columns}, {per_grant}{body}", params
+    ranked = f"SELECT {columns}, {RANK_IN_NAME_ORDER}{body} {IN_NAME_ORDER} LIMIT %s"
     return f"SELECT * FROM ({ranked}) p", [*params, limit]
 
 
@@ -173,7 +201,7 @@ def visible_entities(subject: Subject | None, instance: Instance) -> QuerySet:
     sql, params = union
     matches = CTE(
         raw_cte_sql(
-            f"SELECT m.id AS entity_id, MIN(m.access_key) AS access_key FROM ({sql}) m GROUP BY m.id",
+            f"SELECT m.id AS entity_id, {DECIDING_KEY} FROM ({sql}) m GROUP BY m.id",
             params,
             {"entity_id": BigIntegerField(), "access_key": BigIntegerField()},
         ),
@@ -192,12 +220,9 @@ def deciding_roles(subject: Subject | None, instance: Instance, entity_filter: E
     if union is None:
         return set()
     sql, params = union
+    statement = f"SELECT DISTINCT d.access_key FROM (SELECT {DECIDING_KEY} FROM ({sql}) m GROUP BY m.id) d"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT d.access_key"
-            f" FROM (SELECT MIN(m.access_key) AS access_key FROM ({sql}) m GROUP BY m.id) d",
-            params,
-        )
+        cursor.execute(statement, params)
         return {decode_access_key(access_key) for (access_key,) in cursor.fetchall()}
 
 
@@ -212,10 +237,6 @@ class NamedRef:
         return self.name
 
 
-# The entity's companies, as the list filters name them (the levels of the company grant paths).
-COMPANY_LEVELS = (Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER)
-
-
 def _company_walk(name: str, path: GrantPath, subject: Subject, cockpit_id: int, level: str) -> tuple[str, list]:
     """A recursive CTE `name`(grant_id, company): the distinct `level` companies of the entities each grant reaches.
 
@@ -223,9 +244,7 @@ def _company_walk(name: str, path: GrantPath, subject: Subject, cockpit_id: int,
     `level`) index answers with one probe; the walk ends when there is none.
     """
     source = path.source
-    grants = source.grants(subject)
-    assert grants is not None, "only paths that can decide are walked"
-    grants_from, grants_where, grant_params = grants
+    grants_from, grants_where, grant_params = _grants(path, subject)
     on_entity, on_entity_params = row_conditions_sql(path, subject, on_entity=True)
     on_grant, on_grant_params = row_conditions_sql(path, subject, on_entity=False)
 
@@ -265,7 +284,7 @@ def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, 
     walked = [path for path in paths if path.source.fans_out and not path.source.whole_cockpit]
     ctes, params = [], []
     if read:
-        columns = ", ".join(f"e.{lv}_id" for lv in COMPANY_LEVELS)
+        columns = ", ".join(f"e.{column}" for column in COMPANY_COLUMNS)
         selects = [_path_select(path, subject, instance.pk, EntityFilter(), None, columns) for path in read]
         ctes.append("m AS (" + " UNION ALL ".join(sql for sql, _params in selects) + ")")
         params += [p for _sql, select_params in selects for p in select_params]
@@ -339,16 +358,7 @@ class EntityRow:
         return self.name
 
 
-PAGE_ENTITY_FIELDS = [
-    "instance_id",
-    "name",
-    "address",
-    "project_form",
-    "owner_id",
-    "service_provider_id",
-    "customer_id",
-    "is_operator_entity",
-]
+PAGE_ENTITY_FIELDS = ["instance_id", "name", "address", "project_form", *COMPANY_COLUMNS, "is_operator_entity"]
 
 
 @dataclass
@@ -392,14 +402,32 @@ CAPPED_TOTAL = (
     "CASE WHEN (SELECT MAX(rn) FROM m) > %s THEN %s ELSE (SELECT COUNT(*) FROM (SELECT DISTINCT id FROM m) d) END"
 )
 
+# The page statement's pieces, in the order entity_page puts them. The first `offset + per_page`
+# entities by name are, on every grant that matches them, among that grant's first `offset + per_page`:
+# so only those ranks are grouped and sorted, however many entities the grants read for the total.
+VISIBLE_UP_TO_PAGE_END = (
+    f"visible AS (SELECT m.id, MIN(m.name) AS name, {DECIDING_KEY} FROM m WHERE m.rn <= %s GROUP BY m.id)"
+)
+PAGE_SLICE = "page AS (SELECT * FROM visible ORDER BY name, id LIMIT %s OFFSET %s)"
+ENTITY_COLUMNS = ", ".join(f"e.{field}" for field in PAGE_ENTITY_FIELDS)
+PAGE_COLUMNS = (
+    f"page.id, page.access_key, {CAPPED_TOTAL}, {ENTITY_COLUMNS}, o.name, sp.name, cu.name, r.name, r.name_de"
+)
+# The page's rows hang on a single row, so that one row carries the total even when the page is empty. The
+# deciding role's id is the access key's remainder by KEY_BASE (rules.access_key_sql).
+PAGE_ROWS = (
+    "(SELECT 1) one LEFT JOIN page ON 1 = 1"
+    f" LEFT JOIN {ENTITY} e ON e.id = page.id"
+    f" LEFT JOIN {COMPANY} o ON o.id = e.owner_id"
+    f" LEFT JOIN {COMPANY} sp ON sp.id = e.service_provider_id"
+    f" LEFT JOIN {COMPANY} cu ON cu.id = e.customer_id"
+    f" LEFT JOIN {ROLE} r ON r.id = page.access_key - (page.access_key / {KEY_BASE}) * {KEY_BASE}"
+)
+
 
 @reading_scope()
 def count_visible_entities(
-    subject: Subject | None,
-    instance: Instance,
-    *,
-    entity_filter: EntityFilter = EntityFilter(),
-    cap: int | None = None,
+    subject: Subject | None, instance: Instance, *, entity_filter: EntityFilter = EntityFilter(), cap: int | None = None
 ) -> int:
     """How many entities the subject sees, exact up to `cap` (the list's, unless given); above it, "more than cap"."""
     cap = settings.ENTITY_LIST_COUNT_CAP if cap is None else cap
@@ -438,25 +466,13 @@ def entity_page(
     offset = (number - 1) * per_page
     # The last page stops at the cap too: the paths hold no rank beyond cap + 1.
     size = min(per_page, cap - offset)
-    # The first `offset + per_page` entities by name are, on every grant that matches
-    # them, among that grant's first `offset + per_page`: so only those ranks are
-    # grouped and sorted, however many entities the grants read for the total.
-    sql = (
-        f"WITH m AS ({matches}), visible AS ("
-        "SELECT m.id, MIN(m.name) AS name, MIN(m.access_key) AS access_key FROM m WHERE m.rn <= %s GROUP BY m.id"
-        "), page AS (SELECT * FROM visible ORDER BY name, id LIMIT %s OFFSET %s)"
-        f" SELECT page.id, page.access_key, {CAPPED_TOTAL},"
-        f" {', '.join(f'e.{f}' for f in PAGE_ENTITY_FIELDS)}, o.name, sp.name, cu.name, r.name, r.name_de"
-        " FROM (SELECT 1) one LEFT JOIN page ON 1 = 1"
-        f" LEFT JOIN {ENTITY} e ON e.id = page.id"
-        f" LEFT JOIN {COMPANY} o ON o.id = e.owner_id"
-        f" LEFT JOIN {COMPANY} sp ON sp.id = e.service_provider_id"
-        f" LEFT JOIN {COMPANY} cu ON cu.id = e.customer_id"
-        f" LEFT JOIN {ROLE} r ON r.id = page.access_key - (page.access_key / {KEY_BASE}) * {KEY_BASE}"
-        " ORDER BY page.name, page.id"
+    statement = (
+        f"WITH m AS ({matches}), {VISIBLE_UP_TO_PAGE_END}, {PAGE_SLICE}"
+        f" SELECT {PAGE_COLUMNS} FROM {PAGE_ROWS} ORDER BY page.name, page.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, offset + size, size, offset, cap, cap + 1])
+        # The parameters: the matches', the last rank to read, the page's size and offset, the cap twice.
+        cursor.execute(statement, [*params, offset + size, size, offset, cap, cap + 1])
         found = cursor.fetchall()
     total = found[0][2] if found else 0
     if found and found[0][0] is None and number > 1:
