@@ -1,10 +1,10 @@
 from django.utils.functional import SimpleLazyObject
 
-from cockpit.permissions import cockpits_of
 from entities.access import subject_of
 from entities.models import Access
 from entities.permissions import user_has_entity_pages
 from plans.permissions import user_uploads_plans
+from sharing.access import cockpits_of
 from sharing.permissions import cockpit_is_shareable
 from tablets.permissions import tablet_right
 from users.permissions import user_manages_users, user_views_users

@@ -1,5 +1,4 @@
 import logging
-import time
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -7,13 +6,12 @@ from django.shortcuts import render
 from django.utils import translation
 
 from accounts.throttle import client_ip, link_allowed, listing_allowed
-from cockpit.permissions import access_cockpit
+from core.listing import is_listing_limited
 from core.query import cleaned_query
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
-from sharing.services import share_visited
+from sharing.access import access_cockpit
 
-SHARE_VISIT_RESOLUTION_SECONDS = 60 * 60
 security_log = logging.getLogger("accounts.security")
 
 
@@ -44,22 +42,6 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-# The pages a script copying a cockpit asks for: lists, searches, the export, entity pages one by one.
-LISTING_VIEWS = frozenset(
-    {
-        "entities:entity-list",
-        "entities:entity-detail",
-        "entities:entity-section",
-        "users:user-list",
-        "users:user-export",
-        "users:entity-search",
-        "sharing:share-list",
-        "tablets:tablet-list",
-        "plans:plan-list",
-    }
-)
-
-
 def too_many_requests(request, window_seconds: int, **context) -> HttpResponse:
     """The 429 page, saying in minutes when to come back (also as Retry-After)."""
     minutes = max(1, window_seconds // 60)
@@ -69,7 +51,10 @@ def too_many_requests(request, window_seconds: int, **context) -> HttpResponse:
 
 
 class ListingLimitMiddleware:
-    """A generous per-person limit on lists and searches (accounts.throttle.listing_allowed): 429 beyond it."""
+    """A generous per-person limit on lists and searches (accounts.throttle.listing_allowed): 429 beyond it.
+
+    Which pages count is a property of each view (core.listing.ListingLimited).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,8 +63,7 @@ class ListingLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None or match.view_name not in LISTING_VIEWS or not request.user.is_authenticated:
+        if not is_listing_limited(view_func) or not request.user.is_authenticated:
             return None
         if listing_allowed(user_id=request.user.pk):
             return None
@@ -180,15 +164,4 @@ class CockpitAccessMiddleware:
         if slug is not None:
             request.instance = access_cockpit(request.user, slug)
             request.subject = subject_of(request.user)
-            if request.instance.pk != request.user.company.instance_id:
-                self.note_share_visit(request)
         return None
-
-    @staticmethod
-    def note_share_visit(request) -> None:
-        """The Cockpit Shares list shows each share's last visit; noted at most hourly per session."""
-        key = f"share_visit_{request.instance.pk}"
-        now = int(time.time())
-        if now - request.session.get(key, 0) >= SHARE_VISIT_RESOLUTION_SECONDS:
-            request.session[key] = now
-            share_visited(user_id=request.user.pk, instance_id=request.instance.pk)

@@ -153,6 +153,7 @@ MIDDLEWARE = [
     "cockpit.middleware.RequestContextMiddleware",
     "cockpit.middleware.UserLanguageMiddleware",
     "cockpit.middleware.CockpitAccessMiddleware",
+    "sharing.middleware.ShareVisitMiddleware",
     "cockpit.middleware.ListingLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -3,9 +3,9 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from accounts.middleware import previous_login
-from cockpit.permissions import cockpits_of
 from entities.requests import CockpitRequest
 from entities.selectors import visible_entity_total
+from sharing.access import cockpits_of
 from sharing.selectors import share_of, share_scope_rows
 from users.permissions import manager_reach, user_views_users
 from users.selectors import latest_access_changes, own_access, user_counts

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.listing import ListingLimited
 from core.query import page_number
 from entities.forms import EntityFilterForm
 from entities.permissions import (
@@ -30,7 +31,7 @@ from entities.selectors import (
 from entities.services import master_data_update, section_entry_create, section_settings_update
 
 
-class EntityListView(TemplateView):
+class EntityListView(ListingLimited, TemplateView):
     request: CockpitRequest
 
     template_name = "entities/businessentity_list.html"
@@ -76,7 +77,7 @@ class EntityListView(TemplateView):
         return context
 
 
-class EntityDetailView(View):
+class EntityDetailView(ListingLimited, View):
     """An entity's address opens its first tab the user may edit, else the first they may see."""
 
     request: CockpitRequest
@@ -91,7 +92,7 @@ class EntityDetailView(View):
         return redirect("entities:entity-section", instance_slug=instance_slug, pk=pk, section=section)
 
 
-class EntitySectionView(TemplateView):
+class EntitySectionView(ListingLimited, TemplateView):
     request: CockpitRequest
 
     template_name = "entities/businessentity_section.html"

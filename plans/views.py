@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.listing import ListingLimited
 from entities.models import BusinessEntity
 from entities.requests import CockpitRequest
 from plans.forms import EntitySearchForm, PlanUploadForm
@@ -35,7 +36,7 @@ CONTENT_TYPES: dict[str, str] = {
 }
 
 
-class PlanListView(TemplateView):
+class PlanListView(ListingLimited, TemplateView):
     """Entities awaiting plans the user uploads for or manages; for managers, a search for an entity to ask plans of."""
 
     request: CockpitRequest

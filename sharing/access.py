@@ -14,11 +14,15 @@ shareable and while the holder's company is on the cockpit's allow-list; a scope
 counts while its company is still of the cockpit, on the entities in its scope.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from entities.access import Subject, context_for
 from entities.access.rules import (
     ACTIVE,
@@ -224,3 +228,39 @@ def shared_cockpits(subject: Subject | None) -> list[Instance]:
     return [
         instance for instance in found if all(condition.holds(subject, instance.pk) for condition in subject_conditions)
     ]
+
+
+@dataclass(frozen=True)
+class ReachableCockpit:
+    instance: Instance
+    shared: bool
+
+
+def reachable_cockpits(subject: Subject | None, home: Instance | None) -> list[ReachableCockpit]:
+    """Every cockpit the person can reach now: their own first, then those shared with them, by name."""
+    if subject is None or home is None:
+        return []
+    cockpits = [ReachableCockpit(home, False)] if home.is_active else []
+    return cockpits + [ReachableCockpit(instance, True) for instance in shared_cockpits(subject)]
+
+
+def cockpits_of(user: User) -> list[ReachableCockpit]:
+    """The cockpits the user can reach now: their own first, then those shared with them (read once per request)."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    subject = user.access_subject()
+    cache = context_for(subject).store("reachable_cockpits")
+    if "all" not in cache:
+        cache["all"] = reachable_cockpits(subject, user.company.instance)
+    return cache["all"]
+
+
+def access_cockpit(user: User, slug: str) -> Instance:
+    """The active cockpit `slug` if the user may work in it (their own, or shared with them now); else Http404.
+
+    A missing cockpit and one that is not theirs answer alike.
+    """
+    for reachable in cockpits_of(user):
+        if reachable.instance.slug == slug:
+            return reachable.instance
+    raise Http404("No such cockpit.")

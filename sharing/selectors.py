@@ -1,5 +1,5 @@
-"""Reads of Cockpit Shares: a cockpit's shares with their state and scopes, what a giver may share and up to
-what, and the cockpits a person can reach."""
+"""Reads of Cockpit Shares: a cockpit's shares with their state and scopes, and what a giver may share and up to
+what (the cockpits a person can reach are sharing.access's)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from entities.access import EntityFilter, Subject, capped, deciding_roles, role_rights
 from entities.access.rules import SCOPES
 from entities.models import Access, BusinessEntity, Company, EntityScope, Instance, Role, Section
-from sharing.access import SHARE_LEVELS, shared_cockpits
+from sharing.access import SHARE_LEVELS
 from sharing.models import ScopeLevel, Share, ShareScope, ShareState, SharingSettings
 from sharing.modules import Module, share_rights
 from sharing.permissions import WHOLE_COCKPIT, ScopeKey, ShareReach, share_reach
@@ -264,20 +264,6 @@ def scope_cap(subject: Subject, instance: Instance, key: ScopeKey, role_id: int,
 def scope_gives(inventory: int, customer_care: int, cap: dict[str, int]) -> dict[str, int]:
     """What a share of these levels gives under this cap, section by section."""
     return capped(share_rights(inventory, customer_care), cap)
-
-
-@dataclass(frozen=True)
-class ReachableCockpit:
-    instance: Instance
-    shared: bool
-
-
-def reachable_cockpits(subject: Subject | None, home: Instance | None) -> list[ReachableCockpit]:
-    """Every cockpit the person can reach now: their own first, then those shared with them, by name."""
-    if subject is None or home is None:
-        return []
-    cockpits = [ReachableCockpit(home, False)] if home.is_active else []
-    return cockpits + [ReachableCockpit(instance, True) for instance in shared_cockpits(subject)]
 
 
 def share_of(subject: Subject, instance: Instance) -> Share | None:

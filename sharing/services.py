@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,8 +18,10 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from accounts.models import User
+from core.tasks import enqueue_at
 from entities.audit import audit_record
 from entities.models import Company, Instance, Role
 from outbox.kinds import DeliveryWords, MessageKind
@@ -151,6 +154,7 @@ def _issue_invitation(share: Share) -> str:
     share.invitation_token_hash = token_hash(token)
     share.invitation_expires_at = share.new_invitation_expiry()
     share.save(update_fields=["invitation_token_hash", "invitation_expires_at", "expiry_recorded", "role"])
+    share_expiry_schedule(share)
     return token
 
 
@@ -347,6 +351,8 @@ def share_update(
     resumed = share.suspended_at is not None
     share.suspended_at = None
     share.save()
+    if share.ends_on != before["ends_on"]:
+        share_expiry_schedule(share)
     ShareScope.objects.filter(share=share).exclude(pk__in=[scope.pk for scope in kept.values()]).delete()
     for scope in given:
         _scope_write(share, scope, actor)
@@ -486,18 +492,65 @@ def share_visited(*, user_id: int, instance_id: int) -> None:
     Share.objects.filter(user_id=user_id, instance_id=instance_id).update(last_visit_at=timezone.now())
 
 
-@transaction.atomic
-def share_expiries_record(*, instance: Instance) -> int:
-    """Record once, for the history, each share of the cockpit that has run out (its end date, or an unused link)."""
-    today = timezone.localdate()
-    due = Share.objects.select_for_update(of=("self",)).filter(instance=instance, expiry_recorded=False)
-    ran_out = due.filter(ends_on__lt=today) | due.filter(
-        accepted_at__isnull=True, invitation_expires_at__lte=timezone.now()
+def _ran_out(share: Share) -> bool:
+    """Past its end date, or its invitation link expired unused: what the Cockpit Shares list shows as expired."""
+    if share.ends_on is not None and share.ends_on < timezone.localdate():
+        return True
+    return (
+        share.accepted_at is None
+        and share.invitation_expires_at is not None
+        and share.invitation_expires_at <= timezone.now()
     )
-    count = 0
-    for share in ran_out.select_related("user"):
+
+
+def _expiry_moments(share: Share) -> list[datetime]:
+    moments = []
+    if share.ends_on is not None:
+        # The share counts through its end date: it runs out as the next day begins, in the cockpit's time zone.
+        moments.append(timezone.make_aware(datetime.combine(share.ends_on + timedelta(days=1), time.min)))
+    if share.accepted_at is None and share.invitation_expires_at is not None:
+        moments.append(share.invitation_expires_at)
+    return moments
+
+
+def share_expiry_schedule(share: Share) -> None:
+    """Have the worker record the share's expiry when it comes; called wherever a share's end or link changes.
+
+    A task queued for a moment that later moved finds nothing due and does nothing.
+    """
+    now = timezone.now()
+    for moment in _expiry_moments(share):
+        if moment > now:
+            enqueue_at(share_expiry_record, moment, share.pk)
+
+
+@task()
+def share_expiry_record(share_id: int) -> bool:
+    """Record once, for the history, that a share has run out (run by the worker when its moment comes)."""
+    with transaction.atomic():
+        share = (
+            Share.objects.select_for_update(of=("self",))
+            .select_related("user", "instance")
+            .filter(pk=share_id, expiry_recorded=False)
+            .first()
+        )
+        if share is None or not _ran_out(share):
+            return False
         share.expiry_recorded = True
         share.save(update_fields=["expiry_recorded", "role"])
-        audit_record(actor=None, action="share.expired", target=share, subject_user=share.user, instance=instance)
-        count += 1
+        audit_record(actor=None, action="share.expired", target=share, subject_user=share.user, instance=share.instance)
+        return True
+
+
+def share_expiries_record() -> int:
+    """Record every expiry that is due and schedule the rest: for shares from before the worker recorded them
+    (`manage.py share_expiries_record`, once after upgrading; harmless at any time)."""
+    count = 0
+    for share in Share.objects.filter(expiry_recorded=False).only(
+        "pk", "ends_on", "accepted_at", "invitation_expires_at"
+    ):
+        if _ran_out(share):
+            count += share_expiry_record.call(share.pk)
+        else:
+            share_expiry_schedule(share)
     return count

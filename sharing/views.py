@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.listing import ListingLimited
 from entities.history import history_rows
 from entities.models import AuditLogEntry
 from entities.requests import CockpitRequest
@@ -21,7 +22,6 @@ from sharing.selectors import cockpit_shares, share_scope_offers, share_scope_ro
 from sharing.services import (
     INVITATIONS,
     share_accept,
-    share_expiries_record,
     share_invite,
     share_leave,
     share_offered_cockpits,
@@ -31,14 +31,13 @@ from sharing.services import (
 )
 
 
-class ShareListView(TemplateView):
+class ShareListView(ListingLimited, TemplateView):
     template_name = "sharing/share_list.html"
     request: CockpitRequest
 
     def get_context_data(self, **kwargs):
         instance = self.request.instance
         reach = access_cockpit_shares(self.request.user, instance)
-        share_expiries_record(instance=instance)
         state = sharing_state(instance)
         shares = list(cockpit_shares(reach))
         invitations = latest_messages(INVITATIONS.code, [s.pk for s in shares if not s.accepted_at])

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.forms import add_service_error
+from core.listing import ListingLimited
 from core.query import page_number, query_text
 from entities.requests import CockpitRequest
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm
@@ -33,7 +34,7 @@ from tablets.services import (
 ENTITY_CHOICES_SHOWN = 500
 
 
-class TabletListView(TemplateView):
+class TabletListView(ListingLimited, TemplateView):
     template_name = "tablets/tablet_list.html"
     request: CockpitRequest
 

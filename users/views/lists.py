@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.second_factor import second_factor_status
+from core.listing import ListingLimited
 from core.query import page_number, query_id, query_text
 from entities.access import EntityFilter, entity_page
 from entities.models import Role
@@ -107,7 +108,7 @@ def _describe_rows(reach, members) -> None:
         )
 
 
-class UserListView(TemplateView):
+class UserListView(ListingLimited, TemplateView):
     request: CockpitRequest
 
     template_name = "accounts/user_list.html"
@@ -153,7 +154,7 @@ class UserListView(TemplateView):
         return context
 
 
-class UserExportView(View):
+class UserExportView(ListingLimited, View):
     """The users the list shows (same filters, same visibility) as CSV with their grants, streamed and audited.
 
     A POST (with its CSRF token), so that no other site can make a signed-in browser
@@ -176,7 +177,7 @@ class UserExportView(View):
         return response
 
 
-class EntitySearchView(View):
+class EntitySearchView(ListingLimited, View):
     """Suggestions for the entity picker: visible entities by name, at most 20."""
 
     def get(self, request, instance_slug):
