@@ -26,8 +26,8 @@ class SharingConfig(AppConfig):
         from entities.models import AUDIT_ACTIONS
         from outbox.kinds import MESSAGE_KINDS
         from sharing.access import SHARE_PATHS
+        from sharing.invitations import INVITATIONS
         from sharing.selectors import shared_members
-        from sharing.services import INVITATIONS
         from users.selectors import OUTSIDE_MEMBERS
 
         for path in SHARE_PATHS:

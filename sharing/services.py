@@ -6,11 +6,8 @@ the flag off or taking a company off the allow-list suspends shares (the access
 rules stop counting them), and they come back with the flag or the company.
 """
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,16 +15,13 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tasks import task
 
 from accounts.models import User
-from core.tasks import enqueue_at
 from entities.audit import audit_record
 from entities.models import Company, Instance, Role
-from outbox.kinds import DeliveryWords, MessageKind
 from outbox.models import OutgoingMessage
-from outbox.services import NothingToSend, message_queue
-from sharing.emails import send_share_invitation
+from sharing.expiry import share_expiry_schedule
+from sharing.invitations import invitation_queue
 from sharing.models import AllowedCompany, ScopeLevel, Share, ShareCap, ShareScope, SharingSettings
 from sharing.permissions import WHOLE_COCKPIT, ScopeKey, ShareReach, access_cockpit_shares, access_share, share_reach
 from sharing.selectors import scope_cap, scope_gives
@@ -47,12 +41,6 @@ SCOPE_GIVES_NOTHING = _(
     "On %(scope)s this share would give nothing: you cannot do there yourself what it would give. "
     "Choose other levels or another scope."
 )
-INVITATION_TOKEN_BYTES = 32  # 256 bits
-
-
-def token_hash(token: str) -> str:
-    """Invitation tokens are stored only as this hash: a leaked table opens no cockpit."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- the operator's settings -----------------------------------------------------------------
@@ -147,49 +135,6 @@ def share_recipient(*, instance: Instance, cockpit: Instance, email: str) -> Use
     if user is None:
         raise ValidationError({"email": ValidationError(NO_SUCH_USER, code="no_such_user")})
     return user
-
-
-def _issue_invitation(share: Share) -> str:
-    token = secrets.token_urlsafe(INVITATION_TOKEN_BYTES)
-    share.invitation_token_hash = token_hash(token)
-    share.invitation_expires_at = share.new_invitation_expiry()
-    share.save(update_fields=["invitation_token_hash", "invitation_expires_at", "expiry_recorded", "role"])
-    share_expiry_schedule(share)
-    return token
-
-
-def _send_invitation(message: OutgoingMessage) -> None:
-    """The link's token is issued here, as the email leaves: the queue never holds it."""
-    share = (
-        Share.objects.select_for_update(of=("self",))
-        .select_related("instance", "user", "invited_by")
-        .filter(pk=message.subject_id or 0, accepted_at__isnull=True)
-        .first()
-    )
-    if share is None:  # removed or accepted meanwhile
-        raise NothingToSend
-    send_share_invitation(share=share, token=_issue_invitation(share))
-
-
-INVITATIONS = MessageKind(
-    code="invitation",
-    label=_("Share invitation"),
-    send=_send_invitation,
-    words=DeliveryWords(
-        on_its_way=_("The invitation is on its way to %(email)s."),
-        retrying=_(
-            "The share is saved, but the invitation to %(email)s could not be sent yet (%(error)s). "
-            "It is tried again by itself; the list of shares shows how it stands."
-        ),
-        failed=_("The share is saved, but the invitation to %(email)s could not be sent (%(error)s). Send it again."),
-    ),
-)
-
-
-def _queue_invitation(share: Share) -> OutgoingMessage:
-    # Issued now too, unsent: any earlier link stops working at once, and the share shows its expiry.
-    _issue_invitation(share)
-    return message_queue(kind=INVITATIONS.code, recipient=share.user, subject_id=share.pk)
 
 
 def _levels(share: Share) -> dict:
@@ -320,7 +265,7 @@ def share_invite(
     if accepted:
         audit_record(actor=None, action="share.accepted", target=share, subject_user=user, instance=instance)
         return share, None
-    return share, _queue_invitation(share)
+    return share, invitation_queue(share)
 
 
 @transaction.atomic
@@ -381,7 +326,7 @@ def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
     require_invitation_allowed(actor)
     share.expiry_recorded = False
     audit_record(actor=actor, action="share.resent", target=share, subject_user=share.user, instance=share.instance)
-    return _queue_invitation(share)
+    return invitation_queue(share)
 
 
 @transaction.atomic
@@ -407,39 +352,6 @@ def share_leave(*, user: User, instance: Instance) -> None:
         raise Http404("No such share.")
     audit_record(actor=user, action="share.left", target=share, subject_user=user, instance=instance)
     share.delete()
-
-
-INVITATION_NOT_YOURS = "No such invitation."
-
-
-@transaction.atomic
-def share_accept(*, user: User, token: str) -> Share:
-    """Follow an invitation link: only the invited user, only once, only before it expires.
-
-    Anyone else, a used link and an unknown one get the same 404, and the share is untouched.
-    ValidationError when the link is the user's but expired.
-    """
-    share = (
-        Share.objects.select_for_update(of=("self",))
-        .select_related("instance", "invited_by")
-        .filter(invitation_token_hash=token_hash(token))
-        .first()
-    )
-    if share is None or share.user_id != user.pk or not token:
-        raise Http404(INVITATION_NOT_YOURS)
-    if share.invitation_expires_at is None or share.invitation_expires_at <= timezone.now():
-        raise ValidationError(INVITATION_EXPIRED, code="expired", params={"admin": share.invited_by or "-"})
-    first = share.accepted_at is None
-    share.invitation_token_hash, share.invitation_expires_at = "", None
-    if first:
-        share.accepted_at = timezone.now()
-    share.save(update_fields=["invitation_token_hash", "invitation_expires_at", "accepted_at", "role"])
-    if first:
-        audit_record(actor=user, action="share.accepted", target=share, subject_user=user, instance=share.instance)
-    return share
-
-
-INVITATION_EXPIRED = _("This invitation has expired. Ask %(admin)s to send it again.")
 
 
 @transaction.atomic
@@ -490,67 +402,3 @@ def share_scope_from_giver(*, share: Share) -> bool:
 def share_visited(*, user_id: int, instance_id: int) -> None:
     """Note a visit of a shared cockpit (the caller keeps it to about hourly), for the Cockpit Shares list."""
     Share.objects.filter(user_id=user_id, instance_id=instance_id).update(last_visit_at=timezone.now())
-
-
-def _ran_out(share: Share) -> bool:
-    """Past its end date, or its invitation link expired unused: what the Cockpit Shares list shows as expired."""
-    if share.ends_on is not None and share.ends_on < timezone.localdate():
-        return True
-    return (
-        share.accepted_at is None
-        and share.invitation_expires_at is not None
-        and share.invitation_expires_at <= timezone.now()
-    )
-
-
-def _expiry_moments(share: Share) -> list[datetime]:
-    moments = []
-    if share.ends_on is not None:
-        # The share counts through its end date: it runs out as the next day begins, in the cockpit's time zone.
-        moments.append(timezone.make_aware(datetime.combine(share.ends_on + timedelta(days=1), time.min)))
-    if share.accepted_at is None and share.invitation_expires_at is not None:
-        moments.append(share.invitation_expires_at)
-    return moments
-
-
-def share_expiry_schedule(share: Share) -> None:
-    """Have the worker record the share's expiry when it comes; called wherever a share's end or link changes.
-
-    A task queued for a moment that later moved finds nothing due and does nothing.
-    """
-    now = timezone.now()
-    for moment in _expiry_moments(share):
-        if moment > now:
-            enqueue_at(share_expiry_record, moment, share.pk)
-
-
-@task()
-def share_expiry_record(share_id: int) -> bool:
-    """Record once, for the history, that a share has run out (run by the worker when its moment comes)."""
-    with transaction.atomic():
-        share = (
-            Share.objects.select_for_update(of=("self",))
-            .select_related("user", "instance")
-            .filter(pk=share_id, expiry_recorded=False)
-            .first()
-        )
-        if share is None or not _ran_out(share):
-            return False
-        share.expiry_recorded = True
-        share.save(update_fields=["expiry_recorded", "role"])
-        audit_record(actor=None, action="share.expired", target=share, subject_user=share.user, instance=share.instance)
-        return True
-
-
-def share_expiries_record() -> int:
-    """Record every expiry that is due and schedule the rest: for shares from before the worker recorded them
-    (`manage.py share_expiries_record`, once after upgrading; harmless at any time)."""
-    count = 0
-    for share in Share.objects.filter(expiry_recorded=False).only(
-        "pk", "ends_on", "accepted_at", "invitation_expires_at"
-    ):
-        if _ran_out(share):
-            count += share_expiry_record.call(share.pk)
-        else:
-            share_expiry_schedule(share)
-    return count

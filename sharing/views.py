@@ -16,19 +16,11 @@ from entities.requests import CockpitRequest
 from outbox.delivery import delivery_flash
 from outbox.services import latest_messages
 from sharing.forms import ShareForm, SharePermissionsForm
+from sharing.invitations import INVITATIONS, share_accept
 from sharing.models import ShareState
 from sharing.permissions import access_cockpit_shares, access_share
 from sharing.selectors import cockpit_shares, share_scope_offers, share_scope_rows, sharing_state
-from sharing.services import (
-    INVITATIONS,
-    share_accept,
-    share_invite,
-    share_leave,
-    share_offered_cockpits,
-    share_remove,
-    share_resend,
-    share_update,
-)
+from sharing.services import share_invite, share_leave, share_offered_cockpits, share_remove, share_resend, share_update
 
 
 class ShareListView(ListingLimited, TemplateView):

@@ -19,7 +19,7 @@ class UsersConfig(AppConfig):
     def ready(self) -> None:
         from entities.models import AUDIT_ACTIONS
         from outbox.kinds import MESSAGE_KINDS
-        from users.services import WELCOME_EMAILS
+        from users.welcome import WELCOME_EMAILS
 
         AUDIT_ACTIONS.register_all(USER_MANAGEMENT_ACTIONS)
         MESSAGE_KINDS.register(WELCOME_EMAILS.code, WELCOME_EMAILS)

@@ -1,15 +1,11 @@
 """Writes of User Management: managers create, edit and remove users within their reach; each one transaction."""
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -19,10 +15,7 @@ from entities.access import lowered_by_entity_grant
 from entities.audit import audit_record
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
-from outbox.kinds import DeliveryWords, MessageKind
 from outbox.models import OutgoingMessage
-from outbox.services import NothingToSend, message_queue
-from users.emails import send_welcome_email
 from users.permissions import (
     Reach,
     access_external_user,
@@ -32,8 +25,8 @@ from users.permissions import (
     require_manager,
 )
 from users.selectors import user_edit_version
+from users.welcome import welcome_queue
 
-TEMPORARY_PASSWORD_BYTES = 9
 CHAT_NEEDS_ROLE = _("Chat can only be switched on while one of the user's roles allows chat.")
 SHOW_ALL_ONLY_BY_STAFF = _("Only operator staff may let a user see all business entities.")
 COMPANY_OUT_OF_REACH = _("You cannot manage users of %(company)s.")
@@ -83,16 +76,6 @@ class EntityGrantRequest:
     role: Role
 
 
-def _issue_temporary_password(user: User) -> str:
-    """Store a new one-time temporary password (any earlier one stops working) and return it for the email."""
-    password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
-    user.set_password(password)
-    user.must_change_password = True
-    user.temporary_password_expires_at = timezone.now() + timedelta(days=settings.TEMPORARY_PASSWORD_DAYS)
-    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
-    return password
-
-
 def require_invitation_allowed(actor: User) -> None:
     """Count one invitation (a welcome email or a share's) of this person, whatever page asks for it: refused beyond
     their hourly or their company's daily limit, counted where all workers count together (accounts.throttle)."""
@@ -101,33 +84,6 @@ def require_invitation_allowed(actor: User) -> None:
         raise ValidationError(TOO_MANY_INVITATIONS, code="throttled")
     if not counted.by_company:
         raise ValidationError(TOO_MANY_COMPANY_INVITATIONS, code="throttled")
-
-
-def _send_welcome(message: OutgoingMessage) -> None:
-    """The temporary password is issued here, as the email leaves: never stored in clear text, even in the queue."""
-    user = User.objects.select_for_update(of=("self",)).select_related("company__instance").get(pk=message.recipient_id)
-    if not user.awaits_first_login:  # removed, or signed in with a password of their own meanwhile
-        raise NothingToSend
-    send_welcome_email(user=user, temporary_password=_issue_temporary_password(user))
-
-
-WELCOME_EMAILS = MessageKind(
-    code="welcome",
-    label=_("Welcome email"),
-    send=_send_welcome,
-    words=DeliveryWords(
-        on_its_way=_("The welcome email is on its way to %(email)s."),
-        retrying=_(
-            "The user is saved, but the welcome email to %(email)s could not be sent yet (%(error)s). "
-            "It is tried again by itself; the user's page shows how it stands."
-        ),
-        failed=_("The user is saved, but the welcome email to %(email)s could not be sent (%(error)s). Send it again."),
-    ),
-)
-
-
-def _queue_welcome(user: User) -> OutgoingMessage:
-    return message_queue(kind=WELCOME_EMAILS.code, recipient=user)
 
 
 def _check_email(reach: Reach, email: str, user: User | None = None) -> None:
@@ -255,7 +211,7 @@ def user_invite(
     _require_lowering_confirmed(reach, user, [request.entity for request in entity_grants], lowering_confirmed)
     # Counted last: a save that only asked for a confirmation sent nothing.
     require_invitation_allowed(actor)
-    return user, _queue_welcome(user)
+    return user, welcome_queue(user)
 
 
 def _replace_grants(
@@ -398,7 +354,7 @@ def _user_edit(
     user.set_unusable_password()
     user.save(update_fields=["password"])
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
-    return user, _queue_welcome(user)
+    return user, welcome_queue(user)
 
 
 ENTITY_OUTSIDE_YOUR_COMPANIES = _("An external user gets roles here only on business entities of your companies.")
@@ -511,7 +467,7 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> OutgoingM
         instance=instance,
         changes={"is_active": (False, True)},
     )
-    return _queue_welcome(user)
+    return welcome_queue(user)
 
 
 @transaction.atomic
@@ -525,7 +481,7 @@ def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> Outg
         raise ValidationError(WELCOME_ONLY_BEFORE_FIRST_LOGIN, code="already_active")
     require_invitation_allowed(actor)
     audit_record(actor=actor, action="user.welcome_email_resent", target=user, subject_user=user, instance=instance)
-    return _queue_welcome(user)
+    return welcome_queue(user)
 
 
 @transaction.atomic

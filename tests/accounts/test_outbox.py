@@ -20,7 +20,8 @@ from entities.models import Level
 from outbox.models import OutgoingMessage
 from outbox.services import deliver_message, message_queue, retry_delay
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
-from users.services import WELCOME_EMAILS, user_invite, welcome_email_resend
+from users.services import user_invite, welcome_email_resend
+from users.welcome import WELCOME_EMAILS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -160,7 +160,7 @@ def test_the_login_page_stays_english_for_an_english_browser(client):
         "Read only",  # entity section page
         "Your role does not allow managing users.",  # accounts/permissions.py
         "Only the customer grant matches.",  # entities/access.py
-        "Performance figures",  # entities/models.py sections
+        "Performance figures",  # entities/models/roles.py sections
         "Cleaners may swap tours",  # entities/sections.py forms
         "Cockpit sharing",  # sharing/apps.py
         "Page not found",  # templates/404.html

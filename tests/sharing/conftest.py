@@ -1,9 +1,10 @@
 import pytest
 
 from entities.models import Level
+from sharing.invitations import share_accept
 from sharing.models import SharingSettings
 from sharing.modules import ShareLevel
-from sharing.services import share_accept, share_invite, sharing_settings_save
+from sharing.services import share_invite, sharing_settings_save
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
 
 OWNER_NAME = "Zurich Property AG"

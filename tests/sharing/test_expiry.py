@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 
 from entities.models import AuditLogEntry, Level
+from sharing.expiry import share_expiry_record
 from sharing.models import Share
 from sharing.modules import ShareLevel
-from sharing.services import share_expiry_record, share_invite, share_update
+from sharing.services import share_invite, share_update
 
 pytestmark = pytest.mark.django_db
 

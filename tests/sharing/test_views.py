@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from entities.models import AuditLogEntry, Company, Level, SectionSettings
+from sharing.invitations import token_hash
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
-from sharing.services import token_hash
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
 from tests.sharing.conftest import OWNER_NAME
 

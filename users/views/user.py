@@ -29,7 +29,6 @@ from users.selectors import (
     user_history,
 )
 from users.services import (
-    WELCOME_EMAILS,
     RightsLowered,
     external_grants_replace,
     user_deactivate,
@@ -38,6 +37,7 @@ from users.services import (
     user_reactivate,
     welcome_email_resend,
 )
+from users.welcome import WELCOME_EMAILS
 
 
 def lowering_confirmed(request) -> bool:

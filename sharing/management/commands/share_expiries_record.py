@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from sharing.services import share_expiries_record
+from sharing.expiry import share_expiries_record
 
 
 class Command(BaseCommand):
