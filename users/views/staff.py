@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from accounts.second_factor import second_factor_reset, totp_device_create, totp_manual_key, totp_qr_code
 from entities.requests import CockpitRequest
 from users.permissions import access_managed_user
 
-ONLY_STAFF = _("Only operator staff change another user's second factor.")
+ONLY_STAFF = gettext_lazy("Only operator staff change another user's second factor.")
 
 
 class StaffSecondFactorView(TemplateView):
