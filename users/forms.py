@@ -19,7 +19,7 @@ class ShowAllAfterGrantsMixin:
 
     "Show all" needs a project-manager role on the operator's company (accounts.User.clean),
     which the grant rows of the same page may be adding: the form cannot see them, so the
-    service asks once they are written (accounts.services._show_all_after_grants, and the
+    service asks once they are written (users.services._show_all_after_grants, and the
     admin's save_related).
     """
 

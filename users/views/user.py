@@ -41,7 +41,7 @@ from users.welcome import WELCOME_EMAILS
 
 
 def lowering_confirmed(request) -> bool:
-    """Whether the manager pressed "Save and lower the rights" (accounts.services.RightsLowered)."""
+    """Whether the manager pressed "Save and lower the rights" (users.services.RightsLowered)."""
     return request.POST.get("confirm_lowering") == "1"
 
 
