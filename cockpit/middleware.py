@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import translation
 
 from accounts.throttle import client_ip, link_allowed, listing_allowed
-from core.listing import is_listing_limited
+from core.limits import emailed_link_methods, is_listing_limited
 from core.query import cleaned_query
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
@@ -53,7 +53,7 @@ def too_many_requests(request, window_seconds: int, **context) -> HttpResponse:
 class ListingLimitMiddleware:
     """A generous per-person limit on lists and searches (accounts.throttle.listing_allowed): 429 beyond it.
 
-    Which pages count is a property of each view (core.listing.ListingLimited).
+    Which pages count is a property of each view (core.limits.ListingLimited).
     """
 
     def __init__(self, get_response):
@@ -70,13 +70,11 @@ class ListingLimitMiddleware:
         return too_many_requests(request, settings.LIST_WINDOW_SECONDS)
 
 
-# The pages of emailed links and their request: their tokens cannot be guessed, and nobody may try.
-LINK_VIEWS = frozenset({"invitations:accept", "accounts:password-reset-confirm"})
-LINK_REQUEST_VIEWS = frozenset({"accounts:password-reset"})
-
-
 class EmailedLinkLimitMiddleware:
-    """Invitation and password-reset links, and reset requests, per address (accounts.throttle.link_allowed): 429."""
+    """Invitation and password-reset links, and reset requests, per address (accounts.throttle.link_allowed): 429.
+
+    Which pages count, on which methods, is a property of each view (core.limits.EmailedLinkLimited).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -85,11 +83,7 @@ class EmailedLinkLimitMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None:
-            return None
-        counted = match.view_name in LINK_VIEWS or (match.view_name in LINK_REQUEST_VIEWS and request.method == "POST")
-        if not counted or link_allowed(ip=client_ip(request.META)):
+        if request.method not in emailed_link_methods(view_func) or link_allowed(ip=client_ip(request.META)):
             return None
         return too_many_requests(request, settings.LINK_WINDOW_SECONDS, links=True)
 

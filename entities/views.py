@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.listing import ListingLimited
+from core.limits import ListingLimited
 from core.query import page_number
 from entities.forms import EntityFilterForm
 from entities.permissions import (

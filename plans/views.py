@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.listing import ListingLimited
+from core.limits import ListingLimited
 from entities.models import BusinessEntity
 from entities.requests import CockpitRequest
 from plans.forms import EntitySearchForm, PlanUploadForm

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.listing import ListingLimited
+from core.limits import EmailedLinkLimited, ListingLimited
 from entities.history import history_rows
 from entities.models import AuditLogEntry
 from entities.requests import CockpitRequest
@@ -189,7 +189,7 @@ class ShareLeaveView(TemplateView):
         return redirect("home")
 
 
-class InvitationView(TemplateView):
+class InvitationView(EmailedLinkLimited, TemplateView):
     """The link of the invitation email: after the invitee's own sign-in (and second factor), the shared cockpit."""
 
     template_name = "sharing/invitation_expired.html"

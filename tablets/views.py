@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from core.forms import add_service_error
-from core.listing import ListingLimited
+from core.limits import ListingLimited
 from core.query import page_number, query_text
 from entities.requests import CockpitRequest
 from tablets.forms import TabletAddForm, TabletAssignForm, TabletBulkForm, TabletEditForm, TabletRetireForm

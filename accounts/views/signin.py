@@ -33,6 +33,7 @@ from accounts.second_factor import (
 )
 from accounts.services import password_changed, temporary_password_used
 from accounts.views.account import RecentPasswordRequiredMixin
+from core.limits import EmailedLinkLimited
 from core.requests import SignedInRequest
 
 
@@ -209,15 +210,18 @@ class BackupCodesView(RecentPasswordRequiredMixin, TemplateView):
         return response
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(EmailedLinkLimited, auth_views.PasswordResetView):
     """Django's reset by email, its link built from COCKPIT_BASE_URL: a forged Host header cannot redirect it."""
+
+    # Asking for a link counts; opening the form to ask does not.
+    emailed_link_methods = frozenset({"POST"})
 
     @property
     def extra_email_context(self) -> dict[str, str]:
         return {"cockpit_url": settings.COCKPIT_BASE_URL}
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(EmailedLinkLimited, auth_views.PasswordResetConfirmView):
     """Choosing a password by reset link ends a pending forced change; it never signs in (the second factor stays)."""
 
     template_name = "accounts/password_reset_confirm.html"

@@ -7,7 +7,7 @@ from django.urls import URLResolver, get_resolver, path, reverse
 from django.views.generic import TemplateView
 
 from accounts.throttle import listing_allowed
-from core.listing import ListingLimited, is_listing_limited
+from core.limits import ListingLimited, is_listing_limited
 from entities.models import Level
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
 

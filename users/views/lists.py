@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.second_factor import second_factor_status
-from core.listing import ListingLimited
+from core.limits import ListingLimited
 from core.query import page_number, query_id, query_text
 from entities.access import EntityFilter, entity_page
 from entities.models import Role
