@@ -19,4 +19,4 @@ def send_welcome_email(*, user: User, temporary_password: str) -> None:
         + reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}),
         "login_url": settings.COCKPIT_BASE_URL + reverse("accounts:login"),
     }
-    send_templated_email(user=user, template="accounts/email/welcome", context=context)
+    send_templated_email(user=user, template="users/email/welcome", context=context)

@@ -111,7 +111,7 @@ def _describe_rows(reach, members) -> None:
 class UserListView(ListingLimited, TemplateView):
     request: CockpitRequest
 
-    template_name = "accounts/user_list.html"
+    template_name = "users/user_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

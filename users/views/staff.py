@@ -30,7 +30,7 @@ class StaffSecondFactorView(TemplateView):
 class UserAuthenticatorView(StaffSecondFactorView):
     """Create the user's authenticator key; the QR code is shown on this one response only."""
 
-    template_name = "accounts/user_authenticator.html"
+    template_name = "users/user_authenticator.html"
 
     def post(self, request, instance_slug, pk):
         target = self.target()
@@ -45,7 +45,7 @@ class UserAuthenticatorView(StaffSecondFactorView):
 class UserSecondFactorResetView(StaffSecondFactorView):
     """For a lost phone: remove the user's devices and sessions; they enrol again at the next login."""
 
-    template_name = "accounts/user_second_factor_reset.html"
+    template_name = "users/user_second_factor_reset.html"
 
     def post(self, request, instance_slug, pk):
         target = self.target()

@@ -50,7 +50,7 @@ class UserFormView(TemplateView):
 
     request: CockpitRequest
 
-    template_name = "accounts/user_form.html"
+    template_name = "users/user_form.html"
 
     def build(self, reach, data=None, user=None, company_initial=None, entity_initial=None):
         return (
@@ -146,7 +146,7 @@ class UserEditView(UserFormView):
         company_grants, entity_grants, history = listed_user_reading(reach, target)
         return self.response_class(
             request=request,
-            template=["accounts/user_detail.html"],
+            template=["users/user_detail.html"],
             context={
                 "target": target,
                 "company_grants": company_grants,
@@ -192,7 +192,7 @@ class UserEditView(UserFormView):
 class ExternalUserView(UserFormView):
     """An external user (employed elsewhere) with grants in the manager's reach: only those grants change here."""
 
-    template_name = "accounts/user_external.html"
+    template_name = "users/user_external.html"
 
     def context(self, reach, target):
         company_grants, entity_grants = external_grants(reach, target)
@@ -254,7 +254,7 @@ class ExternalUserView(UserFormView):
 class UserRemoveView(TemplateView):
     request: CockpitRequest
 
-    template_name = "accounts/user_confirm_remove.html"
+    template_name = "users/user_confirm_remove.html"
 
     def get_context_data(self, **kwargs):
         target, _reach = access_managed_user(self.request.user, self.request.instance, kwargs["pk"])
@@ -302,7 +302,7 @@ class UserExplainView(TemplateView):
 
     request: CockpitRequest
 
-    template_name = "accounts/user_explain.html"
+    template_name = "users/user_explain.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
