@@ -2,11 +2,23 @@ import os
 import random
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from entities.models import Role
-from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, OperatorCompanyFactory, UserFactory
+# The shared helpers' asserts report like the tests' own (before anything imports them).
+pytest.register_assert_rewrite("tests.support")
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from entities.models import Level, Role  # noqa: E402
+from tests.factories import (  # noqa: E402
+    PASSWORD,
+    CompanyFactory,
+    InstanceFactory,
+    OperatorCompanyFactory,
+    UserFactory,
+    grant_company_role,
+)
+from tests.support.sign_in import verify_second_factor  # noqa: E402
 
 
 def pytest_configure(config):
@@ -89,18 +101,85 @@ def operator_admin(operator_company, role):
     )
 
 
-def verify_second_factor(client, user):
-    """Mark the client's session verified with the user's authenticator app (made if they have none)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+# --- managers and the companies they manage (User Management, My account, the sign-in) ---------
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="Authenticator app", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return device
+
+@pytest.fixture
+def owner_a(instance):
+    return CompanyFactory(instance=instance, name="Owner A")
+
+
+@pytest.fixture
+def provider_b(instance):
+    return CompanyFactory(instance=instance, name="Provider B")
+
+
+@pytest.fixture
+def other_x(instance):
+    return CompanyFactory(instance=instance, name="Other X")
+
+
+@pytest.fixture
+def projectmanager_a(owner_a):
+    """Projectmanager at owner level of A: manages users of A."""
+    manager = UserFactory(company=owner_a, email="pm@owner-a.example")
+    grant_company_role(manager, Level.OWNER, owner_a, "projectmanager")
+    return manager
+
+
+@pytest.fixture
+def provider_pm_b(provider_b):
+    """Provider project manager of B: manages users of B, with fewer rights than a Projectmanager."""
+    manager = UserFactory(company=provider_b, email="ppm@provider-b.example")
+    grant_company_role(manager, Level.SERVICE_PROVIDER, provider_b, "provider-project-manager")
+    return manager
+
+
+@pytest.fixture
+def employee_a(owner_a):
+    """A user of A whose only role (Manager, read-only) lies within the reach of A's Projectmanager."""
+    employee = UserFactory(company=owner_a, email="colleague@owner-a.example")
+    grant_company_role(employee, Level.OWNER, owner_a, "manager")
+    return employee
+
+
+@pytest.fixture
+def manager_a(owner_a):
+    """A's Manager: sees users, changes nothing."""
+    viewer = UserFactory(company=owner_a, email="manager@owner-a.example")
+    grant_company_role(viewer, Level.OWNER, owner_a, "manager")
+    return viewer
+
+
+@pytest.fixture
+def invited_a(owner_a):
+    """A user of A who has not logged in yet (still on the temporary password), with a role in A's reach."""
+    invited = UserFactory(company=owner_a, email="invited@owner-a.example", must_change_password=True)
+    grant_company_role(invited, Level.OWNER, owner_a, "customer")
+    return invited
+
+
+@pytest.fixture
+def operator_staff(operator_company):
+    """Operator staff who is not a superuser: manages every user of the cockpit but other staff."""
+    return UserFactory(company=operator_company, email="stefan@soobr.example", is_staff=True)
+
+
+@pytest.fixture
+def operator_projectmanager(operator_company):
+    """An operator employee without Django admin access, managing users of the operator company by a role."""
+    manager = UserFactory(company=operator_company, email="pm@soobr.example")
+    grant_company_role(manager, Level.OWNER, operator_company, "projectmanager")
+    return manager
+
+
+@pytest.fixture
+def admin_client(client, operator_admin, login):
+    """The operator admin signed in (both steps), in place of pytest-django's company-less superuser."""
+    return login(operator_admin)
+
+
+# --- signing in --------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -87,6 +87,11 @@ def grant_entity_role(user, entity, role_code):
     return entity_grant_create(actor=None, user=user, entity=entity, role=Role.objects.get(code=role_code))
 
 
+def owned_by(instance, owner, *names, **kwargs):
+    """One business entity per name, owned by `owner`; further fields as keyword arguments."""
+    return [BusinessEntityFactory(instance=instance, name=name, owner=owner, **kwargs) for name in names]
+
+
 def admin_user_change_form(user, **overrides) -> dict:
     """The POST data of the admin's user change page, with no grant rows unless given."""
     data = {

@@ -10,6 +10,7 @@ from accounts.models import SMSDevice, User
 from accounts.services import PASSWORD_NEEDED, PASSWORD_WRONG, account_update, sessions_end_all
 from entities.models import AuditLogEntry
 from tests.factories import PASSWORD, UserFactory
+from tests.support.forms import profile
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +21,6 @@ NEW_NUMBER = "+41 79 111 22 33"
 
 def remove_url(method: str) -> str:
     return reverse("accounts:device-remove", args=[method])
-
-
-def profile(user: User, **changes) -> dict:
-    """The profile form as the page fills it in for the user, with `changes`."""
-    return {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "language": user.language,
-        "mobile_phone": user.mobile_phone,
-        "password": "",
-        **changes,
-    }
 
 
 def stored(user: User) -> dict:

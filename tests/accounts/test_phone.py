@@ -1,10 +1,15 @@
-"""Mobile numbers as people type them, stored in E.164 (phonenumbers, default region from settings)."""
+"""Mobile numbers as people type them, stored in E.164 (phonenumbers, default region from settings); numbers stored
+before that the library cannot read."""
+
+import importlib
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from accounts.models import User
+from accounts.models import SMSDevice, User
 from accounts.services import user_create, user_update
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +71,15 @@ def test_the_user_page_accepts_a_swiss_number_as_typed(client, login, projectman
 
     assert response.status_code == 302
     assert User.objects.get(pk=employee_a.pk).mobile_phone == "+41791234567"
+
+
+def test_stored_numbers_the_library_cannot_read_are_cleared_unless_sms_uses_them(customer_company):
+    unreadable, with_sms, fine = (UserFactory(company=customer_company) for _ in range(3))
+    User.objects.filter(pk__in=[unreadable.pk, with_sms.pk]).update(mobile_phone="+1234567")
+    User.objects.filter(pk=fine.pk).update(mobile_phone="+41791234567")
+    SMSDevice.objects.create(user=with_sms, name="SMS", confirmed=True)
+
+    importlib.import_module("accounts.migrations.0008_mobile_phones_readable").readable_numbers(apps, None)
+
+    phones = dict(User.objects.values_list("pk", "mobile_phone"))
+    assert (phones[unreadable.pk], phones[with_sms.pk], phones[fine.pk]) == ("", "+1234567", "+41791234567")

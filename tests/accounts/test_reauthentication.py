@@ -16,9 +16,9 @@ from accounts.models import SMSDevice, User
 from accounts.second_factor import backup_codes_generate
 from accounts.services import password_confirm, user_update
 from outbox.sms import FakeGateway
-from tests.accounts.test_my_account import profile
-from tests.accounts.test_second_factor import last_sms_code, password_step, second_step, verified
 from tests.factories import PASSWORD, UserFactory
+from tests.support.forms import profile
+from tests.support.sign_in import last_sms_code, password_step, second_step, verified
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,5 @@
 """Two-factor authentication: the policy, the two-step login, TOTP, SMS, backup codes, the admin behind it."""
 
-import time
 from datetime import timedelta
 from unittest import mock
 
@@ -9,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,8 +20,9 @@ from accounts.second_factor import (
 )
 from entities.models import AuditLogEntry
 from outbox.sms import FakeGateway
-from tests.cockpit.test_views import cockpit_url_names
 from tests.factories import PASSWORD, UserFactory
+from tests.support.sign_in import last_sms_code, password_step, second_step, totp_code, verified
+from tests.support.urls import cockpit_url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -46,33 +45,6 @@ def policy_user(customer_company):
 @pytest.fixture
 def staff(operator_company):
     return UserFactory(company=operator_company, email="sven@soobr.example", is_staff=True, otp_required=True)
-
-
-def totp_code(device: TOTPDevice, steps: int = 0) -> str:
-    """The code an authenticator app shows for the device, `steps` time steps from now."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + steps * device.step
-    return f"{totp.token():0{device.digits}d}"
-
-
-def password_step(client, user, next_url=""):
-    data = {"username": user.email, "password": PASSWORD}
-    if next_url:
-        data["next"] = next_url
-    return client.post(reverse("accounts:login"), data)
-
-
-def second_step(client, code, method="totp", next_url=""):
-    data = {"code": code, "method": method}
-    if next_url:
-        data["next"] = next_url
-    return client.post(reverse("accounts:second-factor"), data)
-
-
-def verified(client) -> bool:
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    return DEVICE_ID_SESSION_KEY in client.session
 
 
 def dashboard(user) -> str:
@@ -279,10 +251,6 @@ def sms_device(policy_user):
 def send_sms_code(client):
     with TestCase.captureOnCommitCallbacks(execute=True):  # the SMS leaves once the request's writes commit
         return client.post(reverse("accounts:second-factor"), {"method": "sms", "send": "1"})
-
-
-def last_sms_code() -> str:
-    return FakeGateway.outbox[-1].body.rsplit(" ", 1)[-1]
 
 
 def test_an_sms_code_goes_to_the_stored_number_and_signs_in_once(client, policy_user, sms_device):

@@ -1,9 +1,13 @@
+"""The person's services (accounts/services.py): user_create, user_update and user_save store valid rows only and record
+who changed what; show all business entities and the Django admin only for the operator's people; superusers only
+among operator staff; a changed password recorded."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from accounts.services import user_create, user_update
-from entities.models import Company, Level
+from accounts.services import password_changed, user_create, user_save, user_update
+from entities.models import AuditLogEntry, Company, Level
 from entities.services import company_grant_create
 from tests.factories import UserFactory
 
@@ -157,49 +161,6 @@ def test_user_update_refuses_to_move_a_holder_of_operator_roles_out_of_the_opera
     assert sales.company == operator_company
 
 
-def test_user_invite_refuses_a_manager_who_is_not_staff_placing_a_user_in_the_operator(operator_company):
-    from entities.models import Level
-    from tests.factories import grant_company_role
-    from users.services import user_invite
-
-    manager = UserFactory(company=operator_company, email="pm@soobr.example")
-    grant_company_role(manager, Level.OWNER, operator_company, "projectmanager")
-
-    with pytest.raises(ValidationError, match="You cannot manage users of"):
-        user_invite(
-            actor=manager,
-            instance=operator_company.instance,
-            company_grants=[],
-            entity_grants=[],
-            email="new@soobr.example",
-            company=operator_company,
-        )
-    assert not User.objects.filter(email="new@soobr.example").exists()
-
-
-def test_user_edit_refused_after_the_profile_change_leaves_row_and_object_as_they_were(
-    operator_admin, customer_company, role
-):
-    from entities.models import Level
-    from users.services import CompanyGrantRequest, user_edit
-
-    user = UserFactory(company=customer_company, email="karin@example.com", first_name="Karin")
-
-    with pytest.raises(ValidationError):
-        user_edit(
-            actor=operator_admin,
-            instance=customer_company.instance,
-            user=user,
-            company_grants=[CompanyGrantRequest(Level.OWNER, customer_company, role("sales"))],  # operator-only
-            entity_grants=[],
-            first_name="Kathrin",
-        )
-
-    assert user.first_name == "Karin"
-    user.refresh_from_db()
-    assert user.first_name == "Karin" and not user.company_grants.exists()
-
-
 def test_user_create_refuses_a_special_role_for_all_business_entities(operator_company, role):
     # Special roles act only on single entities (the access rules ignore them anywhere else).
     with pytest.raises(ValidationError, match="Tablet provider is a special role"):
@@ -212,3 +173,149 @@ def test_user_create_refuses_a_special_role_for_all_business_entities(operator_c
             otp_required=True,
         )
     assert not User.objects.exists()
+
+
+# --- user_save / user_create / user_update: what they store and record -------------------------
+
+
+def test_user_save_records_nothing_for_an_unchanged_user(user):
+    # given
+    entries_before = AuditLogEntry.objects.count()
+
+    # when
+    user_save(actor=None, user=User.objects.get(pk=user.pk))
+
+    # then
+    assert AuditLogEntry.objects.count() == entries_before
+
+
+def test_user_save_files_the_entry_under_the_users_cockpit(customer_company):
+    # when
+    created = user_create(actor=None, email="neu@example.com", company=customer_company)
+
+    # then
+    assert AuditLogEntry.objects.get(action="user.created", subject_user=created).instance == customer_company.instance
+
+
+def test_user_save_records_a_superuser_flag_change(operator_company):
+    # given
+    staff = UserFactory(company=operator_company, is_staff=True)
+
+    # when
+    staff.is_superuser = True
+    user_save(actor=None, user=staff)
+
+    # then
+    assert AuditLogEntry.objects.get(action="user.changed", subject_user=staff).changes == {
+        "is_superuser": [False, True]
+    }
+
+
+def test_user_save_records_an_activation_flag_change(user):
+    # when
+    user.is_active = False
+    user_save(actor=None, user=user)
+
+    # then
+    assert AuditLogEntry.objects.get(action="user.changed", subject_user=user).changes == {"is_active": [True, False]}
+
+
+def test_user_create_records_the_acting_user(operator_admin, customer_company):
+    # when
+    created = user_create(actor=operator_admin, email="neu@example.com", company=customer_company)
+
+    # then
+    assert AuditLogEntry.objects.get(action="user.created", subject_user=created).actor == operator_admin
+
+
+def test_user_create_stores_every_given_profile_field(operator_company):
+    # when
+    created = user_create(
+        actor=None,
+        email="neu@soobr.example",
+        company=operator_company,
+        first_name="  Nora ",
+        last_name=" Neu  ",
+        language="en",
+        is_staff=True,
+        otp_required=True,
+    )
+
+    # then
+    stored = User.objects.get(pk=created.pk)
+    assert (stored.first_name, stored.last_name, stored.language, stored.is_staff, stored.otp_required) == (
+        "Nora",
+        "Neu",
+        "en",
+        True,
+        True,
+    )
+
+
+def test_user_create_leaves_names_empty_and_two_factor_and_chat_off_by_default(customer_company):
+    # when
+    created = user_create(actor=None, email="neu@example.com", company=customer_company)
+
+    # then
+    stored = User.objects.get(pk=created.pk)
+    assert (stored.first_name, stored.last_name, stored.otp_required, stored.chat_enabled) == ("", "", False, False)
+
+
+def test_user_create_sets_the_given_password(customer_company):
+    # when
+    created = user_create(actor=None, email="neu@example.com", company=customer_company, password="Seefeld-2026!")
+
+    # then
+    assert User.objects.get(pk=created.pk).check_password("Seefeld-2026!")
+
+
+def test_user_update_refuses_a_field_outside_the_editable_ones(user):
+    # when / then
+    with pytest.raises(TypeError, match="user_update cannot change \\['is_superuser'\\]"):
+        user_update(actor=None, user=user, is_superuser=True)
+    assert User.objects.get(pk=user.pk).is_superuser is False
+
+
+def test_user_update_normalizes_the_mobile_phone(user):
+    # when
+    user_update(actor=None, user=user, mobile_phone="+41 (79) 123-45.67")
+
+    # then
+    assert User.objects.get(pk=user.pk).mobile_phone == "+41791234567"
+
+
+def test_user_update_records_the_acting_user(operator_admin, user):
+    # when
+    user_update(actor=operator_admin, user=user, first_name="Karina")
+
+    # then
+    assert AuditLogEntry.objects.get(action="user.changed", subject_user=user).actor == operator_admin
+
+
+# --- password_changed --------------------------------------------------------------------------
+
+
+def test_password_changed_records_the_user_as_actor_and_subject(invited_a):
+    # when
+    password_changed(user=invited_a)
+
+    # then
+    entry = AuditLogEntry.objects.get(action="user.password_changed")
+    assert (entry.actor, entry.subject_user) == (invited_a, invited_a)
+
+
+# --- superuser only for operator staff ---------------------------------------------------------
+
+
+def test_a_customer_cannot_be_made_a_superuser(customer_company):
+    user = UserFactory(company=customer_company)
+    user.is_superuser = True
+
+    with pytest.raises(ValidationError, match="Only operator \\(soobr\\) staff may be superusers"):
+        user.save()
+    assert User.objects.get(pk=user.pk).is_superuser is False
+
+
+def test_an_operator_employee_without_staff_status_cannot_be_a_superuser(operator_company):
+    with pytest.raises(ValidationError, match="Only operator \\(soobr\\) staff may be superusers"):
+        UserFactory(company=operator_company, is_superuser=True)

@@ -92,8 +92,8 @@ def test_with_redis_down_a_login_says_it_is_paused_not_that_there_were_too_many_
 
 
 def test_with_redis_down_a_right_second_factor_code_is_refused_and_says_why(client, settings, customer_company):
-    from tests.accounts.test_second_factor import password_step, second_step, totp_code, verified
     from tests.factories import UserFactory
+    from tests.support.sign_in import password_step, second_step, totp_code, verified
 
     person = UserFactory(company=customer_company, otp_required=True)
     device = TOTPDevice.objects.create(user=person, name="app", confirmed=True)

@@ -272,7 +272,7 @@ def test_the_demo_share_shows_its_user_exactly_the_givers_79_entities_and_never_
 
 def demo_client(client, email):
     """A signed-in browser of a demo user, past the second step where they have one."""
-    from tests.conftest import verify_second_factor
+    from tests.support.sign_in import verify_second_factor
 
     user = User.objects.get(email=email)
     client.force_login(user)

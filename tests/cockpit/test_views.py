@@ -4,9 +4,10 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tests.factories import InstanceFactory, UserFactory
+from tests.support.urls import cockpit_url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -14,17 +15,6 @@ pytestmark = pytest.mark.django_db
 def without_csrf_token(content: bytes) -> bytes:
     """The page with its log-out form's token blanked: Django masks the token anew in every response."""
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b'name="csrfmiddlewaretoken" value=""', content)
-
-
-def cockpit_url_names(resolver=None, namespace=""):
-    """Every named URL that takes an instance slug, so pages added later are covered here too."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from cockpit_url_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}"
 
 
 def cockpit_urls(slug: str) -> list[str]:

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.e2e.browser import LAPTOP_WIDTH, inspect_page
+from tests.support.browser import LAPTOP_WIDTH, inspect_page
 
 CHROMIUM_FLAGS = [
     "--headless=new",

@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from entities.models import Level, SectionSettings
-from tests.e2e.browser import log_in
 from tests.factories import (
     BusinessEntityFactory,
     CompanyFactory,
@@ -12,6 +11,7 @@ from tests.factories import (
     UserFactory,
     grant_company_role,
 )
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

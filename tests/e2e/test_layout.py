@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from entities.models import Level
-from tests.e2e.browser import PHONE_WIDTH, give_authenticator_app, inspect_page, log_in
 from tests.factories import (
     BusinessEntityFactory,
     CompanyFactory,
@@ -16,6 +15,7 @@ from tests.factories import (
     UserFactory,
     grant_company_role,
 )
+from tests.support.browser import PHONE_WIDTH, give_authenticator_app, inspect_page, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from accounts.middleware import SIGNED_IN_AT
 from entities.models import Role
-from tests.e2e.browser import (
+from tests.factories import PASSWORD, InstanceFactory, OperatorCompanyFactory, UserFactory
+from tests.support.browser import (
     PHONE_WIDTH,
     authenticator_code,
     enter_authenticator_code,
@@ -19,7 +20,6 @@ from tests.e2e.browser import (
     key_from_page,
     log_in,
 )
-from tests.factories import PASSWORD, InstanceFactory, OperatorCompanyFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

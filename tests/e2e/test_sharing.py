@@ -22,14 +22,6 @@ from playwright.sync_api import expect
 from entities.models import Level, Role
 from sharing.models import Share, SharingSettings
 from sharing.services import sharing_settings_save
-from tests.e2e.browser import (
-    SECOND_STEP_PATH,
-    enter_authenticator_code,
-    give_authenticator_app,
-    horizontal_overflow,
-    inspect_page,
-    log_in,
-)
 from tests.factories import (
     PASSWORD,
     BusinessEntityFactory,
@@ -38,6 +30,14 @@ from tests.factories import (
     OperatorCompanyFactory,
     UserFactory,
     grant_company_role,
+)
+from tests.support.browser import (
+    SECOND_STEP_PATH,
+    enter_authenticator_code,
+    give_authenticator_app,
+    horizontal_overflow,
+    inspect_page,
+    log_in,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

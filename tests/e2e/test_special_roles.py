@@ -10,7 +10,6 @@ from plans.models import PlanFile
 from plans.services import plans_request
 from tablets.models import Tablet, TabletState
 from tablets.services import tablet_add
-from tests.e2e.browser import log_in
 from tests.factories import (
     BusinessEntityFactory,
     CompanyFactory,
@@ -19,6 +18,7 @@ from tests.factories import (
     UserFactory,
     grant_entity_role,
 )
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

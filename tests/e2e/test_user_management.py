@@ -5,8 +5,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from entities.models import CompanyGrant, Level
-from tests.e2e.browser import log_in
 from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory, grant_company_role
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,10 +65,10 @@ def test_manager_creates_a_user_who_logs_in_with_the_emailed_password(page, scre
 def test_manager_sees_a_welcome_email_the_service_refused_and_sends_it_again(
     page, screenshot, project_manager, settings
 ):
-    from tests.accounts.test_outbox import DATABASE_TASKS, invite, run_worker, time_passes
+    from tests.support.queue import DATABASE_TASKS, invite, run_worker, time_passes
 
     settings.TASKS, settings.MESSAGE_MAX_ATTEMPTS = DATABASE_TASKS, 2
-    settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.support.failing_email.FailingBackend"
     newcomer = invite(project_manager, project_manager.company)
     for _attempt in range(2):
         run_worker()

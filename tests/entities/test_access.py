@@ -1,10 +1,20 @@
-"""The access rules of docs/access-rules.md, seed 003's example first."""
+"""The access rules of docs/access-rules.md, seed 003's example first; the single-entity checks of
+entities/permissions.py, and answers kept per person within a request."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.http import Http404
 
-from entities.access import decode_access_key, entity_access, visible_entities
-from entities.models import CompanyGrant, EntityGrant, Level, ProjectForm
+from entities.access import (
+    decode_access_key,
+    entity_access,
+    request_scope,
+    subject_of,
+    visible_entities,
+)
+from entities.models import Access, CompanyGrant, EntityGrant, Level, ProjectForm, Section
+from entities.permissions import access_entity, section_right, user_can_edit_section
 from entities.services import grant_change_role, grant_delete
 from tests.factories import (
     BusinessEntityFactory,
@@ -13,7 +23,9 @@ from tests.factories import (
     UserFactory,
     grant_company_role,
     grant_entity_role,
+    owned_by,
 )
+from tests.support.access import agreed_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -498,25 +510,6 @@ def test_a_company_grant_is_one_row_however_many_entities_the_company_has(instan
     assert visible_entities(user.access_subject(), instance).count() == 60
 
 
-def agreed_answers(user, entity) -> set:
-    """What the list, the paged list, the single-entity check, has_perm and explain say of one entity."""
-    from entities.access import entity_page, explain_access
-
-    subject = user.access_subject()
-    instance = entity.instance
-    listed = {e.pk: decode_access_key(e.access_key) for e in visible_entities(subject, instance)}.get(entity.pk)
-    paged = {e.pk: (level, role.pk) for e, role, level in entity_page(subject, instance).rows}.get(entity.pk)
-    one = entity_access(subject, entity)
-    explanation = explain_access(subject, entity)
-    return {
-        ("list", listed),
-        ("page", paged),
-        ("check", (one.level, one.role.pk) if one else None),
-        ("has_perm", user.has_perm("entities.view_master_data", entity)),
-        ("explain", (explanation.deciding.level, explanation.deciding.role.pk) if explanation.visible else None),
-    }
-
-
 def test_a_stale_grant_on_a_company_of_another_cockpit_is_ignored_by_every_path(instance, other_instance, user):
     # given: a grant pointing at a company of another cockpit, as a restore or data fix can leave behind
     from entities.access import explain_access
@@ -615,3 +608,57 @@ def test_a_page_past_an_empty_list_is_page_one_of_one(instance, world, user):
     page = entity_page(user.access_subject(), instance, entity_filter=EntityFilter(search="nothing"), number=3)
 
     assert (page.number, page.num_pages, page.has_previous) == (1, 1, False)
+
+
+# --- the entity checks: access_entity, section_right, user_can_edit_section --------------------
+
+
+def test_access_entity_refuses_an_entity_of_another_cockpit(reader, building, other_instance):
+    # when / then: the reader sees the entity in its own cockpit, never under another one
+    with pytest.raises(Http404):
+        access_entity(reader.access_subject(), other_instance, building.pk)
+
+
+def test_access_entity_returns_the_entity_asked_for(reader, instance, owner):
+    # given
+    _first, second = owned_by(instance, owner, "Halle 1", "Halle 2")
+
+    # when
+    entity, _access = access_entity(reader.access_subject(), instance, second.pk)
+
+    # then
+    assert entity == second
+
+
+def test_section_right_names_no_right_for_an_unknown_verb_on_a_known_section():
+    # when / then
+    assert section_right("entities.delete_users") is None
+
+
+def test_user_can_edit_section_refuses_chat_to_a_user_with_chat_switched_off(owner, building, role):
+    # given: Team leader may edit chat, but the user's chat is off
+    leader = UserFactory(company=owner, chat_enabled=False)
+    grant_company_role(leader, Level.OWNER, owner, "team-leader")
+    assert entity_access(leader.access_subject(), building).allows(Section.CHAT, Access.EDIT)
+
+    # when / then
+    assert user_can_edit_section(leader.access_subject(), building, Section.CHAT) is False
+
+
+# --- subject_of / request_scope ----------------------------------------------------------------
+
+
+def test_subject_of_gives_an_anonymous_user_no_subject():
+    # when / then
+    assert subject_of(AnonymousUser()) is None
+
+
+def test_request_scope_keeps_each_persons_answers_apart(reader, user, building):
+    # given: the reader sees the building, the other user does not
+    with request_scope():
+        # when
+        seen_by_reader = entity_access(reader.access_subject(), building)
+        seen_by_user = entity_access(user.access_subject(), building)
+
+    # then
+    assert (seen_by_reader is not None, seen_by_user) == (True, None)

@@ -1,11 +1,19 @@
-"""Reads shared by the pages: the user's company grants in a cockpit, and the companies the list filters offer."""
+"""Reads shared by the pages: the user's company grants in a cockpit, the companies the list filters offer, and the
+entity list itself (entity_page and count_visible_entities: its filters, search, page edges and cap)."""
 
 import pytest
 
-from entities.access import NamedRef
+from entities.access import EntityFilter, NamedRef, count_visible_entities, entity_page
 from entities.models import Company, CompanyGrant, Level, Role
 from entities.selectors import filter_companies, held_company_grants
-from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
+from tests.factories import (
+    BusinessEntityFactory,
+    CompanyFactory,
+    UserFactory,
+    grant_company_role,
+    grant_entity_role,
+    owned_by,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +133,130 @@ def test_a_user_without_access_is_offered_no_company(user, instance):
     offered = filter_companies(subject=user.access_subject(), instance=instance)
 
     assert offered == {"owner": [], "service_provider": [], "customer": []}
+
+
+# --- the entity list: entity_page and count_visible_entities -----------------------------------
+
+
+def names_on(page):
+    return [entity.name for entity, _role, _level in page.rows]
+
+
+def test_entity_page_filters_by_customer(reader, instance, owner):
+    # given
+    clinic, other = CompanyFactory(instance=instance, name="Spital"), CompanyFactory(instance=instance, name="Schule")
+    owned_by(instance, owner, "Halle 1", customer=clinic)
+    owned_by(instance, owner, "Halle 2", customer=other)
+
+    # when
+    page = entity_page(reader.access_subject(), instance, entity_filter=EntityFilter(customer_id=clinic.pk))
+
+    # then
+    assert names_on(page) == ["Halle 1"]
+
+
+def test_entity_page_search_matches_a_backslash_literally(reader, instance, owner):
+    # given
+    owned_by(instance, owner, "Halle A\\B", "Halle AB")
+
+    # when
+    page = entity_page(reader.access_subject(), instance, entity_filter=EntityFilter(search="A\\B"))
+
+    # then
+    assert names_on(page) == ["Halle A\\B"]
+
+
+def test_entity_page_combines_a_company_filter_with_a_search(reader, instance, owner):
+    # given: the reader also sees X's entities
+    other = CompanyFactory(instance=instance, name="Other X")
+    grant_company_role(reader, Level.OWNER, other, "owner-project-manager")
+    owned_by(instance, owner, "Nord 1", "Süd 1")
+    owned_by(instance, other, "Nord 2")
+
+    # when
+    page = entity_page(reader.access_subject(), instance, entity_filter=EntityFilter(search="Nord", owner_id=owner.pk))
+
+    # then
+    assert names_on(page) == ["Nord 1"]
+
+
+def test_entity_page_starts_on_the_first_page_by_default(reader, instance, owner):
+    # given
+    owned_by(instance, owner, "Halle 1", "Halle 2")
+
+    # when
+    page = entity_page(reader.access_subject(), instance, per_page=1)
+
+    # then
+    assert (page.number, names_on(page)) == (1, ["Halle 1"])
+
+
+def test_entity_page_first_page_has_no_previous_page(reader, instance, owner):
+    # given
+    owned_by(instance, owner, "Halle 1", "Halle 2")
+
+    # when
+    page = entity_page(reader.access_subject(), instance, number=1, per_page=1)
+
+    # then
+    assert page.has_previous is False
+
+
+def test_entity_page_for_an_anonymous_user_is_an_empty_page_one(instance, building):
+    # when
+    page = entity_page(None, instance, number=3)
+
+    # then
+    assert (page.number, page.rows, page.total) == (1, [], 0)
+
+
+def test_entity_page_beyond_the_last_page_shows_the_last_page(reader, instance, owner):
+    # given: one page of entities
+    owned_by(instance, owner, "Halle 1")
+
+    # when
+    page = entity_page(reader.access_subject(), instance, number=2)
+
+    # then
+    assert (page.number, names_on(page)) == (1, ["Halle 1"])
+
+
+def test_entity_page_beyond_the_last_page_keeps_the_filter(reader, instance, owner):
+    # given
+    owned_by(instance, owner, "Alpha", "Beta", "Gamma")
+
+    # when
+    page = entity_page(
+        reader.access_subject(), instance, entity_filter=EntityFilter(search="Gamma"), number=3, per_page=1
+    )
+
+    # then
+    assert (page.number, names_on(page)) == (1, ["Gamma"])
+
+
+def test_count_visible_entities_says_more_than_the_cap_beyond_it_for_grants_on_single_entities(user, instance, owner):
+    # given: four entities, each through a grant on the entity itself
+    for entity in owned_by(instance, owner, "Halle 1", "Halle 2", "Halle 3", "Halle 4"):
+        grant_entity_role(user, entity, "customer")
+
+    # when
+    count = count_visible_entities(user.access_subject(), instance, cap=2)
+
+    # then: cap + 1 stands for "more than the cap"
+    assert count == 3
+
+
+def test_count_visible_entities_is_zero_without_any_grant(user, instance, building):
+    # when
+    count = count_visible_entities(user.access_subject(), instance, cap=5)
+
+    # then
+    assert count == 0
+
+
+def test_count_visible_entities_is_zero_for_an_anonymous_user(instance, building):
+    # when
+    count = count_visible_entities(None, instance, cap=5)
+
+    # then
+    assert count == 0

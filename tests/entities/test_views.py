@@ -333,6 +333,31 @@ def test_list_links_the_next_and_previous_pages_keeping_the_filters(client, logi
     assert "Page 2 of 2" in second and 'href="?q=haus&amp;page=1"' in second
 
 
+def test_the_entity_list_says_when_a_page_is_past_its_end(client, login, projectmanager_a, owner_a, instance):
+    for _ in range(3):
+        BusinessEntityFactory(instance=instance, owner=owner_a)
+    login(projectmanager_a)
+
+    response = client.get(reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}), {"page": "7"})
+
+    assert response.context["page"].number == 1
+    assert "There is no such page; this is the last one, page 1." in response.content.decode()
+
+
+def test_the_entity_list_shows_numbered_pages(client, login, projectmanager_a, owner_a, instance, monkeypatch):
+    monkeypatch.setattr("entities.selectors.LIST_PAGE_SIZE", 2)
+    for _ in range(9):
+        BusinessEntityFactory(instance=instance, owner=owner_a)
+    login(projectmanager_a)
+
+    page = client.get(reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}), {"page": "3"})
+
+    text = page.content.decode()
+    assert "9 business entities" in text
+    assert 'aria-current="page">3</span>' in text
+    assert all(f'href="?page={number}"' in text for number in (1, 2, 4, 5))
+
+
 def test_list_makes_as_many_queries_for_fifty_rows_as_for_five(client, login, instance, companies, count_queries):
     login(user_with("manager", companies))
     make = dict(owner=companies["Owner A"], service_provider=companies["Provider B"], customer=companies["Customer C"])

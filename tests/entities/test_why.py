@@ -1,10 +1,12 @@
-""" "Why can I see this?": a person's own access to an entity, in words, from the evaluation explain_access makes."""
+""" "Why can I see this?": a person's own access to an entity, in words, from the evaluation explain_access makes;
+and that evaluation itself (the reason, the rights, the deciding grant)."""
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from entities.models import Level
+from entities.access import explain_access
+from entities.models import Access, Level, Section
 from entities.selectors import why_access
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
 
@@ -95,3 +97,61 @@ def test_an_entity_the_person_does_not_see_has_no_panel_but_a_404(client, seed_0
     client.force_login(seed_003_user)
 
     assert client.get(section_url(hidden)).status_code == 404
+
+
+# --- the evaluation behind it: explain_access --------------------------------------------------
+
+
+def test_explain_access_says_no_grant_matches_when_the_user_holds_none(user, building):
+    # when
+    explanation = explain_access(user.access_subject(), building)
+
+    # then
+    assert explanation.reason == "No grant matches this entity, so it is invisible to the user (404)."
+
+
+def test_explain_access_says_no_grant_applies_when_every_grant_is_excluded(reader, building):
+    # given: the reader's grant stops counting once they are deactivated
+    reader.is_active = False
+    reader.save()
+
+    # when
+    explanation = explain_access(reader.access_subject(), building)
+
+    # then
+    assert explanation.reason == "No grant of this user applies here, so the entity is invisible to them (404)."
+
+
+def test_explain_access_gives_no_rights_on_an_invisible_entity(user, building):
+    # when
+    explanation = explain_access(user.access_subject(), building)
+
+    # then
+    assert explanation.rights == dict.fromkeys(Section.values, Access.NONE)
+
+
+def test_explain_access_names_the_entity_explained(reader, building):
+    # when
+    explanation = explain_access(reader.access_subject(), building)
+
+    # then
+    assert explanation.entity == building
+
+
+def test_explain_access_gives_the_deciding_grant_no_note(reader, building):
+    # when
+    explanation = explain_access(reader.access_subject(), building)
+
+    # then
+    assert (explanation.deciding.role.code, explanation.deciding.note) == ("owner-project-manager", "")
+
+
+def test_explain_access_shows_no_company_for_a_grant_on_the_entity_itself(user, building):
+    # given
+    grant_entity_role(user, building, "customer")
+
+    # when
+    explanation = explain_access(user.access_subject(), building)
+
+    # then
+    assert (explanation.deciding.level, explanation.deciding.company) == (Level.ENTITY, None)

@@ -3,15 +3,10 @@
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from plans.demo import minimal_pdf
 from plans.services import plan_file_upload, plans_request
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_entity_role
-
-# The first bytes of an AutoCAD 2018 drawing, and a minimal ASCII DXF (a header section and the end of file).
-DWG_BYTES = b"AC1032\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00" + bytes(range(256)) * 4
-DXF_BYTES = b"  0\nSECTION\n  2\nHEADER\n  9\n$ACADVER\n  1\nAC1032\n  0\nENDSEC\n  0\nEOF\n"
+from tests.support.plan_files import pdf
 
 
 @pytest.fixture(autouse=True)
@@ -33,10 +28,6 @@ def plans_root(settings, tmp_path) -> Path:
 def stored_files(plans_root):
     """The files in the plan storage, as paths relative to its root."""
     return lambda: sorted(str(path.relative_to(plans_root)) for path in plans_root.rglob("*") if path.is_file())
-
-
-def pdf(name: str = "grundriss.pdf", content: bytes | None = None) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, minimal_pdf() if content is None else content, content_type="application/pdf")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from plans.demo import minimal_pdf
 from plans.models import PlanFile, PlanStatus, plan_storage
 from plans.services import plan_file_delete, plan_file_upload, plans_request, plans_request_clear
 from tests.factories import BusinessEntityFactory, UserFactory, grant_entity_role
-from tests.plans.conftest import pdf
+from tests.support.plan_files import pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from plans.demo import minimal_pdf
 from plans.models import PlanKind
 from plans.uploads import inspect_upload
-from tests.plans.conftest import DWG_BYTES, DXF_BYTES
+from tests.support.plan_files import DWG_BYTES, DXF_BYTES
 
 
 def file(name: str, content: bytes) -> SimpleUploadedFile:

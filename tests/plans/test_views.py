@@ -8,7 +8,7 @@ from django.urls import reverse
 from plans.models import PlanFile, plan_storage
 from plans.services import plan_file_upload, plans_request, plans_request_clear
 from tests.factories import BusinessEntityFactory, grant_entity_role
-from tests.plans.conftest import pdf
+from tests.support.plan_files import pdf
 
 pytestmark = pytest.mark.django_db
 

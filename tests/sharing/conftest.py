@@ -6,8 +6,7 @@ from sharing.models import SharingSettings
 from sharing.modules import ShareLevel
 from sharing.services import share_invite, sharing_settings_save
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
-
-OWNER_NAME = "Zurich Property AG"
+from tests.support.sharing import OWNER_NAME
 
 
 @pytest.fixture

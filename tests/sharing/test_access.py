@@ -10,7 +10,7 @@ from entities.models import Access, Capability, CompanyGrant, Level, Role, Secti
 from sharing.access import share_level, shared_cockpits
 from sharing.models import AllowedCompany, ScopeLevel, Share, SharingSettings
 from sharing.modules import MODULE_SECTIONS, Module, ShareLevel, share_rights, share_role_code
-from tests.entities.test_access import agreed_answers
+from tests.support.access import agreed_answers
 
 pytestmark = pytest.mark.django_db
 

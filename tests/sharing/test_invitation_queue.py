@@ -11,7 +11,7 @@ from outbox.models import OutgoingMessage
 from sharing.models import Share
 from sharing.modules import ShareLevel
 from sharing.services import share_invite
-from tests.accounts.test_outbox import DATABASE_TASKS, run_worker, stored_queue_text, time_passes
+from tests.support.queue import DATABASE_TASKS, run_worker, stored_queue_text, time_passes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def invited(role_catalogue, settings, admin, owner, instance, other_instance, guest, shareable):
     settings.TASKS = DATABASE_TASKS
-    settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.support.failing_email.FailingBackend"
     share, _message = share_invite(
         actor=admin,
         instance=instance,

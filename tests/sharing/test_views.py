@@ -11,7 +11,7 @@ from sharing.invitations import token_hash
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
 from tests.factories import PASSWORD, CompanyFactory, UserFactory
-from tests.sharing.conftest import OWNER_NAME
+from tests.support.sharing import OWNER_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +258,7 @@ def test_the_invitation_link_lands_in_the_shared_cockpit_after_the_invitees_own_
 def test_the_invitation_link_waits_for_the_invitees_second_factor(client, guest, instance, invite):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.accounts.test_second_factor import second_step, totp_code
+    from tests.support.sign_in import second_step, totp_code
 
     guest.otp_required = True
     guest.save()

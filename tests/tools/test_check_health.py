@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools.test_check_login_limits import POSTGRES, postgres_reachable, suite_on_postgresql
+from tests.support.postgres import POSTGRES, postgres_reachable, suite_on_postgresql
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

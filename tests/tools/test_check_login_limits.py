@@ -3,32 +3,15 @@
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.postgres import POSTGRES, postgres_reachable, suite_on_postgresql
+
 BASE_DIR = Path(__file__).resolve().parents[2]
-POSTGRES = "postgres://postgres@127.0.0.1:5432"
-
-
-def postgres_reachable() -> bool:
-    pg_isready = shutil.which("pg_isready")
-    if pg_isready is None:
-        return False
-    try:
-        probe = subprocess.run([pg_isready, "-h", "127.0.0.1", "-p", "5432", "-q"], check=False, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
-
-
-def suite_on_postgresql() -> bool:
-    from django.conf import settings
-
-    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 pytestmark = [

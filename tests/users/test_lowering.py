@@ -116,7 +116,7 @@ def test_external_grants_replace_asks_too(projectmanager_a, owner_a, building, r
 
 
 def test_the_user_page_warns_and_saves_on_save_anyway(client, login, projectmanager_a, colleague, owner_a, building):
-    from tests.accounts.test_user_management import create_form
+    from tests.support.forms import create_form
 
     login(projectmanager_a)
     url = reverse("users:user-edit", kwargs={"instance_slug": owner_a.instance.slug, "pk": colleague.pk})

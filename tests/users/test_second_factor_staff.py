@@ -6,8 +6,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.second_factor import backup_codes_generate
 from entities.models import AuditLogEntry, Level
-from tests.accounts.test_second_factor import password_step, second_step, totp_code, verified
 from tests.factories import UserFactory, grant_company_role
+from tests.support.sign_in import password_step, second_step, totp_code, verified
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,13 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.urls import reverse
 
 from accounts.models import User
+from entities.audit import audit_record
 from entities.models import CompanyGrant, EntityGrant, Level
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
+from tests.support.forms import external_form
+from tests.support.urls import users_url
 from users.permissions import manager_reach
 from users.selectors import managed_users
 from users.services import CompanyGrantRequest, EntityGrantRequest, external_grants_replace
@@ -43,38 +45,44 @@ def cleanpro_employee(zurich, cleanpro):
     return user
 
 
-def url(instance, name, **kwargs):
-    return reverse(f"users:{name}", kwargs={"instance_slug": instance.slug, **kwargs})
-
-
-def external_form(rows, *, initial):
-    data = {
-        "company-TOTAL_FORMS": str(len(rows)),
-        "company-INITIAL_FORMS": str(initial),
-        "entity-TOTAL_FORMS": "0",
-        "entity-INITIAL_FORMS": "0",
-    }
-    for index, (level, company, role, delete) in enumerate(rows):
-        data.update(
-            {f"company-{index}-level": level, f"company-{index}-company": company.pk, f"company-{index}-role": role.pk}
-        )
-        if delete:
-            data[f"company-{index}-DELETE"] = "on"
-    return data
-
-
 def grants_of(user):
     return sorted((g.level, g.company.name, g.role.code) for g in CompanyGrant.objects.filter(user=user))
+
+
+@pytest.fixture
+def external_of_a(owner_a, provider_b):
+    """Employed by B, holding a role at A, with a phone number and a sign-in lock in their history."""
+    person = UserFactory(company=provider_b, email="ext@provider-b.example", mobile_phone="+41792222222")
+    grant_company_role(person, Level.OWNER, owner_a, "customer")
+    grant_company_role(person, Level.SERVICE_PROVIDER, provider_b, "team-leader")
+    audit_record(
+        actor=None,
+        action="user.sign_in_locked",
+        target=person,
+        subject_user=person,
+        instance=owner_a.instance,
+        changes={"ip": (None, "203.0.113.9")},
+    )
+    return person
+
+
+@pytest.fixture
+def mixed_actor(owner_a, provider_b):
+    """Seed 003's shape: views users at owner A (Manager), manages them at provider B."""
+    actor = UserFactory(company=provider_b, email="mixed@provider-b.example")
+    grant_company_role(actor, Level.OWNER, owner_a, "manager")
+    grant_company_role(actor, Level.SERVICE_PROVIDER, provider_b, "provider-project-manager")
+    return actor
 
 
 def test_the_list_shows_the_cleanpro_employee_as_external(client, login, zurich_pm, cleanpro_employee, instance):
     login(zurich_pm)
 
-    page = client.get(url(instance, "user-list")).content.decode()
+    page = client.get(users_url(instance, "user-list")).content.decode()
 
     assert "oskar@cleanpro.example" in page and "data-external" in page
-    assert f'href="{url(instance, "user-external", pk=cleanpro_employee.pk)}"' in page
-    assert f'href="{url(instance, "user-edit", pk=cleanpro_employee.pk)}"' not in page
+    assert f'href="{users_url(instance, "user-external", pk=cleanpro_employee.pk)}"' in page
+    assert f'href="{users_url(instance, "user-edit", pk=cleanpro_employee.pk)}"' not in page
 
 
 @pytest.mark.parametrize(("kind", "listed"), [("employees", set()), ("external", {"oskar"}), ("", {"oskar"})])
@@ -110,7 +118,7 @@ def test_the_manager_removes_the_external_users_grant_at_their_company(
     login(zurich_pm)
 
     response = client.post(
-        url(instance, "user-external", pk=cleanpro_employee.pk),
+        users_url(instance, "user-external", pk=cleanpro_employee.pk),
         external_form([(Level.OWNER, zurich, role("manager"), True)], initial=1),
     )
 
@@ -159,7 +167,7 @@ def test_a_forged_post_with_the_cleanpro_grant_changes_nothing(
     before = grants_of(cleanpro_employee)
 
     response = client.post(
-        url(instance, "user-external", pk=cleanpro_employee.pk),
+        users_url(instance, "user-external", pk=cleanpro_employee.pk),
         external_form(
             [
                 (Level.OWNER, zurich, role("manager"), False),
@@ -180,9 +188,9 @@ def test_a_forged_post_cannot_change_the_external_users_profile(
     data = external_form([(Level.OWNER, zurich, role("manager"), False)], initial=1)
     data.update({"email": "taken-over@zurich.example", "first_name": "Mallory", "company": zurich.pk})
 
-    client.post(url(instance, "user-external", pk=cleanpro_employee.pk), data)
-    edit = client.post(url(instance, "user-edit", pk=cleanpro_employee.pk), data)
-    remove = client.post(url(instance, "user-remove", pk=cleanpro_employee.pk))
+    client.post(users_url(instance, "user-external", pk=cleanpro_employee.pk), data)
+    edit = client.post(users_url(instance, "user-edit", pk=cleanpro_employee.pk), data)
+    remove = client.post(users_url(instance, "user-remove", pk=cleanpro_employee.pk))
 
     stored = User.objects.get(pk=cleanpro_employee.pk)
     assert (stored.email, stored.first_name, stored.company_id, stored.is_active) == (
@@ -197,7 +205,7 @@ def test_a_forged_post_cannot_change_the_external_users_profile(
 def test_the_external_page_shows_only_the_grants_in_reach(client, login, zurich_pm, cleanpro_employee, instance):
     login(zurich_pm)
 
-    response = client.get(url(instance, "user-external", pk=cleanpro_employee.pk))
+    response = client.get(users_url(instance, "user-external", pk=cleanpro_employee.pk))
 
     assert response.status_code == 200
     assert response.context["company_formset"].initial == [
@@ -210,17 +218,45 @@ def test_the_external_page_shows_only_the_grants_in_reach(client, login, zurich_
     assert response.context["elsewhere"] == 1
 
 
+def test_a_viewer_reads_only_an_external_users_roles_at_their_companies(
+    client, login, manager_a, external_of_a, instance
+):
+    login(manager_a)
+
+    response = client.get(users_url(instance, "user-edit", pk=external_of_a.pk))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Owner · Owner A" in page and "Team leader" not in page
+    assert "+41792222222" not in page and "203.0.113.9" not in page
+
+
+def test_a_manager_who_also_views_changes_the_role_an_employee_of_the_viewed_company_holds_at_theirs(
+    client, login, mixed_actor, owner_a, provider_b, instance
+):
+    person = UserFactory(company=owner_a, email="a-person@owner-a.example")
+    grant_company_role(person, Level.SERVICE_PROVIDER, provider_b, "customer")
+    login(mixed_actor)
+
+    page = client.get(users_url(instance, "user-list")).content.decode()
+    external_page = client.get(users_url(instance, "user-external", pk=person.pk))
+
+    assert f'href="{users_url(instance, "user-external", pk=person.pk)}"' in page
+    assert external_page.status_code == 200
+    assert len(external_page.context["company_formset"].initial) == 1
+
+
 def test_the_external_page_is_404_for_a_manager_without_a_grant_of_theirs(
     client, login, cleanpro_employee, instance, owner_a, projectmanager_a
 ):
     login(projectmanager_a)
 
-    assert client.get(url(instance, "user-external", pk=cleanpro_employee.pk)).status_code == 404
-    assert client.post(url(instance, "user-external", pk=cleanpro_employee.pk), {}).status_code == 404
+    assert client.get(users_url(instance, "user-external", pk=cleanpro_employee.pk)).status_code == 404
+    assert client.post(users_url(instance, "user-external", pk=cleanpro_employee.pk), {}).status_code == 404
 
 
 def test_the_external_page_sends_anonymous_users_to_login(client, cleanpro_employee, instance):
-    response = client.get(url(instance, "user-external", pk=cleanpro_employee.pk))
+    response = client.get(users_url(instance, "user-external", pk=cleanpro_employee.pk))
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -230,7 +266,7 @@ def test_the_external_page_is_403_for_a_user_who_manages_nobody(client, login, c
     grant_company_role(viewer, Level.OWNER, zurich, "customer")
     login(viewer)
 
-    assert client.get(url(instance, "user-external", pk=cleanpro_employee.pk)).status_code == 403
+    assert client.get(users_url(instance, "user-external", pk=cleanpro_employee.pk)).status_code == 403
 
 
 def test_the_external_page_is_404_from_another_cockpit(client, login, cleanpro_employee, other_instance):
@@ -238,7 +274,7 @@ def test_the_external_page_is_404_from_another_cockpit(client, login, cleanpro_e
     grant_company_role(outsider, Level.OWNER, outsider.company, "projectmanager")
     login(outsider)
 
-    assert client.get(url(other_instance, "user-external", pk=cleanpro_employee.pk)).status_code == 404
+    assert client.get(users_url(other_instance, "user-external", pk=cleanpro_employee.pk)).status_code == 404
 
 
 def test_removing_an_entity_grant_of_an_external_user(zurich_pm, zurich, cleanpro, instance):
@@ -268,6 +304,27 @@ def test_a_role_above_the_managers_own_is_neither_changed_nor_replaced(zurich_pm
     # and an empty request leaves it too: it is not the manager's to remove
     external_grants_replace(actor=zurich_pm, instance=instance, user=boss, company_grants=[], entity_grants=[])
     assert grants_of(boss) == [(Level.OWNER, "Zurich Property AG", "projectmanager-extended")]
+
+
+def test_an_external_gets_entity_roles_only_on_entities_of_the_managers_companies(
+    projectmanager_a, owner_a, provider_b, other_x, instance, role
+):
+    # given: the Projectmanager manages users on an entity of other companies through a role on it
+    elsewhere = BusinessEntityFactory(instance=instance, owner=other_x, service_provider=provider_b, customer=other_x)
+    grant_entity_role(projectmanager_a, elsewhere, "projectmanager")
+    person = UserFactory(company=provider_b, email="ext2@provider-b.example")
+    grant_company_role(person, Level.OWNER, owner_a, "customer")
+
+    with pytest.raises(ValidationError, match="only on business entities of your companies"):
+        external_grants_replace(
+            actor=projectmanager_a,
+            instance=instance,
+            user=person,
+            company_grants=[],
+            entity_grants=[EntityGrantRequest(elsewhere, role("customer"))],
+        )
+    assert not EntityGrant.objects.filter(user=person).exists()
+    assert CompanyGrant.objects.filter(user=person).count() == 1
 
 
 def test_the_service_refuses_a_user_who_is_not_external(zurich_pm, zurich, role, instance):
@@ -333,7 +390,7 @@ def test_the_second_manager_saving_an_external_user_is_told_and_sees_the_current
     client, login, zurich_pm, cleanpro_employee, zurich, role, instance
 ):
     login(zurich_pm)
-    page = client.get(url(instance, "user-external", pk=cleanpro_employee.pk)).content.decode()
+    page = client.get(users_url(instance, "user-external", pk=cleanpro_employee.pk)).content.decode()
     seen = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
     external_grants_replace(
         actor=zurich_pm,
@@ -344,7 +401,7 @@ def test_the_second_manager_saving_an_external_user_is_told_and_sees_the_current
     )
 
     response = client.post(
-        url(instance, "user-external", pk=cleanpro_employee.pk),
+        users_url(instance, "user-external", pk=cleanpro_employee.pk),
         {**external_form([(Level.OWNER, zurich, role("manager"), True)], initial=1), "version": seen},
     )
 

@@ -1,96 +1,19 @@
-"""User Management in the cockpit: who may manage whom, the welcome email, first login, removal."""
+"""User Management's pages in the cockpit: who reaches them, whom a manager may create with which roles (no
+escalation), editing, removing and reactivating a user, a tampered grant formset, the list, the invitation limit, and
+explaining a user's access. The welcome email is tests/users/test_welcome_email.py's."""
 
 import re
-from datetime import timedelta
-from unittest import mock
 
 import pytest
-from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
-from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level, Role
-from tests.factories import (
-    PASSWORD,
-    BusinessEntityFactory,
-    CompanyFactory,
-    UserFactory,
-    grant_company_role,
-    grant_entity_role,
-)
+from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level
+from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role, grant_entity_role
+from tests.support.forms import create_form, role_id, user_page_form
+from tests.support.urls import users_url
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def companies(instance):
-    return {
-        key: CompanyFactory(instance=instance, name=name)
-        for key, name in [("A", "Owner A"), ("B", "Provider B"), ("C", "Customer C"), ("X", "Other X")]
-    }
-
-
-@pytest.fixture
-def pm(companies):
-    """Projectmanager of owner A: manages users of A."""
-    user = UserFactory(company=companies["A"], email="pm@owner-a.example", first_name="Petra")
-    grant_company_role(user, Level.OWNER, companies["A"], "projectmanager")
-    return user
-
-
-@pytest.fixture
-def ppm(companies):
-    """Provider project manager of B."""
-    user = UserFactory(company=companies["B"], email="ppm@provider-b.example")
-    grant_company_role(user, Level.SERVICE_PROVIDER, companies["B"], "provider-project-manager")
-    return user
-
-
-@pytest.fixture
-def colleague(companies):
-    user = UserFactory(company=companies["A"], email="colleague@owner-a.example")
-    grant_company_role(user, Level.OWNER, companies["A"], "manager")
-    return user
-
-
-def users_url(instance, name="user-list", **kwargs):
-    return reverse(f"users:{name}", kwargs={"instance_slug": instance.slug, **kwargs})
-
-
-def role_id(code):
-    return Role.objects.get(code=code).pk
-
-
-def create_form(company, *, grants=(), entity_grants=(), **overrides):
-    data = {
-        "email": "neu@owner-a.example",
-        "first_name": "Nora",
-        "last_name": "Neu",
-        "company": company.pk,
-        "language": "de",
-        "mobile_phone": "+41 79 555 12 12",
-        "company-TOTAL_FORMS": str(len(grants)),
-        "company-INITIAL_FORMS": "0",
-        "entity-TOTAL_FORMS": str(len(entity_grants)),
-        "entity-INITIAL_FORMS": "0",
-    }
-    for index, (level, grant_company, code) in enumerate(grants):
-        data.update(
-            {
-                f"company-{index}-level": level,
-                f"company-{index}-company": grant_company.pk,
-                f"company-{index}-role": role_id(code),
-            }
-        )
-    for index, (entity, code) in enumerate(entity_grants):
-        data.update({f"entity-{index}-entity": f"{entity.name} (#{entity.pk})", f"entity-{index}-role": role_id(code)})
-    data.update(overrides)
-    return data
-
-
-def temporary_password(message) -> str:
-    return re.search(r"(?:Temporary password|Temporäres Passwort): (\S+)", message.body).group(1)
 
 
 # --- permissions of every view ---------------------------------------------------------------
@@ -146,123 +69,6 @@ def test_users_outside_reach_answer_404_and_are_not_listed(client, login, pm, pp
         assert client.post(users_url(instance, "user-remove", pk=target.pk)).status_code == 404, target
         assert client.post(users_url(instance, "user-resend-welcome", pk=target.pk)).status_code == 404, target
     assert User.objects.filter(pk__in=[ppm.pk, operator_admin.pk, pm.pk], is_active=True).count() == 3
-
-
-# --- create and the welcome email ------------------------------------------------------------
-
-
-def test_projectmanager_creates_a_user_who_gets_a_working_welcome_email(
-    client, login, pm, instance, companies, django_capture_on_commit_callbacks
-):
-    login(pm)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            users_url(instance, "user-create"),
-            create_form(companies["A"], grants=[(Level.OWNER, companies["A"], "manager")]),
-        )
-
-    created = User.objects.get(email="neu@owner-a.example")
-    assert response.status_code == 302
-    assert created.company == companies["A"] and created.mobile_phone == "+41795551212"
-    assert CompanyGrant.objects.get(user=created).role.code == "manager"
-    assert created.must_change_password
-    (message,) = mail.outbox
-    assert message.to == ["neu@owner-a.example"]
-    assert "neu@owner-a.example" in message.body
-    assert f"http://127.0.0.1:8000/c/{instance.slug}/" in message.body
-    html, mimetype = message.alternatives[0]
-    assert mimetype == "text/html" and temporary_password(message) in html
-    assert '<html lang="de">' in html
-    assert set(AuditLogEntry.objects.filter(subject_user=created).values_list("action", flat=True)) == {
-        "user.created",
-        "grant.created",
-    }
-
-    # The emailed password works once, and the first thing the user does is choose their own.
-    client.post(reverse("accounts:logout"))
-    assert client.login(username=created.email, password=temporary_password(message))
-    response = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}))
-    assert response["Location"] == reverse("accounts:password-change")
-    client.post(
-        reverse("accounts:password-change"),
-        {"new_password1": "Ein-eigenes-Passwort-2026", "new_password2": "Ein-eigenes-Passwort-2026"},
-    )
-    assert client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})).status_code == 200
-    created.refresh_from_db()
-    assert not created.must_change_password
-
-
-def test_temporary_password_works_only_once(client, pm, instance, companies, django_capture_on_commit_callbacks):
-    client.force_login(pm)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(users_url(instance, "user-create"), create_form(companies["A"]))
-    password = temporary_password(mail.outbox[0])
-    client.post(reverse("accounts:logout"))
-    first = client.post(reverse("accounts:login"), {"username": "neu@owner-a.example", "password": password})
-    client.post(reverse("accounts:logout"))
-
-    second = client.post(reverse("accounts:login"), {"username": "neu@owner-a.example", "password": password})
-
-    assert first.status_code == 302
-    assert (
-        second.status_code == 200
-        and "This one-time password has expired or was already used; ask Petra Muster" in second.content.decode()
-    )
-
-
-@pytest.mark.parametrize(("offset", "works"), [(timedelta(microseconds=-1), True), (timedelta(0), False)])
-def test_temporary_password_expires_exactly_at_its_deadline(client, companies, offset, works):
-    user = UserFactory(company=companies["A"], email="neu@owner-a.example")
-    deadline = timezone.now() + timedelta(days=3)
-    User.objects.filter(pk=user.pk).update(must_change_password=True, temporary_password_expires_at=deadline)
-
-    with mock.patch("accounts.models.timezone.now", return_value=deadline + offset):
-        response = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD})
-
-    assert (response.status_code == 302) is works
-
-
-def test_temporary_password_lasts_three_days_by_default(
-    client, pm, instance, companies, django_capture_on_commit_callbacks
-):
-    client.force_login(pm)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(users_url(instance, "user-create"), create_form(companies["A"]))
-
-    created = User.objects.get(email="neu@owner-a.example")
-    lifetime = created.temporary_password_expires_at - timezone.now()
-    assert timedelta(days=2, hours=23) < lifetime <= timedelta(days=3)
-
-
-def test_resending_the_welcome_email_invalidates_the_old_password(
-    client, login, pm, instance, companies, django_capture_on_commit_callbacks
-):
-    login(pm)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(users_url(instance, "user-create"), create_form(companies["A"]))
-    created = User.objects.get(email="neu@owner-a.example")
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(users_url(instance, "user-resend-welcome", pk=created.pk))
-
-    old, new = temporary_password(mail.outbox[0]), temporary_password(mail.outbox[1])
-    assert old != new
-    assert not client.login(username=created.email, password=old)
-    assert client.login(username=created.email, password=new)
-    assert AuditLogEntry.objects.filter(subject_user=created, action="user.welcome_email_resent").exists()
-
-
-# Real commits: the page reads how the send went, which happens when the user's creation commits.
-def test_a_failing_email_service_keeps_the_user_and_tells_the_manager(
-    role_catalogue, client, login, pm, instance, companies, settings
-):
-    settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
-    login(pm)
-
-    response = client.post(users_url(instance, "user-create"), create_form(companies["A"]), follow=True)
-
-    assert User.objects.filter(email="neu@owner-a.example").exists()
-    assert "could not be sent" in response.content.decode()
 
 
 # --- reach and no escalation -----------------------------------------------------------------
@@ -494,6 +300,53 @@ def test_an_entity_the_manager_cannot_see_reads_like_one_that_does_not_exist(cli
     assert not EntityGrant.objects.exists()
 
 
+def test_operator_staff_giving_an_operator_role_to_a_customer_read_a_form_error(
+    client, login, operator_staff, owner_a, instance, role
+):
+    login(operator_staff)
+    data = {
+        "email": "neu@owner-a.example",
+        "company": owner_a.pk,
+        "language": "en",
+        "company-TOTAL_FORMS": "1",
+        "company-INITIAL_FORMS": "0",
+        "company-0-level": Level.OWNER,
+        "company-0-company": owner_a.pk,
+        "company-0-role": role("admin").pk,
+        "entity-TOTAL_FORMS": "0",
+        "entity-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(users_url(instance, "user-create"), data)
+
+    assert response.status_code == 400
+    assert "Admin" in response.content.decode()
+    assert not User.objects.filter(email="neu@owner-a.example").exists()
+
+
+# --- odd input on the create page --------------------------------------------------------------
+
+
+def test_a_double_clicked_create_makes_one_user_and_the_second_click_a_form_error(
+    client, login, pm, instance, companies
+):
+    login(pm)
+    form = create_form(companies["A"])
+
+    first = client.post(users_url(instance, "user-create"), form)
+    second = client.post(users_url(instance, "user-create"), form)
+
+    assert (first.status_code, second.status_code) == (302, 400)
+    assert User.objects.filter(email="neu@owner-a.example").count() == 1
+    assert 'id="id_email_error"' in second.content.decode()
+
+
+def test_entity_search_survives_a_nul_character(client, login, pm, instance):
+    login(pm)
+
+    assert client.get(users_url(instance, "entity-search"), {"q": "ab\x00c"}).json() == {"results": []}
+
+
 # --- edit, history, remove -------------------------------------------------------------------
 
 
@@ -575,16 +428,6 @@ def test_manager_cannot_change_the_email_of_an_active_user(client, login, pm, co
     assert User.objects.get(pk=colleague.pk).email == "colleague@owner-a.example"
 
 
-def test_welcome_email_cannot_be_resent_to_a_user_with_their_own_password(client, login, pm, colleague, instance):
-    login(pm)
-
-    response = client.post(users_url(instance, "user-resend-welcome", pk=colleague.pk), follow=True)
-
-    assert "already chosen their own password" in response.content.decode()
-    assert not mail.outbox
-    assert client.login(username=colleague.email, password=PASSWORD)
-
-
 def test_operator_staff_do_not_manage_other_staff_in_the_cockpit(
     client, login, operator_admin, instance, operator_company
 ):
@@ -638,6 +481,77 @@ def test_only_operator_staff_reactivate_a_removed_user(client, login, pm, collea
     assert colleague.is_active
 
 
+def test_edit_page_makes_as_many_queries_for_four_entity_roles_as_for_one(
+    client, login, pm, colleague, instance, companies, count_queries
+):
+    def give_entity_role():
+        building = BusinessEntityFactory(
+            instance=instance, owner=companies["A"], service_provider=companies["B"], customer=companies["C"]
+        )
+        grant_entity_role(colleague, building, "customer")
+
+    login(pm)
+    page = users_url(instance, "user-edit", pk=colleague.pk)
+    give_entity_role()
+    one = count_queries(lambda: client.get(page))
+    for _number in range(3):
+        give_entity_role()
+
+    assert count_queries(lambda: client.get(page)) == one
+
+
+def test_the_read_only_page_costs_no_query_per_entity_role(
+    client, login, manager_a, employee_a, owner_a, instance, count_queries
+):
+    grant_entity_role(employee_a, BusinessEntityFactory(instance=instance, owner=owner_a), "customer")
+    login(manager_a)
+    one = count_queries(lambda: client.get(users_url(instance, "user-edit", pk=employee_a.pk)))
+    for _ in range(6):
+        grant_entity_role(employee_a, BusinessEntityFactory(instance=instance, owner=owner_a), "customer")
+
+    assert count_queries(lambda: client.get(users_url(instance, "user-edit", pk=employee_a.pk))) == one
+
+
+# --- a tampered grant formset ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"company-TOTAL_FORMS": "-1"},
+        {"company-TOTAL_FORMS": "0", "company-INITIAL_FORMS": "0"},
+        {"company-TOTAL_FORMS": "0"},
+        {"company-INITIAL_FORMS": "-3"},
+    ],
+    ids=["negative total", "rows dropped", "total below initial", "negative initial"],
+)
+def test_a_tampered_grant_formset_changes_nothing(client, login, projectmanager_a, invited_a, owner_a, role, counts):
+    login(projectmanager_a)
+    grants_before = list(CompanyGrant.objects.filter(user=invited_a).values_list("level", "company", "role"))
+
+    response = client.post(
+        users_url(owner_a.instance, "user-edit", pk=invited_a.pk),
+        user_page_form(invited_a, owner_a, role("customer"), first_name="Tampered", **counts),
+    )
+
+    assert response.status_code == 400
+    assert "The list of authorizations arrived incomplete or changed; nothing was saved." in response.content.decode()
+    assert list(CompanyGrant.objects.filter(user=invited_a).values_list("level", "company", "role")) == grants_before
+    assert User.objects.get(pk=invited_a.pk).first_name == "Erika"
+
+
+def test_removing_a_grant_by_its_remove_box_still_works(client, login, projectmanager_a, invited_a, owner_a, role):
+    login(projectmanager_a)
+
+    response = client.post(
+        users_url(owner_a.instance, "user-edit", pk=invited_a.pk),
+        user_page_form(invited_a, owner_a, role("customer"), **{"company-0-DELETE": "on"}),
+    )
+
+    assert response.status_code == 302
+    assert not CompanyGrant.objects.filter(user=invited_a).exists()
+
+
 # --- the list --------------------------------------------------------------------------------
 
 
@@ -671,52 +585,24 @@ def test_list_makes_as_many_queries_for_thirty_users_as_for_three(
     assert count_queries(lambda: client.get(users_url(instance))) == few
 
 
-# --- passwords ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("params", [{"company": "²"}, {"role": "²"}, {"q": "a\x00b"}, {"page": "x"}])
+def test_user_list_survives_malformed_parameters(client, login, pm, instance, params):
+    login(pm)
+
+    assert client.get(users_url(instance), params).status_code == 200
 
 
-def test_password_change_requires_the_old_password_and_the_validators(client, login, colleague):
-    login(colleague)
+def test_list_marks_users_with_roles_beyond_the_managers_reach(client, login, pm, colleague, instance, companies):
+    grant_company_role(colleague, Level.CUSTOMER, companies["C"], "customer")
+    login(pm)
 
-    weak = client.post(
-        reverse("accounts:password-change"),
-        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
-    )
-    wrong_old = client.post(
-        reverse("accounts:password-change"),
-        {"old_password": "nope", "new_password1": "Sehr-gutes-Pw-99", "new_password2": "Sehr-gutes-Pw-99"},
-    )
+    html = client.get(users_url(instance)).content.decode()
 
-    assert weak.status_code == 200 and "This password is too short" in weak.content.decode()
-    assert "This is not your current password." in wrong_old.content.decode()
-
-
-def test_password_reset_by_email_lets_a_user_choose_a_new_password(client, colleague):
-    client.post(reverse("accounts:password-reset"), {"email": colleague.email})
-    (message,) = mail.outbox
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", message.body).group(1)
-
-    form_page = client.get(link, follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "Neues-Passwort-2026", "new_password2": "Neues-Passwort-2026"},
-    )
-
-    assert client.login(username=colleague.email, password="Neues-Passwort-2026")
+    assert "managed by operator staff" in html
+    assert users_url(instance, "user-edit", pk=colleague.pk) not in html
 
 
 # --- rate limits -------------------------------------------------------------------------------
-
-
-def test_login_is_blocked_after_too_many_failures_even_with_the_right_password(client, colleague, settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_IP = 3
-    for _ in range(3):
-        client.post(reverse("accounts:login"), {"username": colleague.email, "password": "wrong"})
-
-    response = client.post(reverse("accounts:login"), {"username": colleague.email, "password": PASSWORD})
-
-    assert response.status_code == 200
-    assert "Too many failed attempts" in response.content.decode()
-    assert "_auth_user_id" not in client.session
 
 
 def test_invitations_are_limited_per_manager_and_hour(client, login, pm, instance, companies, settings):
@@ -789,143 +675,3 @@ def test_explain_of_an_entity_the_manager_cannot_see_reads_like_a_missing_one(
     assert probe.status_code == missing.status_code == 200
     assert "Geheimes Lager" not in probe.content.decode()
     assert errors_of(probe) == errors_of(missing) == ["Pick a business entity from the list."]
-
-
-@pytest.mark.parametrize("params", [{"company": "²"}, {"role": "²"}, {"q": "a\x00b"}, {"page": "x"}])
-def test_user_list_survives_malformed_parameters(client, login, pm, instance, params):
-    login(pm)
-
-    assert client.get(users_url(instance), params).status_code == 200
-
-
-def test_entity_search_survives_a_nul_character(client, login, pm, instance):
-    login(pm)
-
-    assert client.get(users_url(instance, "entity-search"), {"q": "ab\x00c"}).json() == {"results": []}
-
-
-def test_list_marks_users_with_roles_beyond_the_managers_reach(client, login, pm, colleague, instance, companies):
-    grant_company_role(colleague, Level.CUSTOMER, companies["C"], "customer")
-    login(pm)
-
-    html = client.get(users_url(instance)).content.decode()
-
-    assert "managed by operator staff" in html
-    assert users_url(instance, "user-edit", pk=colleague.pk) not in html
-
-
-def test_password_reset_completes_a_pending_forced_change(client, colleague):
-    User.objects.filter(pk=colleague.pk).update(must_change_password=True, temporary_password_expires_at=timezone.now())
-    client.post(reverse("accounts:password-reset"), {"email": colleague.email})
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
-    form_page = client.get(link, follow=True)
-
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "Neues-Passwort-2026", "new_password2": "Neues-Passwort-2026"},
-    )
-
-    colleague.refresh_from_db()
-    assert not colleague.must_change_password
-    response = client.post(reverse("accounts:login"), {"username": colleague.email, "password": "Neues-Passwort-2026"})
-    assert response.status_code == 302
-
-
-def test_reactivation_sends_a_new_temporary_password_and_old_sessions_stay_closed(
-    client, login, pm, colleague, instance, operator_admin, django_capture_on_commit_callbacks
-):
-    from django.test import Client
-
-    old_browser = Client()
-    old_browser.force_login(colleague)
-    login(pm)
-    client.post(users_url(instance, "user-remove", pk=colleague.pk))
-    login(operator_admin)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(users_url(instance, "user-reactivate", pk=colleague.pk))
-
-    dashboard = reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug})
-    assert old_browser.get(dashboard).status_code == 302
-    assert not client.login(username=colleague.email, password=PASSWORD)
-    assert client.login(username=colleague.email, password=temporary_password(mail.outbox[-1]))
-
-
-def test_edit_page_makes_as_many_queries_for_four_entity_roles_as_for_one(
-    client, login, pm, colleague, instance, companies, count_queries
-):
-    def give_entity_role():
-        building = BusinessEntityFactory(
-            instance=instance, owner=companies["A"], service_provider=companies["B"], customer=companies["C"]
-        )
-        grant_entity_role(colleague, building, "customer")
-
-    login(pm)
-    page = users_url(instance, "user-edit", pk=colleague.pk)
-    give_entity_role()
-    one = count_queries(lambda: client.get(page))
-    for _number in range(3):
-        give_entity_role()
-
-    assert count_queries(lambda: client.get(page)) == one
-
-
-def test_reactivating_an_active_user_sends_nothing_and_says_so(
-    client, login, colleague, instance, operator_admin, django_capture_on_commit_callbacks
-):
-    login(operator_admin)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(users_url(instance, "user-reactivate", pk=colleague.pk), follow=True)
-
-    assert mail.outbox == []
-    assert "is active already; no email was sent" in response.content.decode()
-    assert client.login(username=colleague.email, password=PASSWORD)
-
-
-def test_a_password_reset_link_points_at_the_cockpit_whatever_host_the_request_named(client, colleague, settings):
-    settings.ALLOWED_HOSTS = ["cockpit.example.com", "evil.example.com"]
-    settings.COCKPIT_BASE_URL = "https://cockpit.example.com"
-
-    client.post(reverse("accounts:password-reset"), {"email": colleague.email}, HTTP_HOST="evil.example.com")
-
-    (message,) = mail.outbox
-    assert "https://cockpit.example.com/accounts/password/reset/" in message.body
-    assert "evil.example.com" not in message.body
-
-
-def test_a_password_of_more_than_1024_characters_is_refused_at_login_before_any_hashing(client, colleague, monkeypatch):
-    from django.contrib.auth import base_user
-
-    def no_hashing(*args, **kwargs):
-        raise AssertionError("a refused password must not be hashed")
-
-    monkeypatch.setattr(base_user, "check_password", no_hashing)
-
-    response = client.post(reverse("accounts:login"), {"username": colleague.email, "password": "x" * 1025})
-
-    assert response.status_code == 200
-    assert "at most 1024 characters" in response.content.decode()
-
-
-def test_a_new_password_of_more_than_1024_characters_is_refused(client, colleague):
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError, match="too long"):
-        validate_password("Ab1-" + "x" * 1021, user=colleague)
-    validate_password("Ab1-" + "x" * 1020, user=colleague)
-
-
-def test_a_double_clicked_create_makes_one_user_and_the_second_click_a_form_error(
-    client, login, pm, instance, companies
-):
-    login(pm)
-    form = create_form(companies["A"])
-
-    first = client.post(users_url(instance, "user-create"), form)
-    second = client.post(users_url(instance, "user-create"), form)
-
-    assert (first.status_code, second.status_code) == (302, 400)
-    assert User.objects.filter(email="neu@owner-a.example").count() == 1
-    assert 'id="id_email_error"' in second.content.decode()

@@ -1,16 +1,14 @@
 """Two managers editing one user: the second save is told the user changed meanwhile and sees the current values."""
 
-import re
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.urls import reverse
 
 from accounts.models import User
 from entities.models import Level, Role
 from entities.services import company_grant_create
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
+from tests.support.forms import edit_url, versioned_edit_form
 from users.selectors import user_edit_version
 from users.services import CompanyGrantRequest, user_edit
 
@@ -85,36 +83,13 @@ def test_a_role_given_meanwhile_on_another_page_changes_the_version(managers, em
     assert user_edit_version(employee.pk) != seen
 
 
-def edit_url(owner, employee) -> str:
-    return reverse("users:user-edit", kwargs={"instance_slug": owner.instance.slug, "pk": employee.pk})
-
-
-def edit_form(page, owner, last_name: str) -> dict:
-    version = re.search(r'name="version" value="(\w+)"', page.content.decode()).group(1)
-    return {
-        "version": version,
-        "email": "eva@owner-a.example",
-        "first_name": "Eva",
-        "last_name": last_name,
-        "company": owner.pk,
-        "language": "de",
-        "company-TOTAL_FORMS": "1",
-        "company-INITIAL_FORMS": "1",
-        "company-0-level": Level.OWNER,
-        "company-0-company": owner.pk,
-        "company-0-role": Role.objects.get(code="customer").pk,
-        "entity-TOTAL_FORMS": "0",
-        "entity-INITIAL_FORMS": "0",
-    }
-
-
 def test_the_second_manager_is_told_and_sees_the_first_managers_values(managers, employee, owner, client, login):
     petra, paul = managers
     login(petra)
-    petras_form = edit_form(client.get(edit_url(owner, employee)), owner, "Petersen")
+    petras_form = versioned_edit_form(client.get(edit_url(owner, employee)), owner, "Petersen")
     pauls_browser = Client()
     pauls_browser.force_login(paul)
-    pauls_form = edit_form(pauls_browser.get(edit_url(owner, employee)), owner, "Paulsen")
+    pauls_form = versioned_edit_form(pauls_browser.get(edit_url(owner, employee)), owner, "Paulsen")
     assert pauls_browser.post(edit_url(owner, employee), pauls_form).status_code == 302
 
     response = client.post(edit_url(owner, employee), petras_form)

@@ -1,13 +1,16 @@
-"""accounts/permissions.py: a manager's reach, and whom they may manage (docs/user-management.md "Who sees it")."""
+"""users/permissions.py: a manager's reach, whom they may manage, and the entities they may name
+(docs/user-management.md "Who sees it")."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from entities.access import request_scope
 from entities.models import Level
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role, grant_entity_role
 from users.permissions import (
     access_managed_user,
+    access_named_entity,
     manager_reach,
     require_manageable_user,
     require_manager,
@@ -89,6 +92,17 @@ def test_manager_reach_counts_only_grants_in_the_given_cockpit(projectmanager_a,
 
     # then
     assert not reach.is_manager
+
+
+def test_manager_reach_keeps_each_managers_reach_apart_within_a_request(projectmanager_a, provider_pm_b, instance):
+    # given: one request scope, two managers
+    with request_scope():
+        # when
+        reach_a = manager_reach(projectmanager_a, instance)
+        reach_b = manager_reach(provider_pm_b, instance)
+
+    # then
+    assert (reach_a.actor, reach_b.actor) == (projectmanager_a, provider_pm_b)
 
 
 # --- Reach.companies / user_companies / may_place_user_in / includes_company ---------------------
@@ -596,3 +610,30 @@ def test_access_managed_user_answers_403_for_a_non_manager(employee_a, projectma
     # when / then
     with pytest.raises(PermissionDenied, match="Your role does not allow managing users."):
         access_managed_user(employee_a, instance, projectmanager_a.pk)
+
+
+# --- access_named_entity -----------------------------------------------------------------------
+
+
+def test_access_named_entity_refuses_an_entity_of_another_cockpit_even_to_operator_staff(
+    operator_staff, instance, other_instance
+):
+    # given: staff name any entity of their cockpit, but this one is in another cockpit
+    foreign = BusinessEntityFactory(instance=other_instance, name="Rheinhafen")
+    reach = manager_reach(operator_staff, instance)
+
+    # when / then
+    with pytest.raises(Http404):
+        access_named_entity(reach, foreign.pk)
+
+
+def test_access_named_entity_returns_the_entity_named(operator_staff, instance):
+    # given
+    BusinessEntityFactory(instance=instance, name="Werk Eins")
+    named = BusinessEntityFactory(instance=instance, name="Werk Zwei")
+
+    # when
+    found = access_named_entity(manager_reach(operator_staff, instance), named.pk)
+
+    # then
+    assert found == named

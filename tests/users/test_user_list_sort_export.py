@@ -1,4 +1,5 @@
-"""Lists like the admin's: sort, numbered pages with the total, no silent other page; CSV export of the list."""
+"""The user list like the admin's: sort, numbered pages with the total, no silent other page (page zero is page one);
+CSV export of the list. The entity list's pages are tests/entities/test_views.py's."""
 
 import csv
 import io
@@ -103,15 +104,13 @@ def test_a_page_past_the_end_answers_the_last_page_and_says_so(
     assert "There is no such page; this is the last one, page 2." in response.content.decode()
 
 
-def test_the_entity_list_says_when_a_page_is_past_its_end(client, login, projectmanager_a, owner_a, instance):
-    for _ in range(3):
-        BusinessEntityFactory(instance=instance, owner=owner_a)
+@pytest.mark.parametrize("page", ["0", "00"])
+def test_page_zero_is_page_one(client, login, projectmanager_a, employee_a, instance, page):
     login(projectmanager_a)
 
-    response = client.get(reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}), {"page": "7"})
+    response = client.get(users_url(instance, "user-list"), {"page": page})
 
-    assert response.context["page"].number == 1
-    assert "There is no such page; this is the last one, page 1." in response.content.decode()
+    assert response.context["page"].number == 1 and not response.context["past_the_end"]
 
 
 def test_sorting_costs_no_query_per_row(client, login, projectmanager_a, owner_a, instance, count_queries):
@@ -288,17 +287,3 @@ def test_the_export_of_2000_users_streams_in_a_fixed_number_of_queries_per_batch
     # a benchmark, not a test: a wall-clock limit fails on a busy machine, whatever the code does.
     assert len(rows) == 2000
     assert queries < 60
-
-
-def test_the_entity_list_shows_numbered_pages(client, login, projectmanager_a, owner_a, instance, monkeypatch):
-    monkeypatch.setattr("entities.selectors.LIST_PAGE_SIZE", 2)
-    for _ in range(9):
-        BusinessEntityFactory(instance=instance, owner=owner_a)
-    login(projectmanager_a)
-
-    page = client.get(reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}), {"page": "3"})
-
-    text = page.content.decode()
-    assert "9 business entities" in text
-    assert 'aria-current="page">3</span>' in text
-    assert all(f'href="?page={number}"' in text for number in (1, 2, 4, 5))

@@ -1,4 +1,5 @@
-"""Steps the browser tests share."""
+"""Steps the browser tests share: signing in, an authenticator app handed over, and a page checked at a phone's and a
+laptop's width (no sideways scroll, no axe-core violation) with a screenshot of each."""
 
 import base64
 import json

@@ -3,13 +3,11 @@
 Real commits: the worker sees only what has committed, as in production.
 """
 
-import json
 import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -20,12 +18,11 @@ from entities.models import Level
 from outbox.models import OutgoingMessage
 from outbox.services import deliver_message, message_queue, retry_delay
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
-from users.services import user_invite, welcome_email_resend
+from tests.support.queue import DATABASE_TASKS, invite, run_worker, stored_queue_text, time_passes
+from users.services import welcome_email_resend
 from users.welcome import WELCOME_EMAILS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +33,7 @@ def queue(settings):
 
 @pytest.fixture
 def email_down(settings):
-    settings.EMAIL_BACKEND = "tests.accounts.failing_email.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.support.failing_email.FailingBackend"
 
 
 @pytest.fixture
@@ -51,41 +48,12 @@ def manager(owner):
     return user
 
 
-def run_worker() -> None:
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-
-
-def time_passes() -> None:
-    """The pause before the next try is over."""
-    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now() - timedelta(seconds=1))
-
-
-def invite(manager, owner) -> User:
-    user, _message = user_invite(
-        actor=manager,
-        instance=owner.instance,
-        company_grants=[],
-        entity_grants=[],
-        email="nora@owner-a.example",
-        first_name="Nora",
-        last_name="Neu",
-        company=owner,
-    )
-    return user
-
-
 def welcome_of(user) -> OutgoingMessage:
     return OutgoingMessage.objects.get(recipient=user, kind=WELCOME_EMAILS.code)
 
 
 def temporary_password(message) -> str:
     return re.search(r"(?:Temporary password|Temporäres Passwort): (\S+)", message.body).group(1)
-
-
-def stored_queue_text() -> str:
-    """Everything the queue keeps, as one text: the messages and the worker's task rows."""
-    rows = list(OutgoingMessage.objects.values()) + list(DBTaskResult.objects.values())
-    return json.dumps(rows, default=str)
 
 
 def test_a_new_user_waits_in_the_queue_until_the_worker_sends_the_welcome_email(manager, owner):

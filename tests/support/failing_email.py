@@ -1,3 +1,5 @@
+"""An email service that is down: settings.EMAIL_BACKEND = "tests.support.failing_email.FailingBackend"."""
+
 from django.core.mail.backends.base import BaseEmailBackend
 
 

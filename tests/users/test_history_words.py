@@ -1,4 +1,5 @@
-"""User Management names no entity the reader cannot see, and its history reads in the reader's language."""
+"""User Management names no entity the reader cannot see, and its history reads in the reader's language: without
+another cockpit's entries, and without a phone number or a sign-in address for a reader who only views users."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -91,6 +92,37 @@ def test_operator_staff_read_the_entity_names_in_the_history(
     page = client.get(users_url(instance, "user-edit", pk=employee_a.pk)).content.decode()
 
     assert all(entity.name in page for entity in hidden_entities)
+
+
+def test_a_users_history_leaves_out_other_cockpits_entries(
+    client, login, projectmanager_a, employee_a, instance, other_instance
+):
+    audit_record(
+        actor=None,
+        action="user.changed",
+        target=employee_a,
+        subject_user=employee_a,
+        instance=other_instance,
+        changes={"first_name": ("Secret", "Elsewhere")},
+    )
+    login(projectmanager_a)
+
+    page = client.get(users_url(instance, "user-edit", pk=employee_a.pk)).content.decode()
+
+    assert "Elsewhere" not in page
+
+
+def test_a_viewer_does_not_read_an_employees_phone_or_sign_in_addresses_in_the_history(
+    client, login, manager_a, employee_a, instance
+):
+    from accounts.services import user_update
+
+    user_update(actor=None, user=employee_a, mobile_phone="079 333 33 33")
+    login(manager_a)
+
+    page = client.get(users_url(instance, "user-edit", pk=employee_a.pk)).content.decode()
+
+    assert "+41793333333" not in page and "333 33 33" not in page
 
 
 def test_a_refused_grant_on_a_hidden_entity_does_not_name_it(projectmanager_a, owner_a, hidden_entities, role):

@@ -60,7 +60,7 @@ def owner(role_catalogue, instance):
 def signed_in(user) -> Client:
     """A browser of its own, past both sign-in steps, as the login fixture signs in the test's client."""
     from accounts.second_factor import ENROLLED_SESSION_KEY, has_confirmed_device, second_factor_required
-    from tests.conftest import verify_second_factor
+    from tests.support.sign_in import verify_second_factor
 
     browser = Client()
     assert browser.login(username=user.email, password=PASSWORD)
@@ -135,7 +135,7 @@ def test_an_entity_grant_given_twice_at_once_is_one_row_and_a_refusal(owner, ins
 
 
 def test_two_managers_saving_one_user_at_once_give_one_save_and_one_changed_meanwhile(owner, instance):
-    from tests.accounts.test_edit_conflicts import edit_form, edit_url
+    from tests.support.forms import edit_url, versioned_edit_form
 
     employee = UserFactory(company=owner, email="eva@owner-a.example", first_name="Eva", last_name="Alt")
     grant_company_role(employee, Level.OWNER, owner, "customer")
@@ -145,7 +145,7 @@ def test_two_managers_saving_one_user_at_once_give_one_save_and_one_changed_mean
         grant_company_role(manager, Level.OWNER, owner, "projectmanager")
         browser = signed_in(manager)
         browsers.append(browser)
-        forms.append(edit_form(browser.get(edit_url(owner, employee)), owner, name.title() + "sen"))
+        forms.append(versioned_edit_form(browser.get(edit_url(owner, employee)), owner, name.title() + "sen"))
     turns = iter(zip(browsers, forms, strict=True))
     lock = threading.Lock()
 
@@ -163,7 +163,8 @@ def test_two_managers_saving_one_user_at_once_give_one_save_and_one_changed_mean
 
 
 def test_two_managers_saving_an_external_users_roles_at_once_give_one_save_and_one_changed_meanwhile(owner, instance):
-    from tests.accounts.test_external_users import external_form, url
+    from tests.support.forms import external_form
+    from tests.support.urls import users_url
 
     cleanpro = CompanyFactory(instance=instance, name="CleanPro Services")
     external = UserFactory(company=cleanpro, email="oskar@cleanpro.example")
@@ -173,7 +174,7 @@ def test_two_managers_saving_an_external_users_roles_at_once_give_one_save_and_o
         manager = UserFactory(company=owner, email=f"{name}@owner-a.example", language="en")
         grant_company_role(manager, Level.OWNER, owner, "projectmanager")
         browser = signed_in(manager)
-        page = browser.get(url(instance, "user-external", pk=external.pk)).content.decode()
+        page = browser.get(users_url(instance, "user-external", pk=external.pk)).content.decode()
         version = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)
         role = Role.objects.get(code=code)
         browsers.append(browser)
@@ -184,7 +185,7 @@ def test_two_managers_saving_an_external_users_roles_at_once_give_one_save_and_o
     def save():
         with lock:
             browser, (code, form) = next(turns)
-        return browser.post(url(instance, "user-external", pk=external.pk), form).status_code, code
+        return browser.post(users_url(instance, "user-external", pk=external.pk), form).status_code, code
 
     results = race(save, count=2)
 

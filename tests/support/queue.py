@@ -1,0 +1,47 @@
+"""The email and SMS queue as the tests drive it: the database task backend, one run of the real worker, the
+pause before the next try passed, a user invited into the queue, and everything the queue stores as one text."""
+
+import json
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from accounts.models import User
+from outbox.models import OutgoingMessage
+from users.services import user_invite
+
+# The database task backend, so that messages wait in the queue until the worker runs.
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def run_worker() -> None:
+    """One batch of the real worker (`manage.py db_worker`): every task due now."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+def time_passes() -> None:
+    """The pause before the next try is over."""
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now() - timedelta(seconds=1))
+
+
+def invite(manager, owner) -> User:
+    """Nora Neu invited by `manager` into `owner`; her welcome email waits in the queue."""
+    user, _message = user_invite(
+        actor=manager,
+        instance=owner.instance,
+        company_grants=[],
+        entity_grants=[],
+        email="nora@owner-a.example",
+        first_name="Nora",
+        last_name="Neu",
+        company=owner,
+    )
+    return user
+
+
+def stored_queue_text() -> str:
+    """Everything the queue keeps, as one text: the messages and the worker's task rows."""
+    rows = list(OutgoingMessage.objects.values()) + list(DBTaskResult.objects.values())
+    return json.dumps(rows, default=str)
