@@ -11,6 +11,7 @@ import base64
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -60,6 +61,9 @@ ENROLLED_SESSION_KEY = "second_factor_enrolled"
 
 NO_MOBILE_NUMBER = _("SMS needs a mobile number on your account; add it under My account first.")
 TOO_MANY_SMS = _("Too many codes were sent in the last 15 minutes; please wait before asking for another.")
+WAIT_FOR_A_NEW_CODE = _(
+    "A code is on its way and stays valid; you can ask for a new one in %(seconds)s seconds if it does not arrive."
+)
 CODES_PAUSED = _("Too many wrong codes. Please wait 15 minutes before you try again.")
 DEVICE_SLOWED = _("Too many wrong codes for this method. Wait a moment and try again, or use another method.")
 WRONG_CODE = _("This code is not valid. Check it and try again.")
@@ -226,23 +230,56 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
 
 # The challenge of the SMS code this session asked for; the device keeps its hash with the code.
 SMS_CHALLENGE_KEY = "sms_challenge"
+# Which SMS device this session last asked a code of, and when (seconds since the epoch).
+SMS_ASKED_KEY = "sms_asked"
 
 
 def _challenge_hash(challenge: str) -> str:
     return hashlib.sha256(challenge.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class SmsCodeState:
+    """Where this session's SMS code stands, read from the session alone: the worker may not have sent it yet.
+
+    `asked`: a code was asked for and can still be typed, so the page shows the code field;
+    `wait_seconds`: how long until a new code may be asked (0: now).
+    """
+
+    asked: bool
+    wait_seconds: int
+
+
+def sms_code_state(request: HttpRequest, device: SMSDevice) -> SmsCodeState:
+    asked = request.session.get(SMS_ASKED_KEY) or {}
+    if asked.get("device") != device.pk:
+        return SmsCodeState(asked=False, wait_seconds=0)
+    age = int(time.time()) - int(asked.get("at", 0))
+    return SmsCodeState(
+        asked=0 <= age < settings.SMS_CODE_SECONDS,
+        wait_seconds=max(0, settings.SMS_RESEND_WAIT_SECONDS - age),
+    )
+
+
 @transaction.atomic
 def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
-    """Send a new code to the user's mobile number, for this session only; the previous code stops working."""
+    """Send a new code to the user's mobile number, for this session only; the previous code stops working.
+
+    Within SMS_RESEND_WAIT_SECONDS of the last one, nothing is sent and nothing voided: a second
+    press while the first code is on its way would otherwise cancel the code about to arrive.
+    """
     user = device.user
     if not user.mobile_phone:
         raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
+    wait = sms_code_state(request, device).wait_seconds
+    if wait:
+        raise ValidationError(WAIT_FOR_A_NEW_CODE, code="wait", params={"seconds": wait})
     if not sms_send_allowed(user_id=user.pk, ip=client_ip(request.META)):
         security_log.warning("SMS code refused, limit reached: email=%s", user.email)
         raise ValidationError(TOO_MANY_SMS, code="throttled")
     challenge = secrets.token_urlsafe(16)
     request.session[SMS_CHALLENGE_KEY] = challenge
+    request.session[SMS_ASKED_KEY] = {"device": device.pk, "at": int(time.time())}
     message_queue(
         kind=SMS_CODES.code,
         recipient=user,

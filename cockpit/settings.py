@@ -262,6 +262,9 @@ OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
 OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
 OTP_SMS_THROTTLE_FACTOR = env_int("OTP_SMS_THROTTLE_FACTOR", 1)
 SMS_CODE_SECONDS = env_int("SMS_CODE_SECONDS", 5 * 60)
+# After "Send code", a new code may be asked for only after this wait: a second press meanwhile sends nothing and
+# voids nothing, so the code on its way stays valid.
+SMS_RESEND_WAIT_SECONDS = env_int("SMS_RESEND_WAIT_SECONDS", 45)
 # Lists, searches and entity pages one person may open per window, against scraping (accounts.throttle).
 # Counted in the cache (a database write per page would cost more than it protects): it needs Redis when
 # several processes serve; 0 switches the limit off.

@@ -26,6 +26,7 @@ from accounts.second_factor import (
     second_factor_pending,
     second_factor_verify,
     sms_code_send,
+    sms_code_state,
     sms_device_create,
     totp_device_create,
     totp_manual_key,
@@ -78,7 +79,7 @@ class SecondFactorView(TemplateView):
             "form": kwargs.get("form") or CodeForm(),
             "method": self.method,
             "methods": [(method, DEVICE_NAMES[METHOD_MODELS[method]]) for method in self.devices],
-            "code_sent": isinstance(device, SMSDevice) and device.token is not None,
+            "sms": sms_code_state(self.request, device) if isinstance(device, SMSDevice) else None,
             "phone_hint": mask_phone(self.request.user.mobile_phone),
             "next": safe_next(self.request, ""),
         }
@@ -89,7 +90,8 @@ class SecondFactorView(TemplateView):
             try:
                 sms_code_send(request, device)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                # A press within the wait is no fault: the code on its way still counts.
+                (messages.info if error.code == "wait" else messages.error)(request, " ".join(error.messages))
             else:
                 messages.success(
                     request, _("A code is on its way to %(phone)s.") % {"phone": mask_phone(device.user.mobile_phone)}
@@ -154,7 +156,9 @@ class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
         if isinstance(device, TOTPDevice):
             context.update(qr_code=totp_qr_code(device), manual_key=totp_manual_key(device))
         else:
-            context.update(code_sent=device.token is not None, phone_hint=mask_phone(self.request.user.mobile_phone))
+            context.update(
+                sms=sms_code_state(self.request, device), phone_hint=mask_phone(self.request.user.mobile_phone)
+            )
         return context
 
     def get(self, request, *args, **kwargs):
@@ -168,7 +172,7 @@ class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
             try:
                 sms_code_send(request, device)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                (messages.info if error.code == "wait" else messages.error)(request, " ".join(error.messages))
             return redirect(with_next("accounts:second-factor-setup", safe_next(request, ""), method=Method.SMS))
         form = CodeForm(request.POST)
         if form.is_valid():

@@ -27,3 +27,24 @@
     window.setTimeout(function () { delete form.dataset.submitting; }, 8000);
   });
 })();
+
+// The SMS send button waits while a code is on its way (accounts.second_factor.sms_code_state): the seconds
+// count down and the button wakes up at the end. Without this script the page says the wait and the server
+// still refuses a press within it.
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("button[data-wait-seconds]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    var left = parseInt(button.dataset.waitSeconds, 10);
+    var timer = window.setInterval(function () {
+      left -= 1;
+      if (left > 0) {
+        button.textContent = button.textContent.replace(/\d+/, String(left));
+        return;
+      }
+      window.clearInterval(timer);
+      button.disabled = false;
+      button.textContent = button.dataset.readyLabel;
+    }, 1000);
+  });
+})();

@@ -1,5 +1,7 @@
 """Two-factor authentication: the policy, the two-step login, TOTP, SMS, backup codes, the admin behind it."""
 
+import re
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -21,6 +23,7 @@ from accounts.second_factor import (
 from entities.models import AuditLogEntry
 from outbox.sms import FakeGateway
 from tests.factories import PASSWORD, UserFactory
+from tests.support.queue import DATABASE_TASKS
 from tests.support.sign_in import last_sms_code, password_step, second_step, totp_code, verified
 from tests.support.urls import cockpit_url_names
 
@@ -312,7 +315,8 @@ def test_a_used_sms_code_cannot_be_used_again(client, policy_user, sms_device):
     assert not verified(client)
 
 
-def test_the_sixth_sms_in_fifteen_minutes_is_refused(client, policy_user, sms_device):
+def test_the_sixth_sms_in_fifteen_minutes_is_refused(client, policy_user, sms_device, settings):
+    settings.SMS_RESEND_WAIT_SECONDS = 0  # the limit, not the wait between two presses, is what is pinned here
     password_step(client, policy_user)
     for _ in range(5):
         send_sms_code(client)
@@ -321,6 +325,80 @@ def test_the_sixth_sms_in_fifteen_minutes_is_refused(client, policy_user, sms_de
 
     assert len(FakeGateway.outbox) == 5
     assert "Too many codes were sent" in client.get(response["Location"]).content.decode()
+
+
+def seconds_later(seconds: int):
+    """The clock of the SMS wait, `seconds` on (the code's own lifetime runs on timezone.now and stays)."""
+    return mock.patch("accounts.second_factor.time.time", return_value=time.time() + seconds)
+
+
+def test_the_code_field_shows_at_once_while_the_code_still_waits_for_the_worker(
+    client, policy_user, sms_device, settings
+):
+    settings.TASKS = DATABASE_TASKS
+    password_step(client, policy_user)
+    client.post(reverse("accounts:second-factor"), {"method": "sms", "send": "1"})
+
+    page = client.get(reverse("accounts:second-factor"), {"method": "sms"}).content.decode()
+
+    assert FakeGateway.outbox == []
+    assert 'name="code"' in page
+    assert re.search(r"disabled[^>]*>Send a new code in 4\d s<", page)
+
+
+def test_a_second_press_within_the_wait_sends_nothing_and_the_first_code_still_signs_in(
+    client, policy_user, sms_device
+):
+    password_step(client, policy_user)
+    send_sms_code(client)
+    first = last_sms_code()
+
+    with seconds_later(30):
+        pressed_again = send_sms_code(client)
+
+    assert len(FakeGateway.outbox) == 1
+    told = client.get(pressed_again["Location"]).content.decode()
+    assert re.search(r"you can ask for a new one in 1[45] seconds", told)
+    second_step(client, first, method="sms")
+    assert verified(client)
+
+
+def test_presses_within_the_wait_do_not_count_against_the_sms_limit(client, policy_user, sms_device, settings):
+    settings.SMS_PER_USER = 2
+    password_step(client, policy_user)
+    send_sms_code(client)
+    for _ in range(3):
+        send_sms_code(client)
+
+    with seconds_later(46):
+        send_sms_code(client)
+
+    assert len(FakeGateway.outbox) == 2
+
+
+def test_after_the_wait_a_new_code_may_be_asked_and_replaces_the_first(client, policy_user, sms_device):
+    password_step(client, policy_user)
+    send_sms_code(client)
+    first = last_sms_code()
+
+    with seconds_later(46):
+        send_sms_code(client)
+        second_step(client, first, method="sms")
+
+    assert len(FakeGateway.outbox) == 2
+    assert not verified(client)
+
+
+def test_the_set_up_shows_the_code_field_at_once_after_send(client, customer_company, settings):
+    settings.TASKS = DATABASE_TASKS
+    newcomer = UserFactory(company=customer_company, otp_required=True, mobile_phone="+41791234567")
+    password_step(client, newcomer)
+    client.post(reverse("accounts:second-factor-setup"), {"method": "sms", "send": "1"})
+
+    page = client.get(reverse("accounts:second-factor-setup"), {"method": "sms"}).content.decode()
+
+    assert FakeGateway.outbox == []
+    assert 'name="code"' in page and re.search(r"Send a new code in 4\d s", page)
 
 
 def test_sms_is_not_offered_without_a_mobile_number_and_the_page_says_why(client, customer_company):

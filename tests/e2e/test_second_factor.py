@@ -1,4 +1,5 @@
 import re
+import time
 from importlib import import_module
 
 import pytest
@@ -8,9 +9,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.middleware import SIGNED_IN_AT
+from accounts.models import SMSDevice
 from entities.models import Role
+from outbox.sms import FakeGateway
 from tests.factories import PASSWORD, InstanceFactory, OperatorCompanyFactory, UserFactory
 from tests.support.browser import (
+    LAPTOP_WIDTH,
     PHONE_WIDTH,
     authenticator_code,
     enter_authenticator_code,
@@ -20,6 +24,7 @@ from tests.support.browser import (
     key_from_page,
     log_in,
 )
+from tests.support.queue import DATABASE_TASKS, worker_beside_the_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -136,3 +141,53 @@ def test_a_person_adding_an_authenticator_app_later_in_the_day_types_their_passw
     page.get_by_role("button", name="Confirm").click()
     expect(page).to_have_url(re.compile(r"/accounts/second-factor/setup/\?method=totp$"))
     expect(page.get_by_label("QR code for your authenticator app").locator("svg")).to_be_visible()
+
+
+# --- SMS with the queue worked beside the server ------------------------------------------------
+
+
+@pytest.fixture
+def texted_user(soobr):
+    """Signs in with an SMS code, the only second factor they have."""
+    user = UserFactory(
+        company=soobr, email="sina@soobr.example", first_name="Sina", otp_required=True, mobile_phone="+41791234567"
+    )
+    SMSDevice.objects.create(user=user, name="SMS", confirmed=True)
+    return user
+
+
+def sms_code_arrives(seconds: float = 15) -> str:
+    deadline = time.monotonic() + seconds
+    while not FakeGateway.outbox:
+        assert time.monotonic() < deadline, "no SMS code left the queue"
+        time.sleep(0.2)
+    return FakeGateway.outbox[-1].body.rsplit(" ", 1)[-1]
+
+
+@pytest.mark.parametrize("width", [PHONE_WIDTH, LAPTOP_WIDTH])
+def test_an_sms_sign_in_shows_the_code_field_at_once_and_waits_before_a_new_code(
+    page, screenshot, texted_user, settings, width
+):
+    settings.TASKS = DATABASE_TASKS
+    FakeGateway.outbox.clear()
+    page.set_viewport_size({"width": width, "height": 800})
+    with worker_beside_the_server():
+        # given: the password step done; SMS is the only method
+        enter_password(page, texted_user.email)
+        expect(page.get_by_text("We send a 6-digit code to +41 •• ••• •• 67.")).to_be_visible()
+
+        # when: "Send code", whatever the worker's timing
+        page.get_by_role("button", name="Send code").click()
+
+        # then: the code field at once, and a new code only after a visible wait
+        expect(page.get_by_role("textbox", name="Code")).to_be_visible()
+        resend = page.get_by_role("button", name=re.compile(r"Send a new code in \d+ s"))
+        expect(resend).to_be_disabled()
+        screenshot(f"sms-code-on-its-way-{width}")
+        expect(resend).to_have_text(re.compile(r"Send a new code in (4[0-3]|[1-3]\d) s"), timeout=6_000)
+
+        page.get_by_role("textbox", name="Code").fill(sms_code_arrives())
+        page.get_by_role("button", name="Verify").click()
+
+    expect(page).to_have_url(re.compile(r"/c/alpine/$"))
+    assert len(FakeGateway.outbox) == 1

@@ -2,10 +2,15 @@
 pause before the next try passed, a user invited into the queue, and everything the queue stores as one text."""
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
@@ -19,6 +24,42 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 def run_worker() -> None:
     """One batch of the real worker (`manage.py db_worker`): every task due now."""
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+@contextmanager
+def worker_beside_the_server(pause_seconds: float = 1.0) -> Iterator[None]:
+    """The queue worked as `make run` works it: a worker of its own, a moment after the page has answered.
+
+    A thread runs the real worker (the loop `manage.py db_worker` runs, without its signal handlers, which
+    only the main thread may set) every `pause_seconds` on its own database connection, so a page sees
+    its message queued, not yet sent, exactly as a person waiting for the worker does.
+    """
+    stop = threading.Event()
+    worker = Worker(
+        queue_names=["default"],
+        interval=pause_seconds,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="worker-beside-the-server",
+        excluded_queue_names=[],
+    )
+
+    def work() -> None:
+        try:
+            while not stop.wait(pause_seconds):
+                worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, name="queue-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def time_passes() -> None:
