@@ -426,6 +426,15 @@ def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User, notify:
     return codes
 
 
+def backup_codes_on_enrolment(*, user: User) -> list[str] | None:
+    """At an enrolment, the person who holds no usable backup code gets ten now, to see once (GitHub's recovery
+    codes step): a forced first set-up must not leave them with a single factor and no way back. None when they
+    still hold codes: new ones would void codes they may have kept."""
+    if StaticToken.objects.filter(device__user=user).exists():
+        return None
+    return backup_codes_generate(actor=user, user=user)
+
+
 def _device_remove(*, actor: AbstractBaseUser | None, device: Device, user: User, notify: bool = True) -> None:
     device.delete()
     _device_audit(actor=actor, action="device.removed", device=device, user=user)

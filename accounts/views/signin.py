@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -20,6 +21,7 @@ from accounts.second_factor import (
     METHOD_MODELS,
     Method,
     backup_codes_generate,
+    backup_codes_on_enrolment,
     confirmed_devices,
     offered_methods,
     remember_enrolment,
@@ -179,11 +181,19 @@ class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
             try:
                 with transaction.atomic():
                     second_factor_verify(request, device, form.cleaned_data["code"])
+                    codes = backup_codes_on_enrolment(user=request.user)
             except ValidationError as error:
                 form.add_error("code", error)
             else:
                 messages.success(request, _("%(device)s is set up.") % {"device": DEVICE_NAMES[type(device)]})
-                return redirect(with_next("accounts:backup-codes", safe_next(request)))
+                if codes is None:
+                    return redirect(safe_next(request))
+                # Shown on this response only, with "I have saved them" as the way on.
+                shown = TemplateResponse(
+                    request, "accounts/backup_codes.html", {"codes": codes, "next": safe_next(request)}
+                )
+                shown["Cache-Control"] = "no-store"
+                return shown
         response = self.render_to_response(self.get_context_data(form=form, device=device), status=400)
         response["Cache-Control"] = "no-store"
         return response

@@ -69,12 +69,10 @@ def test_policy_user_without_a_device_enrols_an_authenticator_app_and_lands_on_t
     page.get_by_role("textbox", name="Code").fill(authenticator_code(key))
     page.get_by_role("button", name="Confirm").click()
 
-    # then: backup codes, then the cockpit
-    expect(page).to_have_url(re.compile(r"/accounts/second-factor/backup-codes/"))
+    # then: backup codes at once, shown this one time, then the cockpit once they are saved
     expect(page.get_by_text("Authenticator app is set up.")).to_be_visible()
-    screenshot("second-factor-backup-offer")
-    page.get_by_role("button", name="Create backup codes").click()
     expect(page.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
+    expect(page.get_by_role("link", name="Not now")).to_have_count(0)
     screenshot("second-factor-backup-codes")
     page.get_by_role("link", name="I have saved them").click()
     expect(page).to_have_url(re.compile(r"/c/alpine/$"))
