@@ -38,10 +38,10 @@ class PhoneNormalizingMixin:
 
 
 TEMPORARY_PASSWORD_EXPIRED = _(
-    "This one-time password has expired or was already used; ask %(inviter)s to send you a new one."
+    "This temporary password has expired; ask %(inviter)s to send you a new one."
 )
 TEMPORARY_PASSWORD_EXPIRED_NO_INVITER = _(
-    "This one-time password has expired or was already used; ask your company's user manager to send you a new one."
+    "This temporary password has expired; ask your company's user manager to send you a new one."
 )
 
 

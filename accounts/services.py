@@ -7,7 +7,6 @@ User Management's writes (invite, edit, remove) build on user_save in users.serv
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.emails import send_security_email
@@ -147,13 +146,6 @@ def user_update(*, actor: AbstractBaseUser | None, user: User, **changes) -> Use
 
 
 @transaction.atomic
-def temporary_password_used(*, user: User) -> None:
-    """The first login spends the temporary password: it cannot be used to log in again."""
-    if user.must_change_password:
-        user.temporary_password_expires_at = timezone.now()
-        user.save(update_fields=["temporary_password_expires_at"])
-
-
 @transaction.atomic
 def password_changed(*, user: User) -> None:
     """The user chose their own password: the forced change is done, or they are told of the change."""

@@ -34,7 +34,7 @@ from accounts.second_factor import (
     totp_manual_key,
     totp_qr_code,
 )
-from accounts.services import password_changed, temporary_password_used
+from accounts.services import password_changed
 from accounts.views.account import RecentPasswordRequiredMixin
 from core.limits import EmailedLinkLimited
 from core.requests import SignedInRequest
@@ -50,7 +50,6 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         user = form.get_user()
         response = super().form_valid(form)  # logs in with a new session id
-        temporary_password_used(user=user)
         remember_enrolment(self.request, user)
         if second_factor_pending(self.request):
             return redirect(with_next("accounts:second-factor", self.get_success_url()))

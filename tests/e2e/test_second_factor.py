@@ -4,15 +4,23 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.middleware import SIGNED_IN_AT
 from accounts.models import SMSDevice
-from entities.models import Role
+from entities.models import Level, Role
 from outbox.sms import FakeGateway
-from tests.factories import PASSWORD, InstanceFactory, OperatorCompanyFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CompanyFactory,
+    InstanceFactory,
+    OperatorCompanyFactory,
+    UserFactory,
+    grant_company_role,
+)
 from tests.support.browser import (
     LAPTOP_WIDTH,
     PHONE_WIDTH,
@@ -25,6 +33,7 @@ from tests.support.browser import (
     log_in,
 )
 from tests.support.queue import DATABASE_TASKS, worker_beside_the_server
+from users.services import user_invite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -189,3 +198,61 @@ def test_an_sms_sign_in_shows_the_code_field_at_once_and_waits_before_a_new_code
 
     expect(page).to_have_url(re.compile(r"/c/alpine/$"))
     assert len(FakeGateway.outbox) == 1
+
+
+# --- a first sign-in left halfway ---------------------------------------------------------------
+
+
+def welcome_email_arrives(seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while not mail.outbox:
+        assert time.monotonic() < deadline, "no welcome email left the queue"
+        time.sleep(0.2)
+    return mail.outbox[-1]
+
+
+@pytest.mark.parametrize("width", [PHONE_WIDTH, LAPTOP_WIDTH])
+def test_a_new_user_leaves_at_the_set_up_and_finishes_later_with_the_same_emailed_password(
+    page, screenshot, soobr, settings, width
+):
+    settings.TASKS = DATABASE_TASKS
+    mail.outbox.clear()
+    page.set_viewport_size({"width": width, "height": 800})
+    owner = CompanyFactory(instance=soobr.instance, name="Zurich Property AG")
+    manager = UserFactory(company=owner, email="pm@zurich.example")
+    grant_company_role(manager, Level.OWNER, owner, "projectmanager")
+    with worker_beside_the_server():
+        user_invite(
+            actor=manager,
+            instance=soobr.instance,
+            company_grants=[],
+            entity_grants=[],
+            email="nora@zurich.example",
+            first_name="Nora",
+            company=owner,
+            language="en",
+            otp_required=True,
+        )
+        password = re.search(r"Temporary password: (\S+)", welcome_email_arrives().body).group(1)
+
+    # given: the emailed password leads to the set-up; no phone at hand, the person leaves
+    enter_password(page, "nora@zurich.example", password)
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    page.context.clear_cookies()
+
+    # when: later, with the same emailed password
+    enter_password(page, "nora@zurich.example", password)
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    key = key_from_page(page.get_by_test_id("totp-key").inner_text())
+    page.get_by_role("textbox", name="Code").fill(authenticator_code(key))
+    page.get_by_role("button", name="Confirm").click()
+
+    # then: backup codes to save, their own password, the cockpit
+    expect(page.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
+    page.get_by_role("link", name="I have saved them").click()
+    expect(page).to_have_url(re.compile(r"/accounts/password/"))
+    page.get_by_role("textbox", name=re.compile(r"^New password\b(?! confirmation)")).fill("Ein-eigenes-Passwort-2026")
+    page.get_by_role("textbox", name=re.compile(r"^New password confirmation")).fill("Ein-eigenes-Passwort-2026")
+    screenshot(f"first-sign-in-own-password-{width}")
+    page.get_by_role("button", name="Save password").click()
+    expect(page).to_have_url(re.compile(r"/c/alpine/$"))

@@ -120,9 +120,7 @@ def test_an_expired_temporary_password_names_who_to_ask(
     # then
     page = response.content.decode()
     assert response.status_code == 200
-    assert (
-        f"This one-time password has expired or was already used; ask {projectmanager_a} to send you a new one." in page
-    )
+    assert f"This temporary password has expired; ask {projectmanager_a} to send you a new one." in page
     assert "Please enter a correct email address and password" not in page
 
 
@@ -130,4 +128,4 @@ def test_a_wrong_password_of_an_invited_user_still_reads_as_wrong(client, people
     response = client.post(reverse("accounts:login"), {"username": people["expired"].email, "password": "not-it"})
 
     page = response.content.decode()
-    assert "Please enter a correct email address and password" in page and "one-time password" not in page
+    assert "Please enter a correct email address and password" in page and "temporary password has expired" not in page
