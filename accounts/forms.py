@@ -37,9 +37,7 @@ class PhoneNormalizingMixin:
         return normalize_phone(self.cleaned_data.get("mobile_phone", ""))
 
 
-TEMPORARY_PASSWORD_EXPIRED = _(
-    "This temporary password has expired; ask %(inviter)s to send you a new one."
-)
+TEMPORARY_PASSWORD_EXPIRED = _("This temporary password has expired; ask %(inviter)s to send you a new one.")
 TEMPORARY_PASSWORD_EXPIRED_NO_INVITER = _(
     "This temporary password has expired; ask your company's user manager to send you a new one."
 )
