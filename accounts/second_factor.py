@@ -33,6 +33,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.emails import METHOD_NAMES
 from accounts.models import SMSDevice, User
 from accounts.services import require_password, security_notice
 from accounts.throttle import (
@@ -51,11 +52,7 @@ from outbox.sms import send_sms
 security_log = logging.getLogger("accounts.security")
 
 BACKUP_CODE_COUNT = 10
-DEVICE_NAMES = {
-    TOTPDevice: _("Authenticator app"),
-    SMSDevice: _("SMS to your mobile number"),
-    StaticDevice: _("Backup codes"),
-}
+DEVICE_NAMES = {TOTPDevice: METHOD_NAMES["totp"], SMSDevice: METHOD_NAMES["sms"], StaticDevice: METHOD_NAMES["backup"]}
 # Set at the password step: whether the user had a confirmed device then (saves three queries a page).
 ENROLLED_SESSION_KEY = "second_factor_enrolled"
 
@@ -344,7 +341,8 @@ def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device
 
 
 def _on_commit_security_email(user: User, event: str, device: Device) -> None:
-    security_notice(user, event, str(DEVICE_NAMES[type(device)]))
+    # The method's code, named when the email is rendered, in the person's language.
+    security_notice(user, event, next(method for method, model in METHOD_MODELS.items() if isinstance(device, model)))
 
 
 @transaction.atomic

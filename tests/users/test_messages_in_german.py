@@ -11,6 +11,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.emails import METHOD_NAMES
+from accounts.second_factor import totp_device_create
 from entities.models import Level
 from sharing.models import SharingSettings
 from sharing.modules import ShareLevel
@@ -189,3 +191,20 @@ def test_the_admins_welcome_email_action_reads_in_german(
     shown = " | ".join(flashes(response))
     assert shown and "welcome email" not in shown.lower()
     assert "Willkommens-E-Mail" in shown
+
+
+def test_a_method_handed_over_by_staff_working_in_english_is_named_in_german_in_the_persons_email(
+    staff, invited, mailoutbox, django_capture_on_commit_callbacks
+):
+    invited.language = "de"
+    invited.save()
+    mailoutbox.clear()
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        totp_device_create(actor=staff, user=invited, confirmed=True)
+
+    (email,) = mailoutbox
+    with translation.override("de"):
+        german_name = str(METHOD_NAMES["totp"])
+    assert german_name != "Authenticator app" and german_name in email.body
+    assert "Authenticator app" not in email.body
