@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.second_factor import confirmed_devices, second_factor_pending
+from accounts.second_factor import confirmed_devices, second_factor_pending, second_factor_required
 
 SIGNED_OUT_AFTER_TIMEOUT = _("You were signed out after a time without activity. Please sign in again.")
 
@@ -56,6 +56,8 @@ class PasswordChangeRequiredMiddleware:
             allowed = {reverse("accounts:password-change"), reverse("accounts:logout")}
             if request.path not in allowed:
                 return redirect("accounts:password-change")
+        elif SIGN_IN_UNFINISHED in getattr(request, "session", {}) and not second_factor_pending(request):
+            sign_in_finished(request)
         return self.get_response(request)
 
 
@@ -67,14 +69,28 @@ PREVIOUS_LOGIN_AT = "previous_login_at"
 ACTIVITY_RESOLUTION_SECONDS = 60
 
 
+# Set at the password step, gone once every step of the sign-in is done (the second factor, a first own password).
+SIGN_IN_UNFINISHED = "sign_in_unfinished"
+
+
 def remember_sign_in(sender, request, user, **kwargs) -> None:
     """user_logged_in, in place of Django's update_last_login: the session's clocks start at sign-in, and the
-    session keeps the previous login before last_login moves on (both saved with the login's own session write)."""
+    session keeps the previous login. last_login moves on only once the sign-in is finished (sign_in_finished):
+    a password step left at the second factor or at the first own password is no sign-in to welcome back from."""
     if request is not None and hasattr(request, "session"):
         now = int(time.time())
         request.session[SIGNED_IN_AT] = request.session[LAST_SEEN_AT] = now
         request.session[PREVIOUS_LOGIN_AT] = user.last_login.isoformat() if user.last_login else None
+        if user.must_change_password or second_factor_required(user):
+            request.session[SIGN_IN_UNFINISHED] = True
+            return
     update_last_login(sender, user, **kwargs)
+
+
+def sign_in_finished(request) -> None:
+    """Every step of this session's sign-in is done: it counts as the person's last login from now on."""
+    del request.session[SIGN_IN_UNFINISHED]
+    update_last_login(type(request.user), request.user)
 
 
 def previous_login(request) -> datetime.datetime | None:

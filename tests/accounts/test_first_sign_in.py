@@ -1,13 +1,16 @@
 """A first sign-in that can be left and resumed: the emailed password works until the person has chosen their own."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from entities.models import Level
-from tests.factories import CompanyFactory, UserFactory, grant_company_role
+from tests.factories import PASSWORD, CompanyFactory, UserFactory, grant_company_role
 from tests.support.sign_in import totp_code
 from users.services import user_invite
 
@@ -73,3 +76,56 @@ def test_a_resumed_first_sign_in_ends_with_backup_codes_and_the_persons_own_pass
     assert forced["Location"] == reverse("accounts:password-change")
     user.refresh_from_db()
     assert not user.must_change_password and user.check_password(OWN_PASSWORD)
+
+
+# --- what counts as a sign-in -----------------------------------------------------------------
+
+
+@pytest.fixture
+def enrolled(customer_company):
+    """Signs in with an authenticator app, which the policy asks of them; has signed in before."""
+    user = UserFactory(company=customer_company, email="kim@example.com", otp_required=True)
+    TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now() - timedelta(days=3))
+    user.refresh_from_db()
+    return user
+
+
+def test_a_password_step_left_at_the_second_factor_is_no_sign_in(client, enrolled):
+    before = enrolled.last_login
+
+    sign_in(client, enrolled, PASSWORD)
+    client.get(reverse("accounts:second-factor"))
+
+    enrolled.refresh_from_db()
+    assert enrolled.last_login == before
+
+
+def test_the_sign_in_counts_once_the_second_factor_is_given(client, enrolled):
+    before = enrolled.last_login
+    sign_in(client, enrolled, PASSWORD)
+    device = TOTPDevice.objects.get(user=enrolled)
+    client.post(reverse("accounts:second-factor"), {"method": "totp", "code": totp_code(device)})
+
+    client.get(reverse("accounts:my-account"))
+
+    enrolled.refresh_from_db()
+    assert enrolled.last_login > before
+
+
+def test_a_new_person_who_left_their_first_sign_in_halfway_is_welcomed_not_welcomed_back(client, newcomer):
+    user, password = newcomer
+    sign_in(client, user, password)
+    client.post(reverse("accounts:logout"))
+    sign_in(client, user, password)
+    client.get(reverse("accounts:second-factor-setup"))
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    client.post(reverse("accounts:second-factor-setup"), {"code": totp_code(device)})
+    client.post(reverse("accounts:password-change"), {"new_password1": OWN_PASSWORD, "new_password2": OWN_PASSWORD})
+
+    page = client.get(reverse("cockpit:dashboard", kwargs={"instance_slug": user.company.instance.slug}))
+
+    greeting = re.search(r'data-testid="greeting">([^<]+)<', page.content.decode()).group(1)
+    assert greeting.startswith(("Welcome, Nora", "Willkommen, Nora"))
+    user.refresh_from_db()
+    assert user.last_login is not None

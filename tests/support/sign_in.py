@@ -3,16 +3,19 @@ code the fake gateway sent, and a session marked past the second factor without 
 
 import time
 
+from django.contrib.auth.models import update_last_login
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.middleware import SIGN_IN_UNFINISHED
 from outbox.sms import FakeGateway
 from tests.factories import PASSWORD
 
 
 def verify_second_factor(client, user):
-    """Mark the client's session verified with the user's authenticator app (made if they have none)."""
+    """Mark the client's session verified with the user's authenticator app (made if they have none), its sign-in
+    finished."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,6 +24,9 @@ def verify_second_factor(client, user):
     )
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # Every step done, as the page after the second step would note it (accounts.middleware.sign_in_finished).
+    if session.pop(SIGN_IN_UNFINISHED, None) and not user.must_change_password:
+        update_last_login(type(user), user)
     session.save()
     return device
 
