@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -102,6 +103,20 @@ def second_factor_required(user: AbstractBaseUser, *, enrolled: bool | None = No
     if user.otp_required or user.is_staff or user.is_superuser:
         return True
     return has_confirmed_device(user) if enrolled is None else enrolled
+
+
+REQUIRED_FOR_ADMIN = _("Everyone who may open the Django admin signs in with a second factor.")
+REQUIRED_FOR_SHOW_ALL = _("People who see all business entities of a cockpit sign in with a second factor.")
+REQUIRED_BY_ORGANISATION = _("Your organisation requires a second factor for your account.")
+
+
+def second_factor_reason(user: User) -> Promise | None:
+    """Why the policy asks this person for a second factor, in the words the set-up page gives (None: by choice)."""
+    if user.is_staff or user.is_superuser:
+        return REQUIRED_FOR_ADMIN
+    if user.sees_all_entities:
+        return REQUIRED_FOR_SHOW_ALL
+    return REQUIRED_BY_ORGANISATION if user.otp_required else None
 
 
 def second_factor_pending(request: HttpRequest) -> bool:

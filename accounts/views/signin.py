@@ -26,6 +26,7 @@ from accounts.second_factor import (
     offered_methods,
     remember_enrolment,
     second_factor_pending,
+    second_factor_reason,
     second_factor_verify,
     sms_code_send,
     sms_code_state,
@@ -151,6 +152,7 @@ class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
             "form": kwargs.get("form") or CodeForm(),
             "method": self.method,
             "sms_possible": self.sms_possible,
+            "reason": second_factor_reason(self.request.user),
             "next": safe_next(self.request, ""),
             "device": device,
         }

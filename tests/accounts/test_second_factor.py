@@ -15,7 +15,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SMSDevice, User
 from accounts.second_factor import (
+    REQUIRED_FOR_ADMIN,
+    REQUIRED_FOR_SHOW_ALL,
     backup_codes_generate,
+    second_factor_reason,
     second_factor_required,
     second_factor_reset,
     totp_device_create,
@@ -626,3 +629,38 @@ def test_the_second_step_never_sends_on_to_another_site(client, login, policy_us
     response = client.get(reverse("accounts:second-factor"), {"next": "https://evil.example/"})
 
     assert response["Location"] == reverse("home")
+
+
+# --- why the set-up asks ------------------------------------------------------------------------
+
+
+def test_the_set_up_says_the_organisation_requires_a_second_factor(client, policy_user):
+    password_step(client, policy_user)
+
+    page = client.get(reverse("accounts:second-factor-setup")).content.decode()
+
+    assert "Your organisation requires a second factor for your account." in page
+
+
+def test_the_set_up_tells_staff_why_they_are_asked(operator_company):
+    staff = UserFactory(company=operator_company, is_staff=True)
+
+    assert second_factor_reason(staff) == REQUIRED_FOR_ADMIN
+
+
+def test_the_set_up_tells_a_show_all_employee_why_they_are_asked(operator_company, role):
+    show_all = UserFactory(
+        company=operator_company, sees_all_entities=True, all_entities_role=role("admin"), otp_required=True
+    )
+
+    assert second_factor_reason(show_all) == REQUIRED_FOR_SHOW_ALL
+
+
+def test_the_set_up_gives_no_reason_to_someone_enrolling_by_choice(client, customer_company):
+    volunteer = UserFactory(company=customer_company, otp_required=False)
+    client.force_login(volunteer)
+
+    page = client.get(reverse("accounts:second-factor-setup")).content.decode()
+
+    assert second_factor_reason(volunteer) is None
+    assert 'data-testid="why-second-factor"' not in page
