@@ -17,7 +17,7 @@ from entities.models import AuditLogEntry, CompanyGrant, Level
 from tests.factories import PASSWORD, UserFactory, state_of
 from tests.support.forms import create_form, user_page_form
 from tests.support.urls import users_url
-from users.services import CompanyGrantRequest, user_deactivate, user_edit, welcome_email_resend
+from users.services import CompanyGrantRequest, user_deactivate, user_edit, user_invite, welcome_email_resend
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +368,64 @@ def test_the_welcome_email_links_to_the_configured_base_url(
     message = welcome_to(invited_a, django_capture_on_commit_callbacks, mailoutbox, projectmanager_a)
 
     assert f"http://127.0.0.1:8001/c/{invited_a.company.instance.slug}/" in message.body
+
+
+# --- what the welcome email tells -------------------------------------------------------------
+
+
+def invited_by_pm(pm, companies, django_capture_on_commit_callbacks, mailoutbox, **profile):
+    with django_capture_on_commit_callbacks(execute=True):
+        user_invite(
+            actor=pm,
+            instance=companies["A"].instance,
+            company_grants=[],
+            entity_grants=[],
+            email="nora@owner-a.example",
+            first_name="Nora",
+            company=companies["A"],
+            **profile,
+        )
+    return mailoutbox[-1]
+
+
+def test_the_welcome_email_names_who_created_the_account(pm, companies, django_capture_on_commit_callbacks, mailoutbox):
+    email = invited_by_pm(pm, companies, django_capture_on_commit_callbacks, mailoutbox, language="en")
+
+    assert f"{pm.get_full_name()} ({companies['A'].name}) created it for you." in email.body
+    assert f"{pm.get_full_name()} ({companies['A'].name}) created it for you." in email.alternatives[0][0]
+
+
+def test_the_welcome_email_says_a_second_factor_will_be_asked_and_which_methods_there_are(
+    pm, companies, django_capture_on_commit_callbacks, mailoutbox
+):
+    email = invited_by_pm(
+        pm,
+        companies,
+        django_capture_on_commit_callbacks,
+        mailoutbox,
+        language="en",
+        otp_required=True,
+        mobile_phone="+41 79 555 12 12",
+    )
+
+    assert "Your account signs in with a second factor." in email.body
+    assert "(Authenticator app, SMS to your mobile number)" in email.body
+
+
+def test_the_welcome_email_offers_no_sms_to_someone_without_a_mobile_number_in_their_language(
+    pm, companies, django_capture_on_commit_callbacks, mailoutbox
+):
+    email = invited_by_pm(
+        pm, companies, django_capture_on_commit_callbacks, mailoutbox, language="de", otp_required=True
+    )
+
+    assert "Ihr Konto meldet sich mit einem zweiten Faktor an." in email.body
+    assert "(Authenticator-App)" in email.body
+
+
+def test_the_welcome_email_speaks_of_no_second_factor_where_none_is_asked(
+    pm, companies, django_capture_on_commit_callbacks, mailoutbox
+):
+    email = invited_by_pm(pm, companies, django_capture_on_commit_callbacks, mailoutbox, language="en")
+
+    assert "second factor" not in email.body
