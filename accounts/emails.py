@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from outbox.emails import send_templated_email
 
-SECURITY_EVENTS = ("added", "removed", "reset", "backup_codes", "mobile_changed", "password_changed", "email_changed")
+SECURITY_EVENTS = (
+    "added",
+    "removed",
+    "reset",
+    "backup_codes",
+    "mobile_changed",
+    "password_changed",
+    "email_changed",
+    "second_factor_required",
+)
 # The sign-in methods by their codes (accounts.second_factor.Method), named in the reader's language when the email
 # is rendered: a notice queued by an operator working in English still reads German for a German person.
 METHOD_NAMES = {

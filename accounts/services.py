@@ -55,13 +55,16 @@ def security_notice(user: User, event: str, detail: str = "", *, address: str | 
 
 
 def _sign_in_notices(stored: User, user: User) -> None:
-    """A new mobile number or email address of someone who signs in already is announced to them."""
+    """A new mobile number or email address of someone who signs in already, or a second factor now asked of them,
+    is announced to them (a person yet to sign in is told in the welcome email)."""
     if stored.awaits_first_login:
         return  # nobody to warn yet: their first sign-in is still to come
     if stored.mobile_phone != user.mobile_phone:
         security_notice(user, "mobile_changed", user.mobile_phone[-2:])
     if stored.email != user.email:
         security_notice(user, "email_changed", user.email, address=stored.email)
+    if user.otp_required and not stored.otp_required:
+        security_notice(user, "second_factor_required")
 
 
 def _user_snapshot(user: User) -> dict:

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import translation
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -211,3 +212,34 @@ def test_an_sms_code_asked_for_in_one_sign_in_is_refused_in_another(person):
     assert refused.status_code == 400 and not verified(other)
     second_step(asking, code, method="sms")
     assert verified(asking)
+
+
+def test_a_second_factor_now_required_is_announced_to_the_person(person, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update(actor=None, user=person, otp_required=True)
+
+    (notice,) = sent("now asks for a second factor")
+    assert notice.to == [person.email] and "at your next sign-in" in notice.body
+
+
+def test_a_second_factor_now_required_is_announced_in_the_persons_language(person, django_capture_on_commit_callbacks):
+    person.language = "de"
+    person.save()
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        user_update(actor=None, user=person, otp_required=True)
+
+    (notice,) = sent("verlangt jetzt einen zweiten Faktor")
+    assert "bei der nächsten Anmeldung" in notice.body
+
+
+def test_a_person_yet_to_sign_in_is_told_in_the_welcome_email_not_by_a_notice(
+    person, django_capture_on_commit_callbacks
+):
+    User.objects.filter(pk=person.pk).update(must_change_password=True)
+    person.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update(actor=None, user=person, otp_required=True)
+
+    assert sent("now asks for a second factor") == []
