@@ -1,5 +1,4 @@
 import re
-import time
 from importlib import import_module
 
 import pytest
@@ -32,7 +31,7 @@ from tests.support.browser import (
     key_from_page,
     log_in,
 )
-from tests.support.queue import DATABASE_TASKS, worker_beside_the_server
+from tests.support.queue import DATABASE_TASKS, arrived, worker_beside_the_server
 from users.services import user_invite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -163,38 +162,38 @@ def texted_user(soobr):
     return user
 
 
-def sms_code_arrives(seconds: float = 15) -> str:
-    deadline = time.monotonic() + seconds
-    while not FakeGateway.outbox:
-        assert time.monotonic() < deadline, "no SMS code left the queue"
-        time.sleep(0.2)
-    return FakeGateway.outbox[-1].body.rsplit(" ", 1)[-1]
+@pytest.fixture
+def queue_beside_the_server(settings):
+    """Messages wait in the database queue until the worker runs (worker_beside_the_server), as under make run."""
+    settings.TASKS = DATABASE_TASKS
+    mail.outbox.clear()
+    FakeGateway.outbox.clear()
 
 
 @pytest.mark.parametrize("width", [PHONE_WIDTH, LAPTOP_WIDTH])
 def test_an_sms_sign_in_shows_the_code_field_at_once_and_waits_before_a_new_code(
-    page, screenshot, texted_user, settings, width
+    page, screenshot, texted_user, queue_beside_the_server, width
 ):
-    settings.TASKS = DATABASE_TASKS
-    FakeGateway.outbox.clear()
     page.set_viewport_size({"width": width, "height": 800})
+    # given: the password step done; SMS is the only method
+    enter_password(page, texted_user.email)
+    expect(page.get_by_text("We send a 6-digit code to +41 •• ••• •• 67.")).to_be_visible()
+
+    # when: "Send code", whatever the worker's timing
+    page.get_by_role("button", name="Send code").click()
+
+    # then: the code field at once, before any worker has sent the code, and a new code only after a visible wait
+    expect(page.get_by_role("textbox", name="Code")).to_be_visible()
+    assert FakeGateway.outbox == []
+    resend = page.get_by_role("button", name=re.compile(r"Send a new code in \d+ s"))
+    expect(resend).to_be_disabled()
+    screenshot(f"sms-code-on-its-way-{width}")
     with worker_beside_the_server():
-        # given: the password step done; SMS is the only method
-        enter_password(page, texted_user.email)
-        expect(page.get_by_text("We send a 6-digit code to +41 •• ••• •• 67.")).to_be_visible()
-
-        # when: "Send code", whatever the worker's timing
-        page.get_by_role("button", name="Send code").click()
-
-        # then: the code field at once, and a new code only after a visible wait
-        expect(page.get_by_role("textbox", name="Code")).to_be_visible()
-        resend = page.get_by_role("button", name=re.compile(r"Send a new code in \d+ s"))
-        expect(resend).to_be_disabled()
-        screenshot(f"sms-code-on-its-way-{width}")
         expect(resend).to_have_text(re.compile(r"Send a new code in (4[0-3]|[1-3]\d) s"), timeout=6_000)
+        code = arrived(FakeGateway.outbox, "SMS").body.rsplit(" ", 1)[-1]
 
-        page.get_by_role("textbox", name="Code").fill(sms_code_arrives())
-        page.get_by_role("button", name="Verify").click()
+    page.get_by_role("textbox", name="Code").fill(code)
+    page.get_by_role("button", name="Verify").click()
 
     expect(page).to_have_url(re.compile(r"/c/alpine/$"))
     assert len(FakeGateway.outbox) == 1
@@ -203,37 +202,27 @@ def test_an_sms_sign_in_shows_the_code_field_at_once_and_waits_before_a_new_code
 # --- a first sign-in left halfway ---------------------------------------------------------------
 
 
-def welcome_email_arrives(seconds: float = 15):
-    deadline = time.monotonic() + seconds
-    while not mail.outbox:
-        assert time.monotonic() < deadline, "no welcome email left the queue"
-        time.sleep(0.2)
-    return mail.outbox[-1]
-
-
 @pytest.mark.parametrize("width", [PHONE_WIDTH, LAPTOP_WIDTH])
 def test_a_new_user_leaves_at_the_set_up_and_finishes_later_with_the_same_emailed_password(
-    page, screenshot, soobr, settings, width
+    page, screenshot, soobr, queue_beside_the_server, width
 ):
-    settings.TASKS = DATABASE_TASKS
-    mail.outbox.clear()
     page.set_viewport_size({"width": width, "height": 800})
     owner = CompanyFactory(instance=soobr.instance, name="Zurich Property AG")
     manager = UserFactory(company=owner, email="pm@zurich.example")
     grant_company_role(manager, Level.OWNER, owner, "projectmanager")
+    user_invite(
+        actor=manager,
+        instance=soobr.instance,
+        company_grants=[],
+        entity_grants=[],
+        email="nora@zurich.example",
+        first_name="Nora",
+        company=owner,
+        language="en",
+        otp_required=True,
+    )
     with worker_beside_the_server():
-        user_invite(
-            actor=manager,
-            instance=soobr.instance,
-            company_grants=[],
-            entity_grants=[],
-            email="nora@zurich.example",
-            first_name="Nora",
-            company=owner,
-            language="en",
-            otp_required=True,
-        )
-        password = re.search(r"Temporary password: (\S+)", welcome_email_arrives().body).group(1)
+        password = re.search(r"Temporary password: (\S+)", arrived(mail.outbox, "welcome email").body).group(1)
 
     # given: the emailed password leads to the set-up; no phone at hand, the person leaves
     enter_password(page, "nora@zurich.example", password)

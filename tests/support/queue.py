@@ -3,6 +3,7 @@ pause before the next try passed, a user invited into the queue, and everything 
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -32,7 +33,9 @@ def worker_beside_the_server(pause_seconds: float = 1.0) -> Iterator[None]:
 
     A thread runs the real worker (the loop `manage.py db_worker` runs, without its signal handlers, which
     only the main thread may set) every `pause_seconds` on its own database connection, so a page sees
-    its message queued, not yet sent, exactly as a person waiting for the worker does.
+    its message queued, not yet sent, exactly as a person waiting for the worker does. Run it while the
+    browser waits: on SQLite the test database is one shared in-memory database, whose tables a reading
+    worker would lock against the live server's writes.
     """
     stop = threading.Event()
     worker = Worker(
@@ -60,6 +63,15 @@ def worker_beside_the_server(pause_seconds: float = 1.0) -> Iterator[None]:
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+def arrived(outbox: list, what: str, seconds: float = 15):
+    """The newest item of `outbox` (mail.outbox, FakeGateway.outbox) once the worker has put one there."""
+    deadline = time.monotonic() + seconds
+    while not outbox:
+        assert time.monotonic() < deadline, f"no {what} left the queue"
+        time.sleep(0.2)
+    return outbox[-1]
 
 
 def time_passes() -> None:
