@@ -7,7 +7,6 @@ design); the second step should stay below 20 ms at p95 (issue 25).
 """
 
 import gc
-import math
 import time
 
 from django.conf import settings
@@ -21,13 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from entities.models import Company, Instance
+from tools.bench_access.measure import percentile
 
 PASSWORD = "Bench-Sign-In-2026"
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def current_code(device: TOTPDevice) -> str:
