@@ -45,10 +45,11 @@ port-free:
 	sys.exit(0) if s.connect_ex(('127.0.0.1', $(PORT))) else sys.exit('Port $(PORT) is taken: choose another, e.g. make run PORT=8001')"
 
 ## The whole test suite (DATABASE_URL selects the database; SQLite in memory by default)
-# One worker per core (pytest-xdist), each with its own test database; TEST_WORKERS=0 runs in one process.
+# One worker per core (pytest-xdist), each with its own test database, an idle worker taking tests from a busy one;
+# TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 test: $(STAMP) $(if $(NPM),$(AXE))
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## The access benchmark on PostgreSQL (docs/benchmark.md); the database must exist. Quick run: make bench BENCH_ARGS=--small
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cockpit_bench
