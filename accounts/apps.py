@@ -15,6 +15,7 @@ ACCOUNT_ACTIONS = {
     "device.confirmed": _("Sign-in method confirmed"),
     "device.removed": _("Sign-in method removed"),
     "device.backup_codes_generated": _("Backup codes generated"),
+    "second_factor.policy_changed": _("Second-factor policy changed"),
 }
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django_otp.models import SideChannelDevice, ThrottlingMixin
 
 from accounts.phone import validate_phone
 from entities.access import Subject
-from entities.models import Company, CompanyGrant, EntityGrant, Role
+from entities.models import Company, CompanyGrant, EntityGrant, Instance, Role
 
 SHOW_ALL_ONLY_FOR_OPERATOR = _(
     "Only operator (soobr) employees may see all business entities; %(company)s is not the operator."
@@ -95,6 +96,54 @@ class SMSDevice(ThrottlingMixin, SideChannelDevice):
             return True
         self.throttle_increment()
         return False
+
+
+class RequiredFor(models.TextChoices):
+    """Who a cockpit's second-factor policy asks for a second factor, beyond the rule that holds everywhere."""
+
+    BUILT_IN = "built_in", _("Nobody beyond the built-in rule (Django admin, show-all, the person's own setting)")
+    USER_MANAGERS = "user_managers", _("Everyone who manages users")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class SecondFactorPolicy(models.Model):
+    """A cockpit's second-factor policy, set by operator staff (accounts.second_factor.second_factor_policy_set).
+
+    A cockpit without a row has the default: the built-in rule only, every offered method counts.
+    """
+
+    instance = models.OneToOneField(
+        Instance, on_delete=models.CASCADE, related_name="second_factor_policy", verbose_name=_("cockpit")
+    )
+    required_for = models.CharField(
+        _("second factor required for"), max_length=16, choices=RequiredFor.choices, default=RequiredFor.BUILT_IN
+    )
+    sms_counts = models.BooleanField(
+        _("SMS counts as a second factor"),
+        default=True,
+        help_text=_(
+            "Off: people of this cockpit use another method than SMS. SMS never counts for people who may open "
+            "the Django admin."
+        ),
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+        help_text=_(
+            "Days in which a person the policy newly asks for a second factor may still work without one, "
+            "reminded by a banner; afterwards the password step leads only to the set-up."
+        ),
+    )
+    # From when the policy asks what it asks now: a grace period counts from here (or from the person's joining).
+    required_since = models.DateTimeField(_("required since"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("second-factor policy")
+        verbose_name_plural = _("second-factor policies")
+
+    def __str__(self) -> str:
+        return str(self.instance)
 
 
 class RateLimitCounter(models.Model):

@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from io import BytesIO
 
@@ -35,7 +35,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.emails import METHOD_NAMES
-from accounts.models import SMSDevice, User
+from accounts.models import RequiredFor, SecondFactorPolicy, SMSDevice, User
 from accounts.services import require_password, security_notice
 from accounts.throttle import (
     client_ip,
@@ -45,6 +45,8 @@ from accounts.throttle import (
     sms_send_allowed,
 )
 from entities.audit import audit_record
+from entities.models import Instance
+from entities.selectors import held_company_grants
 from outbox.kinds import MessageKind
 from outbox.models import OutgoingMessage
 from outbox.services import NothingToSend, message_queue
@@ -56,6 +58,10 @@ BACKUP_CODE_COUNT = 10
 DEVICE_NAMES = {TOTPDevice: METHOD_NAMES["totp"], SMSDevice: METHOD_NAMES["sms"], StaticDevice: METHOD_NAMES["backup"]}
 # Set at the password step: whether the user had a confirmed device then (saves three queries a page).
 ENROLLED_SESSION_KEY = "second_factor_enrolled"
+# Set at the password step: from when the cockpit's policy asks the person for a second factor (ISO time, or None).
+DUE_SESSION_KEY = "second_factor_due"
+# second_factor_required(): the password step found nothing, so ask the database.
+UNKNOWN = object()
 
 NO_MOBILE_NUMBER = _("SMS needs a mobile number on your account; add it under My account first.")
 TOO_MANY_SMS = _("Too many codes were sent in the last 15 minutes; please wait before asking for another.")
@@ -68,6 +74,8 @@ WRONG_CODE = _("This code is not valid. Check it and try again.")
 ONLY_STAFF_OR_SELF = _("Only the user themselves or operator staff change this user's second factor.")
 ONLY_STAFF_HAND_OVER = _("Only operator staff create an authenticator key to hand over.")
 ONLY_STAFF_RESET = _("Only operator staff reset a user's second factor.")
+ONLY_STAFF_POLICY = _("Only operator staff change a cockpit's second-factor policy.")
+METHOD_NOT_COUNTED = _("This method does not count as your second factor here; use another one.")
 
 
 class Method(StrEnum):
@@ -90,33 +98,79 @@ def has_confirmed_device(user: AbstractBaseUser) -> bool:
     return any(model.objects.filter(user=user, confirmed=True).exists() for model in METHOD_MODELS.values())
 
 
-def second_factor_required(user: AbstractBaseUser, *, enrolled: bool | None = None) -> bool:
+def second_factor_policy(instance_id: int) -> SecondFactorPolicy:
+    """A cockpit's second-factor policy; the default (built-in rule only, every method counts) where none is set."""
+    policy = SecondFactorPolicy.objects.filter(instance_id=instance_id).first()
+    return policy if policy is not None else SecondFactorPolicy(instance_id=instance_id)
+
+
+def manages_users(user: User) -> bool:
+    """Whether the person manages users in their own cockpit (the sidebar's User Management entry)."""
+    if user.is_operator_staff:
+        return True
+    return any(grant.manages_users for grant in held_company_grants(user.access_subject(), user.company.instance))
+
+
+def policy_asks(policy: SecondFactorPolicy, user: User) -> bool:
+    """Whether a cockpit's policy asks this person of the cockpit for a second factor."""
+    if policy.required_for == RequiredFor.EVERYONE:
+        return True
+    return policy.required_for == RequiredFor.USER_MANAGERS and manages_users(user)
+
+
+def second_factor_due(user: User) -> datetime | None:
+    """From when the policy of the person's cockpit asks them for a second factor (None: it does not).
+
+    The grace period counts from when the policy began to ask it, or from the person's joining if later.
+    """
+    policy = second_factor_policy(user.company.instance_id)
+    if not policy_asks(policy, user):
+        return None
+    start = max(policy.required_since or user.date_joined, user.date_joined)
+    return start + timedelta(days=policy.grace_days)
+
+
+def second_factor_required(
+    user: AbstractBaseUser, *, enrolled: bool | None = None, due: datetime | None | object = UNKNOWN
+) -> bool:
     """Whether the user must verify a second factor in each session before anything else.
 
     Required for everyone whose "two-factor authentication required" flag is on
     (always on for show-all operator employees), everyone who may enter the Django
-    admin, and everyone who enrolled a device by choice. `enrolled` is what the
-    password step found, to spare the device queries on every page.
+    admin, everyone who enrolled a device by choice, and everyone the cockpit's policy
+    asks once its grace period is over. `enrolled` and `due` are what the password step
+    found, to spare their queries on every page.
     """
     if not (user.is_authenticated and isinstance(user, User)):
         return False
     if user.otp_required or user.is_staff or user.is_superuser:
         return True
-    return has_confirmed_device(user) if enrolled is None else enrolled
+    if has_confirmed_device(user) if enrolled is None else enrolled:
+        return True
+    due = second_factor_due(user) if due is UNKNOWN else due
+    return isinstance(due, datetime) and timezone.now() >= due
 
 
 REQUIRED_FOR_ADMIN = _("Everyone who may open the Django admin signs in with a second factor.")
 REQUIRED_FOR_SHOW_ALL = _("People who see all business entities of a cockpit sign in with a second factor.")
 REQUIRED_BY_ORGANISATION = _("Your organisation requires a second factor for your account.")
+REQUIRED_OF_EVERYONE = _("%(cockpit)s requires a second factor of everyone who works in it.")
+REQUIRED_OF_USER_MANAGERS = _("%(cockpit)s requires a second factor of everyone who manages users.")
+POLICY_REASONS = {RequiredFor.EVERYONE: REQUIRED_OF_EVERYONE, RequiredFor.USER_MANAGERS: REQUIRED_OF_USER_MANAGERS}
 
 
-def second_factor_reason(user: User) -> Promise | None:
+def second_factor_reason(user: User) -> Promise | str | None:
     """Why the policy asks this person for a second factor, in the words the set-up page gives (None: by choice)."""
     if user.is_staff or user.is_superuser:
         return REQUIRED_FOR_ADMIN
     if user.sees_all_entities:
         return REQUIRED_FOR_SHOW_ALL
-    return REQUIRED_BY_ORGANISATION if user.otp_required else None
+    if user.otp_required:
+        return REQUIRED_BY_ORGANISATION
+    policy = second_factor_policy(user.company.instance_id)
+    if not policy_asks(policy, user):
+        return None
+    return POLICY_REASONS[RequiredFor(policy.required_for)] % {"cockpit": user.company.instance}
 
 
 def second_factor_pending(request: HttpRequest) -> bool:
@@ -126,15 +180,64 @@ def second_factor_pending(request: HttpRequest) -> bool:
     is_verified = getattr(user, "is_verified", None)
     if not user.is_authenticated or (is_verified is not None and is_verified()):
         return False
-    if ENROLLED_SESSION_KEY not in request.session and isinstance(user, User):
+    if not {ENROLLED_SESSION_KEY, DUE_SESSION_KEY} <= request.session.keys() and isinstance(user, User):
         # A session that did not pass our password step (older ones): ask once, then remember.
         remember_enrolment(request, user)
-    return second_factor_required(user, enrolled=request.session.get(ENROLLED_SESSION_KEY))
+    return second_factor_required(user, enrolled=request.session.get(ENROLLED_SESSION_KEY), due=_session_due(request))
+
+
+def second_factor_grace(request: HttpRequest) -> datetime | None:
+    """Until when this session's person may still work without a second factor the policy asks (the banner's date)."""
+    if not request.user.is_authenticated or request.session.get(ENROLLED_SESSION_KEY, True):
+        return None
+    due = _session_due(request)
+    return due if due is not None and timezone.now() < due else None
+
+
+def _session_due(request: HttpRequest) -> datetime | None:
+    value = request.session.get(DUE_SESSION_KEY)
+    return datetime.fromisoformat(value) if value else None
 
 
 def remember_enrolment(request: HttpRequest, user: User) -> None:
-    """At the password step: note whether the user has a device, for second_factor_pending()."""
-    request.session[ENROLLED_SESSION_KEY] = has_confirmed_device(user)
+    """At the password step: note whether the user has a device and from when the policy asks for one."""
+    request.session[ENROLLED_SESSION_KEY] = enrolled = has_confirmed_device(user)
+    due = None if enrolled or user.otp_required or user.is_staff else second_factor_due(user)
+    request.session[DUE_SESSION_KEY] = due.isoformat() if due else None
+
+
+# Per cockpit opened through a share in this session: what its policy asks of visitors ("" nothing, else the
+# methods that count, e.g. "totp,backup"), read once per session like the person's own policy.
+VISITED_POLICIES_KEY = "second_factor_visited"
+OWED_IN_COCKPIT = _("%(cockpit)s requires a second factor of everyone who works in it. Set one up to continue.")
+
+
+def second_factor_owed_in(request: HttpRequest, instance: Instance) -> bool:
+    """Whether the person, opening another cockpit than their own (a share), must first give a second factor that
+    cockpit's policy counts: a cockpit requiring one of everyone requires it of its visitors too (as Entra's
+    cross-tenant settings and GitHub organisations do). Their own cockpit is not affected."""
+    user = request.user
+    if not isinstance(user, User) or instance.pk == user.instance_id:
+        return False
+    visited = request.session.setdefault(VISITED_POLICIES_KEY, {})
+    key = str(instance.pk)
+    if key not in visited:
+        policy = second_factor_policy(instance.pk)
+        counted = [m for m in offered_methods() if m != Method.SMS or sms_counts_for(user, policy)]
+        visited[key] = ",".join(counted) if policy.required_for == RequiredFor.EVERYONE else ""
+        request.session.modified = True
+    if not visited[key]:
+        return False
+    device = getattr(user, "otp_device", None)  # the device this session was verified with (OTPMiddleware)
+    return device is None or method_of(device) not in visited[key].split(",")
+
+
+def sms_counts_for(user: User, policy: SecondFactorPolicy | None = None) -> bool:
+    """Whether an SMS code counts as this person's second factor: never for people who may open the Django admin
+    (SMS is a restricted authenticator, NIST 800-63B), and not where the cockpit's policy says so."""
+    if user.is_staff or user.is_superuser:
+        return False
+    return (policy or second_factor_policy(user.company.instance_id)).sms_counts
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -145,10 +248,30 @@ def offered_methods() -> list[Method]:
     return [method for method in METHOD_MODELS if method != Method.SMS or settings.SMS_ENABLED]
 
 
-def confirmed_devices(user: User) -> dict[Method, Device]:
-    """The user's usable devices, one per offered method (the newest), authenticator app first."""
+def method_of(device: Device) -> Method:
+    return next(method for method, model in METHOD_MODELS.items() if isinstance(device, model))
+
+
+def counted_methods(user: User) -> list[Method]:
+    """The methods that count as this person's second factor: those offered, SMS only where it counts for them."""
+    return [method for method in offered_methods() if method != Method.SMS or sms_counts_for(user)]
+
+
+def first_methods(user: User) -> list[Method]:
+    """The methods the person can set up as a first factor beyond the password (backup codes come with them)."""
+    return [
+        method
+        for method in counted_methods(user)
+        if method != Method.BACKUP and (method != Method.SMS or user.mobile_phone)
+    ]
+
+
+def confirmed_devices(user: User, *, counted_only: bool = True) -> dict[Method, Device]:
+    """The user's devices, one per method (the newest), authenticator app first: those that count as their second
+    factor, or (counted_only=False, for My account) every offered one, so that one no longer counting can be
+    removed."""
     found: dict[Method, Device] = {}
-    for method in offered_methods():
+    for method in counted_methods(user) if counted_only else offered_methods():
         model = METHOD_MODELS[method]
         device = model.objects.filter(user=user, confirmed=True).order_by("-id").first()
         if device is not None and (method != Method.BACKUP or device.token_set.exists()):
@@ -212,6 +335,8 @@ def second_factor_verify(request: HttpRequest, device: Device, code: str) -> Non
     """
     user = request.user
     assert isinstance(user, User) and device.user_id == user.pk
+    if method_of(device) not in counted_methods(user):
+        raise ValidationError(METHOD_NOT_COUNTED, code="method_not_counted")
     ip = client_ip(request.META)
     # Raises LimitsUnreachable, a ValidationError, while the counters cannot be read.
     if second_factor_blocked(user_id=user.pk, email=user.email, ip=ip):
@@ -281,6 +406,8 @@ def sms_code_send(request: HttpRequest, device: SMSDevice) -> None:
     press while the first code is on its way would otherwise cancel the code about to arrive.
     """
     user = device.user
+    if not sms_counts_for(user):
+        raise ValidationError(METHOD_NOT_COUNTED, code="method_not_counted")
     if not user.mobile_phone:
         raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
     wait = sms_code_state(request, device).wait_seconds
@@ -357,7 +484,7 @@ def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device
 
 def _on_commit_security_email(user: User, event: str, device: Device) -> None:
     # The method's code, named when the email is rendered, in the person's language.
-    security_notice(user, event, next(method for method, model in METHOD_MODELS.items() if isinstance(device, model)))
+    security_notice(user, event, method_of(device))
 
 
 @transaction.atomic
@@ -389,6 +516,8 @@ def totp_device_create(
 def sms_device_create(*, actor: AbstractBaseUser | None, user: User) -> SMSDevice:
     """An SMS device for the user, unconfirmed until a code sent to their number comes back."""
     _require_self_or_staff(actor, user)
+    if not sms_counts_for(user):
+        raise ValidationError(METHOD_NOT_COUNTED, code="method_not_counted")
     if not user.mobile_phone:
         raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
     SMSDevice.objects.filter(user=user, confirmed=False).delete()
@@ -482,6 +611,38 @@ def second_factor_reset(*, actor: AbstractBaseUser, user: User) -> None:
         actor=actor, action="user.second_factor_reset", target=user, subject_user=user, instance=user.company.instance
     )
     security_notice(user, "reset")
+
+
+# How much each choice asks of people: a policy that asks more starts its grace period anew.
+_ASKS = {RequiredFor.BUILT_IN: 0, RequiredFor.USER_MANAGERS: 1, RequiredFor.EVERYONE: 2}
+
+
+@transaction.atomic
+def second_factor_policy_set(
+    *, actor: AbstractBaseUser, instance: Instance, required_for: str, sms_counts: bool, grace_days: int
+) -> SecondFactorPolicy:
+    """Operator staff set a cockpit's second-factor policy; the change is audited.
+
+    When the policy comes to ask more people than before, its grace period counts from now. It applies to
+    each person from their next sign-in (the password step reads it).
+    """
+    if not (isinstance(actor, User) and actor.is_operator_staff):
+        raise PermissionDenied(ONLY_STAFF_POLICY)
+    stored = SecondFactorPolicy.objects.select_for_update().filter(instance=instance).first()
+    policy = stored if stored is not None else SecondFactorPolicy(instance=instance)
+    before = {"required_for": policy.required_for, "sms_counts": policy.sms_counts, "grace_days": policy.grace_days}
+    if _ASKS[RequiredFor(required_for)] > _ASKS[RequiredFor(policy.required_for)]:
+        policy.required_since = timezone.now()
+    policy.required_for, policy.sms_counts, policy.grace_days = required_for, sms_counts, grace_days
+    policy.full_clean()
+    policy.save()
+    after = {"required_for": policy.required_for, "sms_counts": policy.sms_counts, "grace_days": policy.grace_days}
+    changes = {name: (before[name], after[name]) for name in after if before[name] != after[name]}
+    if changes:
+        audit_record(
+            actor=actor, action="second_factor.policy_changed", target=policy, instance=instance, changes=changes
+        )
+    return policy
 
 
 def session_device_id(request: HttpRequest) -> str | None:

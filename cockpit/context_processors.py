@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from accounts.second_factor import second_factor_grace
 from entities.access import subject_of
 from entities.models import Access
 from entities.permissions import user_has_entity_pages
@@ -35,6 +36,7 @@ def cockpit(request) -> dict:
             )
         ),
         "current_instance": instance,
+        "second_factor_grace_until": second_factor_grace(request),
         "available_cockpits": SimpleLazyObject(lambda: cockpits_of(request.user)),
         "can_manage_users": SimpleLazyObject(lambda: instance is not None and user_views_users(request.user, instance)),
         "can_open_admin": SimpleLazyObject(lambda: request.user.is_authenticated and request.user.is_operator_staff),

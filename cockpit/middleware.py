@@ -1,10 +1,13 @@
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 
+from accounts.navigation import with_next
+from accounts.second_factor import OWED_IN_COCKPIT, second_factor_owed_in
 from accounts.throttle import client_ip, link_allowed, listing_allowed
 from core.limits import emailed_link_methods, is_listing_limited
 from core.query import cleaned_query
@@ -158,4 +161,8 @@ class CockpitAccessMiddleware:
         if slug is not None:
             request.instance = access_cockpit(request.user, slug)
             request.subject = subject_of(request.user)
+            if second_factor_owed_in(request, request.instance):
+                messages.info(request, OWED_IN_COCKPIT % {"cockpit": request.instance})
+                back = request.get_full_path() if request.method == "GET" else ""
+                return redirect(with_next("accounts:second-factor-setup", back))
         return None

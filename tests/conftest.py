@@ -1,5 +1,6 @@
 import os
 import random
+from types import SimpleNamespace
 
 import pytest
 
@@ -186,13 +187,13 @@ def admin_client(client, operator_admin, login):
 def login_password_only(client):
     """Only the password step: what a session has before the second factor."""
 
-    from accounts.second_factor import ENROLLED_SESSION_KEY, has_confirmed_device
+    from accounts.second_factor import remember_enrolment
 
     def _login(user):
         assert client.login(username=user.email, password=PASSWORD)
         # As the password step does (accounts.views.signin.LoginView).
         session = client.session
-        session[ENROLLED_SESSION_KEY] = has_confirmed_device(user)
+        remember_enrolment(SimpleNamespace(session=session), user)
         session.save()
         return client
 

@@ -178,7 +178,7 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
         (None, {"fields": ("email", "password", "explain_link", "second_factor_links")}),
         (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language", "chat_enabled")}),
         (_("Business entities"), {"fields": ("sees_all_entities", "all_entities_role")}),
-        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Access"), {"fields": ("is_active", "otp_required", "is_staff", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (

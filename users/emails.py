@@ -5,17 +5,16 @@ from django.urls import reverse
 
 from accounts.emails import METHOD_NAMES
 from accounts.models import User
-from accounts.second_factor import Method, offered_methods, second_factor_required
+from accounts.second_factor import first_methods, second_factor_due, second_factor_required
 from accounts.selectors import inviter_of
 from outbox.emails import send_templated_email
 
 
-def first_methods(user: User) -> list:
-    """The methods the person can set up at their first sign-in, when a second factor will be asked of them."""
-    if not second_factor_required(user):
+def second_factor_methods(user: User) -> list:
+    """The names of the methods the person can set up, when a second factor will be asked of them (else none)."""
+    if not (second_factor_required(user) or second_factor_due(user)):
         return []
-    methods = [method for method in offered_methods() if method != Method.BACKUP]
-    return [METHOD_NAMES[method] for method in methods if method != Method.SMS or user.mobile_phone]
+    return [METHOD_NAMES[method] for method in first_methods(user)]
 
 
 def send_welcome_email(*, user: User, temporary_password: str) -> None:
@@ -31,6 +30,6 @@ def send_welcome_email(*, user: User, temporary_password: str) -> None:
         + reverse("cockpit:dashboard", kwargs={"instance_slug": instance.slug}),
         "login_url": settings.COCKPIT_BASE_URL + reverse("accounts:login"),
         "inviter": inviter_of(user),
-        "second_factor_methods": first_methods(user),
+        "second_factor_methods": second_factor_methods(user),
     }
     send_templated_email(user=user, template="users/email/welcome", context=context)

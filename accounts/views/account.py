@@ -18,6 +18,7 @@ from accounts.second_factor import (
     METHOD_MODELS,
     Method,
     confirmed_devices,
+    counted_methods,
     device_remove,
     offered_methods,
     remember_enrolment,
@@ -34,7 +35,7 @@ class MyAccountView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        devices = confirmed_devices(user)
+        devices = confirmed_devices(user, counted_only=False)
         backup = devices.get(Method.BACKUP)
         return {
             **super().get_context_data(**kwargs),
@@ -46,6 +47,7 @@ class MyAccountView(TemplateView):
                 for method in (Method.TOTP, Method.SMS)
                 if method in offered_methods()
             ],
+            "counted": counted_methods(user),
             "backup_codes_left": backup.token_set.count() if backup else 0,
             "second_factor_required": second_factor_required(user),
         }
@@ -84,7 +86,7 @@ class DeviceRemoveView(MyAccountView):
             method = Method(kwargs["method"])
         except ValueError:
             raise Http404("No such sign-in method.") from None
-        device = confirmed_devices(request.user).get(method)
+        device = confirmed_devices(request.user, counted_only=False).get(method)
         if device is None:
             raise Http404("No such sign-in method.")
         form = PasswordConfirmForm(request.POST)

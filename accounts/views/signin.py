@@ -23,7 +23,8 @@ from accounts.second_factor import (
     backup_codes_generate,
     backup_codes_on_enrolment,
     confirmed_devices,
-    offered_methods,
+    counted_methods,
+    first_methods,
     remember_enrolment,
     second_factor_pending,
     second_factor_reason,
@@ -130,7 +131,7 @@ class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
         user = request.user
         if second_factor_pending(request) and confirmed_devices(user):
             return redirect(with_next("accounts:second-factor", safe_next(request, "")))
-        self.sms_possible = bool(user.mobile_phone) and Method.SMS in offered_methods()
+        self.sms_possible = Method.SMS in first_methods(user)
         wanted = request.POST.get("method") or request.GET.get("method")
         self.method = Method.SMS if wanted == Method.SMS and self.sms_possible else Method.TOTP
         return super().dispatch(request, *args, **kwargs)
@@ -152,6 +153,7 @@ class SecondFactorSetupView(RecentPasswordRequiredMixin, TemplateView):
             "form": kwargs.get("form") or CodeForm(),
             "method": self.method,
             "sms_possible": self.sms_possible,
+            "sms_counts": Method.SMS in counted_methods(self.request.user),
             "reason": second_factor_reason(self.request.user),
             "next": safe_next(self.request, ""),
             "device": device,

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import RequiredFor, User
+from accounts.second_factor import second_factor_policy_set
 from entities.models import AuditLogEntry, CompanyGrant, Level
 from tests.factories import PASSWORD, UserFactory, state_of
 from tests.support.forms import create_form, user_page_form
@@ -429,3 +430,22 @@ def test_the_welcome_email_speaks_of_no_second_factor_where_none_is_asked(
     email = invited_by_pm(pm, companies, django_capture_on_commit_callbacks, mailoutbox, language="en")
 
     assert "second factor" not in email.body
+
+
+def test_the_welcome_email_names_the_methods_the_cockpits_policy_counts(
+    pm, companies, operator_admin, django_capture_on_commit_callbacks, mailoutbox
+):
+    second_factor_policy_set(
+        actor=operator_admin,
+        instance=companies["A"].instance,
+        required_for=RequiredFor.EVERYONE,
+        sms_counts=False,
+        grace_days=14,
+    )
+
+    email = invited_by_pm(
+        pm, companies, django_capture_on_commit_callbacks, mailoutbox, language="en", mobile_phone="+41 79 555 12 12"
+    )
+
+    assert "Your account signs in with a second factor." in email.body
+    assert "(Authenticator app)" in email.body
