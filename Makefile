@@ -21,15 +21,16 @@ $(AXE): package.json package-lock.json
 install: $(STAMP) $(if $(NPM),$(AXE))
 
 PORT ?= 8000
-# Links in emails point to where the server runs.
-RUN_ENV := DEBUG=1 COCKPIT_BASE_URL=http://127.0.0.1:$(PORT)
+# Links in emails point to where the server runs: localhost, not 127.0.0.1, since browsers make passkeys only for a
+# domain name.
+RUN_ENV := DEBUG=1 COCKPIT_BASE_URL=http://localhost:$(PORT)
 
-## Set up, migrate, load the demo data and serve the cockpit on SQLite at http://127.0.0.1:$(PORT)/ (make run PORT=8001)
+## Set up, migrate, load the demo data and serve the cockpit on SQLite at http://localhost:$(PORT)/ (make run PORT=8001)
 run: port-free $(STAMP)
 	mkdir -p var
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	@echo "Cockpit runs at http://127.0.0.1:$(PORT)/  (stop with Ctrl-C; emails appear in this console)"
+	@echo "Cockpit runs at http://localhost:$(PORT)/  (stop with Ctrl-C; emails appear in this console)"
 	@# The worker that sends emails and SMS codes from the queue runs beside the server and stops with it.
 	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -23,6 +23,7 @@ METHOD_NAMES = {
     "totp": _("Authenticator app"),
     "sms": _("SMS to your mobile number"),
     "backup": _("Backup codes"),
+    "passkey": _("Passkey"),
 }
 
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.passkeys import PASSKEY_NAME_MAX
 from accounts.passwords import PASSWORD_MAX_LENGTH
 from accounts.phone import normalize_phone
 from accounts.selectors import inviter_of
@@ -128,6 +129,20 @@ class PasswordConfirmForm(forms.Form):
     password = forms.CharField(
         label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+
+class PasskeyNameForm(forms.Form):
+    """The name of a passkey being added, to tell it apart on My account."""
+
+    name = forms.CharField(
+        label=_("Name of the passkey"),
+        max_length=PASSKEY_NAME_MAX,
+        help_text=_("For example the device it is on: “Work laptop”, “My phone”."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
 
 
 class PasswordChangeForm(DjangoPasswordChangeForm):

@@ -15,7 +15,14 @@ from accounts.second_factor import confirmed_devices, second_factor_pending, sec
 SIGNED_OUT_AFTER_TIMEOUT = _("You were signed out after a time without activity. Please sign in again.")
 
 # What a session may reach between the password step and the second one.
-SECOND_STEP_URLS = ("accounts:second-factor", "accounts:second-factor-setup", "accounts:logout")
+SECOND_STEP_URLS = (
+    "accounts:second-factor",
+    "accounts:second-factor-setup",
+    "accounts:logout",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+)
 
 
 class SecondFactorRequiredMiddleware:

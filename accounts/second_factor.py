@@ -33,6 +33,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.emails import METHOD_NAMES
 from accounts.models import RequiredFor, SecondFactorPolicy, SMSDevice, User
@@ -55,7 +56,12 @@ from outbox.sms import send_sms
 security_log = logging.getLogger("accounts.security")
 
 BACKUP_CODE_COUNT = 10
-DEVICE_NAMES = {TOTPDevice: METHOD_NAMES["totp"], SMSDevice: METHOD_NAMES["sms"], StaticDevice: METHOD_NAMES["backup"]}
+DEVICE_NAMES = {
+    TOTPDevice: METHOD_NAMES["totp"],
+    SMSDevice: METHOD_NAMES["sms"],
+    StaticDevice: METHOD_NAMES["backup"],
+    WebAuthnCredential: METHOD_NAMES["passkey"],
+}
 # Set at the password step: whether the user had a confirmed device then (saves three queries a page).
 ENROLLED_SESSION_KEY = "second_factor_enrolled"
 # Set at the password step: from when the cockpit's policy asks the person for a second factor (ISO time, or None).
@@ -79,12 +85,15 @@ METHOD_NOT_COUNTED = _("This method does not count as your second factor here; u
 
 
 class Method(StrEnum):
+    PASSKEY = "passkey"
     TOTP = "totp"
     SMS = "sms"
     BACKUP = "backup"
 
 
+# In the order the second step offers them: the phishing-resistant passkey first.
 METHOD_MODELS: dict[Method, type[Device]] = {
+    Method.PASSKEY: WebAuthnCredential,
     Method.TOTP: TOTPDevice,
     Method.SMS: SMSDevice,
     Method.BACKUP: StaticDevice,
@@ -258,16 +267,17 @@ def counted_methods(user: User) -> list[Method]:
 
 
 def first_methods(user: User) -> list[Method]:
-    """The methods the person can set up as a first factor beyond the password (backup codes come with them)."""
+    """The methods the person can set up at the first sign-in's set-up (backup codes come with them; a passkey is
+    added on My account once signed in)."""
     return [
         method
         for method in counted_methods(user)
-        if method != Method.BACKUP and (method != Method.SMS or user.mobile_phone)
+        if method in (Method.TOTP, Method.SMS) and (method != Method.SMS or user.mobile_phone)
     ]
 
 
 def confirmed_devices(user: User, *, counted_only: bool = True) -> dict[Method, Device]:
-    """The user's devices, one per method (the newest), authenticator app first: those that count as their second
+    """The user's devices, one per method (the newest), passkey first: those that count as their second
     factor, or (counted_only=False, for My account) every offered one, so that one no longer counting can be
     removed."""
     found: dict[Method, Device] = {}
@@ -302,6 +312,7 @@ class SecondFactorStatus:
 
 
 STATUS_LABELS = {
+    "passkey": _("passkey"),
     "not_required": _("not required"),
     "not_set_up": _("required, not set up"),
     "totp": _("authenticator app"),
@@ -310,9 +321,13 @@ STATUS_LABELS = {
 }
 
 
-def second_factor_status(*, required: bool, totp: bool, sms: bool, backup: bool) -> SecondFactorStatus:
+def second_factor_status(
+    *, required: bool, totp: bool, sms: bool, backup: bool, passkey: bool = False
+) -> SecondFactorStatus:
     """One user's status from what the list read: the strongest method they have, or why none."""
-    if totp:
+    if passkey:
+        code = "passkey"
+    elif totp:
         code = "totp"
     elif sms:
         code = "sms"
@@ -465,13 +480,13 @@ def _is_staff_for(actor: AbstractBaseUser | None, user: User) -> bool:
     return actor.is_superuser or not (user.is_staff or user.is_superuser)
 
 
-def _require_self_or_staff(actor: AbstractBaseUser | None, user: User) -> None:
+def require_self_or_staff(actor: AbstractBaseUser | None, user: User) -> None:
     # None is the system (demo data, scripts); people change their own devices, staff those of others.
     if actor is not None and actor.pk != user.pk and not _is_staff_for(actor, user):
         raise PermissionDenied(ONLY_STAFF_OR_SELF)
 
 
-def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device, user: User) -> None:
+def device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device, user: User) -> None:
     audit_record(
         actor=actor,
         action=action,
@@ -482,7 +497,7 @@ def _device_audit(*, actor: AbstractBaseUser | None, action: str, device: Device
     )
 
 
-def _on_commit_security_email(user: User, event: str, device: Device) -> None:
+def device_security_email(user: User, event: str, device: Device) -> None:
     # The method's code, named when the email is rendered, in the person's language.
     security_notice(user, event, method_of(device))
 
@@ -497,7 +512,7 @@ def totp_device_create(
     user enrolling themselves gets it unconfirmed until they type a valid code.
     `key` (hex) is for the fixed demo data only; every other key is drawn at random.
     """
-    _require_self_or_staff(actor, user)
+    require_self_or_staff(actor, user)
     if confirmed and actor is not None and not _is_staff_for(actor, user):
         raise PermissionDenied(ONLY_STAFF_HAND_OVER)
     # A confirmed key handed over replaces the old one at once; one being enrolled only once confirmed.
@@ -506,23 +521,23 @@ def totp_device_create(
         _device_remove(actor=actor, device=old, user=user, notify=old.confirmed)
     fixed = {"key": key} if key else {}
     device = TOTPDevice.objects.create(user=user, name=str(DEVICE_NAMES[TOTPDevice]), confirmed=confirmed, **fixed)
-    _device_audit(actor=actor, action="device.created", device=device, user=user)
+    device_audit(actor=actor, action="device.created", device=device, user=user)
     if confirmed:
-        _on_commit_security_email(user, "added", device)
+        device_security_email(user, "added", device)
     return device
 
 
 @transaction.atomic
 def sms_device_create(*, actor: AbstractBaseUser | None, user: User) -> SMSDevice:
     """An SMS device for the user, unconfirmed until a code sent to their number comes back."""
-    _require_self_or_staff(actor, user)
+    require_self_or_staff(actor, user)
     if not sms_counts_for(user):
         raise ValidationError(METHOD_NOT_COUNTED, code="method_not_counted")
     if not user.mobile_phone:
         raise ValidationError(NO_MOBILE_NUMBER, code="no_mobile_number")
     SMSDevice.objects.filter(user=user, confirmed=False).delete()
     device = SMSDevice.objects.create(user=user, name=str(DEVICE_NAMES[SMSDevice]), confirmed=False)
-    _device_audit(actor=actor, action="device.created", device=device, user=user)
+    device_audit(actor=actor, action="device.created", device=device, user=user)
     return device
 
 
@@ -530,14 +545,14 @@ def sms_device_create(*, actor: AbstractBaseUser | None, user: User) -> SMSDevic
 def device_confirm(*, actor: AbstractBaseUser | None, device: Device) -> Device:
     """The user proved they hold the device (a valid code): it counts from now on."""
     user = device.user
-    _require_self_or_staff(actor, user)
+    require_self_or_staff(actor, user)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     # One device per method: a newly confirmed one replaces the earlier.
     for old in type(device).objects.filter(user=user, confirmed=True).exclude(pk=device.pk):
         _device_remove(actor=actor, device=old, user=user, notify=False)
-    _device_audit(actor=actor, action="device.confirmed", device=device, user=user)
-    _on_commit_security_email(user, "added", device)
+    device_audit(actor=actor, action="device.confirmed", device=device, user=user)
+    device_security_email(user, "added", device)
     return device
 
 
@@ -547,7 +562,7 @@ def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User, notify:
 
     The person is told by email; `notify=False` only for the demo data, which makes new ones on every run.
     """
-    _require_self_or_staff(actor, user)
+    require_self_or_staff(actor, user)
     device, created = StaticDevice.objects.get_or_create(
         user=user, defaults={"name": str(DEVICE_NAMES[StaticDevice]), "confirmed": True}
     )
@@ -562,7 +577,7 @@ def backup_codes_generate(*, actor: AbstractBaseUser | None, user: User, notify:
         instance=user.company.instance,
     )
     if created:
-        _on_commit_security_email(user, "added", device)
+        device_security_email(user, "added", device)
     elif notify:
         security_notice(user, "backup_codes")
     return codes
@@ -579,9 +594,9 @@ def backup_codes_on_enrolment(*, user: User) -> list[str] | None:
 
 def _device_remove(*, actor: AbstractBaseUser | None, device: Device, user: User, notify: bool = True) -> None:
     device.delete()
-    _device_audit(actor=actor, action="device.removed", device=device, user=user)
+    device_audit(actor=actor, action="device.removed", device=device, user=user)
     if notify:
-        _on_commit_security_email(user, "removed", device)
+        device_security_email(user, "removed", device)
 
 
 def device_remove(*, actor: AbstractBaseUser | None, device: Device, password: str | None = None) -> None:
@@ -589,7 +604,7 @@ def device_remove(*, actor: AbstractBaseUser | None, device: Device, password: s
 
     The password is checked before the removal's transaction, so a wrong one stays counted.
     """
-    _require_self_or_staff(actor, device.user)
+    require_self_or_staff(actor, device.user)
     if actor is not None and actor.pk == device.user_id:
         require_password(device.user, password)
     with transaction.atomic():

@@ -15,6 +15,9 @@ urlpatterns = [
     path("me/", views.MyAccountView.as_view(), name="my-account"),
     path("me/confirm/", views.PasswordConfirmView.as_view(), name="password-confirm"),
     path("me/methods/<str:method>/remove/", views.DeviceRemoveView.as_view(), name="device-remove"),
+    path("me/passkeys/add/", views.PasskeyAddView.as_view(), name="passkey-add"),
+    path("me/passkeys/added/", views.PasskeyAddedView.as_view(), name="passkey-added"),
+    path("me/passkeys/<int:pk>/remove/", views.PasskeyRemoveView.as_view(), name="passkey-remove"),
     path("me/sessions/end-others/", views.OtherSessionsEndView.as_view(), name="sessions-end-others"),
     path(
         "password/reset/",

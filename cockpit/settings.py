@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "anymail",
     "django_tasks",
     "django_tasks_db",
@@ -206,6 +207,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.passwords.MaximumLengthValidator"},
 ]
+
+# Passkeys (django-otp-webauthn, accounts.passkeys): the helper takes the domain and origin from the request, which
+# ALLOWED_HOSTS vouch for; the settings below satisfy the library's start-up checks and name the production origin.
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = "Cockpit"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [COCKPIT_BASE_URL] if COCKPIT_BASE_URL.startswith("https://") else ["http://localhost"]
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.security"
 
 # The entity list counts exactly up to this many entities and says "more than" beyond.
 ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 2_000)

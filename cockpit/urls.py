@@ -15,6 +15,7 @@ cockpit_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/passkeys/webauthn/", include("accounts.passkey_urls")),
     # Django's set_language: the login page's language switch (signed-in users choose theirs on My account).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import SMSDevice, User
 from core.registry import Registry
@@ -56,6 +57,7 @@ def second_factor_annotations() -> dict[str, Exists | Q]:
     user = OuterRef("pk")
     return {
         "second_factor_policy": Q(otp_required=True) | Q(is_staff=True) | Q(is_superuser=True),
+        "has_passkey": Exists(WebAuthnCredential.objects.filter(user=user, confirmed=True)),
         "has_totp": Exists(TOTPDevice.objects.filter(user=user, confirmed=True)),
         "has_sms": Exists(SMSDevice.objects.filter(user=user, confirmed=True)),
         "has_backup": Exists(StaticDevice.objects.filter(user=user, confirmed=True, token_set__isnull=False)),
@@ -63,7 +65,7 @@ def second_factor_annotations() -> dict[str, Exists | Q]:
 
 
 def _filter_second_factor(users: QuerySet, second_factor: str) -> QuerySet:
-    has_device = Q(has_totp=True) | Q(has_sms=True) | Q(has_backup=True)
+    has_device = Q(has_passkey=True) | Q(has_totp=True) | Q(has_sms=True) | Q(has_backup=True)
     if second_factor == "set_up":
         return users.filter(has_device)
     if second_factor == "not_set_up":

@@ -1,6 +1,7 @@
 """A person's own pages: signing in (signin.py) and their account (account.py)."""
 
 from accounts.views.account import DeviceRemoveView, MyAccountView, OtherSessionsEndView, PasswordConfirmView
+from accounts.views.passkeys import PasskeyAddedView, PasskeyAddView, PasskeyRemoveView
 from accounts.views.signin import (
     BackupCodesView,
     LoginView,
@@ -20,6 +21,9 @@ __all__ = [
     "PasswordChangeView",
     "PasswordConfirmView",
     "PasswordResetConfirmView",
+    "PasskeyAddView",
+    "PasskeyAddedView",
+    "PasskeyRemoveView",
     "PasswordResetView",
     "SecondFactorSetupView",
     "SecondFactorView",

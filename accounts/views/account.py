@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from accounts.forms import AccountForm, PasswordConfirmForm
 from accounts.models import User
 from accounts.navigation import safe_next, with_next
+from accounts.passkeys import passkeys_of
 from accounts.recent_password import note_password_checked, password_recently_checked
 from accounts.second_factor import (
     DEVICE_NAMES,
@@ -48,6 +49,7 @@ class MyAccountView(TemplateView):
                 if method in offered_methods()
             ],
             "counted": counted_methods(user),
+            "passkeys": passkeys_of(user),
             "backup_codes_left": backup.token_set.count() if backup else 0,
             "second_factor_required": second_factor_required(user),
         }

@@ -48,3 +48,11 @@
     }, 1000);
   });
 })();
+
+// Adding a passkey: once django-otp-webauthn's script has made it, back to My account, which lists it.
+(function () {
+  document.addEventListener("otp_webauthn.register_complete", function (event) {
+    var done = event.target.closest && event.target.closest("[data-passkey-done]");
+    if (done) { window.location.assign(done.dataset.passkeyDone); }
+  });
+})();

@@ -20,7 +20,7 @@ def test_make_run_serves_on_the_given_port_and_links_emails_to_it():
 
     assert "runserver 127.0.0.1:8001" in commands
     # migrate, seed_demo, the email worker and the server
-    assert commands.count("COCKPIT_BASE_URL=http://127.0.0.1:8001") == 4
+    assert commands.count("COCKPIT_BASE_URL=http://localhost:8001") == 4
 
 
 def test_make_run_starts_the_email_worker_beside_the_server():

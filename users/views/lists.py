@@ -105,6 +105,7 @@ def _describe_rows(reach, members) -> None:
             totp=member.has_totp,
             sms=member.has_sms,
             backup=member.has_backup,
+            passkey=member.has_passkey,
         )
 
 
