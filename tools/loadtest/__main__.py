@@ -10,10 +10,12 @@
    leave it, second step included), written to a JSON file with what the clients need.
 3. Starts gunicorn with the production settings (DEBUG=0; only the HTTPS hardening off, since it
    speaks plain HTTP): --workers/--threads (gthread), Redis as cache and session cache.
-4. For each number of clients, three phases of --duration seconds: the floor (a signed-in
-   request the middleware answers with 404), the entity list alone, and the mix (80 % list, 15 %
-   detail, 5 % writes). Prints requests/s, p50/p95/p99 and errors per page and phase, and the
-   list's requests/s as a share of the floor's (the target: at least 70 %).
+4. For each number of clients, four phases of --duration seconds: the floor (a signed-in
+   request the middleware answers with 404), the entity list alone, the mix (80 % list, 15 %
+   detail, 5 % writes), and sign-ins (the login page, the password, an authenticator code; each
+   by one of SIGN_IN_PEOPLE people, since a code counts once per 30 seconds). Prints requests/s,
+   p50/p95/p99 and errors per page and phase, the list's requests/s as a share of the floor's
+   (the target: at least 70 %), and the sign-ins per second.
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cockpit_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
-PHASES = ("floor", "list", "mix")
+PHASES = ("floor", "list", "mix", "sign-in")
+# People who sign in during the sign-in phase, each with an authenticator app: at most one sign-in per person and
+# 30-second step, so enough for a few hundred sign-ins a minute.
+SIGN_IN_PEOPLE = 600
+SIGN_IN_PASSWORD = "Load-Sign-In-2026"
 LIST_TARGET = 0.70
 
 
@@ -116,6 +122,7 @@ def prepare(sessions_path: str) -> None:
             }
         )
     Path(sessions_path).write_text(json.dumps(sessions, indent=1))
+    Path(sign_ins_path(sessions_path)).write_text(json.dumps(sign_in_people(instance), indent=1))
     print(
         json.dumps(
             {
@@ -125,6 +132,35 @@ def prepare(sessions_path: str) -> None:
             }
         )
     )
+
+
+def sign_ins_path(sessions_path: str | Path) -> str:
+    return str(sessions_path).replace(".json", "-sign-ins.json")
+
+
+def sign_in_people(instance) -> list[dict]:
+    """The people of the sign-in phase (made once, kept): email, password, and their authenticator key (hex)."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from entities.models import Company
+
+    company = Company.objects.get_or_create(instance=instance, name="Load sign-in AG")[0]
+    password_hash = make_password(SIGN_IN_PASSWORD)
+    people = []
+    with transaction.atomic():
+        for number in range(SIGN_IN_PEOPLE):
+            person, _created = User.objects.get_or_create(
+                email=f"load-sign-in-{number}@bench.example",
+                defaults={"company": company, "otp_required": True, "language": "en", "password": password_hash},
+            )
+            device = TOTPDevice.objects.filter(user=person, confirmed=True).first() or TOTPDevice.objects.create(
+                user=person, name="Authenticator app"
+            )
+            people.append({"email": person.email, "password": SIGN_IN_PASSWORD, "key": device.key})
+    return people
 
 
 def create_database(url: str) -> None:
@@ -197,7 +233,12 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes], seconds: float = 
 def run_phase(phase: str, clients: int, args, port: int, workdir: Path, sessions: Path) -> list[dict]:
     """One Locust run; the rows of its stats CSV (one per request name, and the aggregate)."""
     prefix = workdir / f"{phase}-{clients}"
-    env = {**os.environ, "LOADTEST_SESSIONS": str(sessions), "LOADTEST_PHASE": phase}
+    env = {
+        **os.environ,
+        "LOADTEST_SESSIONS": str(sessions),
+        "LOADTEST_SIGN_INS": sign_ins_path(sessions),
+        "LOADTEST_PHASE": phase,
+    }
     command = [
         sys.executable,
         "-m",
@@ -245,7 +286,7 @@ def print_table(results: dict[tuple[int, str], list[dict]], clients_list: list[i
         for phase in PHASES:
             for row in results[(clients, phase)]:
                 name = row["Name"] if row["Name"] != "Aggregated" else "(all)"
-                if phase != "mix" and name == "(all)":
+                if phase not in ("mix", "sign-in") and name == "(all)":
                     continue
                 failures = int(figure(row, "Failure Count"))
                 if name != "(all)":
@@ -260,6 +301,11 @@ def print_table(results: dict[tuple[int, str], list[dict]], clients_list: list[i
             total = next((r for r in results[(clients, phase)] if r["Name"] == "Aggregated"), None)
             if total is not None and phase != "mix":
                 rps[phase] = figure(total, "Requests/s")
+        signed_in = next((r for r in results[(clients, "sign-in")] if r["Name"] == "sign-in: second step"), None)
+        if signed_in is not None:
+            verdicts.append(
+                f"{clients} clients: {figure(signed_in, 'Requests/s'):.1f} sign-ins/s (password + authenticator code)"
+            )
         if clients > 1 and rps.get("floor"):
             share = rps.get("list", 0) / rps["floor"]
             verdicts.append(

@@ -5,7 +5,9 @@ phase (LOADTEST_PHASE) picks what the clients ask for:
 
 - floor: a signed-in request that the middleware answers with a 404, what every page costs;
 - list: the entity list, pages 1 to 3, half of them with a search;
-- mix: 80 % list, 15 % entity detail, 5 % writes (a tab saved, a user changed).
+- mix: 80 % list, 15 % entity detail, 5 % writes (a tab saved, a user changed);
+- sign-in: the login page, the password step and an authenticator code, then again as the next person
+  (LOADTEST_SIGN_INS), with new cookies each time.
 
 Each client takes the next persona session from LOADTEST_SESSIONS (a JSON file the prepare step
 wrote), so every persona is under load at 4 and 16 clients.
@@ -17,14 +19,19 @@ import os
 import random
 import re
 import threading
+import time
 from html.parser import HTMLParser
 
+from django_otp.oath import TOTP
 from locust import FastHttpUser, constant, task
 
 with open(os.environ["LOADTEST_SESSIONS"]) as sessions_file:
     SESSIONS = json.load(sessions_file)
 PHASE = os.environ.get("LOADTEST_PHASE", "mix")
 _next_session = itertools.cycle(SESSIONS)
+SIGN_INS = json.load(open(os.environ["LOADTEST_SIGN_INS"])) if PHASE == "sign-in" else []  # noqa: SIM115
+_next_sign_in = itertools.cycle(SIGN_INS)
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _lock = threading.Lock()
 ENTITY_LINK = re.compile(r'href="/c/[\w-]+/entities/(\d+)/"')
 
@@ -149,9 +156,40 @@ class Persona(FastHttpUser):
             if reply.status_code in (200, 302, 409):
                 reply.success()
 
+    def sign_in(self):
+        with _lock:
+            person = next(_next_sign_in)
+        self.client.cookiejar.clear()
+        page = self.client.get("/accounts/login/", name="sign-in: login page")
+        token = CSRF_FIELD.search(page.text or "")
+        form = {"csrfmiddlewaretoken": token.group(1) if token else "", "username": person["email"]}
+        with self.client.post(
+            "/accounts/login/", data=form | {"password": person["password"]}, name="sign-in: password",
+            allow_redirects=False, catch_response=True,
+        ) as reply:  # fmt: skip
+            if reply.status_code != 302 or "second-factor" not in reply.headers.get("Location", ""):
+                reply.failure(f"password step answered {reply.status_code}")
+                return
+            reply.success()
+        page = self.client.get("/accounts/second-factor/", name="sign-in: second step page")
+        token = CSRF_FIELD.search(page.text or "")
+        totp = TOTP(bytes.fromhex(person["key"]))
+        totp.time = time.time()
+        code = {"csrfmiddlewaretoken": token.group(1) if token else "", "method": "totp", "code": f"{totp.token():06d}"}
+        with self.client.post(
+            "/accounts/second-factor/", data=code, name="sign-in: second step", allow_redirects=False,
+            catch_response=True,
+        ) as reply:  # fmt: skip
+            if reply.status_code != 302 or "second-factor" in reply.headers.get("Location", ""):
+                reply.failure(f"second step answered {reply.status_code}")
+            else:
+                reply.success()
+
     @task
     def next_request(self):
-        if PHASE == "floor":
+        if PHASE == "sign-in":
+            self.sign_in()
+        elif PHASE == "floor":
             self.floor()
         elif PHASE == "list":
             self.entity_list()
