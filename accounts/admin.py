@@ -29,6 +29,14 @@ class SecondFactorPolicyAdmin(ServiceSavesAdmin):
     search_fields = ["instance__name", "instance__slug"]
     readonly_fields = ["required_since"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # A cockpit is picked here, never made, changed or deleted from a policy's page.
+        picker = form.base_fields["instance"].widget
+        picker.can_add_related = picker.can_change_related = picker.can_view_related = False
+        picker.can_delete_related = False
+        return form
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a policy is changed back, audited, not deleted unseen
 

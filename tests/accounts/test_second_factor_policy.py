@@ -325,3 +325,10 @@ def test_the_admin_user_page_shows_and_sets_2fa_required_and_the_person_is_told(
     assert person.otp_required
     assert [message.to for message in mailoutbox] == [[person.email]]
     assert "second factor" in mailoutbox[-1].body
+
+
+def test_the_admin_policy_page_picks_a_cockpit_but_offers_no_way_to_add_or_change_one(admin_client):
+    page = admin_client.get(reverse("admin:accounts_secondfactorpolicy_add")).content.decode()
+
+    assert 'name="instance"' in page
+    assert 'id="add_id_instance"' not in page and 'id="change_id_instance"' not in page
