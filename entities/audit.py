@@ -24,7 +24,7 @@ def _plain(value):
     return str(value)
 
 
-def audit_record(
+def audit_entry(
     *,
     actor: AbstractBaseUser | None,
     action: str,
@@ -34,13 +34,14 @@ def audit_record(
     instance: Instance | None = None,
     params: dict | None = None,
 ) -> AuditLogEntry:
-    """Record one change: `changes` maps a field to (before, after); `params` holds codes and ids, never text.
+    """One change as an entry, not yet written: `changes` maps a field to (before, after); `params` holds codes and
+    ids, never text.
 
     Readers see entries in their own language and only with the names they may see
     (entities.history), so nothing translated or named is stored for them.
     """
     actor = actor if actor is not None and actor.is_authenticated else None
-    return AuditLogEntry.objects.create(
+    return AuditLogEntry(
         actor_id=actor.pk if actor else None,
         actor_label=actor.get_username() if actor else "system",
         action=action,
@@ -53,6 +54,18 @@ def audit_record(
         params=params or {},
         ip_address=current_ip.get(),
     )
+
+
+def audit_record(**entry) -> AuditLogEntry:
+    """Record one change (audit_entry's arguments)."""
+    record = audit_entry(**entry)
+    record.save()
+    return record
+
+
+def audit_records(entries: list[AuditLogEntry]) -> None:
+    """Record many changes of one action in one statement (audit_entry builds each)."""
+    AuditLogEntry.objects.bulk_create(entries, batch_size=500)
 
 
 def diff(before: dict, after: dict) -> dict[str, tuple]:

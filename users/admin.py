@@ -26,7 +26,8 @@ from accounts.second_factor import (
     totp_qr_code,
 )
 from accounts.services import user_save, user_update
-from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
+from core.admin import CappedCountPaginator, SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
+from core.query import query_id
 from entities.access import explain_access
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
@@ -56,12 +57,64 @@ class CompanyGrantInline(SafeInputAdmin, admin.TabularInline):
     verbose_name = _("role on a company (level)")
 
 
-class EntityGrantInline(SafeInputAdmin, admin.TabularInline):
-    model = EntityGrant
-    extra = 0
-    fields = ["content_object", "role"]
-    autocomplete_fields = ["content_object"]
-    verbose_name = _("role on a single business entity")
+class PersonFilter(admin.SimpleListFilter):
+    """The roles of one person (?person=<id>, as their user page links it); offers no list of people to pick from."""
+
+    title = _("person")
+    parameter_name = "person"
+
+    def lookups(self, request, model_admin):
+        # Only the person asked for (there are too many to offer): shown as the filter in force.
+        person_id = query_id(self.value())
+        person = User.objects.filter(pk=person_id).first() if person_id is not None else None
+        return [(str(person.pk), str(person))] if person is not None else []
+
+    def queryset(self, request, queryset):
+        return queryset.filter(user_id=query_id(self.value())) if self.value() is not None else queryset
+
+
+class EntityGrantAdminForm(forms.ModelForm):
+    class Meta:
+        model = EntityGrant
+        fields = ["user", "content_object", "role"]
+
+
+@admin.register(EntityGrant)
+class EntityGrantAdmin(ServiceSavesAdmin):
+    """Roles on single business entities, page by page and searchable (a person can hold tens of thousands); each
+    save goes through the grant services, validated and audited."""
+
+    form = EntityGrantAdminForm
+    list_display = ["user", "content_object", "role", "granted_by", "created_at"]
+    list_select_related = ["user", "content_object", "role", "granted_by"]
+    list_filter = [PersonFilter]
+    search_fields = ["user__email", "content_object__name"]
+    autocomplete_fields = ["user", "content_object"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    ordering = ["-pk"]
+
+    def get_changeform_initial_data(self, request):
+        return {"user": query_id(request.GET.get("user"))}
+
+    def save_model(self, request, obj, form, change):
+        stored = EntityGrant.objects.filter(pk=obj.pk).first() if change else None
+        if stored is not None and (stored.user_id, stored.content_object_id) == (obj.user_id, obj.content_object_id):
+            if stored.role_id != obj.role_id:
+                grant_change_role(actor=request.user, grant=stored, role=obj.role)
+            return
+        if stored is not None:
+            # Another person or entity is another grant: revoke the old one, grant the new.
+            grant_delete(actor=request.user, grant=stored)
+        created = entity_grant_create(actor=request.user, user=obj.user, entity=obj.content_object, role=obj.role)
+        obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        grant_delete(actor=request.user, grant=obj)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset.select_related("role", "content_object__instance", "user"):
+            grant_delete(actor=request.user, grant=grant)
 
 
 class DeviceInline(admin.TabularInline):
@@ -172,10 +225,10 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
     ordering = ["email"]
     autocomplete_fields = ["company"]
     show_full_result_count = False
-    inlines = [CompanyGrantInline, EntityGrantInline]
+    inlines = [CompanyGrantInline]
     actions = ["send_welcome_email"]
     fieldsets = (
-        (None, {"fields": ("email", "password", "explain_link", "second_factor_links")}),
+        (None, {"fields": ("email", "password", "explain_link", "second_factor_links", "entity_grants_link")}),
         (_("Person"), {"fields": ("first_name", "last_name", "company", "mobile_phone", "language", "chat_enabled")}),
         (_("Business entities"), {"fields": ("sees_all_entities", "all_entities_role")}),
         (_("Access"), {"fields": ("is_active", "otp_required", "is_staff", "is_superuser")}),
@@ -200,7 +253,7 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ["last_login", "date_joined", "explain_link", "second_factor_links"]
+    readonly_fields = ["last_login", "date_joined", "explain_link", "second_factor_links", "entity_grants_link"]
     device_inlines = [TOTPDeviceInline, SMSDeviceInline, StaticDeviceInline]
 
     def get_inlines(self, request, obj):
@@ -216,6 +269,24 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
             _("Hand over an authenticator key…"),
             reverse("admin:accounts_user_second_factor_reset", args=[obj.pk]),
             _("Reset second factor…"),
+        )
+
+    @admin.display(description=_("Roles on single business entities"))
+    def entity_grants_link(self, obj):
+        """A count and links: the roles are listed page by page on their own changelist, however many they are."""
+        if obj is None or obj.pk is None:
+            return "—"
+        changelist = reverse("admin:entities_entitygrant_changelist")
+        return format_html(
+            '{} · <a href="{}?{}={}">{}</a> · <a href="{}?user={}">{}</a>',
+            EntityGrant.objects.filter(user=obj).count(),
+            changelist,
+            PersonFilter.parameter_name,
+            obj.pk,
+            _("Show them"),
+            reverse("admin:entities_entitygrant_add"),
+            obj.pk,
+            _("Add one"),
         )
 
     @admin.display(description=_("Access"))

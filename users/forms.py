@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PhoneNormalizingMixin
 from accounts.models import User
+from core.query import query_id
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 from users.permissions import Reach, access_named_entity, email_error
 from users.services import CompanyGrantRequest, EntityGrantRequest
@@ -297,3 +298,47 @@ entity_grant_formset = cast(
     type[EntityGrantFormSet],
     forms.formset_factory(EntityGrantForm, formset=EntityGrantFormSet, extra=0, can_delete=True),
 )
+
+
+class IdsField(forms.Field):
+    """The ids of checked rows (checkboxes of one name); a value that is no id is refused, never looked up."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        ids = [query_id(str(item)) for item in values]
+        if any(pk is None for pk in ids):
+            raise forms.ValidationError(_("Choose rows from the list."), code="invalid")
+        return list(dict.fromkeys(pk for pk in ids if pk is not None))
+
+
+class EntityRoleChoiceForm(forms.Form):
+    """The role a list action gives: one of those the manager may grant on a single entity."""
+
+    role = RowChoiceField(label=_("Role"))
+
+    def __init__(self, *args, reach: Reach, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(RowChoiceField, self.fields["role"]).offer(EntityGrantForm.offered(reach)["role"])
+
+
+class EntityGrantsGiveForm(EntityRoleChoiceForm):
+    """Give a role on the business entities checked among the search's results, or on all that match it."""
+
+    entities = IdsField(required=False)
+    all_matching = forms.BooleanField(required=False)
+
+
+class EntityGrantsActionForm(EntityRoleChoiceForm):
+    """Change the role of, or remove, the person's roles on the entities checked in their list."""
+
+    ACTIONS = (("change", _("Change role")), ("remove", _("Remove")))
+
+    grants = IdsField()
+    action = forms.ChoiceField(choices=ACTIONS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only "Change role" needs one (the view says so); "Remove" posts the same form.
+        self.fields["role"].required = False

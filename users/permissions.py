@@ -357,17 +357,13 @@ def user_can_manage_user(reach: Reach, target: User) -> bool:
 def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
     """A user the actor may manage: 403 for non-managers, 404 for anyone outside their reach or missing."""
     reach = require_manager(actor, instance)
-    target = (
-        User.objects.select_related("company", "all_entities_role")
-        .prefetch_related(
-            "company_grants__role",
-            "company_grants__company",
-            "entitygrant_set__role",
-            "entitygrant_set__content_object",
-        )
-        .filter(pk=pk)
-        .first()
+    users = User.objects.select_related("company", "all_entities_role").prefetch_related(
+        "company_grants__role", "company_grants__company"
     )
+    if not reach.is_operator_staff:
+        # Their check reads every role of the person; operator staff manage everyone but staff, whatever they hold.
+        users = users.prefetch_related("entitygrant_set__role", "entitygrant_set__content_object")
+    target = users.filter(pk=pk).first()
     if target is None or not user_can_manage_user(reach, target):
         raise Http404("No such user.")
     return target, reach
@@ -428,6 +424,14 @@ def listed_external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant]
     return list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company")), entity_grants
 
 
+def external_company_grants(reach: Reach, user: User) -> list[CompanyGrant]:
+    """The company grants of an external user that lie in the manager's reach (their roles on single entities are
+    listed page by page: users.selectors.entity_grant_page)."""
+    company_q, _entity_q = reach.grants_in_reach(to_change=True)
+    company_grants = CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company")
+    return [grant for grant in company_grants if reach.grant_in_reach(grant)]
+
+
 def external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:
     """The grants of an external user that lie in the manager's reach: theirs to change or remove."""
     company_q, entity_q = reach.grants_in_reach(to_change=True)
@@ -438,3 +442,18 @@ def external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[
         [grant for grant in company_grants if reach.grant_in_reach(grant)],
         [grant for grant in entity_grants if reach.grant_in_reach(grant)],
     )
+
+
+def access_grant_holder(actor: User, instance: Instance, pk: int) -> tuple[User, Reach, bool]:
+    """A person whose roles on single entities the actor changes, and whether they are external.
+
+    A user the actor manages (all their roles), or an external user holding a role at the actor's
+    companies (those roles): 403 for non-managers, 404 for anyone else, as their pages answer.
+    """
+    reach = require_manager(actor, instance)
+    employed = User.objects.filter(pk=pk, company__instance=instance).values_list("company_id", flat=True).first()
+    if employed is not None and (reach.is_operator_staff or reach.includes_company(employed)):
+        target, reach = access_managed_user(actor, instance, pk)
+        return target, reach, False
+    target, reach = access_external_user(actor, instance, pk)
+    return target, reach, True

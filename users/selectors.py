@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -164,11 +165,76 @@ USER_VERSION_FIELDS = (
 
 
 def user_edit_version(user_id: int) -> str:
-    """A fingerprint of a user's profile and roles as stored: the edit page carries it to tell a save in between."""
+    """A fingerprint of a user's profile and company roles as stored: the edit page carries it to tell a save in
+    between. Roles on single entities change row by row on their own list (entity_grant_page), never with it."""
     profile = User.objects.filter(pk=user_id).values_list(*USER_VERSION_FIELDS).get()
     company = sorted(CompanyGrant.objects.filter(user_id=user_id).values_list("level", "company_id", "role_id"))
-    entity = sorted(EntityGrant.objects.filter(user_id=user_id).values_list("content_object_id", "role_id"))
-    return hashlib.sha256(repr((profile, company, entity)).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((profile, company)).encode()).hexdigest()[:32]
+
+
+ENTITY_GRANTS_PER_PAGE = 50
+
+
+@dataclass
+class EntityGrantRow:
+    """One role of the person on a single entity, as the manager may read it."""
+
+    pk: int
+    entity: str
+    address: str
+    role: Role
+    granted_by: str
+    granted_at: object
+    changeable: bool
+
+
+@dataclass
+class EntityGrantPage:
+    rows: list[EntityGrantRow]
+    page: Page
+    total: int
+
+
+def entity_grants_of(reach: Reach, user: User, *, external: bool, search: str = "") -> QuerySet:
+    """The person's roles on single entities of this cockpit that the manager's page lists (for an external user,
+    those at the manager's companies), searched in the entity's name and address."""
+    grants = EntityGrant.objects.filter(user=user, content_object__instance=reach.instance)
+    if external:
+        grants = grants.filter(reach.entities_in_reach(to_change=True, prefix="content_object__"))
+    if search:
+        grants = grants.filter(Q(content_object__name__icontains=search) | Q(content_object__address__icontains=search))
+    return grants
+
+
+def entity_grant_page(
+    reach: Reach, user: User, *, external: bool, search: str = "", number: int = 1
+) -> EntityGrantPage:
+    """One page of the person's roles on single entities, by entity name: a fixed number of statements however many
+    the person holds (the page, its count, and the manager's access to the page's entities)."""
+    grants = (
+        entity_grants_of(reach, user, external=external, search=search)
+        .select_related("role", "content_object", "granted_by")
+        .order_by("content_object__name", "pk")
+    )
+    page = Paginator(grants, ENTITY_GRANTS_PER_PAGE).get_page(number)
+    listed = list(page.object_list)
+    reach.prime_entities([grant.content_object for grant in listed])
+    rows = []
+    for grant in listed:
+        entity = grant.content_object
+        seen = reach.sees_entity(entity)
+        rows.append(
+            EntityGrantRow(
+                pk=grant.pk,
+                entity=reach.entity_label(entity),
+                address=entity.address if seen else "",
+                role=grant.role,
+                granted_by=grant.granted_by.get_full_name() or grant.granted_by.email if grant.granted_by else "",
+                granted_at=grant.created_at,
+                changeable=reach.grant_in_reach(grant),
+            )
+        )
+    return EntityGrantPage(rows=rows, page=page, total=page.paginator.count)
 
 
 def user_history(*, user: User, instance, limit: int = 50) -> QuerySet:

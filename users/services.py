@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -14,12 +15,19 @@ from accounts.throttle import invitation_allowed
 from entities.access import lowered_by_entity_grant
 from entities.audit import audit_record
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
-from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
+from entities.services import (
+    company_grant_create,
+    entity_grant_create,
+    entity_grants_create,
+    grant_change_role,
+    grant_delete,
+)
 from outbox.models import OutgoingMessage
 from users.permissions import (
     Reach,
     access_external_user,
     email_error,
+    external_company_grants,
     external_grants,
     require_manageable_user,
     require_manager,
@@ -220,9 +228,10 @@ def _replace_grants(
     user: User,
     existing: tuple[list[CompanyGrant], list[EntityGrant]],
     company_grants: list[CompanyGrantRequest],
-    entity_grants: list[EntityGrantRequest],
+    entity_grants: list[EntityGrantRequest] | None,
 ) -> None:
-    """Delete, change or create grants so that of `existing` the user holds exactly the requested ones."""
+    """Delete, change or create grants so that of `existing` the user holds exactly the requested ones (the roles on
+    single entities left alone when `entity_grants` is None)."""
     existing_company, existing_entity = existing
     _replace_rows(
         actor=actor,
@@ -233,6 +242,8 @@ def _replace_grants(
             actor=actor, user=user, level=request.level, company=request.company, role=request.role
         ),
     )
+    if entity_grants is None:
+        return
     _replace_rows(
         actor=actor,
         existing=existing_entity,
@@ -261,12 +272,15 @@ def user_edit(
     instance: Instance,
     user: User,
     company_grants: list[CompanyGrantRequest],
-    entity_grants: list[EntityGrantRequest],
+    entity_grants: list[EntityGrantRequest] | None,
     seen_version: str | None = None,
     lowering_confirmed: bool = False,
     **profile,
 ) -> tuple[User, OutgoingMessage | None]:
     """Change a user's profile and replace their roles, all in one transaction.
+
+    `entity_grants` None leaves the roles on single entities as they are (the user page changes
+    them row by row: entity_grants_give and its siblings).
 
     `seen_version` is user_edit_version() as the editing page showed it: when the user
     changed since, nothing is saved (ValidationError, code "changed_meanwhile").
@@ -318,7 +332,7 @@ def _user_edit(
         company=profile.get("company", user.company),
         sees_all_entities=profile.get("sees_all_entities", False),
     )
-    _check_grants(reach, company_grants, entity_grants)
+    _check_grants(reach, company_grants, entity_grants or [])
     # The stored address, not `user.email`: a bound ModelForm has already written the new one onto `user`.
     stored_email = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
     new_email = profile.get("email", stored_email).strip().lower()
@@ -329,9 +343,14 @@ def _user_edit(
         _check_email(reach, new_email, user)
         require_invitation_allowed(actor)  # a new address gets the welcome email anew
     existing_company = list(CompanyGrant.objects.filter(user=user).select_related("role", "company"))
-    existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
+    if entity_grants is None:
+        existing_entity: list[EntityGrant] = []
+        entity_roles = list(Role.objects.filter(entity_grants__user=user).distinct())
+    else:
+        existing_entity = list(EntityGrant.objects.filter(user=user).select_related("role", "content_object"))
+        entity_roles = [g.role for g in entity_grants]
     all_entities_role = profile.get("all_entities_role", user.all_entities_role)
-    roles = [g.role for g in [*company_grants, *entity_grants]] + [all_entities_role]
+    roles = [g.role for g in company_grants] + entity_roles + [all_entities_role]
     _check_chat(chat_enabled=profile.get("chat_enabled", user.chat_enabled), roles=[r for r in roles if r])
 
     show_all = _show_all_after_grants(profile)
@@ -347,7 +366,9 @@ def _user_edit(
     )
     if show_all:
         user_update(actor=actor, user=user, **show_all)
-    _require_lowering_confirmed(reach, user, _changed_entities(existing_entity, entity_grants), lowering_confirmed)
+    _require_lowering_confirmed(
+        reach, user, _changed_entities(existing_entity, entity_grants or []), lowering_confirmed
+    )
     if not readdressed:
         return user, None
     # A password mailed to the old address stops working now, not when the new email leaves.
@@ -368,11 +389,12 @@ def external_grants_replace(
     instance: Instance,
     user: User,
     company_grants: list[CompanyGrantRequest],
-    entity_grants: list[EntityGrantRequest],
+    entity_grants: list[EntityGrantRequest] | None,
     seen_version: str | None = None,
     lowering_confirmed: bool = False,
 ) -> User:
-    """Change the grants an external user holds in the manager's reach, and nothing else of theirs.
+    """Change the grants an external user holds in the manager's reach, and nothing else of theirs (their roles on
+    single entities left alone when `entity_grants` is None).
 
     Their profile, their employer and every grant outside the manager's reach stay as
     they are; an empty request removes the user's access to the manager's companies.
@@ -384,8 +406,12 @@ def external_grants_replace(
     if seen_version is not None and seen_version != user_edit_version(user.pk):
         raise ValidationError(CHANGED_MEANWHILE, code="changed_meanwhile")
     reach = require_manager(actor, instance)
-    _check_grants(reach, company_grants, entity_grants)
-    in_reach_company, in_reach_entity = external_grants(reach, user)
+    _check_grants(reach, company_grants, entity_grants or [])
+    in_reach_entity: list[EntityGrant] = []
+    if entity_grants is None:
+        in_reach_company = external_company_grants(reach, user)
+    else:
+        in_reach_company, in_reach_entity = external_grants(reach, user)
     changeable = {(grant.level, grant.company_id) for grant in in_reach_company}
     for request in company_grants:
         key = (request.level, request.company.pk)
@@ -394,7 +420,7 @@ def external_grants_replace(
             and CompanyGrant.objects.filter(user=user, level=key[0], company=request.company).exists()
         ):
             raise ValidationError(HELD_BEYOND_YOUR_ROLE, params={"user": user, "company": request.company.name})
-    requested = {entity_request.entity.pk for entity_request in entity_grants}
+    requested = {entity_request.entity.pk for entity_request in entity_grants or []}
     reachable = set(
         BusinessEntity.objects.filter(reach.entities_in_reach(to_change=True), pk__in=requested).values_list(
             "pk", flat=True
@@ -405,7 +431,7 @@ def external_grants_replace(
         # companies: the grant would be theirs to make and never theirs to see again here.
         raise ValidationError(ENTITY_OUTSIDE_YOUR_COMPANIES)
     changeable_entities = {grant.content_object_id for grant in in_reach_entity}
-    for entity_request in entity_grants:
+    for entity_request in entity_grants or []:
         entity = entity_request.entity
         if (
             entity.pk not in changeable_entities
@@ -419,7 +445,9 @@ def external_grants_replace(
         company_grants=company_grants,
         entity_grants=entity_grants,
     )
-    _require_lowering_confirmed(reach, user, _changed_entities(in_reach_entity, entity_grants), lowering_confirmed)
+    _require_lowering_confirmed(
+        reach, user, _changed_entities(in_reach_entity, entity_grants or []), lowering_confirmed
+    )
     return user
 
 
@@ -494,3 +522,155 @@ def users_export_recorded(*, actor: User, instance: Instance, filters: dict[str,
         instance=instance,
         params={"filters": {key: value[:100] for key, value in filters.items() if key != "page"}},
     )
+
+
+# --- a person's roles on single entities, row by row (the user page's list) ----------------------------------
+
+# The most entities one action gives a role on: a page's selection, or "all matching" a search.
+ENTITY_GRANTS_PER_ACTION = 1000
+TOO_MANY_ENTITIES = _(
+    "At most %(limit)s business entities at once; narrow the search or give the role at a company level instead."
+)
+NOTHING_CHOSEN = _("Choose at least one business entity.")
+GRANT_NOT_YOURS = _("You cannot change the role of %(user)s on %(entity)s: it outranks your own there.")
+
+
+def _grant_holder(actor: User, instance: Instance, user: User) -> tuple[Reach, bool]:
+    """The manager's reach over the person whose entity roles change, and whether the person is external.
+
+    The person's row is locked first, as in user_edit: of two managers changing them at once, the
+    second reads the first's result. A user they manage: every role of theirs; an external user
+    holding a role in their reach: the roles at their companies (access_external_user).
+    """
+    User.objects.select_for_update(of=("self",)).filter(pk=user.pk).get()
+    reach = require_manager(actor, instance)
+    if reach.is_operator_staff or reach.includes_company(user.company_id):
+        require_manageable_user(actor, instance, user)
+        return reach, False
+    access_external_user(actor, instance, user.pk)
+    return reach, True
+
+
+def _check_external_entities(reach: Reach, entities: list[BusinessEntity]) -> None:
+    ids = {entity.pk for entity in entities}
+    reachable = BusinessEntity.objects.filter(reach.entities_in_reach(to_change=True), pk__in=ids).count()
+    if reachable != len(ids):
+        raise ValidationError(ENTITY_OUTSIDE_YOUR_COMPANIES)
+
+
+def _check_chat_kept(user: User) -> None:
+    """Chat stays on only while one of the person's roles allows it (as when the profile is saved)."""
+    if not user.chat_enabled:
+        return
+    roles = [*Role.objects.filter(company_grants__user=user), *Role.objects.filter(entity_grants__user=user)]
+    _check_chat(chat_enabled=True, roles=[*roles, *([user.all_entities_role] if user.all_entities_role else [])])
+
+
+@transaction.atomic
+def entity_grants_give(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    entities: list[BusinessEntity],
+    role: Role,
+    lowering_confirmed: bool = False,
+) -> int:
+    """Give the person `role` on each of `entities` (a new grant, or the role of one they hold there changed).
+
+    Every entity is checked as a single grant is (Reach.entity_grant_error): the manager's own
+    role there manages users and the role does not outrank it. Nothing is written unless all pass.
+    Returns how many grants were made or changed.
+    """
+    if not entities:
+        raise ValidationError(NOTHING_CHOSEN, code="nothing_chosen")
+    if len(entities) > ENTITY_GRANTS_PER_ACTION:
+        raise ValidationError(TOO_MANY_ENTITIES, code="too_many", params={"limit": ENTITY_GRANTS_PER_ACTION})
+    reach, external = _grant_holder(actor, instance, user)
+    reach.prime_entities(entities)
+    _check_grants(reach, [], [EntityGrantRequest(entity, role) for entity in entities])
+    if external:
+        _check_external_entities(reach, entities)
+    held = {
+        grant.content_object_id: grant
+        for grant in EntityGrant.objects.filter(user=user, content_object__in=entities).select_related(
+            "role", "content_object"
+        )
+    }
+    changed: list[BusinessEntity] = []
+    for grant in held.values():
+        if grant.role_id != role.pk:
+            if not reach.grant_in_reach(grant):
+                raise ValidationError(
+                    GRANT_NOT_YOURS, params={"user": user, "entity": reach.entity_label(grant.content_object)}
+                )
+            grant_change_role(actor=actor, grant=grant, role=role)
+            changed.append(grant.content_object)
+    new = [entity for entity in entities if entity.pk not in held]
+    entity_grants_create(actor=actor, user=user, entities=new, role=role)
+    changed += new
+    _require_lowering_confirmed(reach, user, changed, lowering_confirmed)
+    return len(changed)
+
+
+def _held_in_reach(reach: Reach, user: User, grant_ids: list[int], *, external: bool) -> list[EntityGrant]:
+    """The person's grants of these ids, each the manager's to change; Http404 names none that is not theirs."""
+    if not grant_ids:
+        raise ValidationError(NOTHING_CHOSEN, code="nothing_chosen")
+    if len(grant_ids) > ENTITY_GRANTS_PER_ACTION:
+        raise ValidationError(TOO_MANY_ENTITIES, code="too_many", params={"limit": ENTITY_GRANTS_PER_ACTION})
+    grants = list(
+        EntityGrant.objects.filter(user=user, pk__in=grant_ids, content_object__instance=reach.instance)
+        .select_related("role", "content_object")
+        .order_by("pk")
+    )
+    if external:
+        reachable = set(
+            BusinessEntity.objects.filter(
+                reach.entities_in_reach(to_change=True), pk__in=[grant.content_object_id for grant in grants]
+            ).values_list("pk", flat=True)
+        )
+        grants = [grant for grant in grants if grant.content_object_id in reachable]
+    if len(grants) != len(set(grant_ids)):
+        # Another person's grant, one of another cockpit, or one outside an external's companies: as if missing.
+        raise Http404("No such role on a business entity.")
+    reach.prime_entities([grant.content_object for grant in grants])
+    for grant in grants:
+        if not reach.grant_in_reach(grant):
+            raise ValidationError(
+                GRANT_NOT_YOURS, params={"user": user, "entity": reach.entity_label(grant.content_object)}
+            )
+    return grants
+
+
+@transaction.atomic
+def entity_grants_change_role(
+    *,
+    actor: User,
+    instance: Instance,
+    user: User,
+    grant_ids: list[int],
+    role: Role,
+    lowering_confirmed: bool = False,
+) -> int:
+    """Give the person `role` in place of the role of each of these grants; each checked as a new grant would be."""
+    reach, external = _grant_holder(actor, instance, user)
+    grants = _held_in_reach(reach, user, grant_ids, external=external)
+    _check_grants(reach, [], [EntityGrantRequest(grant.content_object, role) for grant in grants])
+    changed = [grant for grant in grants if grant.role_id != role.pk]
+    for grant in changed:
+        grant_change_role(actor=actor, grant=grant, role=role)
+    _check_chat_kept(user)
+    _require_lowering_confirmed(reach, user, [grant.content_object for grant in changed], lowering_confirmed)
+    return len(changed)
+
+
+@transaction.atomic
+def entity_grants_remove(*, actor: User, instance: Instance, user: User, grant_ids: list[int]) -> int:
+    """Take these roles on single entities from the person; each audited."""
+    reach, external = _grant_holder(actor, instance, user)
+    grants = _held_in_reach(reach, user, grant_ids, external=external)
+    for grant in grants:
+        grant_delete(actor=actor, grant=grant)
+    _check_chat_kept(user)
+    return len(grants)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("entity-search/", views.EntitySearchView.as_view(), name="entity-search"),
     path("<int:pk>/", views.UserEditView.as_view(), name="user-edit"),
     path("<int:pk>/external/", views.ExternalUserView.as_view(), name="user-external"),
+    path("<int:pk>/entities/", views.EntityGrantsView.as_view(), name="user-entity-grants"),
     path("<int:pk>/access/", views.UserExplainView.as_view(), name="user-explain"),
     path("<int:pk>/remove/", views.UserRemoveView.as_view(), name="user-remove"),
     path("<int:pk>/reactivate/", views.UserReactivateView.as_view(), name="user-reactivate"),

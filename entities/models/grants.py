@@ -121,6 +121,16 @@ class EntityGrant(UserObjectPermissionBase):
         limit_choices_to={"is_share_role": False},
     )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+    # Who gave it (None: the system, or before this was kept), for the person's list of roles on entities.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("role on a business entity")

@@ -38,7 +38,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from entities.access import entity_access, entity_page, explain_access, request_scope, visible_entities
+from entities.access import (
+    entity_access,
+    entity_page,
+    explain_access,
+    request_scope,
+    role_rights,
+    visible_entities,
+)
 from entities.access.rules import PATHS, decode_access_key
 from entities.models import (
     Access,
@@ -59,6 +66,7 @@ from sharing.modules import share_role_code
 from sharing.permissions import access_cockpit_shares
 from sharing.selectors import share_scope_offers
 from sharing.services import share_invite
+from users.services import entity_grants_give
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +75,7 @@ WORLDS = int(os.environ.get("ACCESS_WORLDS", "1000"))
 PARTS = 4
 NAMES = ["Aarau", "Basel", "Basel", "Chur", "Davos", "Emmen"]  # repeated names test the id tie-break
 COMPANY_LEVELS = [Level.OWNER, Level.SERVICE_PROVIDER, Level.CUSTOMER]
+MANAGING = {"projectmanager", "provider-project-manager", "admin"}  # roles that manage users
 
 
 SEED = int(os.environ["ACCESS_WORLDS_SEED"])  # chosen and printed by tests/conftest.py unless given
@@ -227,7 +236,7 @@ def give_shares(rng: random.Random, instances, companies, entities, roles, permi
         return [], 0
     own = [company for company in companies if company.instance_id == home.pk]
     operator = next(company for company in own if company.is_operator)
-    managing = [role for role in roles if role.code in {"projectmanager", "provider-project-manager", "admin"}]
+    managing = [role for role in roles if role.code in MANAGING]
     given, refused = [], 0
     for n in range(rng.randint(1, 2)):
         kind = rng.choice(["manager", "manager", "staff", "show-all", "nobody", "deactivated"])
@@ -255,6 +264,7 @@ def give_shares(rng: random.Random, instances, companies, entities, roles, permi
         recipient = User.objects.create(email=f"taker{n}@w{number}.example", company=rng.choice(allowed))
         subject = giver.access_subject()
         seen = {entity.pk: entity_access(subject, entity) for entity in entities if entity.instance_id == home.pk}
+        give_entity_roles(giver, seen, home, own, roles, entities, rng, f"{number}-{n}")
         try:
             offers = [offer.key for offer in share_scope_offers(access_cockpit_shares(giver, home))]
         except (PermissionDenied, Http404):
@@ -289,6 +299,51 @@ def give_shares(rng: random.Random, instances, companies, entities, roles, permi
             )
         )
     return given, refused
+
+
+def give_entity_roles(giver, seen, home, own, roles, entities, rng: random.Random, tag: str) -> None:
+    """The giver gives a role on some entities of their cockpit (seen or not) through the service itself
+    (users.services.entity_grants_give), to a new person of one of their companies. What the service gives is
+    held to the rule that bounds all giving: only where the giver's own role manages users, never a role with
+    more rights in any section than theirs there (operator staff run every cockpit and are exempt). A refused
+    action leaves no row behind."""
+    # Mostly someone of a company where the giver manages users (whom they may manage), else of any of theirs.
+    theirs = [
+        g.company for g in CompanyGrant.objects.filter(user=giver, role__code__in=MANAGING).select_related("company")
+    ]
+    taker = User.objects.create(
+        email=f"grantee{tag}@worlds.example",
+        company=rng.choice(theirs) if theirs and rng.random() < 0.7 else rng.choice(own),
+    )
+    own_entities = [entity for entity in entities if entity.instance_id == home.pk]
+    # Mostly what the giver's offer would hold (entities where they manage users, a role within theirs), else any.
+    managed = [e for e in own_entities if seen.get(e.pk) and seen[e.pk].rights[Section.USERS] >= Access.EDIT]
+    pool = managed if managed and rng.random() < 0.7 else own_entities
+    chosen = rng.sample(pool, k=min(len(pool), rng.randint(1, 3)))
+    all_rights = role_rights([r.pk for r in roles])
+    within = [
+        r
+        for r in roles
+        if all(all_rights[r.pk][s] <= seen[e.pk].rights[s] for e in chosen if seen.get(e.pk) for s in Section.values)
+    ]
+    role = rng.choice(within) if within and rng.random() < 0.7 else rng.choice(roles)
+    try:
+        with transaction.atomic():
+            entity_grants_give(
+                actor=giver, instance=home, user=taker, entities=chosen, role=role, lowering_confirmed=True
+            )
+    except (ValidationError, PermissionDenied, Http404):
+        assert not EntityGrant.objects.filter(user=taker).exists(), "a refused action left a role behind"
+        return
+    if giver.is_operator_staff:
+        return
+    given = role_rights([role.pk])[role.pk]
+    for entity in chosen:
+        held = seen.get(entity.pk)
+        assert held is not None, f"a role given on entity {entity.pk}, which its giver did not see"
+        assert held.rights[Section.USERS] >= Access.EDIT, f"a role given on {entity.pk} by someone managing no users"
+        above = {section for section, right in given.items() if right > held.rights[section]}
+        assert not above, f"a role given on entity {entity.pk} above its giver's own there: {sorted(above)}"
 
 
 def paged(subject, instance, rng: random.Random) -> tuple[list[tuple[int, tuple[str, int]]], int, int]:

@@ -168,17 +168,9 @@ def test_admin_deactivates_a_user_who_holds_roles(client, login, operator_admin,
 
 
 def test_admin_refuses_a_new_role_for_a_deactivated_user(client, login, operator_admin, removed_user, building, role):
-    data = admin_user_change_form(
-        removed_user,
-        is_active="",
-        **{
-            "entitygrant_set-TOTAL_FORMS": "1",
-            "entitygrant_set-0-content_object": building.pk,
-            "entitygrant_set-0-role": role("customer").pk,
-        },
-    )
+    data = {"user": removed_user.pk, "content_object": building.pk, "role": role("customer").pk}
 
-    response = login(operator_admin).post(reverse("admin:accounts_user_change", args=[removed_user.pk]), data)
+    response = login(operator_admin).post(reverse("admin:entities_entitygrant_add"), data)
 
     assert response.status_code == 200
     assert "is deactivated; a deactivated user cannot be given a role." in response.content.decode()

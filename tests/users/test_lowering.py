@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from entities.models import EntityGrant, Level
+from entities.models import EntityGrant, Level, Role
 from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role
 from users.services import (
     CompanyGrantRequest,
@@ -115,30 +115,18 @@ def test_external_grants_replace_asks_too(projectmanager_a, owner_a, building, r
     assert not EntityGrant.objects.filter(user=external).exists()
 
 
-def test_the_user_page_warns_and_saves_on_save_anyway(client, login, projectmanager_a, colleague, owner_a, building):
-    from tests.support.forms import create_form
-
+def test_the_role_list_warns_and_saves_on_save_anyway(client, login, projectmanager_a, colleague, owner_a, building):
     login(projectmanager_a)
-    url = reverse("users:user-edit", kwargs={"instance_slug": owner_a.instance.slug, "pk": colleague.pk})
-    data = create_form(
-        owner_a,
-        grants=[(Level.OWNER, owner_a, "team-leader")],
-        entity_grants=[(building, "manager")],
-        email=colleague.email,
-        first_name="Tina",
-        last_name="Teamleiterin",
-        mobile_phone="",
-    )
-    # As the page sends them: the rows it rendered count as its initial rows.
-    data.update({"company-INITIAL_FORMS": "1", "entity-INITIAL_FORMS": "0"})
+    url = reverse("users:user-entity-grants", kwargs={"instance_slug": owner_a.instance.slug, "pk": colleague.pk})
+    data = {"op": "give", "entities": [building.pk], "role": Role.objects.get(code="manager").pk}
 
-    warned = client.post(url, data)
+    warned = client.post(f"{url}?find=Werk", data)
 
     page = warned.content.decode()
     assert 'data-testid="lowering-warning"' in page and "Save and lower the rights" in page
     assert not EntityGrant.objects.filter(user=colleague).exists()
 
-    saved = client.post(url, {**data, "confirm_lowering": "1"})
+    saved = client.post(f"{url}?find=Werk", {**data, "confirm_lowering": "1"})
 
     assert saved.status_code == 302
     assert EntityGrant.objects.get(user=colleague).role.code == "manager"

@@ -1,5 +1,7 @@
-"""User Management's pages: the list (lists.py), one user (user.py), staff on a user's second factor (staff.py)."""
+"""User Management's pages: the list (lists.py), one user (user.py), their roles on single entities (grants.py),
+staff on a user's second factor (staff.py)."""
 
+from users.views.grants import EntityGrantsView
 from users.views.lists import EntitySearchView, UserExportView, UserListView
 from users.views.staff import UserAuthenticatorView, UserSecondFactorResetView
 from users.views.user import (
@@ -13,6 +15,7 @@ from users.views.user import (
 )
 
 __all__ = [
+    "EntityGrantsView",
     "EntitySearchView",
     "ExternalUserView",
     "UserAuthenticatorView",

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from core.forms import add_service_error
 from entities.access import explain_access
 from entities.history import history_rows
+from entities.models import EntityGrant
 from entities.requests import CockpitRequest
 from outbox.delivery import delivery_flash
 from outbox.services import latest_message
@@ -19,11 +20,12 @@ from users.permissions import (
     access_external_user,
     access_listed_user,
     access_managed_user,
-    external_grants,
+    external_company_grants,
     require_manager,
     require_viewer,
 )
 from users.selectors import (
+    entity_grants_of,
     listed_user_reading,
     user_edit_version,
     user_history,
@@ -52,11 +54,13 @@ class UserFormView(TemplateView):
 
     template_name = "users/user_form.html"
 
-    def build(self, reach, data=None, user=None, company_initial=None, entity_initial=None):
+    def build(self, reach, data=None, user=None, company_initial=None):
+        """The profile, the company roles, and (for a new user only) roles on single entities: an existing user's
+        change row by row on their own list (EntityGrantsView), however many they hold."""
         return (
             ManagedUserForm(data, instance=user, reach=reach),
             company_grant_formset(data, prefix="company", reach=reach, initial=company_initial),
-            entity_grant_formset(data, prefix="entity", reach=reach, initial=entity_initial),
+            entity_grant_formset(data, prefix="entity", reach=reach) if user is None else None,
         )
 
     def render(self, request, form, company_formset, entity_formset, status=200, **extra):
@@ -77,6 +81,7 @@ class UserCreateView(UserFormView):
     def post(self, request, instance_slug):
         reach = require_manager(request.user, request.instance)
         form, company_formset, entity_formset = self.build(reach, request.POST)
+        assert entity_formset is not None  # a new user's roles on single entities come with the form
         if form.is_valid() and company_formset.is_valid() and entity_formset.is_valid():
             try:
                 user, delivery = user_invite(
@@ -103,9 +108,9 @@ class UserEditView(UserFormView):
     def context(self, reach, target):
         # Prefetched with the target by access_managed_user.
         company_grants = list(target.company_grants.all())
-        entity_grants = list(target.entitygrant_set.all())
         return {
             "target": target,
+            "entity_grant_count": entity_grants_of(reach, target, external=False).count(),
             "history": history_rows(
                 user_history(user=target, instance=reach.instance),
                 visible_entities=reach.visible_entity_ids,
@@ -113,9 +118,6 @@ class UserEditView(UserFormView):
                 show_private=True,
             ),
             "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
-            "entity_initial": [
-                {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
-            ],
             "is_operator_staff": reach.is_operator_staff,
             "welcome": latest_message(target, WELCOME_EMAILS.code) if target.awaits_first_login else None,
             "version": user_edit_version(target.pk),
@@ -127,16 +129,14 @@ class UserEditView(UserFormView):
             return self.read_only(request, pk)
         target, reach = access_managed_user(request.user, request.instance, pk)
         extra = self.context(reach, target)
-        forms = self.build(reach, None, target, extra.pop("company_initial"), extra.pop("entity_initial"))
+        forms = self.build(reach, None, target, extra.pop("company_initial"))
         return self.render(request, *forms, **extra)
 
     def changed_meanwhile(self, request, pk, error: ValidationError):
         """Another save came first: the current values, not the refused ones, so nothing is overwritten unseen."""
         target, reach = access_managed_user(request.user, request.instance, pk)
         extra = self.context(reach, target)
-        form, company_formset, entity_formset = self.build(
-            reach, None, target, extra.pop("company_initial"), extra.pop("entity_initial")
-        )
+        form, company_formset, entity_formset = self.build(reach, None, target, extra.pop("company_initial"))
         messages.error(request, " ".join(error.messages))
         return self.render(request, form, company_formset, entity_formset, status=409, **extra)
 
@@ -158,17 +158,15 @@ class UserEditView(UserFormView):
     def post(self, request, instance_slug, pk):
         target, reach = access_managed_user(request.user, request.instance, pk)
         extra = self.context(reach, target)
-        form, company_formset, entity_formset = self.build(
-            reach, request.POST, target, extra.pop("company_initial"), extra.pop("entity_initial")
-        )
-        if form.is_valid() and company_formset.is_valid() and entity_formset.is_valid():
+        form, company_formset, entity_formset = self.build(reach, request.POST, target, extra.pop("company_initial"))
+        if form.is_valid() and company_formset.is_valid():
             try:
                 _user, delivery = user_edit(
                     actor=request.user,
                     instance=request.instance,
                     user=target,
                     company_grants=company_formset.requests(),
-                    entity_grants=entity_formset.requests(),
+                    entity_grants=None,
                     seen_version=request.POST.get("version") or None,
                     lowering_confirmed=lowering_confirmed(request),
                     **form.profile(),
@@ -195,15 +193,14 @@ class ExternalUserView(UserFormView):
     template_name = "users/user_external.html"
 
     def context(self, reach, target):
-        company_grants, entity_grants = external_grants(reach, target)
-        held = target.company_grants.count() + target.entitygrant_set.count()
+        company_grants = external_company_grants(reach, target)
+        entity_count = entity_grants_of(reach, target, external=True).count()
+        held = target.company_grants.count() + EntityGrant.objects.filter(user=target).count()
         return {
             "target": target,
-            "elsewhere": held - len(company_grants) - len(entity_grants),
+            "elsewhere": held - len(company_grants) - entity_count,
+            "entity_grant_count": entity_count,
             "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
-            "entity_initial": [
-                {"entity": f"{g.content_object.name} (#{g.content_object_id})", "role": g.role} for g in entity_grants
-            ],
             "version": user_edit_version(target.pk),
         }
 
@@ -212,8 +209,7 @@ class ExternalUserView(UserFormView):
         company_formset = company_grant_formset(
             data, prefix="company", reach=reach, initial=extra.pop("company_initial")
         )
-        entity_formset = entity_grant_formset(data, prefix="entity", reach=reach, initial=extra.pop("entity_initial"))
-        return company_formset, entity_formset, extra
+        return company_formset, None, extra
 
     def get(self, request, instance_slug, pk):
         target, reach = access_external_user(request.user, request.instance, pk)
@@ -224,14 +220,14 @@ class ExternalUserView(UserFormView):
         target, reach = access_external_user(request.user, request.instance, pk)
         company_formset, entity_formset, extra = self.forms(reach, target, request.POST)
         errors: list[str] = []
-        if company_formset.is_valid() and entity_formset.is_valid():
+        if company_formset.is_valid():
             try:
                 external_grants_replace(
                     actor=request.user,
                     instance=request.instance,
                     user=target,
                     company_grants=company_formset.requests(),
-                    entity_grants=entity_formset.requests(),
+                    entity_grants=None,
                     seen_version=request.POST.get("version") or None,
                     lowering_confirmed=lowering_confirmed(request),
                 )

@@ -1,0 +1,114 @@
+"""People at scale, in process, on the bench data set: the pages of a person with thousands of roles on single
+entities (the guardian twins of the provider and heavy personas: 3,700 and 35,338 at 100,000 entities), and giving
+a role on 1,000 entities in one action (issue 26).
+
+Operator staff of the bench cockpit open the pages (made for the run, removed afterwards), signed in past the
+second factor as the login leaves a session. Each row: p50 / p95 / max milliseconds, the page's size and its
+statements.
+"""
+
+import gc
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from entities.models import BusinessEntity, Company, EntityGrant, Instance, Role
+from tools.bench_access.dataset import BENCH_SLUG, twin_email
+from tools.bench_access.measure import percentile
+from users.services import ENTITY_GRANTS_PER_ACTION, entity_grants_give
+
+STAFF_EMAIL = "bench-people-staff@bench.example"
+
+
+class Command(BaseCommand):
+    help = "Time the pages and actions of people with many roles on single entities, in process."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--iterations", type=int, default=20, help="timed requests per page (default 20)")
+
+    def handle(self, *args, iterations: int, **options):
+        instance = Instance.objects.filter(slug=BENCH_SLUG).first()
+        if instance is None:
+            raise CommandError("No bench data set: seed it first (python -m tools.bench_access --seed-only).")
+        entities = BusinessEntity.objects.filter(instance=instance).count()
+        staff = self.staff(instance)
+        client = self.signed_in(staff)
+        self.stdout.write(f"{entities:,} business entities; operator staff open the pages")
+        self.stdout.write(
+            f"{'row':<44} | {'grants':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'KB':>6} | {'queries':>7}"
+        )
+        try:
+            for persona in ("provider", "heavy"):
+                twin = User.objects.get(email=twin_email(persona))
+                grants = EntityGrant.objects.filter(user=twin).count()
+                for name, url in (
+                    ("user page", reverse("users:user-edit", args=[instance.slug, twin.pk])),
+                    ("roles on single entities", reverse("users:user-entity-grants", args=[instance.slug, twin.pk])),
+                ):
+                    self.row(f"{name} of the {persona} twin", grants, client, url, iterations)
+            self.give_many(staff, instance)
+        finally:
+            User.objects.filter(email=STAFF_EMAIL).delete()
+
+    def staff(self, instance: Instance) -> User:
+        operator = Company.objects.get(instance=instance, is_operator=True)
+        staff, _created = User.objects.get_or_create(
+            email=STAFF_EMAIL, defaults={"company": operator, "is_staff": True, "language": "en"}
+        )
+        return staff
+
+    def signed_in(self, staff: User) -> Client:
+        host = next((name for name in settings.ALLOWED_HOSTS if name != "*" and not name.startswith(".")), "localhost")
+        client = Client(HTTP_HOST=host)
+        client.force_login(staff)
+        device = TOTPDevice.objects.create(user=staff, name="Authenticator app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    def row(self, label: str, grants: int, client: Client, url: str, iterations: int) -> None:
+        client.get(url)  # warm
+        samples, size, queries = [], 0, 0
+        gc.collect()
+        for _ in range(iterations):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                samples.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
+            size, queries = len(response.content), len(captured)
+        self.stdout.write(
+            f"{label:<44} | {grants:>7,} | {percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | "
+            f"{max(samples):>7.1f} | {size / 1024:>6.0f} | {queries:>7}"
+        )
+
+    def give_many(self, staff: User, instance: Instance) -> None:
+        """A role on 1,000 entities in one action, for a new person; rolled back afterwards."""
+        operator = Company.objects.get(instance=instance, is_operator=True)
+        role = Role.objects.get(code="customer")
+        entities = list(BusinessEntity.objects.filter(instance=instance).order_by("pk")[:ENTITY_GRANTS_PER_ACTION])
+        samples = []
+        for _ in range(3):
+            with transaction.atomic():
+                person = User.objects.create(email="bench-people-new@bench.example", company=operator)
+                started = time.perf_counter()
+                entity_grants_give(
+                    actor=staff, instance=instance, user=person, entities=entities, role=role, lowering_confirmed=True
+                )
+                samples.append((time.perf_counter() - started) * 1000)
+                transaction.set_rollback(True)
+        self.stdout.write(
+            f"{'give a role on 1,000 entities (one action)':<44} | {len(entities):>7,} | "
+            f"{percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | {max(samples):>7.1f} | "
+            f"{'':>6} | {'':>7}"
+        )
