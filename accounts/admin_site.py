@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.second_factor import second_factor_pending
+from core.admin import CappedCountPaginator
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
@@ -29,6 +30,14 @@ class CockpitAdminSite(OTPAdminSite):
 
     def __init__(self, name: str = "admin"):
         super().__init__(name)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every changelist, ours or a library's (the task queue's results, say), counts at most
+        CappedCountPaginator.COUNT_CAP rows and never the whole table a second time."""
+        super().register(model_or_iterable, admin_class, **options)
+        for model_admin in self._registry.values():
+            model_admin.paginator = CappedCountPaginator
+            model_admin.show_full_result_count = False
 
     def has_permission(self, request) -> bool:
         return bool(request.user.is_active and request.user.is_staff and not second_factor_pending(request))

@@ -53,7 +53,8 @@ class _RendersOnlyPossibleValues:
 
 class CappedCountPaginator(Paginator):
     """Counts at most COUNT_CAP rows (a COUNT over a LIMITed subquery): a changelist of millions of rows pages
-    without reading them all. Beyond the cap the last page is the cap's; a search narrows it."""
+    without reading them all. Beyond the cap the last page is the cap's; a search narrows it. The admin site
+    (accounts.admin_site) gives it to every changelist."""
 
     COUNT_CAP = 10_000
 

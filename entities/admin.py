@@ -46,7 +46,6 @@ class BusinessEntityAdmin(ServiceSavesAdmin):
     list_filter = ["instance", "project_form"]
     search_fields = ["name", "address"]
     autocomplete_fields = ["owner", "service_provider", "customer"]
-    show_full_result_count = False
     list_per_page = 50
 
     def get_queryset(self, request):
@@ -237,8 +236,6 @@ class AuditLogEntryAdmin(SafeInputAdmin, admin.ModelAdmin):
     list_filter = [AuditActionFilter, "instance", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["subject_user", "instance"]
     search_fields = ["actor_label", "target_label", "subject_user__email", "ip_address"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
     readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
 
     def get_changelist(self, request, **kwargs):

@@ -4,6 +4,9 @@ The request's IP address reaches it through a context variable that the cockpit'
 middleware sets, so services stay free of request objects.
 """
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,6 +15,19 @@ from django.db import models
 from entities.models import AuditLogEntry, Instance
 
 current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None)
+# The batch a bulk action's entries belong to: each entry of one action carries its id (params["batch"]).
+current_batch: ContextVar[str | None] = ContextVar("audit_current_batch", default=None)
+
+
+@contextmanager
+def audit_batch() -> Iterator[str]:
+    """Every entry written inside belongs to one new batch (a bulk action), whose id it yields."""
+    batch = uuid.uuid4().hex[:12]
+    token = current_batch.set(batch)
+    try:
+        yield batch
+    finally:
+        current_batch.reset(token)
 
 
 def _plain(value):
@@ -51,7 +67,7 @@ def audit_entry(
         subject_user_id=subject_user.pk if subject_user is not None else None,
         instance=instance,
         changes={name: [_plain(before), _plain(after)] for name, (before, after) in (changes or {}).items()},
-        params=params or {},
+        params={**(params or {}), **({"batch": batch} if (batch := current_batch.get()) else {})},
         ip_address=current_ip.get(),
     )
 

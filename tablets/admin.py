@@ -13,7 +13,6 @@ class TabletAdmin(ServiceSavesAdmin):
     search_fields = ["serial_number"]
     autocomplete_fields = ["entity", "added_by_company"]
     readonly_fields = ["created_at", "created_by"]
-    show_full_result_count = False
     list_per_page = 50
 
     def has_delete_permission(self, request, obj=None):

@@ -26,7 +26,7 @@ from accounts.second_factor import (
     totp_qr_code,
 )
 from accounts.services import user_save, user_update
-from core.admin import CappedCountPaginator, SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
+from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.access import explain_access
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
@@ -90,8 +90,6 @@ class EntityGrantAdmin(ServiceSavesAdmin):
     list_filter = [PersonFilter]
     search_fields = ["user__email", "content_object__name"]
     autocomplete_fields = ["user", "content_object"]
-    show_full_result_count = False
-    paginator = CappedCountPaginator
     ordering = ["-pk"]
 
     def get_changeform_initial_data(self, request):
@@ -224,7 +222,6 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name", "company__name"]
     ordering = ["email"]
     autocomplete_fields = ["company"]
-    show_full_result_count = False
     inlines = [CompanyGrantInline]
     actions = ["send_welcome_email"]
     fieldsets = (

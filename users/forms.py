@@ -12,7 +12,7 @@ from accounts.models import User
 from core.query import query_id
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
 from users.permissions import Reach, access_named_entity, email_error
-from users.services import CompanyGrantRequest, EntityGrantRequest
+from users.services import BulkAction, BulkKind, CompanyGrantRequest, EntityGrantRequest
 
 
 class ShowAllAfterGrantsMixin:
@@ -342,3 +342,28 @@ class EntityGrantsActionForm(EntityRoleChoiceForm):
         super().__init__(*args, **kwargs)
         # Only "Change role" needs one (the view says so); "Remove" posts the same form.
         self.fields["role"].required = False
+
+
+class BulkActionForm(forms.Form):
+    """What a bulk action on the user list does: its kind and, for a role, where and which."""
+
+    kind = forms.ChoiceField(label=_("Action"), choices=BulkKind.choices)
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=[("", "---------")])
+    company = RowChoiceField(label=_("Company"), required=False)
+    role = RowChoiceField(label=_("Role"), required=False)
+    users = IdsField(required=False)
+    all_matching = forms.BooleanField(required=False)
+
+    def __init__(self, *args, reach: Reach, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = CompanyGrantForm.offered(reach)
+        cast(forms.ChoiceField, self.fields["level"]).choices = [
+            ("", "---------"),
+            *((level.value, level.label) for level in COMPANY_LEVELS if level in reach.grantable_levels()),
+        ]
+        cast(RowChoiceField, self.fields["company"]).offer(offered["company"])
+        cast(RowChoiceField, self.fields["role"]).offer(offered["role"])
+
+    def action(self) -> BulkAction:
+        data = self.cleaned_data
+        return BulkAction(kind=data["kind"], level=data["level"], company=data["company"], role=data["role"])

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.services import user_create, user_update
 from accounts.throttle import invitation_allowed
 from entities.access import lowered_by_entity_grant
-from entities.audit import audit_record
+from entities.audit import audit_batch, audit_record
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Role, Section
 from entities.services import (
     company_grant_create,
@@ -31,6 +31,7 @@ from users.permissions import (
     external_grants,
     require_manageable_user,
     require_manager,
+    user_can_manage_user,
 )
 from users.selectors import user_edit_version
 from users.welcome import welcome_queue
@@ -674,3 +675,117 @@ def entity_grants_remove(*, actor: User, instance: Instance, user: User, grant_i
         grant_delete(actor=actor, grant=grant)
     _check_chat_kept(user)
     return len(grants)
+
+
+# --- bulk actions on the user list --------------------------------------------------------------------------
+
+# The most people one bulk action changes (the list's "all matching" included).
+PEOPLE_PER_BATCH = 1000
+TOO_MANY_PEOPLE = _("At most %(limit)s people at once; narrow the list with its filters.")
+NOBODY_CHOSEN = _("Choose at least one person.")
+
+
+class BulkKind(models.TextChoices):
+    GIVE_ROLE = "give_role", _("Give or change a role")
+    REMOVE_ROLE = "remove_role", _("Remove their role")
+    DEACTIVATE = "deactivate", _("Remove (deactivate) them")
+    RESEND_WELCOME = "resend_welcome", _("Send the welcome email again")
+    REQUIRE_SECOND_FACTOR = "require_second_factor", _("Require a second factor")
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """One action for every chosen person: a role at (level, company) to give or take, or one of the others."""
+
+    kind: str
+    level: str = ""
+    company: Company | None = None
+    role: Role | None = None
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    batch: str
+    changed: int
+    unchanged: int
+
+
+@transaction.atomic
+def users_bulk_apply(*, actor: User, instance: Instance, user_ids: list[int], action: BulkAction) -> BulkResult:
+    """Apply one action to every chosen person in one transaction, every audit entry carrying the batch's id.
+
+    Each person must be one the manager may change (user_can_manage_user): one who is not, or who is not
+    there, makes the whole batch answer 404 and change nothing. People the action does not concern (a role
+    they do not hold, a welcome email after their first sign-in) stay as they are and are counted.
+    """
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        raise ValidationError(NOBODY_CHOSEN, code="nobody")
+    if len(ids) > PEOPLE_PER_BATCH:
+        raise ValidationError(TOO_MANY_PEOPLE, code="too_many", params={"limit": PEOPLE_PER_BATCH})
+    reach = require_manager(actor, instance)
+    # Locked in id order, as user_edit locks one: two batches over the same people wait for each other.
+    list(User.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    people = list(
+        User.objects.filter(pk__in=ids, company__instance=instance)
+        .select_related("company", "all_entities_role")
+        .prefetch_related(
+            "company_grants__role",
+            "company_grants__company",
+            "entitygrant_set__role",
+            "entitygrant_set__content_object",
+        )
+        .order_by("pk")
+    )
+    if len(people) != len(ids) or not all(user_can_manage_user(reach, person) for person in people):
+        raise Http404("No such user.")
+    if action.kind in (BulkKind.GIVE_ROLE, BulkKind.REMOVE_ROLE):
+        if action.company is None or not action.level:
+            raise ValidationError(_("Choose the level and the company."), code="incomplete")
+        if action.kind == BulkKind.GIVE_ROLE:
+            if action.role is None:
+                raise ValidationError(_("Choose the role."), code="incomplete")
+            error = reach.company_grant_error(action.level, action.company.pk, action.role)
+            if error:
+                raise ValidationError(error, code="out_of_reach")
+    changed = 0
+    with audit_batch() as batch:
+        for person in people:
+            changed += _bulk_one(actor, instance, reach, person, action)
+    return BulkResult(batch=batch, changed=changed, unchanged=len(people) - changed)
+
+
+def _bulk_one(actor: User, instance: Instance, reach: Reach, person: User, action: BulkAction) -> int:
+    """The action for one person: 1 when it changed them, 0 when it does not concern them."""
+    if action.kind == BulkKind.DEACTIVATE:
+        if not person.is_active:
+            return 0
+        user_deactivate(actor=actor, instance=instance, user=person)
+        return 1
+    if action.kind == BulkKind.RESEND_WELCOME:
+        if not person.awaits_first_login:
+            return 0
+        welcome_email_resend(actor=actor, instance=instance, user=person)
+        return 1
+    if action.kind == BulkKind.REQUIRE_SECOND_FACTOR:
+        if person.otp_required:
+            return 0
+        user_update(actor=actor, user=person, otp_required=True)
+        return 1
+    company, role = action.company, action.role
+    assert company is not None  # users_bulk_apply checked the action
+    held = next((g for g in person.company_grants.all() if (g.level, g.company_id) == (action.level, company.pk)), None)
+    if action.kind == BulkKind.REMOVE_ROLE:
+        if held is None:
+            return 0
+        grant_delete(actor=actor, grant=held)
+        _check_chat_kept(person)
+        return 1
+    assert role is not None
+    if held is not None:
+        if held.role_id == role.pk:
+            return 0
+        grant_change_role(actor=actor, grant=held, role=role)
+        return 1
+    company_grant_create(actor=actor, user=person, level=action.level, company=company, role=role)
+    return 1

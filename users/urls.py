@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.UserListView.as_view(), name="user-list"),
     path("new/", views.UserCreateView.as_view(), name="user-create"),
     path("export.csv", views.UserExportView.as_view(), name="user-export"),
+    path("bulk/", views.UserBulkView.as_view(), name="user-bulk"),
     path("entity-search/", views.EntitySearchView.as_view(), name="entity-search"),
     path("<int:pk>/", views.UserEditView.as_view(), name="user-edit"),
     path("<int:pk>/external/", views.ExternalUserView.as_view(), name="user-external"),

@@ -2,9 +2,9 @@
 entities (the guardian twins of the provider and heavy personas: 3,700 and 35,338 at 100,000 entities), and giving
 a role on 1,000 entities in one action (issue 26).
 
-Operator staff of the bench cockpit open the pages (made for the run, removed afterwards), signed in past the
-second factor as the login leaves a session. Each row: p50 / p95 / max milliseconds, the page's size and its
-statements.
+Operator staff (a superuser) of the bench cockpit open the pages and the admin's changelists (made for the
+run, removed afterwards), signed in past the second factor as the login leaves a session. Each row: p50 / p95
+/ max milliseconds, the page's size and its statements.
 """
 
 import gc
@@ -26,6 +26,14 @@ from tools.bench_access.measure import percentile
 from users.services import ENTITY_GRANTS_PER_ACTION, entity_grants_give
 
 STAFF_EMAIL = "bench-people-staff@bench.example"
+# The admin's changelists (app_model) and a search each; their rows: the table's.
+ADMIN_CHANGELISTS = [
+    ("entities_businessentity", "Bahnhof"),
+    ("accounts_user", "bench"),
+    ("entities_entitygrant", "twin"),
+    ("entities_company", "AG"),
+    ("entities_auditlogentry", "grant"),
+]
 
 
 class Command(BaseCommand):
@@ -43,7 +51,7 @@ class Command(BaseCommand):
         client = self.signed_in(staff)
         self.stdout.write(f"{entities:,} business entities; operator staff open the pages")
         self.stdout.write(
-            f"{'row':<44} | {'grants':>7} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'KB':>6} | {'queries':>7}"
+            f"{'row':<44} | {'rows':>9} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'KB':>6} | {'queries':>7}"
         )
         try:
             for persona in ("provider", "heavy"):
@@ -55,13 +63,18 @@ class Command(BaseCommand):
                 ):
                     self.row(f"{name} of the {persona} twin", grants, client, url, iterations)
             self.give_many(staff, instance)
+            for model, search in ADMIN_CHANGELISTS:
+                url = reverse(f"admin:{model}_changelist")
+                rows = self.model_rows(model)
+                self.row(f"admin {model.split('_')[1]}", rows, client, url, iterations)
+                self.row(f"admin {model.split('_')[1]} ?q={search}", rows, client, f"{url}?q={search}", iterations)
         finally:
             User.objects.filter(email=STAFF_EMAIL).delete()
 
     def staff(self, instance: Instance) -> User:
         operator = Company.objects.get(instance=instance, is_operator=True)
         staff, _created = User.objects.get_or_create(
-            email=STAFF_EMAIL, defaults={"company": operator, "is_staff": True, "language": "en"}
+            email=STAFF_EMAIL, defaults={"company": operator, "is_staff": True, "is_superuser": True, "language": "en"}
         )
         return staff
 
@@ -74,6 +87,12 @@ class Command(BaseCommand):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
         return client
+
+    def model_rows(self, model: str) -> int:
+        app_label, name = model.split("_", 1)
+        from django.apps import apps
+
+        return apps.get_model(app_label, name)._default_manager.count()
 
     def row(self, label: str, grants: int, client: Client, url: str, iterations: int) -> None:
         client.get(url)  # warm
@@ -88,7 +107,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{url} answered {response.status_code}")
             size, queries = len(response.content), len(captured)
         self.stdout.write(
-            f"{label:<44} | {grants:>7,} | {percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | "
+            f"{label:<44} | {grants:>9,} | {percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | "
             f"{max(samples):>7.1f} | {size / 1024:>6.0f} | {queries:>7}"
         )
 
@@ -108,7 +127,7 @@ class Command(BaseCommand):
                 samples.append((time.perf_counter() - started) * 1000)
                 transaction.set_rollback(True)
         self.stdout.write(
-            f"{'give a role on 1,000 entities (one action)':<44} | {len(entities):>7,} | "
+            f"{'give a role on 1,000 entities (one action)':<44} | {len(entities):>9,} | "
             f"{percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | {max(samples):>7.1f} | "
             f"{'':>6} | {'':>7}"
         )

@@ -1,6 +1,7 @@
 """User Management's pages: the list (lists.py), one user (user.py), their roles on single entities (grants.py),
 staff on a user's second factor (staff.py)."""
 
+from users.views.bulk import UserBulkView
 from users.views.grants import EntityGrantsView
 from users.views.lists import EntitySearchView, UserExportView, UserListView
 from users.views.staff import UserAuthenticatorView, UserSecondFactorResetView
@@ -19,6 +20,7 @@ __all__ = [
     "EntitySearchView",
     "ExternalUserView",
     "UserAuthenticatorView",
+    "UserBulkView",
     "UserCreateView",
     "UserEditView",
     "UserExplainView",

@@ -12,9 +12,10 @@ from accounts.second_factor import second_factor_status
 from core.limits import ListingLimited
 from core.query import page_number, query_id, query_text
 from entities.access import EntityFilter, entity_page
-from entities.models import Role
+from entities.models import COMPANY_LEVELS, Role
 from entities.requests import CockpitRequest
 from users.exports import users_csv
+from users.forms import CompanyGrantForm
 from users.permissions import (
     require_manager,
     require_viewer,
@@ -28,7 +29,7 @@ from users.selectors import (
     outside_members,
     roles_in_reach,
 )
-from users.services import users_export_recorded
+from users.services import BulkKind, users_export_recorded
 
 PAGE_SIZE = 50
 MEMBER_KINDS = {
@@ -109,6 +110,18 @@ def _describe_rows(reach, members) -> None:
         )
 
 
+def bulk_choices(reach) -> dict:
+    """What the list's bulk bar offers: the actions, and where and which role, as the manager may grant them."""
+    offered = CompanyGrantForm.offered(reach)
+    levels = reach.grantable_levels()
+    return {
+        "bulk_kinds": BulkKind.choices,
+        "bulk_levels": [(level.value, level.label) for level in COMPANY_LEVELS if level in levels],
+        "bulk_companies": offered["company"],
+        "bulk_roles": offered["role"],
+    }
+
+
 class UserListView(ListingLimited, TemplateView):
     request: CockpitRequest
 
@@ -149,6 +162,7 @@ class UserListView(ListingLimited, TemplateView):
             read_only=not reach.is_manager,
             roles=roles_in_reach(reach),
             query=query.urlencode(),
+            **(bulk_choices(reach) if reach.is_manager else {}),
             sort_query=sorting.urlencode(),
             export_query=query.urlencode(),
         )
