@@ -63,6 +63,8 @@ class Command(BaseCommand):
                 ):
                     self.row(f"{name} of the {persona} twin", grants, client, url, iterations)
             self.give_many(staff, instance)
+            self.import_many(staff, instance)
+            self.bulk_many(staff, instance)
             for model, search in ADMIN_CHANGELISTS:
                 url = reverse(f"admin:{model}_changelist")
                 rows = self.model_rows(model)
@@ -130,4 +132,63 @@ class Command(BaseCommand):
             f"{'give a role on 1,000 entities (one action)':<44} | {len(entities):>9,} | "
             f"{percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | {max(samples):>7.1f} | "
             f"{'':>6} | {'':>7}"
+        )
+
+    def import_many(self, staff: User, instance: Instance) -> None:
+        """A 500-line file of new people with a role each, read, checked and imported; rolled back afterwards."""
+        from django.test.utils import override_settings
+
+        from users.imports import read_people
+        from users.permissions import manager_reach
+        from users.services import people_import
+
+        company = Company.objects.filter(instance=instance, is_operator=False).order_by("pk").first()
+        assert company is not None
+        lines = [f"import-{n}@bench.example,Import,Person {n},{company.name},en,,Owner · {company.name}: Customer"
+                 for n in range(500)]  # fmt: skip
+        raw = ("email,first_name,last_name,company,language,mobile_phone,roles\n" + "\n".join(lines)).encode()
+        samples = []
+        with override_settings(INVITATIONS_PER_HOUR=10_000, INVITATIONS_PER_COMPANY_PER_DAY=10_000):
+            for _ in range(3):
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    plan = read_people(raw, manager_reach(staff, instance))
+                    result = people_import(actor=staff, instance=instance, plan=plan)
+                    samples.append((time.perf_counter() - started) * 1000)
+                    assert result.created == 500, result
+                    transaction.set_rollback(True)
+        self.summary("import a 500-line CSV (check and save)", 500, samples)
+
+    def bulk_many(self, staff: User, instance: Instance) -> None:
+        """A role changed for 500 people in one bulk action; rolled back afterwards."""
+        from entities.models import CompanyGrant, Level
+        from users.services import BulkAction, BulkKind, users_bulk_apply
+
+        company = Company.objects.filter(instance=instance, is_operator=False).order_by("pk").first()
+        assert company is not None
+        samples = []
+        for _ in range(3):
+            with transaction.atomic():
+                people = User.objects.bulk_create(
+                    [User(email=f"bulk-{n}@bench.example", company=company) for n in range(500)]
+                )
+                customer, manager = Role.objects.get(code="customer"), Role.objects.get(code="manager")
+                CompanyGrant.objects.bulk_create(
+                    [CompanyGrant(user=p, level=Level.OWNER, company=company, role=customer) for p in people]
+                )
+                started = time.perf_counter()
+                users_bulk_apply(
+                    actor=staff,
+                    instance=instance,
+                    user_ids=[p.pk for p in people],
+                    action=BulkAction(BulkKind.GIVE_ROLE, Level.OWNER, company, manager),
+                )
+                samples.append((time.perf_counter() - started) * 1000)
+                transaction.set_rollback(True)
+        self.summary("change the role of 500 people (one bulk action)", 500, samples)
+
+    def summary(self, label: str, rows: int, samples: list[float]) -> None:
+        self.stdout.write(
+            f"{label:<44} | {rows:>9,} | {percentile(samples, 50):>7.1f} | {percentile(samples, 95):>7.1f} | "
+            f"{max(samples):>7.1f} | {'':>6} | {'':>7}"
         )

@@ -3,6 +3,7 @@ staff on a user's second factor (staff.py)."""
 
 from users.views.bulk import UserBulkView
 from users.views.grants import EntityGrantsView
+from users.views.imports import UserImportTemplateView, UserImportView
 from users.views.lists import EntitySearchView, UserExportView, UserListView
 from users.views.staff import UserAuthenticatorView, UserSecondFactorResetView
 from users.views.user import (
@@ -25,6 +26,8 @@ __all__ = [
     "UserEditView",
     "UserExplainView",
     "UserExportView",
+    "UserImportTemplateView",
+    "UserImportView",
     "UserListView",
     "UserReactivateView",
     "UserRemoveView",
