@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.second_factor import second_factor_pending
-from core.admin import CappedCountPaginator
+from core.paging import CappedCountPaginator
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):

@@ -12,11 +12,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import DataError, models, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.query import query_id
@@ -49,19 +47,6 @@ class _RendersOnlyPossibleValues:
         options = related.model._meta
         target = options.get_field(getattr(related, "field_name", None) or options.pk.name)
         return super().optgroups(name, [item for item in value if item in ("", None) or _fits(target, item)], attr)  # type: ignore[misc]
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP rows (a COUNT over a LIMITed subquery): a changelist of millions of rows pages
-    without reading them all. Beyond the cap the last page is the cap's; a search narrows it. The admin site
-    (accounts.admin_site) gives it to every changelist."""
-
-    COUNT_CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        rows = cast(QuerySet, self.object_list)  # a changelist pages a QuerySet
-        return rows[: self.COUNT_CAP].count()
 
 
 class SafeAutocompleteSelect(_RendersOnlyPossibleValues, AutocompleteSelect):

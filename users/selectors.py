@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import SMSDevice, User
+from core.paging import CappedCountPaginator
 from core.registry import Registry
 from entities.history import HistoryRow, history_rows
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
@@ -193,6 +194,8 @@ class EntityGrantPage:
     rows: list[EntityGrantRow]
     page: Page
     total: int
+    # At least CappedCountPaginator.COUNT_CAP: the total says "at least" (a search narrows the list).
+    capped: bool = False
 
 
 def entity_grants_of(reach: Reach, user: User, *, external: bool, search: str = "") -> QuerySet:
@@ -216,7 +219,8 @@ def entity_grant_page(
         .select_related("role", "content_object", "granted_by")
         .order_by("content_object__name", "pk")
     )
-    page = Paginator(grants, ENTITY_GRANTS_PER_PAGE).get_page(number)
+    paginator = CappedCountPaginator(grants, ENTITY_GRANTS_PER_PAGE)
+    page = paginator.get_page(number)
     listed = list(page.object_list)
     reach.prime_entities([grant.content_object for grant in listed])
     rows = []
@@ -234,7 +238,14 @@ def entity_grant_page(
                 changeable=reach.grant_in_reach(grant),
             )
         )
-    return EntityGrantPage(rows=rows, page=page, total=page.paginator.count)
+    return EntityGrantPage(rows=rows, page=page, total=paginator.count, capped=paginator.capped)
+
+
+def entity_grant_count(reach: Reach, user: User, *, external: bool) -> tuple[int, bool]:
+    """How many roles on single entities the person's page names, up to the cap, and whether there are more."""
+    cap = CappedCountPaginator.COUNT_CAP
+    counted = entity_grants_of(reach, user, external=external).order_by()[:cap].count()
+    return counted, counted >= cap
 
 
 def user_history(*, user: User, instance, limit: int = 50) -> QuerySet:

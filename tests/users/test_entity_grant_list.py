@@ -329,3 +329,20 @@ def test_changing_the_role_without_choosing_one_says_so_and_changes_nothing(
     assert response.status_code == 400
     assert "Choose the new role." in response.content.decode()
     assert held(worker) == [("Werk Aarau", "customer")]
+
+
+def test_beyond_the_count_cap_the_pages_say_at_least(
+    client, login, projectmanager_a, worker, instance, owner_a, monkeypatch
+):
+    from core.paging import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "COUNT_CAP", 3)
+    for building in owned_by(instance, owner_a, *[f"Haus {n}" for n in range(5)]):
+        grant_entity_role(worker, building, "customer")
+    login(projectmanager_a)
+
+    listed = client.get(grants_url(worker)).content.decode()
+    summary = client.get(edit_url(owner_a, worker)).content.decode()
+
+    assert "3 or more roles; search to narrow them" in listed
+    assert "3 or more roles on single business entities." in summary

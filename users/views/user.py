@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.forms import add_service_error
+from core.paging import CappedCountPaginator
 from entities.access import explain_access
 from entities.history import history_rows
 from entities.models import EntityGrant
@@ -25,7 +26,7 @@ from users.permissions import (
     require_viewer,
 )
 from users.selectors import (
-    entity_grants_of,
+    entity_grant_count,
     listed_user_reading,
     user_edit_version,
     user_history,
@@ -40,6 +41,8 @@ from users.services import (
     welcome_email_resend,
 )
 from users.welcome import WELCOME_EMAILS
+
+COUNT_CAP = CappedCountPaginator.COUNT_CAP
 
 
 def lowering_confirmed(request) -> bool:
@@ -108,9 +111,11 @@ class UserEditView(UserFormView):
     def context(self, reach, target):
         # Prefetched with the target by access_managed_user.
         company_grants = list(target.company_grants.all())
+        entity_count, capped = entity_grant_count(reach, target, external=False)
         return {
             "target": target,
-            "entity_grant_count": entity_grants_of(reach, target, external=False).count(),
+            "entity_grant_count": entity_count,
+            "entity_grants_capped": capped,
             "history": history_rows(
                 user_history(user=target, instance=reach.instance),
                 visible_entities=reach.visible_entity_ids,
@@ -194,12 +199,13 @@ class ExternalUserView(UserFormView):
 
     def context(self, reach, target):
         company_grants = external_company_grants(reach, target)
-        entity_count = entity_grants_of(reach, target, external=True).count()
-        held = target.company_grants.count() + EntityGrant.objects.filter(user=target).count()
+        entity_count, capped = entity_grant_count(reach, target, external=True)
+        held = target.company_grants.count() + EntityGrant.objects.filter(user=target).order_by()[:COUNT_CAP].count()
         return {
             "target": target,
-            "elsewhere": held - len(company_grants) - entity_count,
+            "elsewhere": max(0, held - len(company_grants) - entity_count),
             "entity_grant_count": entity_count,
+            "entity_grants_capped": capped,
             "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
             "version": user_edit_version(target.pk),
         }
