@@ -232,7 +232,8 @@ def _read_person(person: PlannedPerson, values, reach: Reach, companies) -> None
     person.mobile_phone = values.get("mobile_phone", ("", False))[0]
     language = values.get("language", ("", False))[0].lower()[:2]
     person.language = language if language in Language.values else Language.GERMAN
-    existing = User.objects.filter(email__iexact=person.email).select_related("company").first()
+    # Stored lower-case (User.save), as `person.email` is: the unique index finds it.
+    existing = User.objects.filter(email=person.email).select_related("company").first()
     if existing is not None:
         listed = User.objects.filter(reach.listed_users(), pk=existing.pk).exists()
         if not listed:

@@ -392,7 +392,8 @@ def email_error(reach: Reach, email: str, *, user: User | None = None) -> str | 
     their own list is named as such; any other holder reads alike, so the answer never
     tells whether, or in which cockpit, the address has a login elsewhere.
     """
-    holders = User.objects.filter(email__iexact=email.strip())
+    # Emails are stored lower-case (User.save): the exact lookup uses the unique index, iexact would not.
+    holders = User.objects.filter(email=email.strip().lower())
     holder = (holders.exclude(pk=user.pk) if user is not None else holders).first()
     if holder is None:
         return None
