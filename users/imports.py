@@ -51,6 +51,8 @@ class PlannedPerson:
     company: Company | None = None
     language: str = Language.GERMAN
     mobile_phone: str = ""
+    # The roles the file gives: for an existing person only those they do not hold yet (an import never takes
+    # a role away nor replaces one).
     roles: list[PlannedRole] = field(default_factory=list)
     existing: User | None = None
     # For an existing person: whether the manager may change them (else only lines that change nothing pass).
@@ -63,14 +65,8 @@ class PlannedPerson:
             return "error"
         if self.existing is None:
             return "create"
-        return "change" if self.added_roles() else "unchanged"
-
-    def added_roles(self) -> list[PlannedRole]:
-        """Of the file's roles, those an existing person does not hold yet (an import never takes roles away)."""
-        if self.existing is None:
-            return self.roles
-        held = {(g.level, g.company_id, g.role_id) for g in CompanyGrant.objects.filter(user=self.existing)}
-        return [r for r in self.roles if (r.level, r.company.pk, r.role.pk) not in held]
+        # An existing person's `roles` are only those they lack: one they hold is passed over when read.
+        return "change" if self.roles else "unchanged"
 
 
 @dataclass

@@ -818,7 +818,7 @@ def people_import(*, actor: User, instance: Instance, plan: ImportPlan) -> Impor
     created = changed = 0
     with audit_batch() as batch:
         for person in plan.people:
-            requests = [CompanyGrantRequest(role.level, role.company, role.role) for role in person.added_roles()]
+            requests = [CompanyGrantRequest(role.level, role.company, role.role) for role in person.roles]
             if person.existing is None:
                 user_invite(
                     actor=actor,

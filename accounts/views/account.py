@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+from django_otp.models import Device
 
 from accounts.forms import AccountForm, PasswordConfirmForm
 from accounts.models import User
@@ -83,7 +84,8 @@ class DeviceRemoveView(MyAccountView):
 
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
+    def chosen(self, request, **kwargs) -> tuple[Device, str, str]:
+        """The device to remove, the key its form is known by on My account, and the words once it is gone."""
         try:
             method = Method(kwargs["method"])
         except ValueError:
@@ -91,6 +93,10 @@ class DeviceRemoveView(MyAccountView):
         device = confirmed_devices(request.user, counted_only=False).get(method)
         if device is None:
             raise Http404("No such sign-in method.")
+        return device, method, _("%(device)s was removed.") % {"device": DEVICE_NAMES[type(device)]}
+
+    def post(self, request, *args, **kwargs):
+        device, key, removed = self.chosen(request, **kwargs)
         form = PasswordConfirmForm(request.POST)
         if form.is_valid():
             try:
@@ -100,9 +106,9 @@ class DeviceRemoveView(MyAccountView):
             else:
                 # Without a method left, a user outside the policy owes no second factor any more.
                 remember_enrolment(request, request.user)
-                messages.success(request, _("%(device)s was removed.") % {"device": DEVICE_NAMES[type(device)]})
+                messages.success(request, removed)
                 return redirect("accounts:my-account")
-        return self.render_to_response(self.get_context_data(remove_form=form, remove_method=method), status=400)
+        return self.render_to_response(self.get_context_data(remove_form=form, remove_method=key), status=400)
 
 
 class PasswordConfirmView(TemplateView):

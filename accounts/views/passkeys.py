@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,11 +13,11 @@ from django_otp_webauthn import exceptions as webauthn_errors
 from django_otp_webauthn import views as webauthn
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts.forms import PasskeyNameForm, PasswordConfirmForm
+from accounts.forms import PasskeyNameForm
 from accounts.passkeys import PASSKEY_CODES_KEY, PASSKEY_NAME_KEY, passkey_verified
 from accounts.recent_password import password_recently_checked
-from accounts.second_factor import device_remove, remember_enrolment, second_factor_pending
-from accounts.views.account import MyAccountView, RecentPasswordRequiredMixin
+from accounts.second_factor import second_factor_pending
+from accounts.views.account import DeviceRemoveView, RecentPasswordRequiredMixin
 from core.requests import SignedInRequest
 
 
@@ -56,28 +55,14 @@ class PasskeyAddedView(View):
         return shown
 
 
-class PasskeyRemoveView(MyAccountView):
-    """Remove one of one's passkeys after typing the password again."""
+class PasskeyRemoveView(DeviceRemoveView):
+    """Remove one of one's passkeys after typing the password again (one of several, by its id)."""
 
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
+    def chosen(self, request, **kwargs):
         device = WebAuthnCredential.objects.filter(pk=kwargs["pk"], user=request.user).first()
         if device is None:
             raise Http404("No such passkey.")
-        form = PasswordConfirmForm(request.POST)
-        if form.is_valid():
-            try:
-                device_remove(actor=request.user, device=device, password=form.cleaned_data["password"])
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                remember_enrolment(request, request.user)
-                messages.success(request, _("The passkey “%(name)s” was removed.") % {"name": device.name})
-                return redirect("accounts:my-account")
-        return self.render_to_response(
-            self.get_context_data(remove_form=form, remove_method=f"passkey-{device.pk}"), status=400
-        )
+        return device, f"passkey-{device.pk}", _("The passkey “%(name)s” was removed.") % {"name": device.name}
 
 
 class PasskeyNotNow(webauthn_errors.OTPWebAuthnApiError):

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
+from accounts.models import User
 from entities.models import AuditLogEntry, EntityGrant, Level, Role
 from tests.factories import (
     BusinessEntityFactory,
@@ -346,3 +347,15 @@ def test_beyond_the_count_cap_the_pages_say_at_least(
 
     assert "3 or more roles; search to narrow them" in listed
     assert "3 or more roles on single business entities." in summary
+
+
+def test_removing_the_only_role_that_allows_chat_of_someone_who_chats_is_refused(projectmanager_a, owner_a, buildings):
+    chatter = UserFactory(company=owner_a, email="chatter@owner-a.example")
+    grant = grant_entity_role(chatter, buildings[0], "team-leader")  # Team leader allows chat; nothing else held
+    User.objects.filter(pk=chatter.pk).update(chat_enabled=True)
+    chatter.refresh_from_db()
+
+    with pytest.raises(ValidationError, match="Chat can only be switched on"):
+        entity_grants_remove(actor=projectmanager_a, instance=owner_a.instance, user=chatter, grant_ids=[grant.pk])
+
+    assert held(chatter) == [("Werk Aarau", "team-leader")]
