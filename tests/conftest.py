@@ -39,11 +39,28 @@ def pytest_report_header(config):
 
 @pytest.fixture
 def role_catalogue(transactional_db):
-    """For tests with real commits, whose databases are flushed: seed the role catalogue as its migrations do.
+    """For tests with real commits, whose databases are flushed: seed the role catalogue as its migrations do."""
+    seed_role_catalogue()
 
-    The catalogue's roles, and the share roles a Cockpit Share's rights are read from, in English and German,
-    with the project-manager roles marked.
-    """
+
+@pytest.fixture(autouse=True)
+def catalogue_after_a_flush(request):
+    """A test in a rolled-back transaction finds the catalogue its migrations seeded, even when it runs after a
+    test with real commits whose database was flushed (xdist's work stealing hands those out in any order)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional or (marker is None and "db" not in request.fixturenames):
+        return
+    request.getfixturevalue("db")
+    if not Role.objects.exists():
+        seed_role_catalogue()
+
+
+def seed_role_catalogue() -> None:
+    """The catalogue's roles, and the share roles a Cockpit Share's rights are read from, in English and German,
+    with the project-manager roles marked, as their migrations seed them."""
     import importlib
 
     from django.apps import apps

@@ -29,7 +29,7 @@ def _cell(value) -> str:
 
 def _grants(member) -> str:
     grants = [f"{g.get_level_display()} · {g.company.name}: {g.role.label}" for g in member.company_grants.all()]
-    grants += [f"{g.entity_label}: {g.role.label}" for g in member.entitygrant_set.all()]
+    grants += [f"{g.entity_label}: {g.role.label}" for g in member.listed_entity_grants]
     if member.sees_all_entities and member.all_entities_role:
         grants.append(f"{_('All entities')}: {member.all_entities_role.label}")
     return "; ".join(_cell(grant) for grant in grants)

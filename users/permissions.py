@@ -11,6 +11,7 @@ outrank the granted role. A user is theirs to change only while every role the
 user holds is one they could have granted. Nobody manages themselves here.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from entities.access import Subject, catalogue_rights, context_for, entities_access, entity_access, role_rights
+from entities.access import (
+    Subject,
+    catalogue_rights,
+    context_for,
+    deciding_roles_on_grants,
+    entities_access,
+    entity_access,
+    role_rights,
+)
+from entities.access.rules import path_of
 from entities.history import OUTSIDE_VIEW
 from entities.models import (
     COMPANY_LEVELS,
@@ -240,6 +250,34 @@ class Reach:
         """The entity's name where the manager sees it, else words that name nothing."""
         return entity.name if self.sees_entity(entity) else str(OUTSIDE_VIEW)
 
+    def entity_grants_in_reach(self, holder_ids: set[int]) -> set[int]:
+        """Of these people, those whose every role on a single entity is this manager's to change.
+
+        The rule of entity_grant_error, asked of all their entities in one query: what
+        decides the manager's access on each (holder, role) group's entities must manage
+        users and outrank the role. A group the manager does not wholly see is refused.
+        """
+        if self.is_operator_staff:
+            return set(holder_ids)
+        decided = deciding_roles_on_grants(self.subject, self.instance, holder_ids)
+        roles = Role.objects.in_bulk({role_id for _holder, role_id, _deciding in decided})
+        rights = catalogue_rights(context_for(self.subject))
+        refused, capped = set(), set()
+        for holder, role_id, deciding in decided:
+            if deciding is None:
+                refused.add(holder)
+            elif path_of(deciding[0]).source.cap is not None:
+                # A capped grant's rights depend on its row: those few are asked one grant at a time.
+                capped.add(holder)
+            else:
+                own = rights[deciding[1]]
+                if own.get(Section.USERS, Access.NONE) < Access.EDIT or self.role_error(roles[role_id], own):
+                    refused.add(holder)
+        for grant in EntityGrant.objects.filter(user__in=capped - refused).select_related("role", "content_object"):
+            if self.entity_grant_error(grant.content_object, grant.role) is not None:
+                refused.add(grant.user_id)
+        return set(holder_ids) - refused
+
     def prime_entities(self, entities: list[BusinessEntity]) -> None:
         """Resolve the manager's access to many entities in one go (for lists of users)."""
         if not self.is_operator_staff:
@@ -313,17 +351,11 @@ def access_listed_user(actor: User, instance: Instance, pk: int) -> tuple[User, 
         User.objects.filter(reach.listed_users(), pk=pk)
         .annotate(is_employee=reach.is_employee())
         .select_related("company", "all_entities_role")
-        .prefetch_related(
-            "company_grants__role",
-            "company_grants__company",
-            "entitygrant_set__role",
-            "entitygrant_set__content_object",
-        )
+        .prefetch_related("company_grants__role", "company_grants__company")
         .first()
     )
     if target is None:
         raise Http404("No such user.")
-    reach.prime_entities([grant.content_object for grant in target.entitygrant_set.all()])
     return target, reach
 
 
@@ -335,23 +367,36 @@ def require_manageable_user(actor: User, instance: Instance, user: User) -> Reac
     return reach
 
 
-def user_can_manage_user(reach: Reach, target: User) -> bool:
-    """Whether the manager may change or remove this user.
+def manageable_people(reach: Reach, people: Iterable[User]) -> set[int]:
+    """The ids of those of these people whom the manager may change or remove.
 
     Never themselves; operator staff manage everyone but other staff; other managers
     manage users of companies in their reach, never operator employees, and only
     while every role the user holds lies within their reach and does not outrank
-    their own (else they could lock out or take over someone above them).
+    their own (else they could lock out or take over someone above them). The roles
+    on single entities are checked for all the people at once, in a fixed number of
+    queries however many they hold (Reach.entity_grants_in_reach).
     """
+    standing = [person for person in people if _may_manage_standing(reach, person)]
+    if reach.is_operator_staff:
+        return {person.pk for person in standing}
+    return reach.entity_grants_in_reach({person.pk for person in standing})
+
+
+def _may_manage_standing(reach: Reach, target: User) -> bool:
+    """The part of the rule read off the person and their (few) company roles."""
     if target.pk == reach.actor.pk or target.company.instance_id != reach.instance.pk:
         return False
     if reach.is_operator_staff:
         return not (target.is_superuser or target.is_staff)
     if target.is_operator_employee or not reach.includes_company(target.company_id):
         return False
-    grants = [*target.company_grants.all(), *target.entitygrant_set.all()]
-    reach.prime_entities([grant.content_object for grant in grants if isinstance(grant, EntityGrant)])
-    return all(reach.grant_in_reach(grant) for grant in grants)
+    return all(reach.grant_in_reach(grant) for grant in target.company_grants.all())
+
+
+def user_can_manage_user(reach: Reach, target: User) -> bool:
+    """Whether the manager may change or remove this user (manageable_people, for one)."""
+    return target.pk in manageable_people(reach, [target])
 
 
 def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
@@ -360,9 +405,6 @@ def access_managed_user(actor: User, instance: Instance, pk: int) -> tuple[User,
     users = User.objects.select_related("company", "all_entities_role").prefetch_related(
         "company_grants__role", "company_grants__company"
     )
-    if not reach.is_operator_staff:
-        # Their check reads every role of the person; operator staff manage everyone but staff, whatever they hold.
-        users = users.prefetch_related("entitygrant_set__role", "entitygrant_set__content_object")
     target = users.filter(pk=pk).first()
     if target is None or not user_can_manage_user(reach, target):
         raise Http404("No such user.")
@@ -417,12 +459,11 @@ def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User
     return target, reach
 
 
-def listed_external_grants(reach: Reach, user: User) -> tuple[list[CompanyGrant], list[EntityGrant]]:
-    """The grants of an external user at the companies whose users the actor sees: what the actor may read of them."""
-    company_q, entity_q = reach.grants_in_reach()
-    entity_grants = list(EntityGrant.objects.filter(entity_q, user=user).select_related("role", "content_object"))
-    reach.prime_entities([grant.content_object for grant in entity_grants])
-    return list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company")), entity_grants
+def listed_external_company_grants(reach: Reach, user: User) -> list[CompanyGrant]:
+    """The company grants of an external user at the companies whose users the actor sees: what the actor may read
+    of them (their roles on single entities there: users.selectors.entity_grant_page, not to change)."""
+    company_q, _entity_q = reach.grants_in_reach()
+    return list(CompanyGrant.objects.filter(company_q, user=user).select_related("role", "company"))
 
 
 def external_company_grants(reach: Reach, user: User) -> list[CompanyGrant]:

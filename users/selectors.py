@@ -6,7 +6,21 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Page
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -18,7 +32,7 @@ from core.paging import CappedCountPaginator
 from core.registry import Registry
 from entities.history import HistoryRow, history_rows
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
-from users.permissions import Reach, listed_external_grants
+from users.permissions import Reach, listed_external_company_grants
 
 # The user list's "Two-factor authentication" filter: its values and labels, "all" first.
 SECOND_FACTOR_FILTERS = {
@@ -87,6 +101,7 @@ def managed_users(
     state: str = "",
     kind: str = "",
     order: str = "name",
+    entity_grants_shown: int | None = None,
 ) -> QuerySet:
     """Users the manager may manage, with what the list shows, in a constant number of queries.
 
@@ -94,6 +109,10 @@ def managed_users(
     "employees" or "external"; any other value filters nothing; `order` a key of
     USER_ORDERS, "-" first for descending (else by name). Each user carries
     `is_employee` (False: external, employed by a company outside the manager's reach).
+    Each user's roles on single entities are in `listed_entity_grants`: with
+    `entity_grants_shown`, the first that many by entity name, and `entity_grant_total`
+    counts them all (a list row stays small for a person who holds thousands); without
+    it, all of them (the export).
     """
     users = User.objects.filter(reach.listed_users()).annotate(
         is_employee=reach.is_employee(),
@@ -121,11 +140,16 @@ def managed_users(
     users = users.annotate(state=user_state())
     if state in USER_STATES and state:
         users = users.filter(state=state)
+    entity_grants = EntityGrant.objects.select_related("role", "content_object")
+    if entity_grants_shown is not None:
+        entity_grants = entity_grants.order_by("content_object__name", "pk")[:entity_grants_shown]
+        held = EntityGrant.objects.filter(user=OuterRef("pk")).order_by().values("user").annotate(n=Count("pk"))
+        users = users.annotate(entity_grant_total=Coalesce(Subquery(held.values("n")), 0))
     return (
         users.select_related("company", "all_entities_role")
         .prefetch_related(
             Prefetch("company_grants", queryset=CompanyGrant.objects.select_related("role", "company")),
-            Prefetch("entitygrant_set", queryset=EntityGrant.objects.select_related("role", "content_object")),
+            Prefetch("entitygrant_set", queryset=entity_grants, to_attr="listed_entity_grants"),
         )
         .order_by(*user_order(order))
     )
@@ -198,24 +222,25 @@ class EntityGrantPage:
     capped: bool = False
 
 
-def entity_grants_of(reach: Reach, user: User, *, external: bool, search: str = "") -> QuerySet:
+def entity_grants_of(reach: Reach, user: User, *, external: bool, search: str = "", to_change: bool = True) -> QuerySet:
     """The person's roles on single entities of this cockpit that the manager's page lists (for an external user,
-    those at the manager's companies), searched in the entity's name and address."""
+    those at the manager's companies; at the companies whose users a reader sees, not `to_change`), searched in
+    the entity's name and address."""
     grants = EntityGrant.objects.filter(user=user, content_object__instance=reach.instance)
     if external:
-        grants = grants.filter(reach.entities_in_reach(to_change=True, prefix="content_object__"))
+        grants = grants.filter(reach.entities_in_reach(to_change=to_change, prefix="content_object__"))
     if search:
         grants = grants.filter(Q(content_object__name__icontains=search) | Q(content_object__address__icontains=search))
     return grants
 
 
 def entity_grant_page(
-    reach: Reach, user: User, *, external: bool, search: str = "", number: int = 1
+    reach: Reach, user: User, *, external: bool, search: str = "", number: int = 1, to_change: bool = True
 ) -> EntityGrantPage:
     """One page of the person's roles on single entities, by entity name: a fixed number of statements however many
     the person holds (the page, its count, and the manager's access to the page's entities)."""
     grants = (
-        entity_grants_of(reach, user, external=external, search=search)
+        entity_grants_of(reach, user, external=external, search=search, to_change=to_change)
         .select_related("role", "content_object", "granted_by")
         .order_by("content_object__name", "pk")
     )
@@ -296,20 +321,24 @@ def roles_in_reach(reach: Reach) -> QuerySet:
     )
 
 
-def listed_user_reading(reach: Reach, target: User) -> tuple[list[CompanyGrant], list[EntityGrant], list[HistoryRow]]:
-    """What a reader who may not change `target` reads of them: roles and history.
+def listed_user_reading(
+    reach: Reach, target: User, *, page: int = 1
+) -> tuple[list[CompanyGrant], EntityGrantPage, list[HistoryRow]]:
+    """What a reader who may not change `target` reads of them: roles (those on single entities a page at a
+    time) and history.
 
     An employee of the reader's companies: all their roles and this cockpit's history,
     without their private fields. Someone employed elsewhere: only the roles at the
     reader's companies, and none of their history. `target` comes from access_listed_user.
     """
-    if target.is_employee:  # type: ignore[attr-defined]  # annotated by access_listed_user
+    employee = target.is_employee  # type: ignore[attr-defined]  # annotated by access_listed_user
+    entity_grants = entity_grant_page(reach, target, external=not employee, number=page, to_change=False)
+    if employee:
         history = history_rows(
             user_history(user=target, instance=reach.instance), visible_entities=reach.visible_entity_ids
         )
-        return list(target.company_grants.all()), list(target.entitygrant_set.all()), history
-    company_grants, entity_grants = listed_external_grants(reach, target)
-    return company_grants, entity_grants, []
+        return list(target.company_grants.all()), entity_grants, history
+    return listed_external_company_grants(reach, target), entity_grants, []
 
 
 def user_counts(reach: Reach) -> dict[str, int]:

@@ -30,9 +30,9 @@ from users.permissions import (
     email_error,
     external_company_grants,
     external_grants,
+    manageable_people,
     require_manageable_user,
     require_manager,
-    user_can_manage_user,
 )
 from users.selectors import user_edit_version
 from users.welcome import welcome_queue
@@ -715,7 +715,7 @@ class BulkResult:
 def users_bulk_apply(*, actor: User, instance: Instance, user_ids: list[int], action: BulkAction) -> BulkResult:
     """Apply one action to every chosen person in one transaction, every audit entry carrying the batch's id.
 
-    Each person must be one the manager may change (user_can_manage_user): one who is not, or who is not
+    Each person must be one the manager may change (manageable_people): one who is not, or who is not
     there, makes the whole batch answer 404 and change nothing. People the action does not concern (a role
     they do not hold, a welcome email after their first sign-in) stay as they are and are counted.
     """
@@ -730,15 +730,10 @@ def users_bulk_apply(*, actor: User, instance: Instance, user_ids: list[int], ac
     people = list(
         User.objects.filter(pk__in=ids, company__instance=instance)
         .select_related("company", "all_entities_role")
-        .prefetch_related(
-            "company_grants__role",
-            "company_grants__company",
-            "entitygrant_set__role",
-            "entitygrant_set__content_object",
-        )
+        .prefetch_related("company_grants__role", "company_grants__company")
         .order_by("pk")
     )
-    if len(people) != len(ids) or not all(user_can_manage_user(reach, person) for person in people):
+    if len(people) != len(ids) or manageable_people(reach, people) != set(ids):
         raise Http404("No such user.")
     if action.kind in (BulkKind.GIVE_ROLE, BulkKind.REMOVE_ROLE):
         if action.company is None or not action.level:

@@ -8,7 +8,7 @@ a page reads only the head of each grant's index: on PostgreSQL a grant that fan
 out to many entities reads them through a LATERAL subquery with a LIMIT.
 """
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,9 +32,10 @@ from entities.access.rules import (
     access_key_sql,
     decode_access_key,
     row_conditions_sql,
+    table,
 )
 from entities.access.subject import Subject
-from entities.models import BusinessEntity, Instance, Level, in_reader_language
+from entities.models import BusinessEntity, EntityGrant, Instance, Level, in_reader_language
 
 # The aliases of this module's statements, explained once. The statements are assembled from the pieces below
 # and from the grant paths of rules.PATHS, whose SELECTs use their source's aliases (rules.py): g the grant row,
@@ -49,6 +50,9 @@ from entities.models import BusinessEntity, Instance, Level, in_reader_language
 #   o, sp, cu, r  the page entity's owner, service provider and customer, and its deciding role
 #   oc            a company of the cockpit, offered in a filter when a visible entity has it there
 #   w             the step before in a company walk; the walks are w<n>_<level>
+#   h             another person's role on a single entity, whose entity the subject's access is asked of
+
+HELD = table(EntityGrant)
 
 # Name order, the id breaking ties, so that a page starts exactly where the one before it ended.
 IN_NAME_ORDER = "ORDER BY e.name, e.id"
@@ -70,6 +74,8 @@ class EntityFilter:
     customer_id: int | None = None
     # A scope code of rules.SCOPES: only the entities a role of that scope acts on.
     scope: str = ""
+    # Only the entities these people hold a role on (single-entity grants, in any cockpit).
+    granted_to: tuple[int, ...] = ()
 
     def sql(self) -> tuple[str, list]:
         parts: list[str] = [SCOPES[self.scope].entity_sql()] if self.scope else []
@@ -84,6 +90,10 @@ class EntityFilter:
             like = f"LIKE UPPER({pattern}) ESCAPE '\\'"
             parts.append(f"(UPPER(e.name) {like} OR UPPER(e.address) {like})")
             params += pattern_params * 2
+        if self.granted_to:
+            placeholders = ", ".join(["%s"] * len(self.granted_to))
+            parts.append(f"e.id IN (SELECT h.content_object_id FROM {HELD} h WHERE h.user_id IN ({placeholders}))")
+            params += self.granted_to
         return "".join(f" AND {part}" for part in parts), params
 
 
@@ -224,6 +234,43 @@ def deciding_roles(subject: Subject | None, instance: Instance, entity_filter: E
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return {decode_access_key(access_key) for (access_key,) in cursor.fetchall()}
+
+
+@reading_scope()
+def deciding_roles_on_grants(
+    subject: Subject | None, instance: Instance, holder_ids: Collection[int]
+) -> set[tuple[int, int, tuple[str, int] | None]]:
+    """What decides the subject's access on the entities other people hold roles on, in one query.
+
+    Rows of (holder, the holder's role, the subject's deciding (level, role) there), one per
+    distinct combination; None in place of the deciding pair where the subject does not see
+    one of those entities (or it lies in another cockpit). However many roles the holders
+    have, the answer has a few rows: the question "may this manager change every role
+    these people hold?" is asked as one set, not per entity.
+    """
+    holder_ids = tuple(sorted(set(holder_ids)))
+    if not holder_ids:
+        return set()
+    placeholders = ", ".join(["%s"] * len(holder_ids))
+    union = _union(subject, instance.pk, EntityFilter(granted_to=holder_ids))
+    params: list = []
+    if union is None:
+        # No path decides for the subject here: they see none of the entities.
+        decided = "(SELECT CAST(NULL AS BIGINT) AS entity_id, CAST(NULL AS BIGINT) AS access_key WHERE 1 = 0)"
+    else:
+        sql, params = union
+        decided = f"(SELECT m.id AS entity_id, {DECIDING_KEY} FROM ({sql}) m GROUP BY m.id)"
+    statement = (
+        f"SELECT h.user_id, h.role_id, d.access_key FROM {HELD} h LEFT JOIN {decided} d"
+        f" ON d.entity_id = h.content_object_id"
+        f" WHERE h.user_id IN ({placeholders}) GROUP BY h.user_id, h.role_id, d.access_key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *holder_ids])
+        return {
+            (holder, role, None if access_key is None else decode_access_key(access_key))
+            for holder, role, access_key in cursor.fetchall()
+        }
 
 
 @dataclass(slots=True)

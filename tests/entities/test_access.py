@@ -662,3 +662,35 @@ def test_request_scope_keeps_each_persons_answers_apart(reader, user, building):
 
     # then
     assert (seen_by_reader is not None, seen_by_user) == (True, None)
+
+
+# --- what decides on other people's entities (deciding_roles_on_grants) ---------------------------
+
+
+def test_what_decides_on_a_holders_entities_is_asked_per_role_they_hold_there(instance, world, user):
+    from entities.access import deciding_roles_on_grants
+    from entities.models import Role
+
+    holder = UserFactory(company=world["A"])
+    grant_entity_role(holder, entity(instance, "Owned by A", world["A"], world["Y"], world["C"]), "customer")
+    grant_entity_role(holder, entity(instance, "Owned by X", world["X"], world["Y"], world["C"]), "inventory-manager")
+    grant_company_role(user, Level.OWNER, world["A"], "projectmanager")
+    roles = dict(Role.objects.values_list("code", "id"))
+
+    answer = deciding_roles_on_grants(user.access_subject(), instance, [holder.pk])
+
+    assert answer == {
+        (holder.pk, roles["customer"], (Level.OWNER, roles["projectmanager"])),
+        (holder.pk, roles["inventory-manager"], None),
+    }
+
+
+def test_someone_who_holds_nothing_sees_none_of_a_holders_entities(instance, world, user):
+    from entities.access import deciding_roles_on_grants
+
+    holder = UserFactory(company=world["A"])
+    grant = grant_entity_role(holder, entity(instance, "Owned by A", world["A"], world["B"], world["C"]), "customer")
+
+    answer = deciding_roles_on_grants(user.access_subject(), instance, [holder.pk])
+
+    assert answer == {(holder.pk, grant.role_id, None)}

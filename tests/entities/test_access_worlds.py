@@ -15,10 +15,12 @@ level, or the whole cockpit) and random caps.
 Beside those rows, each world has givers of every kind (managers of one or more companies,
 operator staff, show-all operator employees, people who manage nobody, the deactivated)
 who share through the service itself (sharing.services.share_invite) with scopes from their
-offer and forged ones. Every share the service makes is held to the rule that bounds all
-giving: on every entity and section, its user may do at most what the giver could do there
-when sharing, and sees no entity the giver did not see. A share the service refuses leaves
-no row behind.
+offer and forged ones, give roles on single entities, give a role at a level to a few people
+at once (the bulk action, a CSV import) and are asked whom they may change. Every share the
+service makes is held to the rule that bounds all giving: on every entity and section, its
+user may do at most what the giver could do there when sharing, and sees no entity the giver
+did not see; so is every role the other services give. What a service refuses leaves no row
+behind.
 
 ACCESS_WORLDS sets how many worlds (default 1,000, checked in four parts that the test
 workers run side by side); ACCESS_WORLDS_SEED replays a run: the seed is in the pytest
@@ -66,7 +68,9 @@ from sharing.modules import share_role_code
 from sharing.permissions import access_cockpit_shares
 from sharing.selectors import share_scope_offers
 from sharing.services import share_invite
-from users.services import entity_grants_give
+from users.imports import ImportPlan, PlannedPerson, PlannedRole
+from users.permissions import manager_reach
+from users.services import BulkAction, BulkKind, entity_grants_give, people_import, users_bulk_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +101,8 @@ class World:
     users: list[User]
     given: list[GivenShare] = field(default_factory=list)
     refused: int = 0
+    # How the bulk actions and imports of the world's givers ended: "given" or "refused".
+    level_roles: Counter = field(default_factory=Counter)
 
 
 def build_world(rng: random.Random, roles: list[Role], permission, number: int) -> World:
@@ -168,10 +174,13 @@ def build_world(rng: random.Random, roles: list[Role], permission, number: int) 
     CompanyGrant.objects.bulk_create(company_grants)
     EntityGrant.objects.bulk_create(entity_grants)
     build_shares(rng, instances, companies, users)
-    given, refused = give_shares(rng, instances, companies, entities, roles, permission, number)
+    level_roles: Counter = Counter()
+    given, refused = give_shares(rng, instances, companies, entities, roles, permission, number, level_roles)
     users = list(User.objects.select_related("company").filter(pk__in=[user.pk for user in users]))
     entities = list(BusinessEntity.objects.filter(pk__in=[entity.pk for entity in entities]).order_by("name", "id"))
-    return World(instances=instances, entities=entities, users=users, given=given, refused=refused)
+    return World(
+        instances=instances, entities=entities, users=users, given=given, refused=refused, level_roles=level_roles
+    )
 
 
 def build_shares(rng: random.Random, instances, companies, users) -> None:
@@ -225,7 +234,7 @@ def build_shares(rng: random.Random, instances, companies, users) -> None:
     )
 
 
-def give_shares(rng: random.Random, instances, companies, entities, roles, permission, number):
+def give_shares(rng: random.Random, instances, companies, entities, roles, permission, number, level_roles: Counter):
     """Givers of every kind share the first cockpit through the service, with offered and forged scopes."""
     home, other = instances
     settings = SharingSettings.objects.filter(instance=home).first()
@@ -265,6 +274,8 @@ def give_shares(rng: random.Random, instances, companies, entities, roles, permi
         subject = giver.access_subject()
         seen = {entity.pk: entity_access(subject, entity) for entity in entities if entity.instance_id == home.pk}
         give_entity_roles(giver, seen, home, own, roles, entities, rng, f"{number}-{n}")
+        level_roles[give_level_roles(giver, home, own, companies, roles, rng, f"{number}-{n}")] += 1
+        check_manageable(giver, home)
         try:
             offers = [offer.key for offer in share_scope_offers(access_cockpit_shares(giver, home))]
         except (PermissionDenied, Http404):
@@ -346,6 +357,97 @@ def give_entity_roles(giver, seen, home, own, roles, entities, rng: random.Rando
         assert not above, f"a role given on entity {entity.pk} above its giver's own there: {sorted(above)}"
 
 
+def give_level_roles(giver, home, own, companies, roles, rng: random.Random, tag: str) -> str:
+    """The giver gives a role at a level and company to a few people at once, through the bulk action
+    (users.services.users_bulk_apply) or a CSV import's plan handed straight to the service (people_import,
+    as a forged file would reach it). What either gives is held to the rule that bounds all giving: only
+    at a company where the giver holds a user-managing role at that level, never an operator-only role,
+    never one with more rights in any section than that role of theirs (operator staff are exempt). A
+    refused batch or file leaves nothing behind."""
+    managing = list(
+        CompanyGrant.objects.filter(user=giver, role__code__in=MANAGING).select_related("company", "role")
+    )
+    all_rights = role_rights([r.pk for r in roles])
+    role = rng.choice(roles)
+    if managing and rng.random() < 0.7:
+        # Mostly what the giver's offer would hold: where they manage users, a role within theirs there.
+        held = rng.choice(managing)
+        level, company = held.level, held.company
+        within = [
+            r
+            for r in roles
+            if not r.is_operator_only
+            and all(all_rights[r.pk][s] <= all_rights[held.role_id][s] for s in Section.values)
+        ]
+        role = rng.choice(within) if within and rng.random() < 0.7 else role
+    else:
+        level, company = rng.choice(COMPANY_LEVELS), rng.choice(companies)
+    people_companies = [g.company for g in managing if g.company.instance_id == home.pk] or own
+    if rng.random() < 0.5:
+        people = [
+            User.objects.create(email=f"bulk{tag}-{k}@worlds.example", company=rng.choice(people_companies))
+            for k in range(rng.randint(1, 3))
+        ]
+        try:
+            with transaction.atomic():
+                users_bulk_apply(
+                    actor=giver,
+                    instance=home,
+                    user_ids=[person.pk for person in people],
+                    action=BulkAction(BulkKind.GIVE_ROLE, level, company, role),
+                )
+        except (ValidationError, PermissionDenied, Http404):
+            given = CompanyGrant.objects.filter(user__in=people, level=level, company=company).exists()
+            assert not given, "a refused batch left a role behind"
+            return "refused"
+    else:
+        emails = [f"import{tag}-{k}@worlds.example" for k in range(rng.randint(1, 2))]
+        plan = ImportPlan(
+            [
+                PlannedPerson(
+                    line=k + 2,
+                    email=email,
+                    company=rng.choice(people_companies),
+                    roles=[PlannedRole(level, company, role)],
+                )
+                for k, email in enumerate(emails)
+            ]
+        )
+        try:
+            with transaction.atomic():
+                people_import(actor=giver, instance=home, plan=plan)
+        except (ValidationError, PermissionDenied, Http404):
+            assert not User.objects.filter(email__in=emails).exists(), "a refused file left a person behind"
+            return "refused"
+    if giver.is_operator_staff:
+        return "given"
+    assert not role.is_operator_only, f"{role.code}, operator-only, given at {level} {company}"
+    own_role = next((g.role for g in managing if (g.level, g.company_id) == (level, company.pk)), None)
+    assert own_role is not None, f"a role given at {level} {company} where its giver manages no users"
+    rights = role_rights([own_role.pk, role.pk])
+    theirs, given = rights[own_role.pk], rights[role.pk]
+    above = {section for section, right in given.items() if right > theirs[section]}
+    assert not above, f"{role.code} given at {level} {company} above its giver's {own_role.code}: {sorted(above)}"
+    return "given"
+
+
+def check_manageable(giver, home) -> None:
+    """Whom the giver may change, asked of everyone at once (Reach.entity_grants_in_reach, one query), agrees
+    with the single-entity check asked of each of their roles on single entities."""
+    reach = manager_reach(giver, home)
+    people = list(User.objects.filter(company__instance=home).exclude(pk=giver.pk))
+    one_by_one = {
+        person.pk
+        for person in people
+        if reach.is_operator_staff
+        or all(
+            reach.entity_grant_error(grant.content_object, grant.role) is None
+            for grant in EntityGrant.objects.filter(user=person).select_related("role", "content_object")
+        )
+    }
+    assert reach.entity_grants_in_reach({person.pk for person in people}) == one_by_one, "whom a manager may change"
+
+
 def paged(subject, instance, rng: random.Random) -> tuple[list[tuple[int, tuple[str, int]]], int, int]:
     """Every page of the list at a random page size and cap: (rows, total, cap)."""
     per_page, cap = rng.randint(1, 4), rng.randint(1, 8)
@@ -423,13 +525,14 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
     rng = random.Random(SEED)
     seeds = [rng.randrange(10**9) for _ in range(WORLDS)]
     numbers = range(part, WORLDS, PARTS)
-    checked, decided, given, refused = 0, Counter(), 0, 0
+    checked, decided, given, refused, level_roles = 0, Counter(), 0, 0, Counter()
     for number in numbers:
         world_seed = seeds[number]
         world_rng = random.Random(world_seed)
         with transaction.atomic():
             world = build_world(world_rng, roles, permission, number)
             given, refused = given + len(world.given), refused + world.refused
+            level_roles += world.level_roles
             try:
                 checked += check_world(world, world_rng, decided)
             except AssertionError as error:
@@ -443,3 +546,5 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
         assert set(decided) == {path.level for path in PATHS}, decided
         # Givers both shared and were refused, often: the bound was held to many shares.
         assert given > len(numbers) / 10 and refused > len(numbers) / 10, (given, refused)
+        # So were their bulk actions and imports.
+        assert min(level_roles["given"], level_roles["refused"]) > len(numbers) / 10, level_roles

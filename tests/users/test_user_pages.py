@@ -675,3 +675,73 @@ def test_explain_of_an_entity_the_manager_cannot_see_reads_like_a_missing_one(
     assert probe.status_code == missing.status_code == 200
     assert "Geheimes Lager" not in probe.content.decode()
     assert errors_of(probe) == errors_of(missing) == ["Pick a business entity from the list."]
+
+
+# --- a person with many roles on single entities ------------------------------------------------
+
+
+def _buildings_for(person, owner, instance, count: int, role: str = "customer") -> None:
+    for number in range(count):
+        building = BusinessEntityFactory(instance=instance, owner=owner, name=f"Building {number:03}")
+        grant_entity_role(person, building, role)
+
+
+def test_a_list_row_names_the_first_five_roles_on_single_entities_and_links_the_rest(
+    client, login, pm, colleague, instance, companies
+):
+    _buildings_for(colleague, companies["A"], instance, 7)
+    login(pm)
+
+    page = client.get(users_url(instance)).content.decode()
+
+    row = page[page.index(colleague.email) :]
+    row = row[: row.index("</tr>")]
+    assert [f"Building {n:03}" in row for n in range(7)] == [True] * 5 + [False] * 2
+    more = re.search(r'<a class="small" href="([^"]+)" data-testid="more-entity-grants">([^<]+)</a>', row)
+    assert more is not None and more.group(2) == "and 2 more roles on single entities"
+    assert more.group(1) == users_url(instance, "user-entity-grants", pk=colleague.pk)
+
+
+def test_the_read_only_page_lists_roles_on_single_entities_a_page_at_a_time(
+    client, login, manager_a, employee_a, owner_a, instance
+):
+    _buildings_for(employee_a, owner_a, instance, 52)
+    login(manager_a)
+    page = users_url(instance, "user-edit", pk=employee_a.pk)
+
+    def roles_listed(address: str) -> list[str]:
+        content = client.get(address).content.decode()
+        section = content[content.index("Authorizations") :]
+        return re.findall(r"<li>(Building \d+): <strong>", section[: section.index("</section>")])
+
+    assert roles_listed(page) == [f"Building {n:03}" for n in range(50)]
+    assert roles_listed(page + "?page=2") == ["Building 050", "Building 051"]
+
+
+def test_a_manager_opens_a_person_holding_many_roles_within_reach_in_as_many_queries_for_200_as_for_50(
+    client, login, pm, colleague, instance, companies, count_queries
+):
+    # Past the history's 50 newest entries, so that the history reads alike both times.
+    _buildings_for(colleague, companies["A"], instance, 50)
+    login(pm)
+    page = users_url(instance, "user-edit", pk=colleague.pk)
+    client.get(page)
+    fifty = count_queries(lambda: client.get(page))
+    _buildings_for(colleague, companies["A"], instance, 150)
+
+    response = client.get(page)
+
+    assert response.status_code == 200 and count_queries(lambda: client.get(page)) == fifty
+
+
+def test_one_role_on_a_single_entity_beyond_reach_among_many_puts_the_person_out_of_reach(
+    client, login, pm, colleague, instance, companies
+):
+    _buildings_for(colleague, companies["A"], instance, 30)
+    elsewhere = BusinessEntityFactory(
+        instance=instance, owner=companies["B"], service_provider=companies["B"], customer=companies["B"]
+    )
+    grant_entity_role(colleague, elsewhere, "customer")
+    login(pm)
+
+    assert client.get(users_url(instance, "user-edit", pk=colleague.pk)).status_code == 404

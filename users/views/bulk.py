@@ -14,7 +14,7 @@ from accounts.models import User
 from entities.models import Level
 from entities.requests import CockpitRequest
 from users.forms import BulkActionForm
-from users.permissions import Reach, require_manager, user_can_manage_user
+from users.permissions import Reach, manageable_people, require_manager
 from users.services import PEOPLE_PER_BATCH, BulkKind, users_bulk_apply
 from users.views.lists import UserListQuery
 
@@ -64,7 +64,8 @@ class UserBulkView(View):
         if not form.cleaned_data["all_matching"]:
             return form.cleaned_data["users"]
         people = UserListQuery.of(QueryDict(query)).users(reach)[: PEOPLE_PER_BATCH + 1]
-        return [person.pk for person in people if person.is_employee and user_can_manage_user(reach, person)]
+        manageable = manageable_people(reach, [person for person in people if person.is_employee])
+        return [person.pk for person in people if person.pk in manageable]
 
     def review(self, request, form: BulkActionForm, ids: list[int], query: str):
         action = form.action()

@@ -17,9 +17,9 @@ from entities.requests import CockpitRequest
 from users.exports import users_csv
 from users.forms import CompanyGrantForm
 from users.permissions import (
+    manageable_people,
     require_manager,
     require_viewer,
-    user_can_manage_user,
 )
 from users.selectors import (
     SECOND_FACTOR_FILTERS,
@@ -32,6 +32,8 @@ from users.selectors import (
 from users.services import BulkKind, users_export_recorded
 
 PAGE_SIZE = 50
+# A row names a person's first roles on single entities; the rest are a link away (their own paged list).
+ENTITY_GRANTS_SHOWN = 5
 MEMBER_KINDS = {
     "": gettext_lazy("Everyone"),
     "employees": gettext_lazy("Employees"),
@@ -77,7 +79,7 @@ class UserListQuery:
         """No company, role, 2FA or state filter: people of other cockpits (Cockpit Shares) have none of these here."""
         return not (self.company_id or self.role_id or self.second_factor or self.state)
 
-    def users(self, reach):
+    def users(self, reach, *, entity_grants_shown: int | None = None):
         users = managed_users(
             reach=reach,
             search=self.search,
@@ -87,6 +89,7 @@ class UserListQuery:
             state=self.state,
             kind=self.kind,
             order=self.order,
+            entity_grants_shown=entity_grants_shown,
         )
         return users if self.kind != "shared" else users.none()
 
@@ -94,12 +97,15 @@ class UserListQuery:
 def _describe_rows(reach, members) -> None:
     """What each row shows beyond the user: manageable, state, entity names the reader may see, 2FA."""
     members = list(members)
-    reach.prime_entities([grant.content_object for member in members for grant in member.entitygrant_set.all()])
+    reach.prime_entities([grant.content_object for member in members for grant in member.listed_entity_grants])
+    manageable = manageable_people(reach, [m for m in members if m.is_employee]) if reach.is_manager else set()
     for member in members:
-        member.manageable = member.is_employee and reach.is_manager and user_can_manage_user(reach, member)
+        member.manageable = member.pk in manageable
         member.state_label = USER_STATES[member.state]
-        for grant in member.entitygrant_set.all():
+        shown = member.listed_entity_grants
+        for grant in shown:
             grant.entity_label = reach.entity_label(grant.content_object)
+        member.more_entity_grants = getattr(member, "entity_grant_total", len(shown)) - len(shown)
         # From the selector's annotations: no query per row.
         member.second_factor = second_factor_status(
             required=member.second_factor_policy,
@@ -131,7 +137,7 @@ class UserListView(ListingLimited, TemplateView):
         context = super().get_context_data(**kwargs)
         reach = require_viewer(self.request.user, self.request.instance)
         filters = UserListQuery.of(self.request.GET)
-        paginator = Paginator(filters.users(reach), PAGE_SIZE)
+        paginator = Paginator(filters.users(reach, entity_grants_shown=ENTITY_GRANTS_SHOWN), PAGE_SIZE)
         asked = page_number(self.request.GET.get("page"))
         page = paginator.get_page(asked)
         shared = (

@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from core.forms import add_service_error
 from core.paging import CappedCountPaginator
+from core.query import page_number
 from entities.access import explain_access
 from entities.history import history_rows
 from entities.models import EntityGrant
@@ -148,14 +149,16 @@ class UserEditView(UserFormView):
     def read_only(self, request, pk):
         """For holders of a view-only users right (the Manager role): the person, their roles, their history."""
         target, reach = access_listed_user(request.user, request.instance, pk)
-        company_grants, entity_grants, history = listed_user_reading(reach, target)
+        company_grants, entity_grants, history = listed_user_reading(
+            reach, target, page=page_number(request.GET.get("page"))
+        )
         return self.response_class(
             request=request,
             template=["users/user_detail.html"],
             context={
                 "target": target,
                 "company_grants": company_grants,
-                "entity_grants": [(reach.entity_label(g.content_object), g.role) for g in entity_grants],
+                "entity_grants": entity_grants,
                 "history": history,
             },
         )
