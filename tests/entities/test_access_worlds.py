@@ -364,9 +364,7 @@ def give_level_roles(giver, home, own, companies, roles, rng: random.Random, tag
     at a company where the giver holds a user-managing role at that level, never an operator-only role,
     never one with more rights in any section than that role of theirs (operator staff are exempt). A
     refused batch or file leaves nothing behind."""
-    managing = list(
-        CompanyGrant.objects.filter(user=giver, role__code__in=MANAGING).select_related("company", "role")
-    )
+    managing = list(CompanyGrant.objects.filter(user=giver, role__code__in=MANAGING).select_related("company", "role"))
     all_rights = role_rights([r.pk for r in roles])
     role = rng.choice(roles)
     if managing and rng.random() < 0.7:
