@@ -309,13 +309,18 @@ def outside_members(*, reach: Reach, search: str = "") -> list[OutsideMember]:
 
 
 def roles_in_reach(reach: Reach) -> QuerySet:
-    """The roles the actor's list shows (held by the users it lists), for its role filter."""
+    """The roles the actor's list shows (held by the users it lists), for its role filter.
+
+    Asked per role of the (small) catalogue, each stopping at its first holder: the grants of
+    everyone listed, external people included, would be read in full (9.9 s for a company admin
+    of 200 companies on the bench data set, 0.12 s asked this way).
+    """
     listed = User.objects.filter(reach.listed_users())
     return (
         Role.objects.filter(is_share_role=False)
         .filter(
-            Q(pk__in=CompanyGrant.objects.filter(user__in=listed).values("role"))
-            | Q(pk__in=EntityGrant.objects.filter(user__in=listed).values("role"))
+            Exists(CompanyGrant.objects.filter(role=OuterRef("pk"), user__in=listed))
+            | Exists(EntityGrant.objects.filter(role=OuterRef("pk"), user__in=listed))
         )
         .order_by("position", "name")
     )

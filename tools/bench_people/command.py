@@ -2,8 +2,9 @@
 entities (the guardian twins of the provider and heavy personas: 3,700 and 35,338 at 100,000 entities), and giving
 a role on 1,000 entities in one action (issue 26).
 
-Operator staff (a superuser) of the bench cockpit open the pages and the admin's changelists (made for the
-run, removed afterwards), signed in past the second factor as the login leaves a session. Each row: p50 / p95
+Operator staff (a superuser) of the bench cockpit open the pages and the admin's changelists, and so does a
+company admin who manages the twin without being staff (each made for the run, removed afterwards), signed in
+past the second factor as the login leaves a session. Each row: p50 / p95
 / max milliseconds, the page's size and its statements.
 """
 
@@ -21,12 +22,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from entities.access import request_scope
-from entities.models import BusinessEntity, Company, EntityGrant, Instance, Role
+from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, Role
 from tools.bench_access.dataset import BENCH_SLUG, twin_email
 from tools.bench_access.measure import percentile
 from users.services import ENTITY_GRANTS_PER_ACTION, entity_grants_give
 
 STAFF_EMAIL = "bench-people-staff@bench.example"
+MANAGER_EMAIL = "bench-people-manager-%s@bench.example"
 # The admin's changelists (app_model) and a search each; their rows: the table's.
 ADMIN_CHANGELISTS = [
     ("entities_businessentity", "Bahnhof"),
@@ -58,11 +60,20 @@ class Command(BaseCommand):
             for persona in ("provider", "heavy"):
                 twin = User.objects.get(email=twin_email(persona))
                 grants = EntityGrant.objects.filter(user=twin).count()
+                managing = self.signed_in(self.manager(instance, twin, persona))
                 for name, url in (
                     ("user page", reverse("users:user-edit", args=[instance.slug, twin.pk])),
                     ("roles on single entities", reverse("users:user-entity-grants", args=[instance.slug, twin.pk])),
                 ):
                     self.row(f"{name} of the {persona} twin", grants, client, url, iterations)
+                    self.row(f"  the same, by its company's manager", grants, managing, url, iterations)
+                self.row(
+                    f"  user list with the {persona} twin, by its manager",
+                    grants,
+                    managing,
+                    reverse("users:user-list", args=[instance.slug]) + f"?q={twin.email}",
+                    iterations,
+                )
             self.give_many(staff, instance)
             self.import_many(staff, instance)
             self.bulk_many(staff, instance)
@@ -72,7 +83,7 @@ class Command(BaseCommand):
                 self.row(f"admin {model.split('_')[1]}", rows, client, url, iterations)
                 self.row(f"admin {model.split('_')[1]} ?q={search}", rows, client, f"{url}?q={search}", iterations)
         finally:
-            User.objects.filter(email=STAFF_EMAIL).delete()
+            User.objects.filter(email__in=[STAFF_EMAIL, *(MANAGER_EMAIL % p for p in ("provider", "heavy"))]).delete()
 
     def staff(self, instance: Instance) -> User:
         operator = Company.objects.get(instance=instance, is_operator=True)
@@ -80,6 +91,24 @@ class Command(BaseCommand):
             email=STAFF_EMAIL, defaults={"company": operator, "is_staff": True, "is_superuser": True, "language": "en"}
         )
         return staff
+
+    def manager(self, instance: Instance, twin: User, persona: str) -> User:
+        """A company admin who is not operator staff and may change the twin: Projectmanager at the owner level of
+        every company owning an entity the twin holds a role on, and at the twin's own company (whose users they
+        manage). Opening the twin, every one of its roles is checked against theirs."""
+        manager, _created = User.objects.get_or_create(
+            email=MANAGER_EMAIL % persona, defaults={"company": twin.company, "language": "en"}
+        )
+        owners = set(
+            EntityGrant.objects.filter(user=twin).values_list("content_object__owner_id", flat=True).distinct()
+        )
+        role = Role.objects.get(code="projectmanager")
+        CompanyGrant.objects.bulk_create(
+            [CompanyGrant(user=manager, level=Level.OWNER, company_id=pk, role=role) for pk in owners]
+            + [CompanyGrant(user=manager, level=Level.SERVICE_PROVIDER, company=twin.company, role=role)],
+            ignore_conflicts=True,
+        )
+        return manager
 
     def signed_in(self, staff: User) -> Client:
         host = next((name for name in settings.ALLOWED_HOSTS if name != "*" and not name.startswith(".")), "localhost")
