@@ -32,8 +32,10 @@ from entities.access import explain_access
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 from outbox.models import OutgoingMessage
-from users.forms import ShowAllAfterGrantsMixin
-from users.services import welcome_email_resend
+from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
+from users.imports import MAX_BYTES, MAX_PEOPLE, decode, read_people
+from users.permissions import require_manager
+from users.services import people_import, welcome_email_resend
 
 
 class UserAdminChangeForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, UserChangeForm):
@@ -212,6 +214,10 @@ class ExplainForm(forms.Form):
         field.widget.choices = field.choices
 
 
+# The import's file between the preview and the confirmation: read and checked again on confirm, never trusted.
+ADMIN_IMPORT_SESSION_KEY = "admin_people_import"
+
+
 @admin.register(User)
 class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
     form = UserAdminChangeForm
@@ -306,6 +312,7 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
                 self.admin_site.admin_view(self.authenticator_view),
                 name="accounts_user_authenticator",
             ),
+            path("import/", self.admin_site.admin_view(self.import_view), name="accounts_user_import"),
             path(
                 "<int:user_id>/second-factor-reset/",
                 self.admin_site.admin_view(self.second_factor_reset_view),
@@ -382,6 +389,58 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
                 request, _("%(user)s's devices are removed; they set up a new one at the next login.") % {"user": user}
             )
         return redirect("admin:accounts_user_change", user_id)
+
+    def import_view(self, request):
+        """People from a CSV file into the operator's own cockpit: User Management's import (users.imports,
+        people_import), with the same checks, preview and single transaction, for operator staff in the admin."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        instance = request.user.company.instance
+        reach = require_manager(request.user, instance)
+        form, plan, status = PeopleFileForm(), None, 200
+        if request.method == "POST" and request.POST.get("op") == "confirm":
+            text = request.session.get(ADMIN_IMPORT_SESSION_KEY)
+            if text is None:
+                self.message_user(request, _("Upload the file again; nothing was saved."), messages.ERROR)
+                return redirect("admin:accounts_user_import")
+            plan = read_people(text.encode("utf-8"), reach)
+            try:
+                result = people_import(actor=request.user, instance=instance, plan=plan)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                status = 400
+            else:
+                del request.session[ADMIN_IMPORT_SESSION_KEY]
+                self.message_user(
+                    request,
+                    _("%(created)s people created (welcome emails on their way), %(changed)s given roles, "
+                      "%(unchanged)s unchanged. Batch %(batch)s in the audit log.")
+                    % {"created": result.created, "changed": result.changed, "unchanged": result.unchanged,
+                       "batch": result.batch},
+                )  # fmt: skip
+                return redirect("admin:accounts_user_changelist")
+        elif request.method == "POST":
+            form = PeopleFileForm(request.POST, request.FILES)
+            if form.is_valid():
+                raw = form.cleaned_data["file"].read(MAX_BYTES + 1)
+                plan = read_people(raw, reach)
+                if plan.problems:
+                    form.add_error("file", plan.problems)
+                    plan = None
+                else:
+                    request.session[ADMIN_IMPORT_SESSION_KEY] = decode(raw)
+            status = 400 if plan is None or plan.saves_nothing else 200
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import people"),
+            "opts": self.model._meta,
+            "cockpit": instance,
+            "form": form,
+            "plan": plan,
+            "counts": plan.counts() if plan else None,
+            "most": MAX_PEOPLE,
+        }
+        return TemplateResponse(request, "admin/accounts/user/import.html", context, status=status)
 
     @admin.action(description=_("Send the welcome email with a new temporary password"), permissions=["change"])
     def send_welcome_email(self, request, queryset):

@@ -367,3 +367,9 @@ class BulkActionForm(forms.Form):
     def action(self) -> BulkAction:
         data = self.cleaned_data
         return BulkAction(kind=data["kind"], level=data["level"], company=data["company"], role=data["role"])
+
+
+class PeopleFileForm(forms.Form):
+    """A CSV file of people to import (users.imports), in User Management and in the Django admin."""
+
+    file = forms.FileField(label=_("CSV file"))

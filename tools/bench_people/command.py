@@ -66,7 +66,7 @@ class Command(BaseCommand):
                     ("roles on single entities", reverse("users:user-entity-grants", args=[instance.slug, twin.pk])),
                 ):
                     self.row(f"{name} of the {persona} twin", grants, client, url, iterations)
-                    self.row(f"  the same, by its company's manager", grants, managing, url, iterations)
+                    self.row("  the same, by its company's manager", grants, managing, url, iterations)
                 self.row(
                     f"  user list with the {persona} twin, by its manager",
                     grants,

@@ -1,17 +1,16 @@
 """Bringing in people from a CSV file: upload, a preview of every line, then one transaction on confirm."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from entities.models import COMPANY_LEVELS
 from entities.requests import CockpitRequest
+from users.forms import PeopleFileForm
 from users.imports import MAX_BYTES, MAX_PEOPLE, decode, read_people
 from users.permissions import require_manager
 from users.services import people_import
@@ -19,10 +18,6 @@ from users.services import people_import
 # The file's text between the preview and the confirmation: read and checked again on confirm, never trusted.
 IMPORT_SESSION_KEY = "people_import"
 TEMPLATE_HEADER = "email,first_name,last_name,company,language,mobile_phone,roles\n"
-
-
-class PeopleFileForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"))
 
 
 class UserImportView(TemplateView):
