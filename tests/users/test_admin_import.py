@@ -89,4 +89,3 @@ def test_the_import_is_closed_to_people_who_are_not_operator_staff(client, login
 
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
     assert not User.objects.filter(email__startswith="person").exists()
-
