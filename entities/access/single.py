@@ -252,8 +252,14 @@ class EntityAccess:
         return level_label(self.level)
 
 
+# Each entity is a parameter of every path's SELECT, and a statement takes at most 65,535: a person's export
+# row with tens of thousands of roles on single entities is asked in parts.
+ENTITIES_PER_QUERY = 2000
+
+
 def entities_access(subject: Subject | None, entities: Iterable[EntityRef]) -> dict[int, EntityAccess | None]:
-    """The deciding role and rights for each entity (None where invisible), remembered for the request."""
+    """The deciding role and rights for each entity (None where invisible), remembered for the request; one
+    query per ENTITIES_PER_QUERY entities."""
     entities = list(entities)
     if subject is None:
         return {entity.pk: None for entity in entities}
@@ -261,7 +267,10 @@ def entities_access(subject: Subject | None, entities: Iterable[EntityRef]) -> d
     cache = context.store("entity_access")
     missing = {entity.pk: entity for entity in entities if entity.pk not in cache}
     if missing:
-        found = candidates(subject, missing.values())
+        found: dict[int, list[Candidate]] = {}
+        asked = list(missing.values())
+        for start in range(0, len(asked), ENTITIES_PER_QUERY):
+            found.update(candidates(subject, asked[start : start + ENTITIES_PER_QUERY]))
         deciding = {pk: decide(found.get(pk, [])) for pk in missing}
         rights = candidate_rights((c for c in deciding.values() if c is not None), context)
         for pk, candidate in deciding.items():

@@ -694,3 +694,27 @@ def test_someone_who_holds_nothing_sees_none_of_a_holders_entities(instance, wor
     answer = deciding_roles_on_grants(user.access_subject(), instance, [holder.pk])
 
     assert answer == {(holder.pk, grant.role_id, None)}
+
+
+def test_many_entities_are_asked_in_parts_with_the_same_answers(instance, world, user, monkeypatch, count_queries):
+    from entities.access import entities_access, single
+
+    grant_company_role(user, Level.OWNER, world["A"], "projectmanager")
+    buildings = [entity(instance, f"Haus {n}", world["A"], world["Y"], world["C"]) for n in range(4)]
+    buildings.append(entity(instance, "Elsewhere", world["X"], world["Y"], world["C"]))
+    with request_scope():
+        one_by_one = {building.pk: entity_access(user.access_subject(), building) for building in buildings}
+    answers: dict = {}
+
+    def ask(per_query: int) -> int:
+        monkeypatch.setattr(single, "ENTITIES_PER_QUERY", per_query)
+        with request_scope():
+            return count_queries(lambda: answers.update(entities_access(user.access_subject(), buildings)))
+
+    at_once = ask(100)
+    in_three_parts = ask(2)
+
+    assert {pk: (a.level, a.role.pk) if a else None for pk, a in answers.items()} == {
+        pk: (a.level, a.role.pk) if a else None for pk, a in one_by_one.items()
+    }
+    assert answers[buildings[-1].pk] is None and in_three_parts == at_once + 2
