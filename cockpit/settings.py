@@ -53,7 +53,17 @@ def database_from_url(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or ":memory:"}
+        # The server and the queue's worker write at once (make run): a transaction takes the write lock when it
+        # begins and waits for it, instead of failing with "database is locked" when a read turns into a write.
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path or ":memory:",
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     if parts.scheme in {"postgres", "postgresql"}:
         options: dict[str, bool | str | int] = {
             key: (value.lower() in {"1", "true", "yes", "on"} if key == "server_side_binding" else value)

@@ -235,3 +235,11 @@ def test_a_statement_run_again_on_a_connection_is_prepared_once_and_no_longer_pl
         (prepared,) = cursor.fetchone()
 
     assert prepared == 1
+
+
+def test_sqlite_transactions_take_the_write_lock_when_they_begin_and_wait_for_it():
+    # make run's server and queue worker write at once; a deferred transaction turning into a write fails at
+    # once with "database is locked" (a welcome email was lost so), an immediate one waits.
+    options = database_from_url("sqlite:////srv/cockpit/db.sqlite3")["OPTIONS"]
+
+    assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 5
