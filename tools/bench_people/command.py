@@ -23,6 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from entities.access import request_scope
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, Role
+from plans.models import PlanFile, PlanStatus
+from tablets.models import Tablet, TabletState
 from tools.bench_access.dataset import BENCH_SLUG, twin_email
 from tools.bench_access.measure import percentile
 from users.services import ENTITY_GRANTS_PER_ACTION, entity_grants_give
@@ -36,7 +38,12 @@ ADMIN_CHANGELISTS = [
     ("entities_entitygrant", "twin"),
     ("entities_company", "AG"),
     ("entities_auditlogentry", "grant"),
+    ("tablets_tablet", "SN-00042"),
+    ("plans_planstatus", "Bahnhof"),
+    ("plans_planfile", "Bahnhof"),
 ]
+# Tablets, plan statuses and plan files made for the run (the bench data set has none), each on an entity.
+SIDE_ROWS = 20_000
 
 
 class Command(BaseCommand):
@@ -74,6 +81,7 @@ class Command(BaseCommand):
                     reverse("users:user-list", args=[instance.slug]) + f"?q={twin.email}",
                     iterations,
                 )
+            self.side_rows(instance)
             self.give_many(staff, instance)
             self.import_many(staff, instance)
             self.bulk_many(staff, instance)
@@ -83,6 +91,9 @@ class Command(BaseCommand):
                 self.row(f"admin {model.split('_')[1]}", rows, client, url, iterations)
                 self.row(f"admin {model.split('_')[1]} ?q={search}", rows, client, f"{url}?q={search}", iterations)
         finally:
+            Tablet.objects.filter(instance=instance, serial_number__startswith="SN-").delete()
+            PlanStatus.objects.filter(entity__instance=instance, flagged_by__email=STAFF_EMAIL).delete()
+            PlanFile.objects.filter(entity__instance=instance, stored_name__startswith="bench-").delete()
             User.objects.filter(email__in=[STAFF_EMAIL, *(MANAGER_EMAIL % p for p in ("provider", "heavy"))]).delete()
 
     def staff(self, instance: Instance) -> User:
@@ -119,6 +130,35 @@ class Command(BaseCommand):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
         return client
+
+    def side_rows(self, instance: Instance) -> None:
+        """SIDE_ROWS tablets, plan statuses and plan files on entities spread over the set, for their changelists."""
+        operator = Company.objects.get(instance=instance, is_operator=True)
+        staff = User.objects.get(email=STAFF_EMAIL)
+        every = list(BusinessEntity.objects.filter(instance=instance).order_by("pk").values_list("pk", flat=True))
+        # Spread over the data set, as tablets and plans come to entities of every age.
+        entities = every[:: max(1, len(every) // SIDE_ROWS)][:SIDE_ROWS]
+        Tablet.objects.bulk_create(
+            [
+                Tablet(
+                    instance=instance,
+                    serial_number=f"SN-{n:05}",
+                    state=TabletState.ASSIGNED,
+                    entity_id=pk,
+                    added_by_company=operator,
+                )
+                for n, pk in enumerate(entities)
+            ]
+        )
+        PlanStatus.objects.bulk_create(
+            [PlanStatus(entity_id=pk, awaiting_plans=True, flagged_by=staff) for pk in entities],
+            ignore_conflicts=True,
+        )
+        PlanFile.objects.bulk_create(
+            [PlanFile(entity_id=pk, stored_name=f"bench-{n}.pdf", original_name=f"Grundriss {n}.pdf", size=1000,
+                      sha256=f"{n:064}", kind="pdf", uploaded_by=staff)
+             for n, pk in enumerate(entities)]
+        )  # fmt: skip
 
     def model_rows(self, model: str) -> int:
         app_label, name = model.split("_", 1)
