@@ -243,3 +243,15 @@ def test_sqlite_transactions_take_the_write_lock_when_they_begin_and_wait_for_it
     options = database_from_url("sqlite:////srv/cockpit/db.sqlite3")["OPTIONS"]
 
     assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 5
+
+
+def test_production_reads_each_template_from_disk_once():
+    # The list page renders its rows through included templates: parsed once per process, not per request.
+    script = (
+        "from django.template import engines; engine = engines['django'].engine;"
+        "print(engine.debug, [type(loader).__module__ for loader in engine.template_loaders])"
+    )
+    result = manage("shell", "-c", script, env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["False", "['django.template.loaders.cached']"]
