@@ -87,6 +87,11 @@ def form_fields(html: str, form_id: str) -> dict[str, str]:
     return parser.fields
 
 
+# Each request on a new connection, which the kernel hands to whichever worker accepts first: kept alive, a
+# client's connection stays with the worker that took it, and the figures depend on how the clients landed.
+FRESH = {"Connection": "close"}
+
+
 class Persona(FastHttpUser):
     wait_time = constant(0)  # a closed loop: each client asks again as soon as it has its answer
 
@@ -109,7 +114,9 @@ class Persona(FastHttpUser):
     # --- what the clients ask for ------------------------------------------------------------
 
     def floor(self):
-        with self.client.get(f"{self.base}/does-not-exist/", name="floor (404)", catch_response=True) as reply:
+        with self.client.get(
+            f"{self.base}/does-not-exist/", name="floor (404)", headers=FRESH, catch_response=True
+        ) as reply:
             if reply.status_code == 404:
                 reply.success()
 
@@ -121,10 +128,11 @@ class Persona(FastHttpUser):
             name = "list + search"
         else:
             name = "list"
-        self.client.get(f"{self.base}/entities/", params=query, name=name)
+        self.client.get(f"{self.base}/entities/", params=query, name=name, headers=FRESH)
 
     def entity_detail(self):
-        self.client.get(f"{self.base}/entities/{random.choice(self.entities)}/", name="detail")  # noqa: S311
+        entity = random.choice(self.entities)  # noqa: S311
+        self.client.get(f"{self.base}/entities/{entity}/", name="detail", headers=FRESH)
 
     def write(self):
         if self.session.get("user_edit") and random.random() < 0.5:  # noqa: S311
