@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from core.csvtext import first_line_delimiter
+
 MAX_LINES = 1000
-DELIMITERS = (",", ";", "\t")
 MAX_UPLOAD_BYTES = 256 * 1024
 HEADER_WORDS = frozenset({"serial", "serial number", "serial_number", "serialnumber", "seriennummer", "sn"})
 
@@ -25,19 +26,11 @@ class BulkLine:
     problem: str = ""
 
 
-def _delimiter(text: str) -> str:
-    """The separator the first line uses most: comma, semicolon or tab (csv.Sniffer is quadratic on crafted lines)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {delimiter: first.count(delimiter) for delimiter in DELIMITERS}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
-
-
 def parse_lines(text: str) -> list[BulkLine]:
     """Every non-blank line after an optional header, numbered as in the input (the header is line 1)."""
     lines: list[BulkLine] = []
     first = True
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text), delimiter=first_line_delimiter(text))
     while True:
         try:
             cells = next(reader)

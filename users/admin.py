@@ -33,7 +33,7 @@ from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 from outbox.models import OutgoingMessage
 from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
-from users.imports import MAX_BYTES, MAX_PEOPLE, decode, read_people
+from users.imports import MAX_PEOPLE, PendingImport
 from users.permissions import require_manager
 from users.services import people_import, welcome_email_resend
 
@@ -398,19 +398,19 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
         instance = request.user.company.instance
         reach = require_manager(request.user, instance)
         form, plan, status = PeopleFileForm(), None, 200
+        pending = PendingImport(request.session, ADMIN_IMPORT_SESSION_KEY)
         if request.method == "POST" and request.POST.get("op") == "confirm":
-            text = request.session.get(ADMIN_IMPORT_SESSION_KEY)
-            if text is None:
+            plan = pending.plan(reach)
+            if plan is None:
                 self.message_user(request, _("Upload the file again; nothing was saved."), messages.ERROR)
                 return redirect("admin:accounts_user_import")
-            plan = read_people(text.encode("utf-8"), reach)
             try:
                 result = people_import(actor=request.user, instance=instance, plan=plan)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 status = 400
             else:
-                del request.session[ADMIN_IMPORT_SESSION_KEY]
+                pending.done()
                 self.message_user(
                     request,
                     _("%(created)s people created (welcome emails on their way), %(changed)s given roles, "
@@ -422,13 +422,10 @@ class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
         elif request.method == "POST":
             form = PeopleFileForm(request.POST, request.FILES)
             if form.is_valid():
-                raw = form.cleaned_data["file"].read(MAX_BYTES + 1)
-                plan = read_people(raw, reach)
+                plan = pending.check(form.cleaned_data["file"], reach)
                 if plan.problems:
                     form.add_error("file", plan.problems)
                     plan = None
-                else:
-                    request.session[ADMIN_IMPORT_SESSION_KEY] = decode(raw)
             status = 400 if plan is None or plan.saves_nothing else 200
         context = {
             **self.admin_site.each_context(request),

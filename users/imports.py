@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User
+from core.csvtext import first_line_delimiter
 from entities.models import COMPANY_LEVELS, Company, CompanyGrant, Role
 from users.permissions import Reach, email_error, user_can_manage_user
 
@@ -159,12 +160,7 @@ def read_people(raw: bytes, reach: Reach) -> ImportPlan:
         text = decode(raw)
     except ValidationError as error:
         return ImportPlan([], error.messages)
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), delimiter=first_line_delimiter(text))
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
@@ -308,3 +304,27 @@ def _holds_another(person: PlannedPerson, level: str, company: Company, role: Ro
     if person.existing is None:
         return False
     return CompanyGrant.objects.filter(user=person.existing, level=level, company=company).exclude(role=role).exists()
+
+
+class PendingImport:
+    """A checked file's text between its preview and the confirmation, in the session under `key`: read and
+    checked again on confirm, never trusted. User Management's import and the Django admin's keep theirs apart."""
+
+    def __init__(self, session, key: str):
+        self.session, self.key = session, key
+
+    def check(self, upload, reach: Reach) -> ImportPlan:
+        """The plan of an uploaded file; its text is kept for the confirmation unless the file itself is refused."""
+        raw = upload.read(MAX_BYTES + 1)
+        plan = read_people(raw, reach)
+        if not plan.problems:
+            self.session[self.key] = decode(raw)
+        return plan
+
+    def plan(self, reach: Reach) -> ImportPlan | None:
+        """The kept file's plan, read again now; None when no checked file waits."""
+        text = self.session.get(self.key)
+        return None if text is None else read_people(text.encode("utf-8"), reach)
+
+    def done(self) -> None:
+        self.session.pop(self.key, None)

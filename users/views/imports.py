@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from entities.models import COMPANY_LEVELS
 from entities.requests import CockpitRequest
 from users.forms import PeopleFileForm
-from users.imports import MAX_BYTES, MAX_PEOPLE, decode, read_people
+from users.imports import MAX_PEOPLE, PendingImport
 from users.permissions import require_manager
 from users.services import people_import
 
@@ -46,30 +46,27 @@ class UserImportView(TemplateView):
         form = PeopleFileForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.context(form), status=400)
-        upload = form.cleaned_data["file"]
-        raw = upload.read(MAX_BYTES + 1)
-        plan = read_people(raw, self.reach(request))
+        plan = PendingImport(request.session, IMPORT_SESSION_KEY).check(form.cleaned_data["file"], self.reach(request))
         if plan.problems:
             form.add_error("file", plan.problems)
             return self.render_to_response(self.context(form), status=400)
-        request.session[IMPORT_SESSION_KEY] = decode(raw)
         return self.render_to_response(self.context(PeopleFileForm(), plan), status=400 if plan.saves_nothing else 200)
 
     def reach(self, request):
         return require_manager(request.user, request.instance)
 
     def confirm(self, request):
-        text = request.session.get(IMPORT_SESSION_KEY)
-        if text is None:
+        pending = PendingImport(request.session, IMPORT_SESSION_KEY)
+        plan = pending.plan(self.reach(request))
+        if plan is None:
             messages.error(request, _("Upload the file again; nothing was saved."))
             return redirect("users:user-import", instance_slug=request.instance.slug)
-        plan = read_people(text.encode("utf-8"), self.reach(request))
         try:
             result = people_import(actor=request.user, instance=request.instance, plan=plan)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return self.render_to_response(self.context(PeopleFileForm(), plan), status=400)
-        del request.session[IMPORT_SESSION_KEY]
+        pending.done()
         messages.success(
             request,
             _("%(created)s people created (welcome emails on their way), %(changed)s given roles, %(unchanged)s "
