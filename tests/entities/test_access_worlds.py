@@ -420,10 +420,14 @@ def give_level_roles(giver, home, own, companies, roles, rng: random.Random, tag
     if giver.is_operator_staff:
         return "given"
     assert not role.is_operator_only, f"{role.code}, operator-only, given at {level} {company}"
-    own_role = next((g.role for g in managing if (g.level, g.company_id) == (level, company.pk)), None)
-    assert own_role is not None, f"a role given at {level} {company} where its giver manages no users"
-    rights = role_rights([own_role.pk, role.pk])
-    theirs, given = rights[own_role.pk], rights[role.pk]
+    # What the giver holds there, judged by its rights (any role whose users section is editable manages users).
+    held = CompanyGrant.objects.filter(user=giver, level=level, company=company).select_related("role").first()
+    rights = role_rights([role.pk, *([held.role_id] if held else [])])
+    manages = held is not None and rights[held.role_id][Section.USERS] >= Access.EDIT
+    assert manages and company.instance_id == home.pk, (
+        f"a role given at {level} {company} where its giver manages no users"
+    )
+    own_role, theirs, given = held.role, rights[held.role_id], rights[role.pk]
     above = {section for section, right in given.items() if right > theirs[section]}
     assert not above, f"{role.code} given at {level} {company} above its giver's {own_role.code}: {sorted(above)}"
     return "given"
