@@ -263,27 +263,23 @@ class Reach:
 
         The rule of entity_grant_error, asked of all their entities in one query: what
         decides the manager's access on each (holder, role) group's entities must manage
-        users and outrank the role. A group the manager does not wholly see is refused.
+        users and outrank the role. A group the manager does not wholly see, or sees through a share, is refused.
         """
         if self.is_operator_staff:
             return set(holder_ids)
         decided = deciding_roles_on_grants(self.subject, self.instance, holder_ids)
         roles = Role.objects.in_bulk({role_id for _holder, role_id, _deciding in decided})
         rights = catalogue_rights(context_for(self.subject))
-        refused, capped = set(), set()
+        refused = set()
         for holder, role_id, deciding in decided:
-            if deciding is None:
+            if deciding is None or path_of(deciding[0]).source.cap is not None:
+                # Unseen, or seen through a share: a share is never the manager's own cockpit, and a capped
+                # role's rights are not its role's; either way not theirs to change.
                 refused.add(holder)
-            elif path_of(deciding[0]).source.cap is not None:
-                # A capped grant's rights depend on its row: those few are asked one grant at a time.
-                capped.add(holder)
-            else:
-                own = rights[deciding[1]]
-                if own.get(Section.USERS, Access.NONE) < Access.EDIT or self.role_error(roles[role_id], own):
-                    refused.add(holder)
-        for grant in EntityGrant.objects.filter(user__in=capped - refused).select_related("role", "content_object"):
-            if self.entity_grant_error(grant.content_object, grant.role) is not None:
-                refused.add(grant.user_id)
+                continue
+            own = rights[deciding[1]]
+            if own.get(Section.USERS, Access.NONE) < Access.EDIT or self.role_error(roles[role_id], own):
+                refused.add(holder)
         return set(holder_ids) - refused
 
     def prime_entities(self, entities: list[BusinessEntity]) -> None:

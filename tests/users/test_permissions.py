@@ -637,3 +637,21 @@ def test_access_named_entity_returns_the_entity_named(operator_staff, instance):
 
     # then
     assert found == named
+
+
+@pytest.mark.parametrize(("deciding_level", "manageable"), [("owner", True), ("share_owner", False)])
+def test_user_can_manage_user_not_a_user_whose_entity_role_the_manager_reaches_through_a_share(
+    projectmanager_a, employee_a, owner_a, instance, monkeypatch, deciding_level, manageable
+):
+    # A share never decides in its holder's own cockpit; were it to, its capped rights are not its role's.
+    from entities.models import Role
+    from users import permissions
+
+    customer, projectmanager = Role.objects.get(code="customer"), Role.objects.get(code="projectmanager")
+    monkeypatch.setattr(
+        permissions,
+        "deciding_roles_on_grants",
+        lambda subject, cockpit, ids: {(employee_a.pk, customer.pk, (deciding_level, projectmanager.pk))},
+    )
+
+    assert user_can_manage_user(manager_reach(projectmanager_a, instance), employee_a) is manageable
