@@ -42,7 +42,9 @@ def cockpit(request) -> dict:
         "can_open_admin": SimpleLazyObject(lambda: request.user.is_authenticated and request.user.is_operator_staff),
         "can_manage_shares": SimpleLazyObject(
             lambda: (
-                instance is not None and user_manages_users(request.user, instance) and cockpit_is_shareable(instance)
+                instance is not None
+                and user_manages_users(request.user, instance)
+                and cockpit_is_shareable(request.user, instance)
             )
         ),
     }

@@ -11,6 +11,7 @@ from accounts.second_factor import OWED_IN_COCKPIT, second_factor_owed_in
 from accounts.throttle import client_ip, link_allowed, listing_allowed
 from core.limits import emailed_link_methods, is_listing_limited
 from core.query import cleaned_query
+from entities.access import cache as access_cache
 from entities.access import request_scope, subject_of
 from entities.audit import current_ip
 from sharing.access import access_cockpit
@@ -137,8 +138,10 @@ class CockpitAccessMiddleware:
     Runs after LoginRequiredMiddleware: anonymous users are sent to login first,
     logged-in users of other cockpits get a 404 that does not reveal the cockpit exists.
     Cockpit views find the cockpit as request.instance and the person, as the access
-    rules see them, as request.subject. Every 403 and 404 of a cockpit page is logged with
-    who asked and from where: someone trying ids one by one shows up in the log.
+    rules see them, as request.subject. What the layout and the filters ask about them
+    comes from the shared cache while the cockpit's access is unchanged (entities.access.cache).
+    Every 403 and 404 of a cockpit page is logged with who asked and from where: someone
+    trying ids one by one shows up in the log.
     """
 
     def __init__(self, get_response):
@@ -146,6 +149,10 @@ class CockpitAccessMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        served = getattr(request, "access_cache_served", None)
+        if served is not None and request.method in ("GET", "HEAD") and response.status_code == 200:
+            # After a read only: a write's request holds answers from before and after its change.
+            access_cache.kept(request.subject, request.instance, served)
         if response.status_code in (403, 404) and request.path.startswith("/c/"):
             security_log.warning(
                 "Cockpit page refused (%s): user_id=%s ip=%s path=%s",
@@ -161,6 +168,7 @@ class CockpitAccessMiddleware:
         if slug is not None:
             request.instance = access_cockpit(request.user, slug)
             request.subject = subject_of(request.user)
+            request.access_cache_served = access_cache.primed(request.subject, request.instance)
             if second_factor_owed_in(request, request.instance):
                 messages.info(request, OWED_IN_COCKPIT % {"cockpit": request.instance})
                 back = request.get_full_path() if request.method == "GET" else ""

@@ -2,6 +2,12 @@
 
 The request's IP address reaches it through a context variable that the cockpit's
 middleware sets, so services stay free of request objects.
+
+Every change that can alter access is audited, so the audit write is also where a cockpit's
+access version moves on (Instance.access_version), in the same transaction as the change:
+answers cached under the old number (entities.access.cache) are never read again. An entry
+of no cockpit (a role, its matrix) or one that moves something between cockpits moves every
+cockpit's number; an action that never alters access (KEEPS_ACCESS) moves none.
 """
 
 import uuid
@@ -10,7 +16,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
 
 from entities.models import AuditLogEntry, Instance
 
@@ -72,16 +79,64 @@ def audit_entry(
     )
 
 
+# What people do with tablets, plans, their own sign-in and messages: none of it changes who sees or does what.
+# An action missing here moves the version (a cache miss too many, never a stale answer).
+KEEPS_ACCESS = frozenset(
+    {
+        "plans.requested",
+        "plans.cleared",
+        "plans.file_uploaded",
+        "plans.file_deleted",
+        "tablet.added",
+        "tablet.changed",
+        "tablet.assigned",
+        "tablet.unassigned",
+        "tablet.retired",
+        "users.exported",
+        "user.welcome_email_resent",
+        "user.password_changed",
+        "user.sign_in_locked",
+        "user.second_factor_locked",
+        "user.second_factor_reset",
+        "user.sessions_ended",
+        "device.created",
+        "device.confirmed",
+        "device.removed",
+        "device.backup_codes_generated",
+        "share.resent",
+    }
+)
+
+
+def access_changed(entries: list[AuditLogEntry]) -> None:
+    """Move on the access version of every cockpit the entries may have changed access in."""
+    altering = [entry for entry in entries if entry.action not in KEEPS_ACCESS]
+    if not altering:
+        return
+    cockpit_ids = {entry.instance_id for entry in altering}
+    if len(cockpit_ids) == 1 and None not in cockpit_ids and not any("instance" in e.changes for e in altering):
+        Instance.objects.filter(pk__in=cockpit_ids).update(access_version=F("access_version") + 1)
+        return
+    everywhere = None in cockpit_ids or any("instance" in entry.changes for entry in altering)
+    cockpits = Instance.objects.all() if everywhere else Instance.objects.filter(pk__in=cockpit_ids)
+    with transaction.atomic():
+        # Rows locked in one order whoever writes, so two changes of several cockpits never wait on each other.
+        locked = list(cockpits.order_by("pk").select_for_update().values_list("pk", flat=True))
+        Instance.objects.filter(pk__in=locked).update(access_version=F("access_version") + 1)
+
+
 def audit_record(**entry) -> AuditLogEntry:
     """Record one change (audit_entry's arguments)."""
     record = audit_entry(**entry)
     record.save()
+    access_changed([record])
     return record
 
 
 def audit_records(entries: list[AuditLogEntry]) -> None:
     """Record many changes of one action in one statement (audit_entry builds each)."""
     AuditLogEntry.objects.bulk_create(entries, batch_size=500)
+    access_changed(entries)
 
 
 def diff(before: dict, after: dict) -> dict[str, tuple]:

@@ -21,6 +21,7 @@ from entities.access import (
     explain_access,
     visible_companies,
 )
+from entities.access.cache import cached_store
 from entities.access.explain import MatchedGrant
 from entities.access.rules import COMPANY_PATHS, SHOW_ALL, row_conditions_sql
 from entities.models import (
@@ -93,6 +94,9 @@ class HeldCompanyGrant:
         return self.users_access >= Access.VIEW
 
 
+HELD_COMPANY_GRANTS = cached_store("held_company_grants")
+
+
 def held_company_grants(subject: Subject | None, instance: Instance) -> list[HeldCompanyGrant]:
     """The company grants that count for the user in the cockpit, with company names and whether the role manages users.
 
@@ -103,7 +107,7 @@ def held_company_grants(subject: Subject | None, instance: Instance) -> list[Hel
     """
     if subject is None:
         return []
-    cache = context_for(subject).store("held_company_grants")
+    cache = context_for(subject).store(HELD_COMPANY_GRANTS)
     if instance.pk not in cache:
         cache[instance.pk] = _read_held_company_grants(subject, instance)
     return cache[instance.pk]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from entities.access import Subject, context_for
+from entities.access.cache import cached_store
 from entities.access.rules import (
     ACTIVE,
     COMPANY,
@@ -88,9 +89,12 @@ IN_SHARE_SCOPE = RowCondition(
 )
 
 
+SCOPE_LEVELS = cached_store("share_scope_levels")
+
+
 def _scope_levels(subject: Subject, cockpit_id: int) -> frozenset[str]:
     """The kinds of scope the subject's share of the cockpit has, read once per request."""
-    cache = context_for(subject).store("share_scope_levels")
+    cache = context_for(subject).store(SCOPE_LEVELS)
     if cockpit_id not in cache:
         cache[cockpit_id] = frozenset(
             ShareScope.objects.filter(share__user_id=subject.user_id, share__instance_id=cockpit_id)
@@ -215,7 +219,7 @@ def shared_cockpits(subject: Subject | None) -> list[Instance]:
         sql, params = condition.sql(subject)
         conditions.append(sql)
         condition_params += params
-    fields = ["id", "slug", "name", "is_active"]
+    fields = ["id", "slug", "name", "is_active", "access_version"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(f'i.{field}' for field in fields)} FROM {Share._meta.db_table} g {SHARE_JOINS}"

@@ -15,7 +15,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from accounts.models import User
-from entities.access import held_path_roles
+from entities.access import context_for, held_path_roles
+from entities.access.cache import cached_store
 from entities.access.rules import SHOW_ALL, path_of
 from entities.models import Instance
 from entities.selectors import held_company_grants
@@ -27,8 +28,15 @@ ScopeKey = tuple[str, int | None]
 WHOLE_COCKPIT: ScopeKey = (ScopeLevel.COCKPIT, None)
 
 
-def cockpit_is_shareable(instance: Instance) -> bool:
-    return SharingSettings.objects.filter(instance=instance, is_shareable=True).exists()
+SHAREABLE = cached_store("cockpit_shareable")
+
+
+def cockpit_is_shareable(actor: User, instance: Instance) -> bool:
+    """Whether the operator switched sharing on for the cockpit (asked once per request, for the actor's pages)."""
+    store = context_for(actor.access_subject()).store(SHAREABLE)
+    if instance.pk not in store:
+        store[instance.pk] = SharingSettings.objects.filter(instance=instance, is_shareable=True).exists()
+    return store[instance.pk]
 
 
 @dataclass
@@ -91,7 +99,7 @@ def share_reach(reach: Reach) -> ShareReach:
 
 def access_cockpit_shares(actor: User, instance: Instance) -> ShareReach:
     """The share reach of an admin of the cockpit's shares; 404 while it is not shareable, 403 for non-admins."""
-    if not cockpit_is_shareable(instance):
+    if not cockpit_is_shareable(actor, instance):
         raise Http404("Sharing is switched off for this cockpit.")
     return share_reach(require_manager(actor, instance))
 

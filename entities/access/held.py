@@ -15,12 +15,14 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from entities.access.cache import cached_store
 from entities.access.context import context_for, reading_scope
 from entities.access.rules import ENTITY, PATHS, SPECIAL_PATH, GrantPath, row_conditions_sql
 from entities.access.subject import Subject
 from entities.models import Access, Capability, Section
 
 CAPABILITY = Capability._meta.db_table
+HELD_RIGHTS = cached_store("held_rights")
 
 
 @reading_scope()
@@ -28,7 +30,7 @@ def held_rights(subject: Subject | None, cockpit_id: int) -> dict[str, int]:
     """The best access per section over the subject's roles that count in the cockpit (one query per request)."""
     if subject is None:
         return dict.fromkeys(Section.values, int(Access.NONE))
-    cache = context_for(subject).store("held_rights")
+    cache = context_for(subject).store(HELD_RIGHTS)
     if cockpit_id not in cache:
         cache[cockpit_id] = _read_held_rights(subject, cockpit_id)
     return cache[cockpit_id]

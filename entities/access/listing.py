@@ -8,19 +8,18 @@ a page reads only the head of each grant's index: on PostgreSQL a grant that fan
 out to many entities reads them through a LATERAL subquery with a LIMIT.
 """
 
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.backends.utils import CursorWrapper
+from django.db import connection
 from django.db.models import BigIntegerField, QuerySet
 from django_cte import CTE, with_cte
 from django_cte.raw import raw_cte_sql
 from psycopg.sql import Literal
 
-from entities.access.context import reading_scope
+from entities.access.cache import cached_store
+from entities.access.context import context_for, reading_scope
 from entities.access.rules import (
     COMPANY,
     ENTITY,
@@ -310,16 +309,30 @@ def _company_walk(name: str, path: GrantPath, subject: Subject, cockpit_id: int,
     return sql, [cockpit_id, *on_entity_params, *grant_params, *on_grant_params, cockpit_id, *on_entity_params]
 
 
+VISIBLE_COMPANIES = cached_store("visible_companies")
+
+
 @reading_scope()
 def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
     """The companies that occur as owner, service provider and customer of the entities the subject sees, in one query.
 
     Asked of the visible entities' own rows (every path's matches), so a company that is
-    on no visible entity, or not in that column, is never named.
+    on no visible entity, or not in that column, is never named. Once per request, and
+    from the cache while the cockpit's access is unchanged (cache.py): its statement takes
+    longer to plan than to run.
     """
+    if subject is None:
+        return {level: [] for level in COMPANY_LEVELS}
+    store = context_for(subject).store(VISIBLE_COMPANIES)
+    if instance.pk not in store:
+        store[instance.pk] = _read_visible_companies(subject, instance)
+    return store[instance.pk]
+
+
+def _read_visible_companies(subject: Subject, instance: Instance) -> dict[str, list[NamedRef]]:
     found: dict[str, list[NamedRef]] = {level: [] for level in COMPANY_LEVELS}
-    paths = [path for path in PATHS if subject is not None and path.can_decide(subject, instance.pk)]
-    if subject is None or not paths:
+    paths = [path for path in PATHS if path.can_decide(subject, instance.pk)]
+    if not paths:
         return found
     # Three ways, so that the cost follows the number of companies, not of entities:
     # - a grant on single entities: read the entities (its grants bound them);
@@ -358,30 +371,11 @@ def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, 
             f" WHERE oc.instance_id = %s AND ({' OR '.join(tests)})"
         )
     with_read = f"WITH RECURSIVE {', '.join(ctes)} " if ctes else ""
-    with _planned_once() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(with_read + " UNION ALL ".join(per_level), params)
         for level, company_id, name in cursor.fetchall():
             found[level].append(NamedRef(company_id, name))
     return found
-
-
-@contextmanager
-def _planned_once() -> Iterator[CursorWrapper]:
-    """A cursor whose prepared statements keep their generic plan (PostgreSQL, outside a transaction).
-
-    The filters' statement takes 4 ms to plan and 1 ms to run. Its plan is one index probe
-    per company whoever asks, yet at a million entities the planner keeps planning it
-    anew for each user's values (its generic plan's estimate looks dearer than it runs):
-    forced, the entity-only persona's filters take 1.5 ms instead of 6. Inside a caller's
-    transaction the setting would outlive the statement, so there it stays as it is.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        yield cursor
 
 
 @dataclass(slots=True)

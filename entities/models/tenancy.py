@@ -21,6 +21,9 @@ class Instance(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True, help_text=_("Used in URLs: /c/<slug>/"))
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
+    # Counts the changes that can alter what anyone may see or do here (entities.audit); answers
+    # cached under it (entities.access.cache) are never read again once it moved on.
+    access_version = models.PositiveBigIntegerField(_("access version"), default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

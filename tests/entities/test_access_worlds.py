@@ -22,6 +22,13 @@ user may do at most what the giver could do there when sharing, and sees no enti
 did not see; so is every role the other services give. What a service refuses leaves no row
 behind.
 
+Then each world changes at random, once or twice, through the services (a grant given,
+changed or revoked, a role's matrix, an entity's companies, a company moved, the sharing
+settings, a share left, a person's flags or activation): on the next request the answers the
+cache keeps (entities.access.cache: the sidebar's rights and grants, the filters' companies,
+whether the cockpit is shareable, a share's kinds of scope) and every answer read beside them
+(the list, the single check, has_perm, the explanation) are the same as asked afresh.
+
 ACCESS_WORLDS sets how many worlds (default 1,000, checked in four parts that the test
 workers run side by side); ACCESS_WORLDS_SEED replays a run: the seed is in the pytest
 header and in every failure message.
@@ -34,18 +41,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_save, user_update
+from entities.access import cache as access_cache
 from entities.access import (
     entity_access,
     entity_page,
     explain_access,
+    held_rights,
     request_scope,
     role_rights,
+    visible_companies,
     visible_entities,
 )
 from entities.access.rules import PATHS, decode_access_key
@@ -62,12 +75,21 @@ from entities.models import (
     Role,
     Section,
 )
-from entities.services import hold_role_permission
+from entities.selectors import held_company_grants
+from entities.services import (
+    business_entity_save,
+    company_grant_create,
+    company_save,
+    grant_change_role,
+    grant_delete,
+    hold_role_permission,
+    role_capabilities_set,
+)
 from sharing.models import AllowedCompany, ScopeLevel, Share, ShareCap, ShareScope, SharingSettings
 from sharing.modules import share_role_code
-from sharing.permissions import access_cockpit_shares
+from sharing.permissions import access_cockpit_shares, cockpit_is_shareable
 from sharing.selectors import share_scope_offers
-from sharing.services import share_invite
+from sharing.services import share_invite, share_leave, sharing_settings_save
 from users.imports import ImportPlan, PlannedPerson, PlannedRole
 from users.permissions import manager_reach
 from users.services import BulkAction, BulkKind, entity_grants_give, people_import, users_bulk_apply
@@ -520,6 +542,174 @@ def _check_world(world: World, rng: random.Random, decided: Counter) -> int:
     return checked
 
 
+REFUSED = (ValidationError, PermissionDenied, Http404)
+CHANGES = ["revoke", "give", "role", "matrix", "entity", "move", "settings", "leave", "flags", "activation"]
+
+
+def cached_questions(user: User, instance: Instance) -> tuple:
+    """What the cache keeps: the layout's questions (rights, company grants, shareable) and the filters' companies."""
+    subject = user.access_subject()
+    return (
+        tuple(sorted(held_rights(subject, instance.pk).items())),
+        tuple(
+            sorted((g.level, g.company.pk, g.role_id, g.users_access) for g in held_company_grants(subject, instance))
+        ),
+        tuple(
+            (level, tuple(c.pk for c in companies)) for level, companies in visible_companies(subject, instance).items()
+        ),
+        cockpit_is_shareable(user, instance),
+    )
+
+
+def listed(user: User, instance: Instance) -> dict[int, tuple[str, int]]:
+    """The list: each entity the person sees, with the (level, role) that decides it."""
+    return {
+        entity.pk: decode_access_key(entity.access_key)
+        for entity in visible_entities(user.access_subject(), instance).order_by("name", "id")
+    }
+
+
+def read_afresh(user: User, instance: Instance) -> tuple:
+    """What a request reads with nothing from the cache: the cached questions and the list."""
+    with request_scope():
+        return cached_questions(user, instance), listed(user, instance)
+
+
+def read_as_a_page_does(user: User, instance: Instance, rng: random.Random | None = None) -> tuple:
+    """As a cockpit page's request: its person's memory filled from the cache first, what was missing kept after.
+
+    Without rng, only what the cache keeps is asked (the first request, which fills it). With it, also
+    the list and, for every entity of the cockpit, the single check, the explanation and has_perm (each
+    reads the cached kinds of a share's scope): as (level, role) or None, and whether has_perm agreed."""
+    subject = user.access_subject()
+    with request_scope():
+        served = access_cache.primed(subject, instance)
+        answers: tuple = (cached_questions(user, instance),)
+        if rng is not None:
+            single = {}
+            for entity in BusinessEntity.objects.filter(instance=instance):
+                access = entity_access(subject, entity)
+                explanation = explain_access(subject, entity)
+                section = rng.choice(Section.values)
+                may_view = access is not None and access.rights[section] >= Access.VIEW
+                single[entity.pk] = (
+                    (access.level, access.role.pk) if access else None,
+                    (explanation.deciding.level, explanation.deciding.role.pk) if explanation.visible else None,
+                    user.has_perm(f"entities.view_{section}", entity) == may_view,
+                )
+            answers += (listed(user, instance), single)
+        access_cache.kept(subject, instance, served)
+        return answers
+
+
+def change_at_random(world: World, rng: random.Random, roles: list[Role], staff: User) -> str:
+    """One change through a service, at random; what it was (a refused change changes nothing)."""
+    users = [user for user in world.users]
+    kind = rng.choice(CHANGES)
+    try:
+        with transaction.atomic():
+            if kind == "revoke":
+                grants = [*CompanyGrant.objects.filter(user__in=users), *EntityGrant.objects.filter(user__in=users)]
+                if grants:
+                    grant_delete(actor=None, grant=rng.choice(grants))
+            elif kind == "give":
+                company = rng.choice(list(Company.objects.filter(instance__in=world.instances)))
+                company_grant_create(
+                    actor=None,
+                    user=rng.choice(users),
+                    level=rng.choice(COMPANY_LEVELS),
+                    company=company,
+                    role=rng.choice(roles),
+                )
+            elif kind == "role":
+                grants = [*CompanyGrant.objects.filter(user__in=users), *EntityGrant.objects.filter(user__in=users)]
+                if grants:
+                    grant_change_role(actor=None, grant=rng.choice(grants), role=rng.choice(roles))
+            elif kind == "matrix":
+                role_capabilities_set(
+                    actor=None, role=rng.choice(roles), rights={rng.choice(Section.values): rng.choice(Access.values)}
+                )
+            elif kind == "entity":
+                entity = BusinessEntity.objects.get(pk=rng.choice(world.entities).pk)
+                own = list(Company.objects.filter(instance_id=entity.instance_id))
+                setattr(entity, rng.choice(["owner", "service_provider", "customer"]), rng.choice(own))
+                entity.project_form = rng.choice([ProjectForm.STANDARD, ProjectForm.EASY])
+                business_entity_save(actor=None, entity=entity)
+            elif kind == "move":
+                # Mostly a company the rules let move (no people, entities or roles), which may hold share scopes.
+                companies = list(Company.objects.filter(instance__in=world.instances))
+                movable = [
+                    c
+                    for c in companies
+                    if not User.objects.filter(company=c).exists()
+                    and not BusinessEntity.objects.filter(Q(owner=c) | Q(service_provider=c) | Q(customer=c)).exists()
+                    and not CompanyGrant.objects.filter(company=c).exists()
+                ]
+                company = rng.choice(movable if movable and rng.random() < 0.8 else companies)
+                company.instance = next(i for i in world.instances if i.pk != company.instance_id)
+                company_save(actor=None, company=company)
+            elif kind == "settings":
+                instance = rng.choice(world.instances)
+                settings = SharingSettings.objects.filter(instance=instance).first() or SharingSettings(
+                    instance=instance
+                )
+                others = list(Company.objects.exclude(instance=instance).filter(instance__in=world.instances))
+                sharing_settings_save(
+                    actor=staff,
+                    settings=settings,
+                    is_shareable=rng.random() < 0.5,
+                    allowed_companies=rng.sample(others, k=rng.randint(0, len(others))),
+                )
+            elif kind == "leave":
+                # Mostly a share the service gave (accepted, in reach), else any of the world's.
+                given = [g.share for g in world.given if Share.objects.filter(pk=g.share.pk).exists()]
+                shares = given if given and rng.random() < 0.7 else list(Share.objects.filter(user__in=users))
+                if shares:
+                    share = rng.choice(shares)
+                    share_leave(user=share.user, instance=share.instance)
+            elif kind == "flags":
+                user = User.objects.get(pk=rng.choice(users).pk)
+                user_update(actor=None, user=user, chat_enabled=not user.chat_enabled)
+            else:
+                user = User.objects.get(pk=rng.choice(users).pk)
+                user.is_active = not user.is_active
+                user_save(actor=None, user=user)
+    except REFUSED:
+        return f"{kind} (refused)"
+    return kind
+
+
+def check_cached_answers(world: World, rng: random.Random, roles: list[Role], staff: User, made: Counter) -> bool:
+    """After random changes, a page's request reads what a fresh one does; whether any answer changed.
+
+    `made` counts the changes by kind (a refused one as "<kind> (refused)")."""
+    cache.clear()  # ids of a rolled-back world come again on SQLite: its answers must not
+    # Three of the world's people in a cockpit, and the holder of a share the service gave when there is one.
+    people = [(user.pk, instance.pk) for user in world.users for instance in world.instances]
+    pairs = rng.sample(people, k=min(3, len(people)))
+    pairs += [(given.share.user_id, given.share.instance_id) for given in world.given[:1]]
+
+    def fresh(user_id: int, instance_id: int) -> tuple[User, Instance]:
+        # The next request reads both rows anew, as the sign-in and the cockpit gate do.
+        return User.objects.select_related("company").get(pk=user_id), Instance.objects.get(pk=instance_id)
+
+    before = {pair: read_as_a_page_does(*fresh(*pair))[0] for pair in pairs}
+    changes = [change_at_random(world, rng, roles, staff) for _ in range(rng.randint(1, 2))]
+    made.update(changes)
+    altered = False
+    for pair in pairs:
+        user, instance = fresh(*pair)
+        questions, in_list = read_afresh(user, instance)
+        cached, cached_list, single = read_as_a_page_does(user, instance, rng)
+        assert cached == questions, f"cached answers after {changes}"
+        assert cached_list == in_list, f"the list beside cached answers after {changes}"
+        for pk, (check, explained, has_perm_agrees) in single.items():
+            assert check == explained == in_list.get(pk), f"the single check or explain of {pk} after {changes}"
+            assert has_perm_agrees, f"has_perm on {pk} after {changes}"
+        altered = altered or questions != before[pair]
+    return altered
+
+
 @pytest.mark.parametrize("part", range(PARTS))
 def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
     roles = list(Role.objects.filter(is_share_role=False))
@@ -527,7 +717,7 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
     rng = random.Random(SEED)
     seeds = [rng.randrange(10**9) for _ in range(WORLDS)]
     numbers = range(part, WORLDS, PARTS)
-    checked, decided, given, refused, level_roles = 0, Counter(), 0, 0, Counter()
+    checked, decided, given, refused, level_roles, altered, made = 0, Counter(), 0, 0, Counter(), 0, Counter()
     for number in numbers:
         world_seed = seeds[number]
         world_rng = random.Random(world_seed)
@@ -537,6 +727,12 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
             level_roles += world.level_roles
             try:
                 checked += check_world(world, world_rng, decided)
+                staff = User.objects.create(
+                    email=f"staff@w{number}.example",
+                    company=Company.objects.get(instance=world.instances[0], is_operator=True),
+                    is_staff=True,
+                )
+                altered += check_cached_answers(world, world_rng, roles, staff, made)
             except AssertionError as error:
                 raise AssertionError(
                     f"world {number} (seed {world_seed}) disagrees: {error}; replay with ACCESS_WORLDS_SEED={SEED}"
@@ -550,3 +746,7 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
         assert given > len(numbers) / 10 and refused > len(numbers) / 10, (given, refused)
         # So were their bulk actions and imports.
         assert min(level_roles["given"], level_roles["refused"]) > len(numbers) / 10, level_roles
+        # The random changes altered someone's answers in many worlds: the cache was held to real changes.
+        assert altered > len(numbers) / 4, altered
+        # Every kind of change went through its service in some worlds.
+        assert all(made[kind] >= 3 for kind in CHANGES), made

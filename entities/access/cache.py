@@ -1,0 +1,104 @@
+"""What every cockpit page asks about its person, kept in the shared cache from one request to the next.
+
+The layout (the sidebar's rights and company grants, whether the cockpit is shareable, the
+kinds of scope a share has) and the entity list's filters ask the same questions on every
+request, and their answers change only when access changes. A request of a cockpit page
+starts with its person's memory for the cockpit (context.py) filled from the cache
+(`primed`) and, once answered, keeps what it asked that the cache did not hold (`kept`).
+
+Correct by construction: the key holds the cockpit's access version, which the audit write
+moves on in the same transaction as every change that can alter access (entities.audit),
+today's date in the cockpit's time zone (a share ends at midnight; so does a future end
+date), and the whole subject (a user's own flags). A later request reads a new key; an old
+entry is never read again and expires by itself at midnight. Only stores registered here
+(`cached_store`) are kept; every other question is asked afresh on every request, among them
+the single-entity check, has_perm and the explanation, which use these answers only to
+leave out grant paths that cannot decide.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+from django.core.cache import cache
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from entities.access.context import context_for
+from entities.access.subject import Subject
+
+log = logging.getLogger(__name__)
+
+CACHED_STORES: set[str] = set()
+
+
+def cached_store(name: str) -> str:
+    """Register a store of the request's memory (keyed by cockpit id) whose answers the cache may keep."""
+    CACHED_STORES.add(name)
+    return name
+
+
+class Cockpit(Protocol):
+    """What the key needs of a cockpit: its id and the access version read in this request."""
+
+    pk: int
+    access_version: int
+
+
+def _key(subject: Subject, cockpit: Cockpit) -> str:
+    who = "-".join(
+        str(value)
+        for value in (
+            subject.user_id,
+            subject.home_instance_id,
+            subject.company_id,
+            int(subject.is_operator),
+            int(subject.is_active),
+            subject.show_all_role_id,
+            int(subject.chat_enabled),
+        )
+    )
+    return f"access:{cockpit.pk}:{cockpit.access_version}:{timezone.localdate().isoformat()}:{who}"
+
+
+def _until_midnight() -> int:
+    now = timezone.localtime()
+    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time(), now.tzinfo)
+    return max(1, int((midnight - now).total_seconds()))
+
+
+def primed(subject: Subject | None, cockpit: Cockpit) -> frozenset[str]:
+    """Fill the subject's memory for this request with the cached answers about the cockpit; the stores filled.
+
+    Within a request scope only (context.request_scope), where the memory outlives this call.
+    """
+    if subject is None:
+        return frozenset()
+    try:
+        answers = cache.get(_key(subject, cockpit)) or {}
+    except RedisError:  # a cache that does not answer costs the statements it would have saved, no more
+        log.warning("Access cache unreadable; asking the database", exc_info=True)
+        return frozenset()
+    context = context_for(subject)
+    for name, answer in answers.items():
+        context.store(name)[cockpit.pk] = answer
+    return frozenset(answers)
+
+
+def kept(subject: Subject | None, cockpit: Cockpit, served: Iterable[str]) -> None:
+    """Keep the request's answers about the cockpit that the cache did not serve (after a read-only request)."""
+    if subject is None:
+        return
+    context = context_for(subject)
+    answers = {
+        name: context.stores[name][cockpit.pk]
+        for name in CACHED_STORES
+        if name in context.stores and cockpit.pk in context.stores[name]
+    }
+    if not answers.keys() - set(served):
+        return
+    try:
+        cache.set(_key(subject, cockpit), answers, timeout=_until_midnight())
+    except RedisError:
+        log.warning("Access cache unwritable; the next request asks the database", exc_info=True)

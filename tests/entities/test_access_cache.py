@@ -1,0 +1,146 @@
+"""The access version moves on with every change that can alter access; cached answers follow it at once."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from entities.access import cache as access_cache
+from entities.access import request_scope
+from entities.audit import KEEPS_ACCESS, audit_record
+from entities.models import Access, CompanyGrant, Instance, Level, Section
+from entities.services import business_entity_save, company_save, grant_delete, role_capabilities_set
+from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
+
+pytestmark = pytest.mark.django_db
+
+
+def version(instance) -> int:
+    return Instance.objects.get(pk=instance.pk).access_version
+
+
+@pytest.fixture
+def owner(instance):
+    return CompanyFactory(instance=instance, name="Owner A")
+
+
+@pytest.fixture
+def reader(owner, instance):
+    """A project manager of the owner company, who sees its entities and manages its users."""
+    BusinessEntityFactory(instance=instance, owner=owner, name="Halle 1")
+    user = UserFactory(company=owner)
+    grant_company_role(user, Level.OWNER, owner, "projectmanager")
+    return user
+
+
+def list_page(client, instance):
+    return client.get(reverse("entities:entity-list", kwargs={"instance_slug": instance.slug}))
+
+
+def test_revoking_a_grant_moves_its_cockpits_version_and_no_other(reader, instance, other_instance, operator_admin):
+    before, elsewhere = version(instance), version(other_instance)
+
+    grant_delete(actor=operator_admin, grant=CompanyGrant.objects.get(user=reader))
+
+    assert version(instance) == before + 1
+    assert version(other_instance) == elsewhere
+
+
+def test_a_change_of_a_roles_matrix_moves_every_cockpits_version(instance, other_instance, operator_admin, role):
+    sales = role("sales")
+    held = sales.capabilities.filter(section=Section.MASTER_DATA).values_list("access", flat=True).first()
+    before = {cockpit.pk: cockpit.access_version for cockpit in Instance.objects.all()}
+
+    changed = Access.VIEW if held != Access.VIEW else Access.EDIT
+    role_capabilities_set(actor=operator_admin, role=sales, rights={Section.MASTER_DATA: changed})
+
+    assert {cockpit.pk: cockpit.access_version for cockpit in Instance.objects.all()} == {
+        pk: number + 1 for pk, number in before.items()
+    }
+
+
+def test_a_company_moved_to_another_cockpit_moves_both_versions(instance, other_instance, operator_admin):
+    company = CompanyFactory(instance=instance, name="Leaving AG")
+    before, elsewhere = version(instance), version(other_instance)
+
+    company.instance = other_instance
+    company_save(actor=operator_admin, company=company)
+
+    assert (version(instance), version(other_instance)) == (before + 1, elsewhere + 1)
+
+
+@pytest.mark.parametrize("action", sorted(KEEPS_ACCESS))
+def test_an_action_that_never_alters_access_leaves_the_version_alone(action, instance, owner, operator_admin):
+    before = version(instance)
+
+    audit_record(actor=operator_admin, action=action, target=owner, instance=instance)
+
+    assert version(instance) == before
+
+
+def test_the_second_request_reads_the_sidebar_and_the_filters_from_the_cache(client, login, reader, instance):
+    login(reader)
+    list_page(client, instance)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = list_page(client, instance)
+
+    assert response.status_code == 200
+    read = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "oc.instance_id" not in read, "the filters' companies were asked again"
+    assert "entities_capability" not in read, "the sidebar's rights were asked again"
+    assert f'href="/c/{instance.slug}/users/"' in response.content.decode()  # User Management, from the cache
+
+
+def test_after_a_grant_is_revoked_the_next_request_neither_offers_its_companies_nor_its_pages(
+    client, login, reader, owner, instance, operator_admin
+):
+    other = CompanyFactory(instance=instance, name="Zweite AG")
+    BusinessEntityFactory(instance=instance, owner=other, name="Halle 2")
+    grant_company_role(reader, Level.OWNER, other, "projectmanager")
+    login(reader)
+    assert "Zweite AG" in list_page(client, instance).content.decode()
+
+    grant_delete(actor=operator_admin, grant=CompanyGrant.objects.get(user=reader, company=other))
+    html = list_page(client, instance).content.decode()
+
+    assert "Zweite AG" not in html and "Halle 2" not in html
+    assert "Owner A" in html
+
+
+def test_an_entity_given_to_another_owner_changes_the_next_requests_filters(
+    client, login, reader, owner, instance, operator_admin
+):
+    login(reader)
+    entity = BusinessEntityFactory(instance=instance, owner=owner, name="Halle 3")
+    assert "Neue Kundin AG" not in list_page(client, instance).content.decode()
+    customer = CompanyFactory(instance=instance, name="Neue Kundin AG")
+
+    entity.customer = customer
+    business_entity_save(actor=operator_admin, entity=entity)
+
+    assert "Neue Kundin AG" in list_page(client, instance).content.decode()
+
+
+def test_a_cache_that_does_not_answer_costs_statements_not_the_page(client, login, reader, instance, monkeypatch):
+    def down(*args, **kwargs):
+        raise RedisConnectionError("no Redis here")
+
+    login(reader)
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+
+    response = list_page(client, instance)
+
+    assert response.status_code == 200 and "Halle 1" in response.content.decode()
+
+
+def test_a_write_keeps_nothing_in_the_cache(client, login, reader, instance):
+    login(reader)
+
+    client.post(reverse("users:user-create", kwargs={"instance_slug": instance.slug}), {})
+
+    with request_scope():
+        assert access_cache.primed(reader.access_subject(), Instance.objects.get(pk=instance.pk)) == frozenset()

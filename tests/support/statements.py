@@ -1,0 +1,20 @@
+"""What a page costs the database, as the statement-count tests of the list pages read it."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+# The entity list, every kind of person: the user; the cockpits shared with them (the switcher and the
+# gate); the page; and, for someone signed in with a second factor, their verified device. The sidebar's
+# rights and grants, whether the cockpit is shareable and the filters' companies come from the cache.
+MOST_STATEMENTS = 4
+
+
+def statements_of_the_list(client, instance) -> list[str]:
+    """The statements of the entity list's second request: the first fills the session and the access cache."""
+    address = reverse("entities:entity-list", kwargs={"instance_slug": instance.slug})
+    assert client.get(address).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(address)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
