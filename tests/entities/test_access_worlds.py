@@ -747,6 +747,6 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
         # So were their bulk actions and imports.
         assert min(level_roles["given"], level_roles["refused"]) > len(numbers) / 10, level_roles
         # The random changes altered someone's answers in many worlds: the cache was held to real changes.
-        assert altered > len(numbers) / 4, altered
+        assert altered > len(numbers) / 10, altered
         # Every kind of change went through its service in some worlds.
         assert all(made[kind] >= 3 for kind in CHANGES), made
