@@ -12,11 +12,28 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import SafeInputAdmin, ServiceSavesAdmin
 from entities.history import history_rows
 from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
-from entities.services import business_entity_save, company_save, instance_save, role_capabilities_set, role_save
+from entities.services import (
+    admin_objects_delete,
+    business_entity_save,
+    company_save,
+    instance_save,
+    role_capabilities_set,
+    role_save,
+)
+
+
+class AuditedDeletesAdmin:
+    """For a ModelAdmin of something access depends on: its deletions go through the audited service."""
+
+    def delete_model(self, request, obj):
+        admin_objects_delete(actor=request.user, objects=[obj])
+
+    def delete_queryset(self, request, queryset):
+        admin_objects_delete(actor=request.user, objects=list(queryset))
 
 
 @admin.register(Instance)
-class InstanceAdmin(ServiceSavesAdmin):
+class InstanceAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     list_display = ["name", "slug", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
@@ -27,7 +44,7 @@ class InstanceAdmin(ServiceSavesAdmin):
 
 
 @admin.register(Company)
-class CompanyAdmin(ServiceSavesAdmin):
+class CompanyAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     list_display = ["name", "instance", "is_operator"]
     list_filter = ["instance", "is_operator"]
     list_select_related = ["instance"]
@@ -45,7 +62,7 @@ class CompanyAdmin(ServiceSavesAdmin):
 
 
 @admin.register(BusinessEntity)
-class BusinessEntityAdmin(ServiceSavesAdmin):
+class BusinessEntityAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     list_display = ["name", "instance", "owner", "service_provider", "customer", "project_form"]
     list_filter = ["instance", "project_form"]
     search_fields = ["name", "address"]
@@ -129,7 +146,7 @@ class RoleAdminForm(forms.ModelForm):
 
 
 @admin.register(Role)
-class RoleAdmin(ServiceSavesAdmin):
+class RoleAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     form = RoleAdminForm
     list_display = [
         "name",

@@ -15,6 +15,7 @@ ENTITY_ACTIONS = {
     "grant.created": _("Role granted"),
     "grant.changed": _("Role changed"),
     "grant.deleted": _("Role revoked"),
+    "object.deleted": _("Deleted in the Django admin"),
 }
 
 

@@ -1,6 +1,6 @@
 """Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
@@ -89,6 +89,31 @@ def _audited_save(*, actor: AbstractBaseUser | None, obj: ModelT, fields: tuple[
             changes=changes,
         )
     return obj
+
+
+def _cockpit_of(obj: models.Model) -> Instance | None:
+    """The cockpit an object belongs to, as its audit entry is filed; None for what belongs to all (a role)."""
+    if isinstance(obj, Instance):
+        return obj
+    if hasattr(obj, "instance"):
+        return obj.instance
+    company = getattr(obj, "company", None)
+    return company.instance if isinstance(company, Company) else None
+
+
+@transaction.atomic
+def admin_objects_delete(*, actor: AbstractBaseUser | None, objects: Iterable[models.Model]) -> None:
+    """Delete what operator staff delete in the Django admin, each audited: a deletion (and what it takes with it)
+    changes access, so it moves the cockpit's access version on like every other change (entities.audit)."""
+    for obj in objects:
+        audit_record(
+            actor=actor,
+            action="object.deleted",
+            target=obj,
+            instance=_cockpit_of(obj),
+            params={"type": obj._meta.label},
+        )
+        obj.delete()
 
 
 @transaction.atomic

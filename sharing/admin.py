@@ -10,6 +10,7 @@ from core.admin import (
     SafeInputAdmin,
     ServiceSavesAdmin,
 )
+from entities.admin import AuditedDeletesAdmin
 from entities.models import Access, Company
 from sharing.models import Share, ShareScope, SharingSettings
 from sharing.services import sharing_settings_save
@@ -43,7 +44,7 @@ class SharingSettingsForm(forms.ModelForm):
 
 
 @admin.register(SharingSettings)
-class SharingSettingsAdmin(ServiceSavesAdmin):
+class SharingSettingsAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     """Per cockpit: the Shareable Cockpit flag and the allow-list (operator staff; every change audited)."""
 
     form = SharingSettingsForm
@@ -111,7 +112,7 @@ class SuspendedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Share)
-class ShareAdmin(SafeInputAdmin, admin.ModelAdmin):
+class ShareAdmin(AuditedDeletesAdmin, SafeInputAdmin, admin.ModelAdmin):
     """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only.
 
     A suspended share is resumed by operator staff on its Cockpit Shares page (the pen), by giving it a scope.

@@ -29,6 +29,7 @@ from accounts.services import user_save, user_update
 from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.access import explain_access
+from entities.admin import AuditedDeletesAdmin
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 from outbox.models import OutgoingMessage
@@ -219,7 +220,7 @@ ADMIN_IMPORT_SESSION_KEY = "admin_people_import"
 
 
 @admin.register(User)
-class UserAdmin(ServiceSavesAdmin, DjangoUserAdmin):
+class UserAdmin(AuditedDeletesAdmin, ServiceSavesAdmin, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     list_display = ["email", "first_name", "last_name", "company", "is_active", "is_staff", "last_login"]
