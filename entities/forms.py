@@ -27,14 +27,13 @@ class EntityFilterForm(forms.Form):
 
     def __init__(self, *args, instance, offered: dict[str, list[NamedRef]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update(placeholder=_("Name or address"), type="search")
         for name in COMPANY_FILTERS:
             if self.is_bound:
                 # Only a submitted filter needs validating against the cockpit's companies.
                 cast(forms.ModelChoiceField, self.fields[name]).queryset = Company.objects.filter(instance=instance)
-            self.fields[name].widget.choices = [("", _("All"))] + [
-                (company.pk, company.name) for company in offered[name]
-            ]
+        # Each drop-down's companies as (id, name), which the template tag filter_options writes out: never a
+        # widget's choices, which Django copies and normalizes option by option (hundreds for show-all users).
+        self.offered: dict[str, list[tuple[int, str]]] = {name: list(offered[name]) for name in COMPANY_FILTERS}
 
     def show_chosen(self, visible_company_ids: set[int]) -> None:
         """Add a chosen company to its drop-down, named only if the filtered rows show its name anyway."""
@@ -42,7 +41,6 @@ class EntityFilterForm(forms.Form):
             return
         for name in COMPANY_FILTERS:
             company = self.cleaned_data.get(name)
-            choices = self.fields[name].widget.choices
-            if company is not None and company.pk not in {value for value, _label in choices}:
-                label = company.name if company.pk in visible_company_ids else _("Chosen company")
-                self.fields[name].widget.choices = [*choices, (company.pk, label)]
+            if company is not None and company.pk not in {pk for pk, _name in self.offered[name]}:
+                label = company.name if company.pk in visible_company_ids else str(_("Chosen company"))
+                self.offered[name].append((company.pk, label))

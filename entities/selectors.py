@@ -146,12 +146,9 @@ def filter_companies(*, subject: Subject | None, instance: Instance) -> dict[str
     Offering a company that is on no visible entity would leak who else is a customer,
     so even show-all users are offered only what their entities hold: not every company
     of a cockpit is on an entity, nor in every column, and a show-all role may be scoped.
-    Sorted alike, ignoring case, whatever the database's collation.
+    By name ignoring case, whatever the database's collation.
     """
-    return {
-        level: sorted(companies, key=lambda company: (company.name.casefold(), company.pk))
-        for level, companies in visible_companies(subject, instance).items()
-    }
+    return visible_companies(subject, instance)
 
 
 def section_data(*, entity: BusinessEntity, section: str) -> dict:

@@ -76,7 +76,7 @@ def test_labels_and_badge_are_in_the_readers_language():
 
 def test_every_text_of_a_row_is_escaped():
     entity, role, level = row(name='<script>alert("x")</script>', address="O'Brien & Söhne", role="<i>Chef</i>")
-    entity.owner.name = "<b>Owner</b> & Co"
+    entity.owner = NamedRef(entity.owner_id, "<b>Owner</b> & Co")
 
     html = rendered([(entity, role, level)])
 
@@ -90,7 +90,7 @@ def test_every_text_of_a_row_is_escaped():
 @override_settings(USE_THOUSAND_SEPARATOR=True)
 def test_ids_in_links_are_never_localized():
     entity, role, level = row(12345)
-    entity.owner_id = entity.owner.pk = 23456
+    entity.owner_id, entity.owner = 23456, NamedRef(23456, entity.owner.name)
 
     with translation.override("de"):
         html = rendered([(entity, role, level)])
