@@ -149,10 +149,10 @@ class CockpitAccessMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        served = getattr(request, "access_cache_served", None)
-        if served is not None and request.method in ("GET", "HEAD") and response.status_code == 200:
+        primed = getattr(request, "access_cache_primed", None)
+        if primed is not None and request.method in ("GET", "HEAD") and response.status_code == 200:
             # After a read only: a write's request holds answers from before and after its change.
-            access_cache.kept(request.subject, request.instance, served)
+            access_cache.kept(request.subject, request.instance, primed)
         if response.status_code in (403, 404) and request.path.startswith("/c/"):
             security_log.warning(
                 "Cockpit page refused (%s): user_id=%s ip=%s path=%s",
@@ -168,7 +168,7 @@ class CockpitAccessMiddleware:
         if slug is not None:
             request.instance = access_cockpit(request.user, slug)
             request.subject = subject_of(request.user)
-            request.access_cache_served = access_cache.primed(request.subject, request.instance)
+            request.access_cache_primed = access_cache.primed(request.subject, request.instance)
             if second_factor_owed_in(request, request.instance):
                 messages.info(request, OWED_IN_COCKPIT % {"cockpit": request.instance})
                 back = request.get_full_path() if request.method == "GET" else ""

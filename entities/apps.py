@@ -24,6 +24,11 @@ class EntitiesConfig(AppConfig):
     verbose_name = _("Business entities and roles")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from entities.access.cache import every_answer_outdated
         from entities.models import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.register_all(ENTITY_ACTIONS)
+        # A deploy may change the rules or, by a data migration, the rows they read without an audit entry.
+        post_migrate.connect(every_answer_outdated, sender=self)

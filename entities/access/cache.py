@@ -18,7 +18,7 @@ leave out grant paths that cannot decide.
 
 import datetime
 import logging
-from collections.abc import Iterable
+from dataclasses import astuple, dataclass
 from typing import Protocol
 
 from django.core.cache import cache
@@ -47,18 +47,7 @@ class Cockpit(Protocol):
 
 
 def _key(subject: Subject, cockpit: Cockpit) -> str:
-    who = "-".join(
-        str(value)
-        for value in (
-            subject.user_id,
-            subject.home_instance_id,
-            subject.company_id,
-            int(subject.is_operator),
-            int(subject.is_active),
-            subject.show_all_role_id,
-            int(subject.chat_enabled),
-        )
-    )
+    who = "-".join(str(value) for value in astuple(subject))
     return f"access:{cockpit.pk}:{cockpit.access_version}:{timezone.localdate().isoformat()}:{who}"
 
 
@@ -68,27 +57,43 @@ def _until_midnight() -> int:
     return max(1, int((midnight - now).total_seconds()))
 
 
-def primed(subject: Subject | None, cockpit: Cockpit) -> frozenset[str]:
-    """Fill the subject's memory for this request with the cached answers about the cockpit; the stores filled.
+@dataclass(frozen=True)
+class Primed:
+    """What a request's memory got from the cache: under which key (one per request, even past midnight), and
+    which stores."""
+
+    key: str
+    served: frozenset[str]
+
+
+NOTHING = Primed("", frozenset())
+
+
+def primed(subject: Subject | None, cockpit: Cockpit) -> Primed:
+    """Fill the subject's memory for this request with the cached answers about the cockpit.
 
     Within a request scope only (context.request_scope), where the memory outlives this call.
     """
     if subject is None:
-        return frozenset()
+        return NOTHING
+    key = _key(subject, cockpit)
     try:
-        answers = cache.get(_key(subject, cockpit)) or {}
+        answers = cache.get(key) or {}
     except RedisError:  # a cache that does not answer costs the statements it would have saved, no more
         log.warning("Access cache unreadable; asking the database", exc_info=True)
-        return frozenset()
+        return Primed(key, frozenset())
+    except Exception:  # noqa: BLE001 - an entry of an older release that no longer unpickles is a miss
+        log.warning("Access cache entry unreadable; asking the database", exc_info=True)
+        return Primed(key, frozenset())
     context = context_for(subject)
     for name, answer in answers.items():
         context.store(name)[cockpit.pk] = answer
-    return frozenset(answers)
+    return Primed(key, frozenset(answers))
 
 
-def kept(subject: Subject | None, cockpit: Cockpit, served: Iterable[str]) -> None:
+def kept(subject: Subject | None, cockpit: Cockpit, primed: Primed) -> None:
     """Keep the request's answers about the cockpit that the cache did not serve (after a read-only request)."""
-    if subject is None:
+    if subject is None or not primed.key:
         return
     context = context_for(subject)
     answers = {
@@ -96,9 +101,19 @@ def kept(subject: Subject | None, cockpit: Cockpit, served: Iterable[str]) -> No
         for name in CACHED_STORES
         if name in context.stores and cockpit.pk in context.stores[name]
     }
-    if not answers.keys() - set(served):
+    if not answers.keys() - primed.served:
         return
     try:
-        cache.set(_key(subject, cockpit), answers, timeout=_until_midnight())
+        cache.set(primed.key, answers, timeout=_until_midnight())
     except RedisError:
         log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
+
+
+def every_answer_outdated(**kwargs) -> None:
+    """Move every cockpit's access version on (after `migrate`): a release may have changed the rules, or a
+    data migration the rows they read, past the audit."""
+    from django.db.models import F
+
+    from entities.models import Instance
+
+    Instance.objects.update(access_version=F("access_version") + 1)

@@ -33,6 +33,15 @@ class Instance(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The version only ever moves on, by an UPDATE that adds to it (entities.audit): a cockpit saved
+            # from an object read earlier would write back the number it read, and old answers would count again.
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields if field.name not in ("id", "access_version")
+            ]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("cockpit:dashboard", kwargs={"instance_slug": self.slug})
 

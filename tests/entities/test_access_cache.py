@@ -1,17 +1,27 @@
 """The access version moves on with every change that can alter access; cached answers follow it at once."""
 
+import datetime
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from entities.access import cache as access_cache
-from entities.access import request_scope
+from entities.access import held_rights, request_scope
 from entities.audit import KEEPS_ACCESS, audit_record
 from entities.models import Access, CompanyGrant, Instance, Level, Section
-from entities.services import business_entity_save, company_save, grant_delete, role_capabilities_set
+from entities.services import (
+    business_entity_save,
+    company_save,
+    grant_delete,
+    instance_save,
+    role_capabilities_set,
+)
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
 
 pytestmark = pytest.mark.django_db
@@ -143,4 +153,50 @@ def test_a_write_keeps_nothing_in_the_cache(client, login, reader, instance):
     client.post(reverse("users:user-create", kwargs={"instance_slug": instance.slug}), {})
 
     with request_scope():
-        assert access_cache.primed(reader.access_subject(), Instance.objects.get(pk=instance.pk)) == frozenset()
+        assert access_cache.primed(reader.access_subject(), Instance.objects.get(pk=instance.pk)).served == frozenset()
+
+
+def test_saving_a_cockpit_read_before_a_change_never_sets_its_version_back(instance, reader, operator_admin):
+    stale = Instance.objects.get(pk=instance.pk)
+    grant_delete(actor=operator_admin, grant=CompanyGrant.objects.get(user=reader))
+    moved = version(instance)
+
+    stale.name = "Alpine renamed"
+    instance_save(actor=operator_admin, instance=stale)
+
+    assert version(instance) == moved + 1  # the rename's own step, on top of the revocation's
+    assert Instance.objects.get(pk=instance.pk).name == "Alpine renamed"
+
+
+def test_migrate_moves_every_cockpits_version_on(instance, other_instance):
+    before = {cockpit.pk: cockpit.access_version for cockpit in Instance.objects.all()}
+
+    call_command("migrate", "entities", verbosity=0)
+
+    assert all(cockpit.access_version > before[cockpit.pk] for cockpit in Instance.objects.all())
+
+
+def test_an_entry_that_no_longer_unpickles_is_a_miss_not_an_error(client, login, reader, instance, monkeypatch):
+    def unreadable(*args, **kwargs):
+        raise AttributeError("Can't get attribute 'HeldCompanyGrant' on <module 'entities.selectors'>")
+
+    login(reader)
+    monkeypatch.setattr(cache, "get", unreadable)
+
+    assert list_page(client, instance).status_code == 200
+
+
+def test_a_request_keeps_its_answers_under_the_key_it_read_them_for(reader, instance, monkeypatch):
+    """A request that runs past midnight keeps its answers under the day it started on, not the next one."""
+    subject = reader.access_subject()
+    cockpit = Instance.objects.get(pk=instance.pk)
+    with request_scope():
+        primed = access_cache.primed(subject, cockpit)
+        held_rights(subject, cockpit.pk)
+        tomorrow = timezone.now() + datetime.timedelta(days=1)
+        monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+        access_cache.kept(subject, cockpit, primed)
+        monkeypatch.undo()
+
+    with request_scope():
+        assert "held_rights" in access_cache.primed(subject, cockpit).served

@@ -583,7 +583,7 @@ def read_as_a_page_does(user: User, instance: Instance, rng: random.Random | Non
     reads the cached kinds of a share's scope): as (level, role) or None, and whether has_perm agreed."""
     subject = user.access_subject()
     with request_scope():
-        served = access_cache.primed(subject, instance)
+        primed = access_cache.primed(subject, instance)
         answers: tuple = (cached_questions(user, instance),)
         if rng is not None:
             single = {}
@@ -598,7 +598,7 @@ def read_as_a_page_does(user: User, instance: Instance, rng: random.Random | Non
                     user.has_perm(f"entities.view_{section}", entity) == may_view,
                 )
             answers += (listed(user, instance), single)
-        access_cache.kept(subject, instance, served)
+        access_cache.kept(subject, instance, primed)
         return answers
 
 

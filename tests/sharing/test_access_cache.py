@@ -41,12 +41,12 @@ def test_a_share_ending_today_counts_until_midnight_and_not_a_moment_after(
     at(datetime.datetime.combine(today, datetime.time(23, 59), tz))
     assert "Klinik Nord" in list_page(client, instance).content.decode()
     with request_scope():
-        assert access_cache.primed(guest.access_subject(), Instance.objects.get(pk=instance.pk))
+        assert access_cache.primed(guest.access_subject(), Instance.objects.get(pk=instance.pk)).served
 
     at(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(0, 0), tz))
 
     with request_scope():
-        assert access_cache.primed(guest.access_subject(), Instance.objects.get(pk=instance.pk)) == frozenset()
+        assert access_cache.primed(guest.access_subject(), Instance.objects.get(pk=instance.pk)).served == frozenset()
     assert list_page(client, instance).status_code == 404
 
 
