@@ -3,6 +3,7 @@ from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from entities.access import entity_access, subject_of
+from entities.access.cache import all_cockpits_version
 from entities.models import BusinessEntity
 from entities.permissions import section_right
 
@@ -10,11 +11,17 @@ from entities.permissions import section_right
 class EmailBackend(ModelBackend):
     """Email + password login; loads the user with the company and cockpit every request needs, in one query.
 
-    The show-all role is left to load on use: only a few operator employees have one.
+    The same query reads where access stands in all cockpits (entities.access.cache.all_cockpits_version):
+    the header's switcher is kept in the cache under it. The show-all role is left to load on use: only a
+    few operator employees have one.
     """
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("company", "company__instance")
+        users = (
+            get_user_model()
+            ._default_manager.select_related("company", "company__instance")
+            .annotate(all_cockpits_version=all_cockpits_version())
+        )
         try:
             user = users.get(pk=user_id)
         except users.model.DoesNotExist:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from entities.access import Subject, context_for
-from entities.access.cache import cached_store
+from entities.access.cache import across_cockpits, cached_store
 from entities.access.rules import (
     ACTIVE,
     COMPANY,
@@ -205,6 +205,9 @@ SHARE_PATHS = (
 SHARE_LEVELS = frozenset(path.level for path in SHARE_PATHS)
 
 
+SHARED_FIELDS = ["id", "slug", "name", "is_active", "access_version"]
+
+
 def shared_cockpits(subject: Subject | None) -> list[Instance]:
     """The active cockpits shared with the subject whose share counts now, by name, in one query.
 
@@ -219,7 +222,7 @@ def shared_cockpits(subject: Subject | None) -> list[Instance]:
         sql, params = condition.sql(subject)
         conditions.append(sql)
         condition_params += params
-    fields = ["id", "slug", "name", "is_active", "access_version"]
+    fields = SHARED_FIELDS
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(f'i.{field}' for field in fields)} FROM {Share._meta.db_table} g {SHARE_JOINS}"
@@ -240,23 +243,30 @@ class ReachableCockpit:
     shared: bool
 
 
-def reachable_cockpits(subject: Subject | None, home: Instance | None) -> list[ReachableCockpit]:
-    """Every cockpit the person can reach now: their own first, then those shared with them, by name."""
-    if subject is None or home is None:
-        return []
-    cockpits = [ReachableCockpit(home, False)] if home.is_active else []
-    return cockpits + [ReachableCockpit(instance, True) for instance in shared_cockpits(subject)]
-
-
 def cockpits_of(user: User) -> list[ReachableCockpit]:
-    """The cockpits the user can reach now: their own first, then those shared with them (read once per request)."""
+    """The cockpits the user can reach now: their own first, then those shared with them (read once per request).
+
+    The shared ones come from the cache while access stands where it stood in every cockpit (the user's
+    `all_cockpits_version`, read with them at sign-in's `get_user`): a share, its cockpit's settings and
+    allow-list, the cockpit itself and the share roles are all audited in the share's cockpit or in all.
+    """
     if not (user.is_authenticated and user.is_active):
         return []
     subject = user.access_subject()
-    cache = context_for(subject).store("reachable_cockpits")
-    if "all" not in cache:
-        cache["all"] = reachable_cockpits(subject, user.company.instance)
-    return cache["all"]
+    store = context_for(subject).store("reachable_cockpits")
+    if "all" not in store:
+        home = user.company.instance
+        rows = across_cockpits(
+            subject,
+            getattr(user, "all_cockpits_version", None),
+            "shared_cockpits",
+            lambda: [tuple(getattr(i, field) for field in SHARED_FIELDS) for i in shared_cockpits(subject)],
+        )
+        shared = [Instance.from_db(connection.alias, SHARED_FIELDS, row) for row in rows]
+        store["all"] = ([ReachableCockpit(home, False)] if home.is_active else []) + [
+            ReachableCockpit(instance, True) for instance in shared
+        ]
+    return store["all"]
 
 
 def access_cockpit(user: User, slug: str) -> Instance:

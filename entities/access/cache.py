@@ -18,10 +18,13 @@ leave out grant paths that cannot decide.
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import astuple, dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.core.cache import cache
+from django.db.models import PositiveBigIntegerField, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -31,6 +34,7 @@ from entities.access.subject import Subject
 log = logging.getLogger(__name__)
 
 CACHED_STORES: set[str] = set()
+T = TypeVar("T")
 
 
 def cached_store(name: str) -> str:
@@ -107,6 +111,40 @@ def kept(subject: Subject | None, cockpit: Cockpit, primed: Primed) -> None:
         cache.set(primed.key, answers, timeout=_until_midnight())
     except RedisError:
         log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
+
+
+def all_cockpits_version() -> Coalesce:
+    """Where access stands in every cockpit at once: the sum of their versions, which moves whenever any moves.
+
+    An annotation for the statement that loads the signed-in user, so it costs no round trip of its own.
+    """
+    from entities.models import Instance
+
+    total = Instance.objects.order_by().annotate(one=Value(1)).values("one").annotate(total=Sum("access_version"))
+    return Coalesce(Subquery(total.values("total")[:1]), Value(0), output_field=PositiveBigIntegerField())
+
+
+def across_cockpits(subject: Subject, version: int | None, name: str, compute: Callable[[], T]) -> T:
+    """An answer about the person in every cockpit (the cockpits they reach), from the cache under the sum of all
+    cockpits' versions (`all_cockpits_version`), or computed and kept; computed alone when the version is unknown."""
+    if version is None:
+        return compute()
+    key = f"access:all:{name}:{version}:{timezone.localdate().isoformat()}:" + "-".join(
+        str(value) for value in astuple(subject)
+    )
+    try:
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001 - Redis down, or an entry of an older release: a miss
+        log.warning("Access cache unreadable; asking the database", exc_info=True)
+        return compute()
+    if found is not None:
+        return found
+    answer = compute()
+    try:
+        cache.set(key, answer, timeout=_until_midnight())
+    except RedisError:
+        log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
+    return answer
 
 
 def every_answer_outdated(*, apps=None, using: str = "default", **kwargs) -> None:

@@ -61,6 +61,7 @@ from entities.access import (
     visible_companies,
     visible_entities,
 )
+from entities.access.cache import all_cockpits_version
 from entities.access.rules import PATHS, decode_access_key
 from entities.models import (
     Access,
@@ -85,6 +86,7 @@ from entities.services import (
     hold_role_permission,
     role_capabilities_set,
 )
+from sharing.access import cockpits_of
 from sharing.models import AllowedCompany, ScopeLevel, Share, ShareCap, ShareScope, SharingSettings
 from sharing.modules import share_role_code
 from sharing.permissions import access_cockpit_shares, cockpit_is_shareable
@@ -547,9 +549,14 @@ CHANGES = ["revoke", "give", "role", "matrix", "entity", "move", "settings", "le
 
 
 def cached_questions(user: User, instance: Instance) -> tuple:
-    """What the cache keeps: the layout's questions (rights, company grants, shareable) and the filters' companies."""
+    """What the cache keeps: the layout's questions (the switcher's cockpits, rights, company grants, shareable) and
+    the filters' companies."""
     subject = user.access_subject()
     return (
+        tuple(
+            (reachable.instance.pk, reachable.instance.access_version, reachable.shared)
+            for reachable in cockpits_of(user)
+        ),
         tuple(sorted(held_rights(subject, instance.pk).items())),
         tuple(
             sorted((g.level, g.company.pk, g.role_id, g.users_access) for g in held_company_grants(subject, instance))
@@ -690,8 +697,10 @@ def check_cached_answers(world: World, rng: random.Random, roles: list[Role], st
     pairs += [(given.share.user_id, given.share.instance_id) for given in world.given[:1]]
 
     def fresh(user_id: int, instance_id: int) -> tuple[User, Instance]:
-        # The next request reads both rows anew, as the sign-in and the cockpit gate do.
-        return User.objects.select_related("company").get(pk=user_id), Instance.objects.get(pk=instance_id)
+        # The next request reads both rows anew, as the sign-in (with where access stands in all cockpits,
+        # which the switcher's cache follows) and the cockpit gate do.
+        users = User.objects.select_related("company__instance").annotate(all_cockpits_version=all_cockpits_version())
+        return users.get(pk=user_id), Instance.objects.get(pk=instance_id)
 
     before = {pair: read_as_a_page_does(*fresh(*pair))[0] for pair in pairs}
     changes = [change_at_random(world, rng, roles, staff) for _ in range(rng.randint(1, 2))]
@@ -699,7 +708,7 @@ def check_cached_answers(world: World, rng: random.Random, roles: list[Role], st
     altered = False
     for pair in pairs:
         user, instance = fresh(*pair)
-        questions, in_list = read_afresh(user, instance)
+        questions, in_list = read_afresh(User.objects.select_related("company__instance").get(pk=user.pk), instance)
         cached, cached_list, single = read_as_a_page_does(user, instance, rng)
         assert cached == questions, f"cached answers after {changes}"
         assert cached_list == in_list, f"the list beside cached answers after {changes}"

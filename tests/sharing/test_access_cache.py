@@ -3,15 +3,18 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from entities.access import cache as access_cache
 from entities.access import request_scope
-from entities.models import Instance
+from entities.models import Instance, Level
+from sharing.models import SharingSettings
 from sharing.modules import ShareLevel
-from sharing.services import share_remove
-from tests.factories import BusinessEntityFactory
+from sharing.services import share_invite, share_remove, sharing_settings_save
+from tests.factories import BusinessEntityFactory, CompanyFactory, InstanceFactory, UserFactory, grant_company_role
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +64,41 @@ def test_a_removed_share_closes_the_cockpit_on_the_next_request(
     share_remove(actor=admin, share=share)
 
     assert list_page(client, instance).status_code == 404
+
+
+def test_the_switcher_comes_from_the_cache_and_shows_a_new_share_on_the_next_request(
+    client, login, instance, owner, shared_with, guest, other_instance, operator_admin
+):
+    BusinessEntityFactory(instance=instance, owner=owner, name="Klinik Nord")
+    shared_with(guest, inventory=ShareLevel.READ)
+    login(guest)
+    home = reverse("cockpit:dashboard", kwargs={"instance_slug": other_instance.slug})
+    client.get(home)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(home).status_code == 200
+    assert not any("sharing_share" in query["sql"] for query in captured.captured_queries)
+    third = InstanceFactory(name="Dritter Cockpit")
+    third_owner = CompanyFactory(instance=third, name="Dritte AG")
+    BusinessEntityFactory(instance=third, owner=third_owner)
+    sharing_settings_save(
+        actor=operator_admin,
+        settings=SharingSettings(instance=third),
+        is_shareable=True,
+        allowed_companies=[guest.company],
+    )
+    giver = UserFactory(company=third_owner)
+    grant_company_role(giver, Level.OWNER, third_owner, "projectmanager")
+    share_invite(
+        actor=giver,
+        instance=third,
+        cockpit=other_instance,
+        email=guest.email,
+        inventory=ShareLevel.READ,
+        customer_care=ShareLevel.NONE,
+        scopes=[(Level.OWNER, third_owner.pk)],
+        accepted=True,
+    )
+
+    switcher = client.get(home).content.decode()
+
+    assert "Dritter Cockpit" in switcher

@@ -4,8 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-# The entity list, every kind of person: the user; the cockpits shared with them (the switcher and the
-# gate); the page; and, for someone signed in with a second factor, their verified device. The sidebar's
+# The entity list, every kind of person: the user (with where access stands in every cockpit); the page; and,
+# for someone signed in with a second factor, their verified device. The switcher's cockpits, the sidebar's
 # rights and grants, whether the cockpit is shareable and the filters' companies come from the cache.
 MOST_STATEMENTS = 4
 
