@@ -114,10 +114,10 @@ def access_changed(entries: list[AuditLogEntry]) -> None:
     if not altering:
         return
     cockpit_ids = {entry.instance_id for entry in altering}
-    if len(cockpit_ids) == 1 and None not in cockpit_ids and not any("instance" in e.changes for e in altering):
+    everywhere = None in cockpit_ids or any("instance" in entry.changes for entry in altering)
+    if not everywhere and len(cockpit_ids) == 1:
         Instance.objects.filter(pk__in=cockpit_ids).update(access_version=F("access_version") + 1)
         return
-    everywhere = None in cockpit_ids or any("instance" in entry.changes for entry in altering)
     cockpits = Instance.objects.all() if everywhere else Instance.objects.filter(pk__in=cockpit_ids)
     with transaction.atomic():
         # Rows locked in one order whoever writes, so two changes of several cockpits never wait on each other.

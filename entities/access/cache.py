@@ -23,7 +23,7 @@ from dataclasses import astuple, dataclass
 from typing import Protocol, TypeVar
 
 from django.core.cache import cache
-from django.db.models import PositiveBigIntegerField, Subquery, Sum, Value
+from django.db.models import F, PositiveBigIntegerField, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -50,9 +50,10 @@ class Cockpit(Protocol):
     access_version: int
 
 
-def _key(subject: Subject, cockpit: Cockpit) -> str:
+def _key(*parts: object, subject: Subject) -> str:
+    """A key of `parts`, today's date in the cockpit's time zone and every field of the subject."""
     who = "-".join(str(value) for value in astuple(subject))
-    return f"access:{cockpit.pk}:{cockpit.access_version}:{timezone.localdate().isoformat()}:{who}"
+    return ":".join(["access", *map(str, parts), timezone.localdate().isoformat(), who])
 
 
 def _until_midnight() -> int:
@@ -73,6 +74,23 @@ class Primed:
 NOTHING = Primed("", frozenset())
 
 
+def _read(key: str):
+    """The cached value, or None: a cache that does not answer (Redis down) or an entry of an older release that no
+    longer unpickles is a miss, costing the statements it would have saved and no more."""
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - see the docstring
+        log.warning("Access cache unreadable; asking the database", exc_info=True)
+        return None
+
+
+def _write(key: str, value) -> None:
+    try:
+        cache.set(key, value, timeout=_until_midnight())
+    except RedisError:
+        log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
+
+
 def primed(subject: Subject | None, cockpit: Cockpit) -> Primed:
     """Fill the subject's memory for this request with the cached answers about the cockpit.
 
@@ -80,15 +98,8 @@ def primed(subject: Subject | None, cockpit: Cockpit) -> Primed:
     """
     if subject is None:
         return NOTHING
-    key = _key(subject, cockpit)
-    try:
-        answers = cache.get(key) or {}
-    except RedisError:  # a cache that does not answer costs the statements it would have saved, no more
-        log.warning("Access cache unreadable; asking the database", exc_info=True)
-        return Primed(key, frozenset())
-    except Exception:  # noqa: BLE001 - an entry of an older release that no longer unpickles is a miss
-        log.warning("Access cache entry unreadable; asking the database", exc_info=True)
-        return Primed(key, frozenset())
+    key = _key(cockpit.pk, cockpit.access_version, subject=subject)
+    answers = _read(key) or {}
     context = context_for(subject)
     for name, answer in answers.items():
         context.store(name)[cockpit.pk] = answer
@@ -105,12 +116,8 @@ def kept(subject: Subject | None, cockpit: Cockpit, primed: Primed) -> None:
         for name in CACHED_STORES
         if name in context.stores and cockpit.pk in context.stores[name]
     }
-    if not answers.keys() - primed.served:
-        return
-    try:
-        cache.set(primed.key, answers, timeout=_until_midnight())
-    except RedisError:
-        log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
+    if answers.keys() - primed.served:
+        _write(primed.key, answers)
 
 
 def all_cockpits_version() -> Coalesce:
@@ -129,22 +136,12 @@ def across_cockpits(subject: Subject, version: int | None, name: str, compute: C
     cockpits' versions (`all_cockpits_version`), or computed and kept; computed alone when the version is unknown."""
     if version is None:
         return compute()
-    key = f"access:all:{name}:{version}:{timezone.localdate().isoformat()}:" + "-".join(
-        str(value) for value in astuple(subject)
-    )
-    try:
-        found = cache.get(key)
-    except Exception:  # noqa: BLE001 - Redis down, or an entry of an older release: a miss
-        log.warning("Access cache unreadable; asking the database", exc_info=True)
-        return compute()
-    if found is not None:
-        return found
-    answer = compute()
-    try:
-        cache.set(key, answer, timeout=_until_midnight())
-    except RedisError:
-        log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
-    return answer
+    key = _key("all", name, version, subject=subject)
+    found = _read(key)
+    if found is None:
+        found = compute()
+        _write(key, found)
+    return found
 
 
 def every_answer_outdated(*, apps=None, using: str = "default", **kwargs) -> None:
@@ -152,7 +149,6 @@ def every_answer_outdated(*, apps=None, using: str = "default", **kwargs) -> Non
     data migration the rows they read, past the audit. Asked of the models as the migrations left them, so
     that migrating back to before the version exists does nothing."""
     from django.apps import apps as current_apps
-    from django.db.models import F
 
     instance = (apps or current_apps).get_model("entities", "Instance")
     if any(field.name == "access_version" for field in instance._meta.concrete_fields):
