@@ -371,6 +371,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 8)
 MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 30)
 
+# How long the audit log's entries and the queue's finished tasks are kept (core/retention.py): the worker removes
+# older ones once a day. An audit log is evidence, so it is kept at least a year.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730)
+if AUDIT_RETENTION_DAYS < 365:
+    raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS must be at least 365 (a year), got {AUDIT_RETENTION_DAYS}.")
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
+if TASK_RESULT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(f"TASK_RESULT_RETENTION_DAYS must be at least 1, got {TASK_RESULT_RETENTION_DAYS}.")
+
 # SMS: Twilio when credentials are set, otherwise a sender that only logs.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")

@@ -26,9 +26,12 @@ class EntitiesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.retention import RETENTION
         from entities.access.cache import every_answer_outdated
+        from entities.audit import audit_entries_prune
         from entities.models import AUDIT_ACTIONS
 
         AUDIT_ACTIONS.register_all(ENTITY_ACTIONS)
+        RETENTION.register("audit entries", audit_entries_prune)
         # A deploy may change the rules or, by a data migration, the rows they read without an audit entry.
         post_migrate.connect(every_answer_outdated, sender=self)

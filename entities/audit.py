@@ -14,11 +14,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.db.models import F
 
+from core.retention import older_rows_delete
 from entities.models import AuditLogEntry, Instance
 
 current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None)
@@ -146,3 +149,10 @@ def diff(before: dict, after: dict) -> dict[str, tuple]:
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
+
+
+def audit_entries_prune(now: datetime) -> int:
+    """Remove the entries older than AUDIT_RETENTION_DAYS as of `now` (the worker, daily: core.retention)."""
+    return older_rows_delete(
+        AuditLogEntry.objects.all(), "created_at", now - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    )

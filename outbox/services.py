@@ -14,7 +14,7 @@ same savepoint as the send: a failed send also takes back the password it issued
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -22,7 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
+from core.retention import older_rows_delete
 from outbox.kinds import MESSAGE_KINDS
 from outbox.models import OutgoingMessage
 
@@ -123,3 +125,10 @@ def deliver_message(message_id: int) -> str:
             message.state, message.sent_at, message.next_attempt_at = OutgoingMessage.State.SENT, timezone.now(), None
         message.save(update_fields=["state", "attempts", "last_error", "next_attempt_at", "sent_at"])
         return message.state
+
+
+def finished_tasks_prune(now: datetime) -> int:
+    """The queue's finished tasks (sent, failed), kept TASK_RESULT_RETENTION_DAYS after they finished; tasks still
+    waiting never go (the worker, daily: core.retention)."""
+    keep = timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    return older_rows_delete(DBTaskResult.objects.finished(), "finished_at", now - keep)
