@@ -353,7 +353,10 @@ STORAGES: dict[str, dict[str, Any]] = {
 
 # Email: the console locally; in production any django-anymail ESP, e.g.
 # EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with ANYMAIL_POSTMARK_SERVER_TOKEN=...
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Locally each email is printed as it reads (outbox/console.py), not as its MIME source.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", "outbox.console.EmailBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend"
+)
 if not DEBUG and "EMAIL_BACKEND" not in os.environ:
     # The console backend would write temporary passwords and reset links into the server's log.
     raise ImproperlyConfigured(
