@@ -1,14 +1,18 @@
 """Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from core.integrity import save_unique
+from core.tasks import enqueue_at
 from entities.audit import audit_entry, audit_record, audit_records, diff
 from entities.models import (
     Access,
@@ -212,21 +216,31 @@ def hold_role_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="entities", codename="hold_role")
 
 
-def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyGrant | EntityGrant, role_change):
+def _grant_audit(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    grant: CompanyGrant | EntityGrant,
+    role_change=None,
+    changes: dict[str, tuple] | None = None,
+):
     """Who got which role where, as codes and ids: each reader sees it in their language and view."""
     target: Company | BusinessEntity
     if isinstance(grant, CompanyGrant):
         target, params = grant.company, {"level": grant.level, "company": grant.company_id}
     else:
         target, params = grant.content_object, {"level": Level.ENTITY, "entity": grant.content_object_id}
-    before, after = role_change
+    changes = dict(changes or {})
+    if role_change is not None:
+        before, after = role_change
+        changes["role"] = (before.code if before else None, after.code if after else None)
     audit_record(
         actor=actor,
         action=action,
         target=grant,
         subject_user=grant.user,
         instance=target.instance,
-        changes={"role": (before.code if before else None, after.code if after else None)},
+        changes=changes,
         params=params,
     )
 
@@ -234,23 +248,33 @@ def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyG
 def _grant_store(*, actor: AbstractBaseUser | None, grant):
     grant.full_clean()
     save_unique(grant)
-    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, grant.role))
+    ends = {"ends_on": (None, grant.ends_on.isoformat())} if grant.ends_on else {}
+    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, grant.role), changes=ends)
+    grant_end_schedule(grant)
     return grant
 
 
 @transaction.atomic
 def company_grant_create(
-    *, actor: AbstractBaseUser | None, user, level: str, company: Company, role: Role
+    *,
+    actor: AbstractBaseUser | None,
+    user,
+    level: str,
+    company: Company,
+    role: Role,
+    ends_on: date | None = None,
 ) -> CompanyGrant:
     """Give a user a role at a level on a company: one row, whatever the number of entities."""
-    grant = CompanyGrant(user=user, level=level, company=company, role=role)
+    grant = CompanyGrant(user=user, level=level, company=company, role=role, ends_on=ends_on)
     return _grant_store(actor=actor, grant=grant)
 
 
 @transaction.atomic
-def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role) -> EntityGrant:
+def entity_grant_create(
+    *, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role, ends_on: date | None = None
+) -> EntityGrant:
     """Give a user a role on one business entity (a django-guardian object permission)."""
-    grant = EntityGrant(user=user, content_object=entity, role=role, permission=hold_role_permission())
+    grant = EntityGrant(user=user, content_object=entity, role=role, permission=hold_role_permission(), ends_on=ends_on)
     if actor is not None and actor.is_authenticated:
         grant.granted_by_id = actor.pk
     return _grant_store(actor=actor, grant=grant)
@@ -310,6 +334,77 @@ def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | E
     grant.save(update_fields=["role"])
     _grant_audit(actor=actor, action="grant.changed", grant=grant, role_change=(before, role))
     return grant
+
+
+@transaction.atomic
+def grant_end_set(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant, ends_on: date | None):
+    """Give a grant an end date, move it or take it away (None): from 00:00 of that day the rules ignore it, and
+    the worker removes it then (entities.grant_ends)."""
+    before = grant.ends_on
+    if before == ends_on:
+        return grant
+    grant.ends_on = ends_on
+    try:
+        grant.full_clean()
+    except ValidationError:
+        grant.ends_on = before
+        raise
+    grant.save(update_fields=["ends_on"])
+    _grant_audit(
+        actor=actor,
+        action="grant.end_set",
+        grant=grant,
+        changes={"ends_on": (before.isoformat() if before else None, ends_on.isoformat() if ends_on else None)},
+    )
+    grant_end_schedule(grant)
+    return grant
+
+
+def _grant_kind(grant: CompanyGrant | EntityGrant) -> str:
+    return "company" if isinstance(grant, CompanyGrant) else "entity"
+
+
+def grant_end_schedule(grant: CompanyGrant | EntityGrant) -> None:
+    """Have the worker remove the grant when its end date comes (00:00, the cockpit's time); called wherever a
+    grant gets or changes its end. A task whose date has moved meanwhile finds nothing due and does nothing."""
+    if grant.ends_on is not None:
+        moment = timezone.make_aware(datetime.combine(grant.ends_on, time.min))
+        enqueue_at(grant_end_record, moment, _grant_kind(grant), grant.pk, grant.ends_on.isoformat())
+
+
+@task()
+def grant_end_record(kind: str, grant_id: int, ends_on: str) -> bool:
+    """Remove a grant whose end date has come and record it in the history (run by the worker at that moment).
+
+    The rules ignore it from 00:00 whether the worker has run or not (entities.access.rules.NOT_ENDED);
+    this takes it off the person's page and tells the history when it ended, once.
+    """
+    model: type[CompanyGrant | EntityGrant] = CompanyGrant if kind == "company" else EntityGrant
+    with transaction.atomic():
+        grant = (
+            model.objects.select_for_update(of=("self",))
+            .select_related("user", "role")
+            .filter(pk=grant_id, ends_on=ends_on, ends_on__lte=timezone.localdate())
+            .first()
+        )
+        if grant is None:
+            return False
+        _grant_audit(actor=None, action="grant.ended", grant=grant, role_change=(grant.role, None))
+        grant.delete()
+        return True
+
+
+def grant_ends_record() -> int:
+    """Record every end that has come and schedule the rest (`manage.py grant_ends_record`: after restoring a
+    database or a worker's long outage; harmless at any time)."""
+    count = 0
+    for model in (CompanyGrant, EntityGrant):
+        for grant in model.objects.filter(ends_on__isnull=False).only("pk", "ends_on"):
+            if grant.ends_on <= timezone.localdate():
+                count += grant_end_record.call(_grant_kind(grant), grant.pk, grant.ends_on.isoformat())
+            else:
+                grant_end_schedule(grant)
+    return count
 
 
 @transaction.atomic
