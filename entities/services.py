@@ -1,7 +1,7 @@
 """Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from core.integrity import save_unique
+from core.registry import Registry
 from core.tasks import enqueue_at
 from entities.audit import audit_entry, audit_record, audit_records, diff
 from entities.models import (
@@ -266,6 +267,8 @@ def company_grant_create(
 ) -> CompanyGrant:
     """Give a user a role at a level on a company: one row, whatever the number of entities."""
     grant = CompanyGrant(user=user, level=level, company=company, role=role, ends_on=ends_on)
+    if actor is not None and actor.is_authenticated:
+        grant.granted_by_id = actor.pk
     return _grant_store(actor=actor, grant=grant)
 
 
@@ -364,12 +367,47 @@ def _grant_kind(grant: CompanyGrant | EntityGrant) -> str:
     return "company" if isinstance(grant, CompanyGrant) else "entity"
 
 
+# What a higher app does a week before a grant ends, each registered from its AppConfig.ready() (users: an email
+# to the person and to whoever gave the grant).
+GRANT_END_NOTICES: Registry[str, Callable[[CompanyGrant | EntityGrant], None]] = Registry("grant end notices")
+NOTICE_DAYS_BEFORE_END = 7
+NOTICE_HOUR = time(8)
+
+
 def grant_end_schedule(grant: CompanyGrant | EntityGrant) -> None:
-    """Have the worker remove the grant when its end date comes (00:00, the cockpit's time); called wherever a
-    grant gets or changes its end. A task whose date has moved meanwhile finds nothing due and does nothing."""
-    if grant.ends_on is not None:
-        moment = timezone.make_aware(datetime.combine(grant.ends_on, time.min))
-        enqueue_at(grant_end_record, moment, _grant_kind(grant), grant.pk, grant.ends_on.isoformat())
+    """Have the worker tell of the grant's end a week before (08:00) and remove it when its end date comes (00:00),
+    in the cockpit's time; called wherever a grant gets or changes its end. A task whose date has moved meanwhile
+    finds nothing due and does nothing; an end set less than a week ahead is told of at once."""
+    if grant.ends_on is None:
+        return
+    args = (_grant_kind(grant), grant.pk, grant.ends_on.isoformat())
+    enqueue_at(grant_end_record, timezone.make_aware(datetime.combine(grant.ends_on, time.min)), *args)
+    notice = datetime.combine(grant.ends_on - timedelta(days=NOTICE_DAYS_BEFORE_END), NOTICE_HOUR)
+    enqueue_at(grant_end_notice, max(timezone.make_aware(notice), timezone.now()), *args)
+
+
+def _grant_model(kind: str) -> type[CompanyGrant | EntityGrant]:
+    return CompanyGrant if kind == "company" else EntityGrant
+
+
+@task()
+def grant_end_notice(kind: str, grant_id: int, ends_on: str) -> bool:
+    """Tell of a grant's coming end, once per end date (run by the worker a week before it)."""
+    with transaction.atomic():
+        grant = (
+            _grant_model(kind)
+            .objects.select_for_update(of=("self",))
+            .filter(pk=grant_id, ends_on=ends_on, ends_on__gt=timezone.localdate())
+            .exclude(end_noticed_on=ends_on)
+            .first()
+        )
+        if grant is None:
+            return False
+        grant.end_noticed_on = grant.ends_on
+        grant.save(update_fields=["end_noticed_on"])
+        for notify in GRANT_END_NOTICES.values():
+            notify(grant)
+        return True
 
 
 @task()
@@ -379,10 +417,10 @@ def grant_end_record(kind: str, grant_id: int, ends_on: str) -> bool:
     The rules ignore it from 00:00 whether the worker has run or not (entities.access.rules.NOT_ENDED);
     this takes it off the person's page and tells the history when it ended, once.
     """
-    model: type[CompanyGrant | EntityGrant] = CompanyGrant if kind == "company" else EntityGrant
     with transaction.atomic():
         grant = (
-            model.objects.select_for_update(of=("self",))
+            _grant_model(kind)
+            .objects.select_for_update(of=("self",))
             .select_related("user", "role")
             .filter(pk=grant_id, ends_on=ends_on, ends_on__lte=timezone.localdate())
             .first()

@@ -30,6 +30,11 @@ class GrantQuerySet(models.QuerySet):
         return self.filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=timezone.localdate()))
 
 
+def end_noticed_on_field():
+    # The end date whose notice went out (a week before): moved and moved back, the notice still goes once.
+    return models.DateField(null=True, blank=True, editable=False)
+
+
 def ends_on_field():
     """A grant's end: from 00:00 of this day in the cockpit's time zone the access rules ignore it."""
     return models.DateField(
@@ -108,6 +113,17 @@ class CompanyGrant(models.Model):
     )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
     ends_on = ends_on_field()
+    end_noticed_on = end_noticed_on_field()
+    # Who gave it (None: the system, or before this was kept): told a week before the grant ends.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
 
     objects = GrantQuerySet.as_manager()
 
@@ -158,6 +174,7 @@ class EntityGrant(UserObjectPermissionBase):
     )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
     ends_on = ends_on_field()
+    end_noticed_on = end_noticed_on_field()
     # Who gave it (None: the system, or before this was kept), for the person's list of roles on entities.
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,10 +1,12 @@
 """A grant's end date: from 00:00 of that day (the cockpit's time zone) the list, the single check, has_perm and
 explain ignore it, whether the worker has removed it yet or not; the worker then removes it and the history says so."""
 
+import io
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
@@ -193,3 +195,15 @@ def test_show_all_ends_with_the_operator_project_manager_role_it_rests_on(clock,
 
     assert nothing(answers(pm, entity))
     assert not User.objects.get(pk=pm.pk).holds_operator_project_manager_role()
+
+
+def test_the_command_reports_what_it_removed(clock, person, owner):
+    company_grant_create(
+        actor=None, user=person, level=Level.OWNER, company=owner, role=Role.objects.get(code="customer"), ends_on=END
+    )
+    clock.at(END)
+    out = io.StringIO()
+
+    call_command("grant_ends_record", stdout=out)
+
+    assert out.getvalue().startswith("1 ended role(s) removed")
