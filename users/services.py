@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -21,6 +22,7 @@ from entities.services import (
     entity_grants_create,
     grant_change_role,
     grant_delete,
+    grant_end_set,
 )
 from outbox.models import OutgoingMessage
 from users.imports import ImportPlan
@@ -78,12 +80,15 @@ class CompanyGrantRequest:
     level: str
     company: Company
     role: Role
+    # The grant's first day without access (entities.access.rules.NOT_ENDED); None: no end.
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True)
 class EntityGrantRequest:
     entity: BusinessEntity
     role: Role
+    ends_on: date | None = None
 
 
 def require_invitation_allowed(actor: User) -> None:
@@ -212,10 +217,17 @@ def user_invite(
         user = user_create(actor=actor, **profile)
     for company_grant in company_grants:
         company_grant_create(
-            actor=actor, user=user, level=company_grant.level, company=company_grant.company, role=company_grant.role
+            actor=actor,
+            user=user,
+            level=company_grant.level,
+            company=company_grant.company,
+            role=company_grant.role,
+            ends_on=company_grant.ends_on,
         )
     for entity_grant in entity_grants:
-        entity_grant_create(actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role)
+        entity_grant_create(
+            actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role, ends_on=entity_grant.ends_on
+        )
     if show_all:
         user_update(actor=actor, user=user, **show_all)
     _require_lowering_confirmed(reach, user, [request.entity for request in entity_grants], lowering_confirmed)
@@ -241,7 +253,12 @@ def _replace_grants(
         key=lambda grant: (grant.level, grant.company_id),
         wanted={(request.level, request.company.pk): request for request in company_grants},
         create=lambda request: company_grant_create(
-            actor=actor, user=user, level=request.level, company=request.company, role=request.role
+            actor=actor,
+            user=user,
+            level=request.level,
+            company=request.company,
+            role=request.role,
+            ends_on=request.ends_on,
         ),
     )
     if entity_grants is None:
@@ -251,7 +268,9 @@ def _replace_grants(
         existing=existing_entity,
         key=lambda grant: grant.content_object_id,
         wanted={request.entity.pk: request for request in entity_grants},
-        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+        create=lambda request: entity_grant_create(
+            actor=actor, user=user, entity=request.entity, role=request.role, ends_on=request.ends_on
+        ),
     )
 
 
@@ -262,8 +281,11 @@ def _replace_rows(*, actor: User, existing: list, key, wanted: dict, create) -> 
         request = wanted.pop(key(grant), None)
         if request is None:
             grant_delete(actor=actor, grant=grant)
-        elif request.role.pk != grant.role_id:
+            continue
+        if request.role.pk != grant.role_id:
             grant_change_role(actor=actor, grant=grant, role=request.role)
+        if request.ends_on != grant.ends_on:
+            grant_end_set(actor=actor, grant=grant, ends_on=request.ends_on)
     for request in wanted.values():
         create(request)
 
