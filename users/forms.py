@@ -5,13 +5,14 @@ from typing import Any, cast
 
 from django import forms
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PhoneNormalizingMixin
 from accounts.models import User
 from core.query import query_id
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
-from users.permissions import Reach, access_named_entity, email_error
+from users.permissions import EMAIL_NOT_USABLE_HERE_CODE, Reach, access_named_entity, email_error
 from users.services import BulkAction, BulkKind, CompanyGrantRequest, EntityGrantRequest
 
 
@@ -89,8 +90,14 @@ class ManagedUserForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, forms.Mode
         email = self.cleaned_data["email"].strip().lower()
         error = email_error(self.reach, email, user=self.instance if self.instance.pk else None)
         if error:
-            raise forms.ValidationError(error, code="email_unusable")
+            raise error
         return email
+
+    @property
+    def offers_share(self) -> bool:
+        """Whether the address cannot be used here for a reason the page does not tell: perhaps it is a person of
+        another cockpit, whom a share of this one reaches (the page offers it where the manager may share)."""
+        return self.has_error("email", EMAIL_NOT_USABLE_HERE_CODE)
 
     def profile(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}
@@ -122,6 +129,12 @@ class RowChoiceField(forms.ModelChoiceField):
             ) from None
 
 
+def level_choices(reach: Reach) -> list[tuple[str, str | Promise]]:
+    """The company levels a row offers: those where the manager may give roles."""
+    levels = reach.grantable_levels()
+    return [(level.value, level.label) for level in COMPANY_LEVELS if level in levels]
+
+
 class CompanyGrantForm(forms.Form):
     """One row of "Add new authorization": level, company, role."""
 
@@ -138,10 +151,13 @@ class CompanyGrantForm(forms.Form):
     def __init__(self, *args, reach: Reach, offered: dict[str, list], **kwargs):
         super().__init__(*args, **kwargs)
         self.reach = reach
-        levels = reach.grantable_levels()
-        cast(forms.ChoiceField, self.fields["level"]).choices = [
-            (level.value, level.label) for level in COMPANY_LEVELS if level in levels
-        ]
+        choices = level_choices(reach)
+        cast(forms.ChoiceField, self.fields["level"]).choices = choices
+        # A manager of one level picks nothing: the row names the level (only_level) and posts it hidden.
+        self.only_level = choices[0][1] if len(choices) == 1 else None
+        if self.only_level is not None:
+            self.fields["level"].widget = forms.HiddenInput()
+            self.fields["level"].initial = choices[0][0]
         for name, objects in offered.items():
             cast(RowChoiceField, self.fields[name]).offer(objects)
 
@@ -262,6 +278,12 @@ class BaseGrantFormSet(forms.BaseFormSet):
 
 
 class CompanyGrantFormSet(BaseGrantFormSet):
+    @property
+    def only_level(self) -> str | Promise | None:
+        """The level's name when the manager gives roles at one level only: the rows name it instead of a picker."""
+        choices = level_choices(self.reach)
+        return choices[0][1] if len(choices) == 1 else None
+
     def clean(self):
         seen = set()
         for form in self.live_forms():
@@ -357,10 +379,7 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, reach: Reach, **kwargs):
         super().__init__(*args, **kwargs)
         offered = CompanyGrantForm.offered(reach)
-        cast(forms.ChoiceField, self.fields["level"]).choices = [
-            ("", "---------"),
-            *((level.value, level.label) for level in COMPANY_LEVELS if level in reach.grantable_levels()),
-        ]
+        cast(forms.ChoiceField, self.fields["level"]).choices = [("", "---------"), *level_choices(reach)]
         cast(RowChoiceField, self.fields["company"]).offer(offered["company"])
         cast(RowChoiceField, self.fields["role"]).offer(offered["role"])
 

@@ -227,11 +227,14 @@ def _read_person(person: PlannedPerson, values, reach: Reach, companies) -> None
     # Stored lower-case (User.save), as `person.email` is: the unique index finds it.
     existing = User.objects.filter(email=person.email).select_related("company").first()
     if existing is not None:
-        listed = User.objects.filter(reach.listed_users(), pk=existing.pk).exists()
+        # The manager's own line too (an exported list names them): theirs to read, never to change.
+        listed = User.objects.filter(reach.listed_people(), pk=existing.pk).exists()
         if not listed:
             # Someone the manager does not see: the line says what creating them would say, and names nobody.
+            refusal = email_error(reach, person.email)
+            assert refusal is not None  # the address has a holder
             person.errors.append(
-                gettext("Line %(line)s: %(error)s") % {"line": line, "error": email_error(reach, person.email)}
+                gettext("Line %(line)s: %(error)s") % {"line": line, "error": " ".join(refusal.messages)}
             )
         person.existing, person.company = existing, existing.company
         person.manageable = listed and user_can_manage_user(reach, existing)
@@ -259,10 +262,18 @@ def _read_roles(number, person: PlannedPerson, cell: str, reach: Reach, levels, 
         if person.existing is not None and _holds(person.existing, level, company, role):
             continue  # held already: the line changes nothing there, whoever may change the person
         if not person.manageable:
-            person.errors.append(
-                gettext("Line %(line)s: %(user)s holds roles beyond yours; operator staff change them.")
-                % {"line": number, "user": person.email}
-            )
+            if person.existing is not None and person.existing.pk == reach.actor.pk:
+                person.errors.append(
+                    gettext(
+                        "Line %(line)s: you cannot change your own roles; another user manager or operator staff can."
+                    )
+                    % {"line": number}
+                )
+            else:
+                person.errors.append(
+                    gettext("Line %(line)s: %(user)s holds roles beyond yours; operator staff change them.")
+                    % {"line": number, "user": person.email}
+                )
             continue
         if level is None or company is None or role is None:
             person.errors.append(

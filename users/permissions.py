@@ -14,7 +14,7 @@ user holds is one they could have granted. Nobody manages themselves here.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -53,6 +53,9 @@ EMAIL_NOT_USABLE_HERE = gettext_lazy(
     "This email address cannot be used for a new login here. If the person works with another cockpit, "
     "share this cockpit with them instead."
 )
+# The codes of email_error's two answers; on the second a page may offer a share instead.
+EMAIL_TAKEN_HERE_CODE = "email_taken_here"
+EMAIL_NOT_USABLE_HERE_CODE = "email_not_usable_here"
 
 
 @dataclass
@@ -130,7 +133,7 @@ class Reach:
         Listed: employed outside the companies whose users the actor sees, holding a grant
         where they see users. `to_change`: employed outside the companies the actor
         manages, holding a grant where they manage users (whose grants there they change).
-        Never operator employees or Django-admin users: operator staff manage them.
+        Never operator employees or Django-admin users: operator staff manage them. Never the actor.
         """
         if self.is_operator_staff:
             return Q(pk__in=[])
@@ -145,14 +148,20 @@ class Reach:
             holds
             & Q(company__instance=self.instance, company__is_operator=False, is_staff=False, is_superuser=False)
             & ~employer
+            & ~Q(pk=self.actor.pk)
         )
 
     def listed_users(self) -> Q:
-        """The users of the cockpit this manager's User Management lists (themselves aside)."""
+        """The users of the cockpit whom this manager's User Management reads (themselves aside)."""
         users = Q(company__instance=self.instance) & ~Q(pk=self.actor.pk)
         if self.is_operator_staff:
             return users & Q(is_superuser=False)
         return users & (self.employees() | self.externals())
+
+    def listed_people(self) -> Q:
+        """Everyone User Management's list shows: the users it reads, and the actor themselves (as GitHub's People
+        page lists you), whose own roles nobody changes here (manageable_people)."""
+        return self.listed_users() | Q(pk=self.actor.pk)
 
     def companies(self) -> QuerySet:
         """The companies of the cockpit this manager may grant roles on, by name."""
@@ -431,21 +440,23 @@ def access_named_entity(reach: Reach, pk: int) -> BusinessEntity:
     return entity
 
 
-def email_error(reach: Reach, email: str, *, user: User | None = None) -> str | None:
+def email_error(reach: Reach, email: str, *, user: User | None = None) -> ValidationError | None:
     """Why a manager may not give `user` (None: a new user) this email address, or None.
 
     Addresses are unique across all cockpits. Only a holder the manager could see in
-    their own list is named as such; any other holder reads alike, so the answer never
-    tells whether, or in which cockpit, the address has a login elsewhere.
+    their own list is named as such (EMAIL_TAKEN_HERE_CODE); any other holder reads alike
+    (EMAIL_NOT_USABLE_HERE_CODE: perhaps a person of another cockpit, whom a share
+    reaches), so the answer never tells whether, or in which cockpit, the address has a
+    login elsewhere.
     """
     # Emails are stored lower-case (User.save): the exact lookup uses the unique index, iexact would not.
     holders = User.objects.filter(email=email.strip().lower())
     holder = (holders.exclude(pk=user.pk) if user is not None else holders).first()
     if holder is None:
         return None
-    if User.objects.filter(reach.listed_users(), pk=holder.pk).exists():
-        return str(EMAIL_TAKEN_HERE % {"email": holder.email})
-    return str(EMAIL_NOT_USABLE_HERE)
+    if User.objects.filter(reach.listed_people(), pk=holder.pk).exists():
+        return ValidationError(EMAIL_TAKEN_HERE % {"email": holder.email}, code=EMAIL_TAKEN_HERE_CODE)
+    return ValidationError(EMAIL_NOT_USABLE_HERE, code=EMAIL_NOT_USABLE_HERE_CODE)
 
 
 def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User, Reach]:
@@ -453,7 +464,6 @@ def access_external_user(actor: User, instance: Instance, pk: int) -> tuple[User
     reach = require_manager(actor, instance)
     target = (
         User.objects.filter(reach.externals(to_change=True), pk=pk)
-        .exclude(pk=actor.pk)
         .select_related("company")
         .prefetch_related("company_grants__role", "company_grants__company", "entitygrant_set__role")
         .first()

@@ -103,7 +103,8 @@ def managed_users(
     order: str = "name",
     entity_grants_shown: int | None = None,
 ) -> QuerySet:
-    """Users the manager may manage, with what the list shows, in a constant number of queries.
+    """The people User Management lists (Reach.listed_people: the actor too), with what the list shows, in a
+    constant number of queries.
 
     `second_factor` is a key of SECOND_FACTOR_FILTERS, `state` one of USER_STATES, `kind`
     "employees" or "external"; any other value filters nothing; `order` a key of
@@ -114,7 +115,7 @@ def managed_users(
     counts them all (a list row stays small for a person who holds thousands); without
     it, all of them (the export).
     """
-    users = User.objects.filter(reach.listed_users()).annotate(
+    users = User.objects.filter(reach.listed_people()).annotate(
         is_employee=reach.is_employee(),
         changeable_external=Case(
             When(reach.externals(to_change=True), then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -273,6 +274,13 @@ def entity_grant_count(reach: Reach, user: User, *, external: bool) -> tuple[int
     return counted, counted >= cap
 
 
+def holds_no_role(user: User, *, company_grants: list[CompanyGrant], entity_grant_count: int) -> bool:
+    """Whether the person holds no role in the cockpit (on no company, no single entity, not all entities): they
+    see nothing in it until given one. From what the user's page reads anyway: their company roles and the count
+    of their roles on single entities."""
+    return not company_grants and not entity_grant_count and not user.sees_all_entities
+
+
 def user_history(*, user: User, instance, limit: int = 50) -> QuerySet:
     """The newest audit entries about a user in one cockpit (entries filed under no cockpit are the user's own).
 
@@ -309,13 +317,13 @@ def outside_members(*, reach: Reach, search: str = "") -> list[OutsideMember]:
 
 
 def roles_in_reach(reach: Reach) -> QuerySet:
-    """The roles the actor's list shows (held by the users it lists), for its role filter.
+    """The roles the actor's list shows (held by the people it lists), for its role filter.
 
     Asked per role of the (small) catalogue, each stopping at its first holder: the grants of
     everyone listed, external people included, would be read in full (9.9 s for a company admin
     of 200 companies on the bench data set, 0.12 s asked this way).
     """
-    listed = User.objects.filter(reach.listed_users())
+    listed = User.objects.filter(reach.listed_people())
     return (
         Role.objects.filter(is_share_role=False)
         .filter(
@@ -347,8 +355,9 @@ def listed_user_reading(
 
 
 def user_counts(reach: Reach) -> dict[str, int]:
-    """How many of the users the reader's User Management lists are active, invited, or whose invitation expired."""
-    users = User.objects.filter(reach.listed_users()).annotate(state=user_state())
+    """How many of the people the reader's User Management lists (themselves too) are active, invited, or whose
+    invitation expired."""
+    users = User.objects.filter(reach.listed_people()).annotate(state=user_state())
     return users.aggregate(**{state: Count("pk", filter=Q(state=state)) for state in ("active", "invited", "expired")})
 
 

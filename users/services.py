@@ -104,7 +104,7 @@ def require_invitation_allowed(actor: User) -> None:
 def _check_email(reach: Reach, email: str, user: User | None = None) -> None:
     error = email_error(reach, email, user=user)
     if error:
-        raise ValidationError({"email": ValidationError(error, code="email_unusable")})
+        raise ValidationError({"email": error})
 
 
 @contextmanager

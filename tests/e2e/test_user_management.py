@@ -5,6 +5,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from entities.models import CompanyGrant, Level
+from sharing.models import SharingSettings
 from tests.factories import PASSWORD, CompanyFactory, InstanceFactory, UserFactory, grant_company_role
 from tests.support.browser import log_in
 
@@ -36,7 +37,9 @@ def test_manager_creates_a_user_who_logs_in_with_the_emailed_password(page, scre
     page.get_by_label("Language").select_option(label="English")
     page.get_by_role("button", name="Add new authorization").click()
     row = page.locator("#company-rows .grant-row").first
-    row.get_by_label("Level").select_option(label="Owner")
+    # Petra manages users at the owner level only: the row names it, with nothing to pick.
+    expect(row.get_by_test_id("only-level")).to_have_text("Owner")
+    expect(row.get_by_role("combobox", name="Level")).to_have_count(0)
     row.get_by_label("Company").select_option(label="Zurich Property AG")
     row.get_by_label("Role").select_option(label="Owner project manager")
     page.get_by_label("Chat").check()
@@ -87,6 +90,52 @@ def test_manager_sees_a_welcome_email_the_service_refused_and_sends_it_again(
 
     expect(state).to_contain_text("Welcome email: sent")
     assert [email.to for email in mail.outbox] == [["nora@owner-a.example"]]
+
+
+def test_the_create_user_page_has_no_rough_edges(page, screenshot, project_manager, other_instance):
+    # given: a shareable cockpit, and Gina of another cockpit
+    SharingSettings.objects.create(instance=project_manager.company.instance, is_shareable=True)
+    UserFactory(company=CompanyFactory(instance=other_instance), email="gina@rhein.example")
+    log_in(page, project_manager.email, PASSWORD)
+
+    # the manager's own list names her, as herself, with nothing of hers to change
+    page.goto("/c/alpine/users/")
+    own = page.get_by_role("row").filter(has_text="pm@zurich.example")
+    expect(own.get_by_test_id("you")).to_have_text("you")
+    expect(own.get_by_role("checkbox")).to_have_count(0)
+    expect(page.get_by_test_id("user-total")).to_have_text("2 users")
+    screenshot("user-list-with-you")
+
+    # one level: shown as text, and why
+    page.get_by_role("link", name="Create user").click()
+    page.get_by_role("button", name="Add new authorization").click()
+    expect(page.get_by_test_id("only-level")).to_have_text("Owner")
+    expect(page.get_by_test_id("only-level-note")).to_be_visible()
+    screenshot("user-create-single-level")
+
+    # an empty submit: errors, and no offer of a share
+    page.reload()
+    page.get_by_role("button", name="Create user and send welcome email").click()
+    expect(page.locator("#id_email_error")).to_be_visible()
+    expect(page.get_by_test_id("offer-share")).to_have_count(0)
+    screenshot("user-create-empty")
+
+    # an address of another cockpit: the offer stands under the email field
+    page.get_by_label("Email address").fill("gina@rhein.example")
+    page.get_by_role("button", name="Create user and send welcome email").click()
+    email_field = page.locator(".field").filter(has=page.get_by_label("Email address"))
+    expect(email_field.get_by_role("link", name="Share this cockpit with this address instead")).to_be_visible()
+    screenshot("user-create-share-offer")
+
+    # no role: created, and the person's page warns
+    page.get_by_label("Email address").fill("nora@zurich.example")
+    page.get_by_label("First name").fill("Nora")
+    page.get_by_label("Last name").fill("Neu")
+    page.locator("#id_company").select_option(label="Zurich Property AG")
+    page.get_by_role("button", name="Create user and send welcome email").click()
+    expect(page.get_by_test_id("no-role-warning")).to_contain_text("Nora Neu holds no role")
+    screenshot("user-created-without-role")
+    assert not CompanyGrant.objects.filter(user__email="nora@zurich.example").exists()
 
 
 @pytest.fixture

@@ -88,12 +88,13 @@ def test_the_list_shows_the_cleanpro_employee_as_external(client, login, zurich_
 @pytest.mark.parametrize(("kind", "listed"), [("employees", set()), ("external", {"oskar"}), ("", {"oskar"})])
 def test_the_who_filter_separates_employees_and_externals(zurich_pm, cleanpro_employee, zurich, instance, kind, listed):
     colleague = UserFactory(company=zurich, email="colleague@zurich.example", first_name="Carla")
-    expected = listed | ({"carla"} if kind in ("", "employees") else set())
+    # Petra, the manager, is listed too: an employee of her own company.
+    expected = listed | ({"carla", "petra"} if kind in ("", "employees") else set())
 
     users = managed_users(reach=manager_reach(zurich_pm, instance), kind=kind)
 
     assert {user.first_name.lower() for user in users} == expected
-    assert all(user.is_employee == (user.pk == colleague.pk) for user in users)
+    assert all(user.is_employee == (user.pk in (colleague.pk, zurich_pm.pk)) for user in users)
 
 
 def test_a_user_with_no_grant_in_reach_is_not_listed(zurich_pm, cleanpro, instance):

@@ -130,7 +130,19 @@ def test_the_exported_list_reimports_without_change(client, login, projectmanage
     plan = plan_for(projectmanager_a, exported)
 
     assert not plan.saves_nothing, [p.errors for p in plan.people]
-    assert plan.counts() == {"create": 0, "change": 0, "unchanged": 2, "error": 0}
+    # The two people and the manager's own line, which the list names too.
+    assert plan.counts() == {"create": 0, "change": 0, "unchanged": 3, "error": 0}
+
+
+def test_a_line_giving_the_manager_a_role_of_their_own_is_refused(projectmanager_a, owner_a):
+    raw = (HEADER + f"{projectmanager_a.email},Petra,Projekt,Owner A,en,,Owner · Owner A: Customer\n").encode()
+
+    plan = plan_for(projectmanager_a, raw)
+
+    assert plan.saves_nothing
+    assert plan.people[0].errors == [
+        "Line 2: you cannot change your own roles; another user manager or operator staff can."
+    ]
 
 
 def test_a_german_export_reimports_too(client, login, projectmanager_a, owner_a, employee_a):

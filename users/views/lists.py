@@ -12,10 +12,10 @@ from accounts.second_factor import second_factor_status
 from core.limits import ListingLimited
 from core.query import page_number, query_id, query_text
 from entities.access import EntityFilter, entity_page
-from entities.models import COMPANY_LEVELS, Role
+from entities.models import Role
 from entities.requests import CockpitRequest
 from users.exports import users_csv
-from users.forms import CompanyGrantForm
+from users.forms import CompanyGrantForm, level_choices
 from users.permissions import (
     manageable_people,
     require_manager,
@@ -95,11 +95,13 @@ class UserListQuery:
 
 
 def _describe_rows(reach, members) -> None:
-    """What each row shows beyond the user: manageable, state, entity names the reader may see, 2FA."""
+    """What each row shows beyond the user: themselves, manageable, state, entity names the reader may see, 2FA."""
     members = list(members)
     reach.prime_entities([grant.content_object for member in members for grant in member.listed_entity_grants])
     manageable = manageable_people(reach, [m for m in members if m.is_employee]) if reach.is_manager else set()
     for member in members:
+        # The reader's own row: their roles to read, never to change (manageable_people leaves them out).
+        member.is_you = member.pk == reach.actor.pk
         member.manageable = member.pk in manageable
         member.state_label = USER_STATES[member.state]
         shown = member.listed_entity_grants
@@ -119,10 +121,9 @@ def _describe_rows(reach, members) -> None:
 def bulk_choices(reach) -> dict:
     """What the list's bulk bar offers: the actions, and where and which role, as the manager may grant them."""
     offered = CompanyGrantForm.offered(reach)
-    levels = reach.grantable_levels()
     return {
         "bulk_kinds": BulkKind.choices,
-        "bulk_levels": [(level.value, level.label) for level in COMPANY_LEVELS if level in levels],
+        "bulk_levels": level_choices(reach),
         "bulk_companies": offered["company"],
         "bulk_roles": offered["role"],
     }

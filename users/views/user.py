@@ -28,6 +28,7 @@ from users.permissions import (
 )
 from users.selectors import (
     entity_grant_count,
+    holds_no_role,
     listed_user_reading,
     user_edit_version,
     user_history,
@@ -117,6 +118,7 @@ class UserEditView(UserFormView):
             "target": target,
             "entity_grant_count": entity_count,
             "entity_grants_capped": capped,
+            "holds_no_role": holds_no_role(target, company_grants=company_grants, entity_grant_count=entity_count),
             "history": history_rows(
                 user_history(user=target, instance=reach.instance),
                 visible_entities=reach.visible_entity_ids,
