@@ -285,7 +285,12 @@ def entity_grant_create(
 
 @transaction.atomic
 def entity_grants_create(
-    *, actor: AbstractBaseUser | None, user, entities: list[BusinessEntity], role: Role
+    *,
+    actor: AbstractBaseUser | None,
+    user,
+    entities: list[BusinessEntity],
+    role: Role,
+    ends_on: date | None = None,
 ) -> list[EntityGrant]:
     """Give a user one role on many business entities in one statement, each grant held to the rules every grant
     obeys (validate_grant) and audited with an entry of its own, as entity_grant_create does one by one.
@@ -298,9 +303,18 @@ def entity_grants_create(
     instances = Instance.objects.in_bulk({entity.instance_id for entity in entities})
     grants = []
     for entity in entities:
-        validate_grant(user=user, role=role, instance_id=entity.instance_id, target=entity, level=Level.ENTITY)
+        validate_grant(
+            user=user, role=role, instance_id=entity.instance_id, target=entity, level=Level.ENTITY, ends_on=ends_on
+        )
         grants.append(
-            EntityGrant(user=user, content_object=entity, role=role, permission=permission, granted_by_id=giver)
+            EntityGrant(
+                user=user,
+                content_object=entity,
+                role=role,
+                permission=permission,
+                granted_by_id=giver,
+                ends_on=ends_on,
+            )
         )
     try:
         with transaction.atomic():
@@ -315,12 +329,14 @@ def entity_grants_create(
                 target=grant,
                 subject_user=user,
                 instance=instances[grant.content_object.instance_id],
-                changes={"role": (None, role.code)},
+                changes={"role": (None, role.code), **({"ends_on": (None, ends_on.isoformat())} if ends_on else {})},
                 params={"level": Level.ENTITY, "entity": grant.content_object_id},
             )
             for grant in grants
         ]
     )
+    for grant in grants:
+        grant_end_schedule(grant)
     return grants
 
 

@@ -598,9 +598,11 @@ def entity_grants_give(
     user: User,
     entities: list[BusinessEntity],
     role: Role,
+    ends_on: date | None = None,
     lowering_confirmed: bool = False,
 ) -> int:
-    """Give the person `role` on each of `entities` (a new grant, or the role of one they hold there changed).
+    """Give the person `role` on each of `entities` (a new grant, or the role of one they hold there changed), until
+    `ends_on` if given (a role they hold there already gets that end too).
 
     Every entity is checked as a single grant is (Reach.entity_grant_error): the manager's own
     role there manages users and the role does not outrank it. Nothing is written unless all pass.
@@ -623,15 +625,18 @@ def entity_grants_give(
     }
     changed: list[BusinessEntity] = []
     for grant in held.values():
+        moves_end = ends_on is not None and grant.ends_on != ends_on
+        if (grant.role_id != role.pk or moves_end) and not reach.grant_in_reach(grant):
+            raise ValidationError(
+                GRANT_NOT_YOURS, params={"user": user, "entity": reach.entity_label(grant.content_object)}
+            )
         if grant.role_id != role.pk:
-            if not reach.grant_in_reach(grant):
-                raise ValidationError(
-                    GRANT_NOT_YOURS, params={"user": user, "entity": reach.entity_label(grant.content_object)}
-                )
             grant_change_role(actor=actor, grant=grant, role=role)
             changed.append(grant.content_object)
+        if moves_end:
+            grant_end_set(actor=actor, grant=grant, ends_on=ends_on)
     new = [entity for entity in entities if entity.pk not in held]
-    entity_grants_create(actor=actor, user=user, entities=new, role=role)
+    entity_grants_create(actor=actor, user=user, entities=new, role=role, ends_on=ends_on)
     changed += new
     _require_lowering_confirmed(reach, user, changed, lowering_confirmed)
     return len(changed)
@@ -687,6 +692,19 @@ def entity_grants_change_role(
     _check_chat_kept(user)
     _require_lowering_confirmed(reach, user, [grant.content_object for grant in changed], lowering_confirmed)
     return len(changed)
+
+
+@transaction.atomic
+def entity_grants_end_set(
+    *, actor: User, instance: Instance, user: User, grant_ids: list[int], ends_on: date | None
+) -> int:
+    """Give these roles on single entities an end date, move it, or take it away (None); each audited."""
+    reach, external = _grant_holder(actor, instance, user)
+    grants = _held_in_reach(reach, user, grant_ids, external=external)
+    moved = [grant for grant in grants if grant.ends_on != ends_on]
+    for grant in moved:
+        grant_end_set(actor=actor, grant=grant, ends_on=ends_on)
+    return len(moved)
 
 
 @transaction.atomic

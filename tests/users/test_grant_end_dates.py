@@ -4,10 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level, Role
+from entities.services import hold_role_permission
 from tests.factories import BusinessEntityFactory, UserFactory
+from tests.support.forms import edit_url, user_page_form
+from tests.support.urls import users_url
 from users.services import CompanyGrantRequest, EntityGrantRequest, user_edit, user_invite
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +81,92 @@ def test_an_end_in_the_past_saves_nothing(pm, companies, customer):
         edit(pm, person, [CompanyGrantRequest(Level.OWNER, companies["A"], customer, timezone.localdate())])
 
     assert not CompanyGrant.objects.filter(user=person).exists()
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def test_the_user_page_saves_an_end_date_and_shows_it_again(client, login, pm, companies, customer, end):
+    person = UserFactory(company=companies["A"], email="kim@owner-a.example")
+    edit(pm, person, [CompanyGrantRequest(Level.OWNER, companies["A"], customer)])
+    login(pm)
+
+    saved = client.post(
+        edit_url(companies["A"], person),
+        user_page_form(person, companies["A"], customer, **{"company-0-ends_on": end.isoformat()}),
+    )
+    page = client.get(edit_url(companies["A"], person)).content.decode()
+    listed = client.get(users_url(companies["A"].instance)).content.decode()
+
+    assert saved.status_code == 302
+    assert CompanyGrant.objects.get(user=person).ends_on == end
+    assert f'name="company-0-ends_on" value="{end.isoformat()}"' in page
+    assert f"ends {date_format(end, 'SHORT_DATE_FORMAT')}" in listed
+
+
+def test_an_end_date_today_is_refused_next_to_the_field_and_nothing_saved(client, login, pm, companies, customer):
+    person = UserFactory(company=companies["A"], email="kim@owner-a.example")
+    edit(pm, person, [CompanyGrantRequest(Level.OWNER, companies["A"], customer)])
+    login(pm)
+
+    refused = client.post(
+        edit_url(companies["A"], person),
+        user_page_form(person, companies["A"], customer, **{"company-0-ends_on": timezone.localdate().isoformat()}),
+    )
+
+    assert refused.status_code == 400
+    assert "The end date must lie after today" in refused.content.decode()
+    assert CompanyGrant.objects.get(user=person).ends_on is None
+
+
+def test_an_end_date_that_has_not_changed_is_kept_on_save(client, login, pm, companies, customer, end):
+    """A stored end is kept however the page posts it back, even on the day before it comes."""
+    person = UserFactory(company=companies["A"], email="kim@owner-a.example")
+    edit(pm, person, [CompanyGrantRequest(Level.OWNER, companies["A"], customer, end)])
+    login(pm)
+
+    saved = client.post(
+        edit_url(companies["A"], person),
+        user_page_form(person, companies["A"], customer, first_name="Kimi", **{"company-0-ends_on": end.isoformat()}),
+    )
+
+    assert saved.status_code == 302
+    assert CompanyGrant.objects.get(user=person).ends_on == end
+
+
+def test_the_entity_roles_page_gives_roles_with_an_end_and_moves_the_end_of_chosen_rows(
+    client, login, pm, companies, customer, end, instance
+):
+    person = UserFactory(company=companies["A"], email="kim@owner-a.example")
+    aarau, basel = (BusinessEntityFactory(instance=instance, owner=companies["A"], name=n) for n in ("Aarau", "Basel"))
+    url = reverse("users:user-entity-grants", kwargs={"instance_slug": instance.slug, "pk": person.pk})
+    login(pm)
+
+    client.post(
+        f"{url}?find=a",
+        {"op": "give", "entities": [aarau.pk, basel.pk], "role": customer.pk, "ends_on": end.isoformat(),
+         "confirm_lowering": "1"},
+    )  # fmt: skip
+    later = end + timedelta(days=10)
+    aarau_grant = EntityGrant.objects.get(user=person, content_object=aarau)
+    client.post(url, {"op": "rows", "grants": [aarau_grant.pk], "action": "end", "ends_on": later.isoformat()})
+    page = client.get(url).content.decode()
+
+    ends = dict(EntityGrant.objects.filter(user=person).values_list("content_object__name", "ends_on"))
+    assert ends == {"Aarau": later, "Basel": end}
+    assert f"ends {date_format(later, 'SHORT_DATE_FORMAT')}" in page
+
+
+def test_a_forged_row_of_another_person_moves_no_end(client, login, pm, companies, customer, end, instance):
+    person, other = UserFactory(company=companies["A"]), UserFactory(company=companies["A"])
+    entity = BusinessEntityFactory(instance=instance, owner=companies["A"])
+    theirs = EntityGrant.objects.create(
+        user=other, content_object=entity, role=customer, permission=hold_role_permission()
+    )
+    url = reverse("users:user-entity-grants", kwargs={"instance_slug": instance.slug, "pk": person.pk})
+    login(pm)
+
+    response = client.post(url, {"op": "rows", "grants": [theirs.pk], "action": "end", "ends_on": end.isoformat()})
+
+    assert response.status_code == 404
+    assert EntityGrant.objects.get(pk=theirs.pk).ends_on is None
