@@ -398,13 +398,14 @@ class EntityGrantsActionForm(EndsOnMixin, EntityRoleChoiceForm):
         self.fields["role"].required = False
 
 
-class BulkActionForm(forms.Form):
-    """What a bulk action on the user list does: its kind and, for a role, where and which."""
+class BulkActionForm(EndsOnMixin, forms.Form):
+    """What a bulk action on the user list does: its kind and, for a role, where, which and until when."""
 
     kind = forms.ChoiceField(label=_("Action"), choices=BulkKind.choices)
     level = forms.ChoiceField(label=_("Level"), required=False, choices=[("", "---------")])
     company = RowChoiceField(label=_("Company"), required=False)
     role = RowChoiceField(label=_("Role"), required=False)
+    ends_on = ends_on_field()
     users = IdsField(required=False)
     all_matching = forms.BooleanField(required=False)
 
@@ -417,7 +418,9 @@ class BulkActionForm(forms.Form):
 
     def action(self) -> BulkAction:
         data = self.cleaned_data
-        return BulkAction(kind=data["kind"], level=data["level"], company=data["company"], role=data["role"])
+        return BulkAction(
+            kind=data["kind"], level=data["level"], company=data["company"], role=data["role"], ends_on=data["ends_on"]
+        )
 
 
 class PeopleFileForm(forms.Form):

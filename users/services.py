@@ -742,6 +742,8 @@ class BulkAction:
     level: str = ""
     company: Company | None = None
     role: Role | None = None
+    # For a role given: its end date (None: none; a role held already keeps its own end).
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -819,11 +821,17 @@ def _bulk_one(actor: User, instance: Instance, reach: Reach, person: User, actio
         return 1
     assert role is not None
     if held is not None:
-        if held.role_id == role.pk:
+        moves_end = action.ends_on is not None and held.ends_on != action.ends_on
+        if held.role_id == role.pk and not moves_end:
             return 0
-        grant_change_role(actor=actor, grant=held, role=role)
+        if held.role_id != role.pk:
+            grant_change_role(actor=actor, grant=held, role=role)
+        if moves_end:
+            grant_end_set(actor=actor, grant=held, ends_on=action.ends_on)
         return 1
-    company_grant_create(actor=actor, user=person, level=action.level, company=company, role=role)
+    company_grant_create(
+        actor=actor, user=person, level=action.level, company=company, role=role, ends_on=action.ends_on
+    )
     return 1
 
 
@@ -853,7 +861,7 @@ def people_import(*, actor: User, instance: Instance, plan: ImportPlan) -> Impor
     created = changed = 0
     with audit_batch() as batch:
         for person in plan.people:
-            requests = [CompanyGrantRequest(role.level, role.company, role.role) for role in person.roles]
+            requests = [CompanyGrantRequest(role.level, role.company, role.role, role.ends_on) for role in person.roles]
             if person.existing is None:
                 user_invite(
                     actor=actor,
@@ -878,6 +886,7 @@ def people_import(*, actor: User, instance: Instance, plan: ImportPlan) -> Impor
                         level=request.level,
                         company=request.company,
                         role=request.role,
+                        ends_on=request.ends_on,
                     )
                 changed += 1
     return ImportResult(batch=batch, created=created, changed=changed, unchanged=len(plan.people) - created - changed)

@@ -9,11 +9,22 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Level, Role
-from entities.services import hold_role_permission
+from entities.services import company_grant_create, hold_role_permission
 from tests.factories import BusinessEntityFactory, UserFactory
 from tests.support.forms import edit_url, user_page_form
 from tests.support.urls import users_url
-from users.services import CompanyGrantRequest, EntityGrantRequest, user_edit, user_invite
+from users.imports import read_people
+from users.permissions import manager_reach
+from users.services import (
+    BulkAction,
+    BulkKind,
+    CompanyGrantRequest,
+    EntityGrantRequest,
+    people_import,
+    user_edit,
+    user_invite,
+    users_bulk_apply,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +181,48 @@ def test_a_forged_row_of_another_person_moves_no_end(client, login, pm, companie
 
     assert response.status_code == 404
     assert EntityGrant.objects.get(pk=theirs.pk).ends_on is None
+
+
+# --- bulk actions and the CSV import ----------------------------------------------------------------------
+
+
+def test_a_bulk_role_with_an_end_gives_new_roles_that_end_and_ends_those_already_held(
+    projectmanager_a, owner_a, customer, end
+):
+    holder, newcomer = UserFactory(company=owner_a), UserFactory(company=owner_a)
+    company_grant_create(actor=None, user=holder, level=Level.OWNER, company=owner_a, role=customer)
+
+    result = users_bulk_apply(
+        actor=projectmanager_a,
+        instance=owner_a.instance,
+        user_ids=[holder.pk, newcomer.pk],
+        action=BulkAction(BulkKind.GIVE_ROLE, Level.OWNER, owner_a, customer, end),
+    )
+
+    assert result.changed == 2
+    assert set(CompanyGrant.objects.filter(company=owner_a, role=customer).values_list("user_id", "ends_on")) == {
+        (holder.pk, end),
+        (newcomer.pk, end),
+    }
+
+
+@pytest.mark.parametrize("written", ["{iso}", "{swiss}"])
+def test_an_imported_line_gives_its_roles_the_end_in_its_ends_on_column(projectmanager_a, owner_a, end, written):
+    cell = written.format(iso=end.isoformat(), swiss=end.strftime("%d.%m.%Y"))
+    raw = f"email,company,roles,ends_on\nnora@owner-a.example,Owner A,Owner · Owner A: Customer,{cell}\n".encode()
+
+    plan = read_people(raw, manager_reach(projectmanager_a, owner_a.instance))
+    people_import(actor=projectmanager_a, instance=owner_a.instance, plan=plan)
+
+    assert CompanyGrant.objects.get(user__email="nora@owner-a.example").ends_on == end
+
+
+@pytest.mark.parametrize("cell", ["next spring", "{today}"])
+def test_an_imported_end_that_is_no_date_or_not_ahead_is_an_error_of_its_line(projectmanager_a, owner_a, cell):
+    cell = cell.format(today=timezone.localdate().isoformat())
+    raw = f"email,company,roles,ends_on\nnora@owner-a.example,Owner A,Owner · Owner A: Customer,{cell}\n".encode()
+
+    plan = read_people(raw, manager_reach(projectmanager_a, owner_a.instance))
+
+    assert plan.saves_nothing
+    assert plan.people[0].errors[0].startswith("Line 2: ")
