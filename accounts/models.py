@@ -266,12 +266,14 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         """Seed 003: a project-manager role on the operator's own company of the user's cockpit."""
         return (
             bool(self.pk and self.company_id)
-            and CompanyGrant.objects.filter(
+            and CompanyGrant.objects.in_force()
+            .filter(
                 user_id=self.pk,
                 company__is_operator=True,
                 company__instance_id=self.company.instance_id,
                 role__is_project_manager=True,
-            ).exists()
+            )
+            .exists()
         )
 
     def _validate_operator_rules(self) -> None:

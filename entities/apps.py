@@ -15,6 +15,8 @@ ENTITY_ACTIONS = {
     "grant.created": _("Role granted"),
     "grant.changed": _("Role changed"),
     "grant.deleted": _("Role revoked"),
+    "grant.end_set": _("Role's end date set"),
+    "grant.ended": _("Role ended (its end date came)"),
     "object.deleted": _("Deleted in the Django admin"),
 }
 

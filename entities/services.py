@@ -1,14 +1,19 @@
 """Writes to cockpits, companies, entities, roles and grants: each one transaction, each told who acts, each audited."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from core.integrity import save_unique
+from core.registry import Registry
+from core.tasks import enqueue_at
 from entities.audit import audit_entry, audit_record, audit_records, diff
 from entities.models import (
     Access,
@@ -212,21 +217,31 @@ def hold_role_permission() -> Permission:
     return Permission.objects.get(content_type__app_label="entities", codename="hold_role")
 
 
-def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyGrant | EntityGrant, role_change):
+def _grant_audit(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    grant: CompanyGrant | EntityGrant,
+    role_change=None,
+    changes: dict[str, tuple] | None = None,
+):
     """Who got which role where, as codes and ids: each reader sees it in their language and view."""
     target: Company | BusinessEntity
     if isinstance(grant, CompanyGrant):
         target, params = grant.company, {"level": grant.level, "company": grant.company_id}
     else:
         target, params = grant.content_object, {"level": Level.ENTITY, "entity": grant.content_object_id}
-    before, after = role_change
+    changes = dict(changes or {})
+    if role_change is not None:
+        before, after = role_change
+        changes["role"] = (before.code if before else None, after.code if after else None)
     audit_record(
         actor=actor,
         action=action,
         target=grant,
         subject_user=grant.user,
         instance=target.instance,
-        changes={"role": (before.code if before else None, after.code if after else None)},
+        changes=changes,
         params=params,
     )
 
@@ -234,23 +249,35 @@ def _grant_audit(*, actor: AbstractBaseUser | None, action: str, grant: CompanyG
 def _grant_store(*, actor: AbstractBaseUser | None, grant):
     grant.full_clean()
     save_unique(grant)
-    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, grant.role))
+    ends = {"ends_on": (None, grant.ends_on.isoformat())} if grant.ends_on else {}
+    _grant_audit(actor=actor, action="grant.created", grant=grant, role_change=(None, grant.role), changes=ends)
+    grant_end_schedule(grant)
     return grant
 
 
 @transaction.atomic
 def company_grant_create(
-    *, actor: AbstractBaseUser | None, user, level: str, company: Company, role: Role
+    *,
+    actor: AbstractBaseUser | None,
+    user,
+    level: str,
+    company: Company,
+    role: Role,
+    ends_on: date | None = None,
 ) -> CompanyGrant:
     """Give a user a role at a level on a company: one row, whatever the number of entities."""
-    grant = CompanyGrant(user=user, level=level, company=company, role=role)
+    grant = CompanyGrant(user=user, level=level, company=company, role=role, ends_on=ends_on)
+    if actor is not None and actor.is_authenticated:
+        grant.granted_by_id = actor.pk
     return _grant_store(actor=actor, grant=grant)
 
 
 @transaction.atomic
-def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role) -> EntityGrant:
+def entity_grant_create(
+    *, actor: AbstractBaseUser | None, user, entity: BusinessEntity, role: Role, ends_on: date | None = None
+) -> EntityGrant:
     """Give a user a role on one business entity (a django-guardian object permission)."""
-    grant = EntityGrant(user=user, content_object=entity, role=role, permission=hold_role_permission())
+    grant = EntityGrant(user=user, content_object=entity, role=role, permission=hold_role_permission(), ends_on=ends_on)
     if actor is not None and actor.is_authenticated:
         grant.granted_by_id = actor.pk
     return _grant_store(actor=actor, grant=grant)
@@ -258,7 +285,12 @@ def entity_grant_create(*, actor: AbstractBaseUser | None, user, entity: Busines
 
 @transaction.atomic
 def entity_grants_create(
-    *, actor: AbstractBaseUser | None, user, entities: list[BusinessEntity], role: Role
+    *,
+    actor: AbstractBaseUser | None,
+    user,
+    entities: list[BusinessEntity],
+    role: Role,
+    ends_on: date | None = None,
 ) -> list[EntityGrant]:
     """Give a user one role on many business entities in one statement, each grant held to the rules every grant
     obeys (validate_grant) and audited with an entry of its own, as entity_grant_create does one by one.
@@ -271,9 +303,18 @@ def entity_grants_create(
     instances = Instance.objects.in_bulk({entity.instance_id for entity in entities})
     grants = []
     for entity in entities:
-        validate_grant(user=user, role=role, instance_id=entity.instance_id, target=entity, level=Level.ENTITY)
+        validate_grant(
+            user=user, role=role, instance_id=entity.instance_id, target=entity, level=Level.ENTITY, ends_on=ends_on
+        )
         grants.append(
-            EntityGrant(user=user, content_object=entity, role=role, permission=permission, granted_by_id=giver)
+            EntityGrant(
+                user=user,
+                content_object=entity,
+                role=role,
+                permission=permission,
+                granted_by_id=giver,
+                ends_on=ends_on,
+            )
         )
     try:
         with transaction.atomic():
@@ -288,12 +329,14 @@ def entity_grants_create(
                 target=grant,
                 subject_user=user,
                 instance=instances[grant.content_object.instance_id],
-                changes={"role": (None, role.code)},
+                changes={"role": (None, role.code), **({"ends_on": (None, ends_on.isoformat())} if ends_on else {})},
                 params={"level": Level.ENTITY, "entity": grant.content_object_id},
             )
             for grant in grants
         ]
     )
+    for grant in grants:
+        grant_end_schedule(grant)
     return grants
 
 
@@ -310,6 +353,112 @@ def grant_change_role(*, actor: AbstractBaseUser | None, grant: CompanyGrant | E
     grant.save(update_fields=["role"])
     _grant_audit(actor=actor, action="grant.changed", grant=grant, role_change=(before, role))
     return grant
+
+
+@transaction.atomic
+def grant_end_set(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant, ends_on: date | None):
+    """Give a grant an end date, move it or take it away (None): from 00:00 of that day the rules ignore it, and
+    the worker removes it then (entities.grant_ends)."""
+    before = grant.ends_on
+    if before == ends_on:
+        return grant
+    grant.ends_on = ends_on
+    try:
+        grant.full_clean()
+    except ValidationError:
+        grant.ends_on = before
+        raise
+    grant.save(update_fields=["ends_on"])
+    _grant_audit(
+        actor=actor,
+        action="grant.end_set",
+        grant=grant,
+        changes={"ends_on": (before.isoformat() if before else None, ends_on.isoformat() if ends_on else None)},
+    )
+    grant_end_schedule(grant)
+    return grant
+
+
+def _grant_kind(grant: CompanyGrant | EntityGrant) -> str:
+    return "company" if isinstance(grant, CompanyGrant) else "entity"
+
+
+# What a higher app does a week before a grant ends, each registered from its AppConfig.ready() (users: an email
+# to the person and to whoever gave the grant).
+GRANT_END_NOTICES: Registry[str, Callable[[CompanyGrant | EntityGrant], None]] = Registry("grant end notices")
+NOTICE_DAYS_BEFORE_END = 7
+NOTICE_HOUR = time(8)
+
+
+def grant_end_schedule(grant: CompanyGrant | EntityGrant) -> None:
+    """Have the worker tell of the grant's end a week before (08:00) and remove it when its end date comes (00:00),
+    in the cockpit's time; called wherever a grant gets or changes its end. A task whose date has moved meanwhile
+    finds nothing due and does nothing; an end set less than a week ahead is told of at once."""
+    if grant.ends_on is None:
+        return
+    args = (_grant_kind(grant), grant.pk, grant.ends_on.isoformat())
+    enqueue_at(grant_end_record, timezone.make_aware(datetime.combine(grant.ends_on, time.min)), *args)
+    notice = datetime.combine(grant.ends_on - timedelta(days=NOTICE_DAYS_BEFORE_END), NOTICE_HOUR)
+    enqueue_at(grant_end_notice, max(timezone.make_aware(notice), timezone.now()), *args)
+
+
+def _grant_model(kind: str) -> type[CompanyGrant | EntityGrant]:
+    return CompanyGrant if kind == "company" else EntityGrant
+
+
+@task()
+def grant_end_notice(kind: str, grant_id: int, ends_on: str) -> bool:
+    """Tell of a grant's coming end, once per end date (run by the worker a week before it)."""
+    with transaction.atomic():
+        grant = (
+            _grant_model(kind)
+            .objects.select_for_update(of=("self",))
+            .filter(pk=grant_id, ends_on=ends_on, ends_on__gt=timezone.localdate())
+            .exclude(end_noticed_on=ends_on)
+            .first()
+        )
+        if grant is None:
+            return False
+        grant.end_noticed_on = grant.ends_on
+        grant.save(update_fields=["end_noticed_on"])
+        for notify in GRANT_END_NOTICES.values():
+            notify(grant)
+        return True
+
+
+@task()
+def grant_end_record(kind: str, grant_id: int, ends_on: str) -> bool:
+    """Remove a grant whose end date has come and record it in the history (run by the worker at that moment).
+
+    The rules ignore it from 00:00 whether the worker has run or not (entities.access.rules.NOT_ENDED);
+    this takes it off the person's page and tells the history when it ended, once.
+    """
+    with transaction.atomic():
+        grant = (
+            _grant_model(kind)
+            .objects.select_for_update(of=("self",))
+            .select_related("user", "role")
+            .filter(pk=grant_id, ends_on=ends_on, ends_on__lte=timezone.localdate())
+            .first()
+        )
+        if grant is None:
+            return False
+        _grant_audit(actor=None, action="grant.ended", grant=grant, role_change=(grant.role, None))
+        grant.delete()
+        return True
+
+
+def grant_ends_record() -> int:
+    """Record every end that has come and schedule the rest (`manage.py grant_ends_record`: after restoring a
+    database or a worker's long outage; harmless at any time)."""
+    count = 0
+    for model in (CompanyGrant, EntityGrant):
+        for grant in model.objects.filter(ends_on__isnull=False).only("pk", "ends_on"):
+            if grant.ends_on <= timezone.localdate():
+                count += grant_end_record.call(_grant_kind(grant), grant.pk, grant.ends_on.isoformat())
+            else:
+                grant_end_schedule(grant)
+    return count
 
 
 @transaction.atomic

@@ -54,6 +54,7 @@ class UserAdminCreationForm(PhoneNormalizingMixin, AdminUserCreationForm):
 
 class CompanyGrantInline(SafeInputAdmin, admin.TabularInline):
     model = CompanyGrant
+    fk_name = "user"
     extra = 0
     fields = ["level", "company", "role"]
     autocomplete_fields = ["company"]

@@ -18,8 +18,12 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         from entities.models import AUDIT_ACTIONS
+        from entities.services import GRANT_END_NOTICES
         from outbox.kinds import MESSAGE_KINDS
+        from users.grant_ends import GRANT_END_NOTICE_EMAILS, grant_end_notice_queue
         from users.welcome import WELCOME_EMAILS
 
         AUDIT_ACTIONS.register_all(USER_MANAGEMENT_ACTIONS)
         MESSAGE_KINDS.register(WELCOME_EMAILS.code, WELCOME_EMAILS)
+        MESSAGE_KINDS.register(GRANT_END_NOTICE_EMAILS.code, GRANT_END_NOTICE_EMAILS)
+        GRANT_END_NOTICES.register("emails", grant_end_notice_queue)

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.http import Http404
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ from accounts.forms import PhoneNormalizingMixin
 from accounts.models import User
 from core.query import query_id
 from entities.models import COMPANY_LEVELS, BusinessEntity, Role
+from entities.models.grants import GRANT_END_NOT_AHEAD
 from users.permissions import EMAIL_NOT_USABLE_HERE_CODE, Reach, access_named_entity, email_error
 from users.services import BulkAction, BulkKind, CompanyGrantRequest, EntityGrantRequest
 
@@ -135,12 +137,33 @@ def level_choices(reach: Reach) -> list[tuple[str, str | Promise]]:
     return [(level.value, level.label) for level in COMPANY_LEVELS if level in levels]
 
 
-class CompanyGrantForm(forms.Form):
-    """One row of "Add new authorization": level, company, role."""
+def ends_on_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("Ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class EndsOnMixin:
+    """A row's optional end date: a new or moved end lies after today (entities.models.grants.validate_grant says
+    so too; the row says it first, next to the field)."""
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data["ends_on"]  # type: ignore[attr-defined]
+        unchanged = ends_on == self.initial.get("ends_on")  # type: ignore[attr-defined]
+        if ends_on is not None and ends_on <= timezone.localdate() and not unchanged:
+            raise forms.ValidationError(GRANT_END_NOT_AHEAD, code="end_not_ahead")
+        return ends_on
+
+
+class CompanyGrantForm(EndsOnMixin, forms.Form):
+    """One row of "Add new authorization": level, company, role and an optional end date."""
 
     level = forms.ChoiceField(label=_("Level"), choices=[(lv.value, lv.label) for lv in COMPANY_LEVELS])
     company = RowChoiceField(label=_("Company"))
     role = RowChoiceField(label=_("Role"))
+    ends_on = ends_on_field()
 
     @staticmethod
     def offered(reach: Reach) -> dict[str, list]:
@@ -196,11 +219,12 @@ class ExplainEntityForm(forms.Form):
         return entity_from_picker(self.cleaned_data["entity"], self.reach)
 
 
-class EntityGrantForm(forms.Form):
-    """A role on one business entity, picked by name from the searchable list (or by its ID)."""
+class EntityGrantForm(EndsOnMixin, forms.Form):
+    """A role on one business entity, picked by name from the searchable list (or by its ID), with an optional end."""
 
     entity = forms.CharField(label=_("Business entity"), max_length=300)
     role = RowChoiceField(label=_("Role"))
+    ends_on = ends_on_field()
 
     @staticmethod
     def offered(reach: Reach) -> dict[str, list]:
@@ -294,7 +318,9 @@ class CompanyGrantFormSet(BaseGrantFormSet):
 
     def requests(self) -> list[CompanyGrantRequest]:
         return [
-            CompanyGrantRequest(f.cleaned_data["level"], f.cleaned_data["company"], f.cleaned_data["role"])
+            CompanyGrantRequest(
+                f.cleaned_data["level"], f.cleaned_data["company"], f.cleaned_data["role"], f.cleaned_data["ends_on"]
+            )
             for f in self.live_forms()
         ]
 
@@ -309,7 +335,10 @@ class EntityGrantFormSet(BaseGrantFormSet):
             seen.add(entity.pk)
 
     def requests(self) -> list[EntityGrantRequest]:
-        return [EntityGrantRequest(f.cleaned_data["entity"], f.cleaned_data["role"]) for f in self.live_forms()]
+        return [
+            EntityGrantRequest(f.cleaned_data["entity"], f.cleaned_data["role"], f.cleaned_data["ends_on"])
+            for f in self.live_forms()
+        ]
 
 
 company_grant_formset = cast(
@@ -345,20 +374,23 @@ class EntityRoleChoiceForm(forms.Form):
         cast(RowChoiceField, self.fields["role"]).offer(EntityGrantForm.offered(reach)["role"])
 
 
-class EntityGrantsGiveForm(EntityRoleChoiceForm):
+class EntityGrantsGiveForm(EndsOnMixin, EntityRoleChoiceForm):
     """Give a role on the business entities checked among the search's results, or on all that match it."""
 
     entities = IdsField(required=False)
     all_matching = forms.BooleanField(required=False)
+    ends_on = ends_on_field()
 
 
-class EntityGrantsActionForm(EntityRoleChoiceForm):
-    """Change the role of, or remove, the person's roles on the entities checked in their list."""
+class EntityGrantsActionForm(EndsOnMixin, EntityRoleChoiceForm):
+    """Change the role of, set the end date of, or remove, the person's roles on the entities checked in their
+    list."""
 
-    ACTIONS = (("change", _("Change role")), ("remove", _("Remove")))
+    ACTIONS = (("change", _("Change role")), ("end", _("Set end date")), ("remove", _("Remove")))
 
     grants = IdsField()
     action = forms.ChoiceField(choices=ACTIONS)
+    ends_on = ends_on_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -366,13 +398,14 @@ class EntityGrantsActionForm(EntityRoleChoiceForm):
         self.fields["role"].required = False
 
 
-class BulkActionForm(forms.Form):
-    """What a bulk action on the user list does: its kind and, for a role, where and which."""
+class BulkActionForm(EndsOnMixin, forms.Form):
+    """What a bulk action on the user list does: its kind and, for a role, where, which and until when."""
 
     kind = forms.ChoiceField(label=_("Action"), choices=BulkKind.choices)
     level = forms.ChoiceField(label=_("Level"), required=False, choices=[("", "---------")])
     company = RowChoiceField(label=_("Company"), required=False)
     role = RowChoiceField(label=_("Role"), required=False)
+    ends_on = ends_on_field()
     users = IdsField(required=False)
     all_matching = forms.BooleanField(required=False)
 
@@ -385,7 +418,9 @@ class BulkActionForm(forms.Form):
 
     def action(self) -> BulkAction:
         data = self.cleaned_data
-        return BulkAction(kind=data["kind"], level=data["level"], company=data["company"], role=data["role"])
+        return BulkAction(
+            kind=data["kind"], level=data["level"], company=data["company"], role=data["role"], ends_on=data["ends_on"]
+        )
 
 
 class PeopleFileForm(forms.Form):

@@ -10,16 +10,18 @@ export, in English or German, so an export re-imports. The csv module reads it; 
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, User
 from core.csvtext import first_line_delimiter
 from entities.models import COMPANY_LEVELS, Company, CompanyGrant, Role
+from entities.models.grants import GRANT_END_NOT_AHEAD
 from users.permissions import Reach, email_error, user_can_manage_user
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -39,6 +41,8 @@ class PlannedRole:
     level: str
     company: Company
     role: Role
+    # The line's "Ends on": the role's first day without access (None: no end).
+    ends_on: date | None = None
 
 
 @dataclass
@@ -115,6 +119,7 @@ def _header_names() -> dict[str, str]:
         "mobile_phone": ["Mobile phone"],
         "first_name": ["First name"],
         "last_name": ["Last name"],
+        "ends_on": ["Ends on"],
     }
     names = {key: key for key in words}
     for language in ("en", "de"):
@@ -205,7 +210,26 @@ def _read_line(number, row, columns, reach: Reach, by_email, companies, levels, 
             gettext("Line %(line)s: a formula in %(columns)s is not taken.")
             % {"line": number, "columns": ", ".join(formulas)}
         )
-    _read_roles(number, person, values.get("roles", ("", False))[0], reach, levels, roles, companies)
+    ends_on, ends_error = _ends_on(values.get("ends_on", ("", False))[0])
+    if ends_error:
+        person.errors.append(gettext("Line %(line)s: %(error)s") % {"line": number, "error": ends_error})
+        return
+    _read_roles(number, person, values.get("roles", ("", False))[0], reach, levels, roles, companies, ends_on)
+
+
+def _ends_on(cell: str) -> tuple[date | None, str]:
+    """The line's end date for its roles (YYYY-MM-DD, or DD.MM.YYYY as Swiss spreadsheets write it) and an error."""
+    if not cell:
+        return None, ""
+    for layout in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            ends_on = datetime.strptime(cell, layout).date()
+        except ValueError:
+            continue
+        if ends_on <= timezone.localdate():
+            return None, str(GRANT_END_NOT_AHEAD)
+        return ends_on, ""
+    return None, gettext("“%(value)s” in “Ends on” is no date; write it as 2027-03-31 or 31.03.2027.") % {"value": cell}
 
 
 def _read_person(person: PlannedPerson, values, reach: Reach, companies) -> None:
@@ -248,7 +272,9 @@ def _read_person(person: PlannedPerson, values, reach: Reach, companies) -> None
         )
 
 
-def _read_roles(number, person: PlannedPerson, cell: str, reach: Reach, levels, roles, companies) -> None:
+def _read_roles(
+    number, person: PlannedPerson, cell: str, reach: Reach, levels, roles, companies, ends_on: date | None = None
+) -> None:
     for item in (part.strip() for part in cell.split(";")):
         if not item:
             continue
@@ -285,7 +311,7 @@ def _read_roles(number, person: PlannedPerson, cell: str, reach: Reach, levels, 
         if error:
             person.errors.append(gettext("Line %(line)s: %(error)s") % {"line": number, "error": error})
             continue
-        planned = PlannedRole(level, company, role)
+        planned = PlannedRole(level, company, role, ends_on)
         if planned in person.roles:
             continue
         if any((r.level, r.company) == (level, company) for r in person.roles) or _holds_another(

@@ -194,7 +194,9 @@ def user_edit_version(user_id: int) -> str:
     """A fingerprint of a user's profile and company roles as stored: the edit page carries it to tell a save in
     between. Roles on single entities change row by row on their own list (entity_grant_page), never with it."""
     profile = User.objects.filter(pk=user_id).values_list(*USER_VERSION_FIELDS).get()
-    company = sorted(CompanyGrant.objects.filter(user_id=user_id).values_list("level", "company_id", "role_id"))
+    company = sorted(
+        CompanyGrant.objects.filter(user_id=user_id).values_list("level", "company_id", "role_id", "ends_on")
+    )
     return hashlib.sha256(repr((profile, company)).encode()).hexdigest()[:32]
 
 
@@ -212,6 +214,7 @@ class EntityGrantRow:
     granted_by: str
     granted_at: object
     changeable: bool
+    ends_on: object = None
 
 
 @dataclass
@@ -262,6 +265,7 @@ def entity_grant_page(
                 granted_by=grant.granted_by.get_full_name() or grant.granted_by.email if grant.granted_by else "",
                 granted_at=grant.created_at,
                 changeable=reach.grant_in_reach(grant),
+                ends_on=grant.ends_on,
             )
         )
     return EntityGrantPage(rows=rows, page=page, total=paginator.count, capped=paginator.capped)

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -21,6 +22,7 @@ from entities.services import (
     entity_grants_create,
     grant_change_role,
     grant_delete,
+    grant_end_set,
 )
 from outbox.models import OutgoingMessage
 from users.imports import ImportPlan
@@ -78,12 +80,15 @@ class CompanyGrantRequest:
     level: str
     company: Company
     role: Role
+    # The grant's first day without access (entities.access.rules.NOT_ENDED); None: no end.
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True)
 class EntityGrantRequest:
     entity: BusinessEntity
     role: Role
+    ends_on: date | None = None
 
 
 def require_invitation_allowed(actor: User) -> None:
@@ -212,10 +217,17 @@ def user_invite(
         user = user_create(actor=actor, **profile)
     for company_grant in company_grants:
         company_grant_create(
-            actor=actor, user=user, level=company_grant.level, company=company_grant.company, role=company_grant.role
+            actor=actor,
+            user=user,
+            level=company_grant.level,
+            company=company_grant.company,
+            role=company_grant.role,
+            ends_on=company_grant.ends_on,
         )
     for entity_grant in entity_grants:
-        entity_grant_create(actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role)
+        entity_grant_create(
+            actor=actor, user=user, entity=entity_grant.entity, role=entity_grant.role, ends_on=entity_grant.ends_on
+        )
     if show_all:
         user_update(actor=actor, user=user, **show_all)
     _require_lowering_confirmed(reach, user, [request.entity for request in entity_grants], lowering_confirmed)
@@ -241,7 +253,12 @@ def _replace_grants(
         key=lambda grant: (grant.level, grant.company_id),
         wanted={(request.level, request.company.pk): request for request in company_grants},
         create=lambda request: company_grant_create(
-            actor=actor, user=user, level=request.level, company=request.company, role=request.role
+            actor=actor,
+            user=user,
+            level=request.level,
+            company=request.company,
+            role=request.role,
+            ends_on=request.ends_on,
         ),
     )
     if entity_grants is None:
@@ -251,7 +268,9 @@ def _replace_grants(
         existing=existing_entity,
         key=lambda grant: grant.content_object_id,
         wanted={request.entity.pk: request for request in entity_grants},
-        create=lambda request: entity_grant_create(actor=actor, user=user, entity=request.entity, role=request.role),
+        create=lambda request: entity_grant_create(
+            actor=actor, user=user, entity=request.entity, role=request.role, ends_on=request.ends_on
+        ),
     )
 
 
@@ -262,8 +281,11 @@ def _replace_rows(*, actor: User, existing: list, key, wanted: dict, create) -> 
         request = wanted.pop(key(grant), None)
         if request is None:
             grant_delete(actor=actor, grant=grant)
-        elif request.role.pk != grant.role_id:
+            continue
+        if request.role.pk != grant.role_id:
             grant_change_role(actor=actor, grant=grant, role=request.role)
+        if request.ends_on != grant.ends_on:
+            grant_end_set(actor=actor, grant=grant, ends_on=request.ends_on)
     for request in wanted.values():
         create(request)
 
@@ -576,9 +598,11 @@ def entity_grants_give(
     user: User,
     entities: list[BusinessEntity],
     role: Role,
+    ends_on: date | None = None,
     lowering_confirmed: bool = False,
 ) -> int:
-    """Give the person `role` on each of `entities` (a new grant, or the role of one they hold there changed).
+    """Give the person `role` on each of `entities` (a new grant, or the role of one they hold there changed), until
+    `ends_on` if given (a role they hold there already gets that end too).
 
     Every entity is checked as a single grant is (Reach.entity_grant_error): the manager's own
     role there manages users and the role does not outrank it. Nothing is written unless all pass.
@@ -601,15 +625,18 @@ def entity_grants_give(
     }
     changed: list[BusinessEntity] = []
     for grant in held.values():
+        moves_end = ends_on is not None and grant.ends_on != ends_on
+        if (grant.role_id != role.pk or moves_end) and not reach.grant_in_reach(grant):
+            raise ValidationError(
+                GRANT_NOT_YOURS, params={"user": user, "entity": reach.entity_label(grant.content_object)}
+            )
         if grant.role_id != role.pk:
-            if not reach.grant_in_reach(grant):
-                raise ValidationError(
-                    GRANT_NOT_YOURS, params={"user": user, "entity": reach.entity_label(grant.content_object)}
-                )
             grant_change_role(actor=actor, grant=grant, role=role)
             changed.append(grant.content_object)
+        if moves_end:
+            grant_end_set(actor=actor, grant=grant, ends_on=ends_on)
     new = [entity for entity in entities if entity.pk not in held]
-    entity_grants_create(actor=actor, user=user, entities=new, role=role)
+    entity_grants_create(actor=actor, user=user, entities=new, role=role, ends_on=ends_on)
     changed += new
     _require_lowering_confirmed(reach, user, changed, lowering_confirmed)
     return len(changed)
@@ -668,6 +695,19 @@ def entity_grants_change_role(
 
 
 @transaction.atomic
+def entity_grants_end_set(
+    *, actor: User, instance: Instance, user: User, grant_ids: list[int], ends_on: date | None
+) -> int:
+    """Give these roles on single entities an end date, move it, or take it away (None); each audited."""
+    reach, external = _grant_holder(actor, instance, user)
+    grants = _held_in_reach(reach, user, grant_ids, external=external)
+    moved = [grant for grant in grants if grant.ends_on != ends_on]
+    for grant in moved:
+        grant_end_set(actor=actor, grant=grant, ends_on=ends_on)
+    return len(moved)
+
+
+@transaction.atomic
 def entity_grants_remove(*, actor: User, instance: Instance, user: User, grant_ids: list[int]) -> int:
     """Take these roles on single entities from the person; each audited."""
     reach, external = _grant_holder(actor, instance, user)
@@ -702,6 +742,8 @@ class BulkAction:
     level: str = ""
     company: Company | None = None
     role: Role | None = None
+    # For a role given: its end date (None: none; a role held already keeps its own end).
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -779,11 +821,17 @@ def _bulk_one(actor: User, instance: Instance, reach: Reach, person: User, actio
         return 1
     assert role is not None
     if held is not None:
-        if held.role_id == role.pk:
+        moves_end = action.ends_on is not None and held.ends_on != action.ends_on
+        if held.role_id == role.pk and not moves_end:
             return 0
-        grant_change_role(actor=actor, grant=held, role=role)
+        if held.role_id != role.pk:
+            grant_change_role(actor=actor, grant=held, role=role)
+        if moves_end:
+            grant_end_set(actor=actor, grant=held, ends_on=action.ends_on)
         return 1
-    company_grant_create(actor=actor, user=person, level=action.level, company=company, role=role)
+    company_grant_create(
+        actor=actor, user=person, level=action.level, company=company, role=role, ends_on=action.ends_on
+    )
     return 1
 
 
@@ -813,7 +861,7 @@ def people_import(*, actor: User, instance: Instance, plan: ImportPlan) -> Impor
     created = changed = 0
     with audit_batch() as batch:
         for person in plan.people:
-            requests = [CompanyGrantRequest(role.level, role.company, role.role) for role in person.roles]
+            requests = [CompanyGrantRequest(role.level, role.company, role.role, role.ends_on) for role in person.roles]
             if person.existing is None:
                 user_invite(
                     actor=actor,
@@ -838,6 +886,7 @@ def people_import(*, actor: User, instance: Instance, plan: ImportPlan) -> Impor
                         level=request.level,
                         company=request.company,
                         role=request.role,
+                        ends_on=request.ends_on,
                     )
                 changed += 1
     return ImportResult(batch=batch, created=created, changed=changed, unchanged=len(plan.people) - created - changed)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +144,14 @@ IN_HOME_COCKPIT = SubjectCondition(
     lambda subject, cockpit_id: subject.home_instance_id == cockpit_id,
     _("Ignored: the business entity is in another cockpit than the user's own."),
 )
+
+
+def not_ended_sql(alias: str) -> tuple[str, list]:
+    """The grant `alias` has not reached its end date: its first day without access, from 00:00 in the cockpit's
+    time zone (settings.TIME_ZONE), the day the cached answers are keyed by too (entities.access.cache)."""
+    return f"({alias}.ends_on IS NULL OR {alias}.ends_on > %s)", [timezone.localdate()]
+
+
 OPERATOR_EMPLOYEE = SubjectCondition(
     "operator_employee",
     lambda subject, cockpit_id: subject.is_operator,
@@ -155,8 +164,8 @@ PROJECT_MANAGER_OF_OPERATOR = RowCondition(
     lambda subject: (
         f"EXISTS (SELECT 1 FROM {table(CompanyGrant)} pmg JOIN {ROLE} pmr ON pmr.id = pmg.role_id"
         f" JOIN {COMPANY} pmc ON pmc.id = pmg.company_id WHERE pmg.user_id = %s AND pmc.is_operator"
-        " AND pmc.instance_id = %s AND pmr.is_project_manager)",
-        [subject.user_id, subject.home_instance_id],
+        f" AND pmc.instance_id = %s AND pmr.is_project_manager AND {not_ended_sql('pmg')[0]})",
+        [subject.user_id, subject.home_instance_id, *not_ended_sql("pmg")[1]],
     ),
     lambda role: str(
         _(
@@ -187,6 +196,11 @@ NOT_SPECIAL = RowCondition(
     lambda role: (
         str(_("Ignored: %(role)s is a special role; it acts only on single business entities.")) % {"role": role.label}
     ),
+)
+NOT_ENDED = RowCondition(
+    "grant_not_ended",
+    lambda subject: not_ended_sql("g"),
+    lambda role: str(_("Ignored: the role's end date has come.")),
 )
 IN_SCOPE = RowCondition("in_scope", scope_sql("r.entity_scope"), _scope_note, on_entity=True)
 SHOWS_ENTITY = RowCondition(
@@ -329,7 +343,7 @@ def _company_path(level: str, reason: Promise) -> GrantPath:
         level=level,
         label=Level(level).label,
         source=company_source(level),
-        conditions=(ACTIVE, IN_HOME_COCKPIT, COMPANY_IN_HOME_COCKPIT, OPERATOR_ROLE, NOT_SPECIAL, IN_SCOPE),
+        conditions=(ACTIVE, IN_HOME_COCKPIT, COMPANY_IN_HOME_COCKPIT, NOT_ENDED, OPERATOR_ROLE, NOT_SPECIAL, IN_SCOPE),
         reason=reason,
     )
 
@@ -349,7 +363,7 @@ for _path in [
         level=Level.ENTITY,
         label=Level.ENTITY.label,
         source=ENTITY_GRANTS,
-        conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_ROLE, SHOWS_ENTITY, IN_SCOPE),
+        conditions=(ACTIVE, IN_HOME_COCKPIT, NOT_ENDED, OPERATOR_ROLE, SHOWS_ENTITY, IN_SCOPE),
         reason=_("A role on the entity itself decides alone (most specific wins)."),
     ),
     _company_path(Level.OWNER, _("The owner grant has the highest precedence (owner > service provider > customer).")),
@@ -384,7 +398,7 @@ SPECIAL_PATH = GrantPath(
     level="special",
     label=_("Special role"),
     source=ENTITY_GRANTS,
-    conditions=(ACTIVE, IN_HOME_COCKPIT, OPERATOR_ROLE, ONLY_SPECIAL, IN_SCOPE),
+    conditions=(ACTIVE, IN_HOME_COCKPIT, NOT_ENDED, OPERATOR_ROLE, ONLY_SPECIAL, IN_SCOPE),
     reason=_("A special role on the entity: the rights of its own page, not of the entity."),
 )
 

@@ -1,8 +1,11 @@
 """Grants: a role held at a company (level) or on one business entity, each checked against the grant rules."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -17,10 +20,40 @@ GRANT_SPECIAL_ROLE_ON_COMPANY = _(
 )
 GRANT_USER_DEACTIVATED = _("%(user)s is deactivated; a deactivated user cannot be given a role.")
 GRANT_SHARE_ROLE = _("%(role)s comes only with a Cockpit Share; it cannot be granted.")
+GRANT_END_NOT_AHEAD = _("The end date must lie after today: a role that ends today counts no more from 00:00.")
+
+
+class GrantQuerySet(models.QuerySet):
+    def in_force(self):
+        """The grants whose end date has not come: the ORM's form of the access rules' NOT_ENDED, for the few
+        checks outside them (who may be given show-all)."""
+        return self.filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=timezone.localdate()))
+
+
+def end_noticed_on_field():
+    # The end date whose notice went out (a week before): moved and moved back, the notice still goes once.
+    return models.DateField(null=True, blank=True, editable=False)
+
+
+def ends_on_field():
+    """A grant's end: from 00:00 of this day in the cockpit's time zone the access rules ignore it."""
+    return models.DateField(
+        _("ends on"),
+        null=True,
+        blank=True,
+        help_text=_("From 00:00 of this day, the cockpit's time, the role no longer counts. Empty: no end."),
+    )
 
 
 def validate_grant(
-    *, user, role: "Role | None", instance_id: int | None, target, level: str, grant: models.Model | None = None
+    *,
+    user,
+    role: "Role | None",
+    instance_id: int | None,
+    target,
+    level: str,
+    grant: models.Model | None = None,
+    ends_on: date | None = None,
 ) -> None:
     """Rules every grant obeys, whichever path creates it.
 
@@ -55,6 +88,10 @@ def validate_grant(
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 ValidationError(GRANT_USER_DEACTIVATED, code="user_deactivated", params={"user": user})
             )
+    if ends_on is not None and ends_on <= timezone.localdate():
+        unchanged = grant is not None and type(grant)._default_manager.filter(pk=grant.pk, ends_on=ends_on).exists()
+        if not unchanged:
+            errors.setdefault("ends_on", []).append(ValidationError(GRANT_END_NOT_AHEAD, code="end_not_ahead"))
     if errors:
         raise ValidationError(errors)
 
@@ -75,6 +112,20 @@ class CompanyGrant(models.Model):
         limit_choices_to={"is_share_role": False},
     )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+    ends_on = ends_on_field()
+    end_noticed_on = end_noticed_on_field()
+    # Who gave it (None: the system, or before this was kept): told a week before the grant ends.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    objects = GrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["user", "level", "company"]
@@ -104,6 +155,7 @@ class CompanyGrant(models.Model):
                 target=self.company,
                 level=self.level,
                 grant=None if self._state.adding else self,
+                ends_on=self.ends_on,
             )
 
 
@@ -121,6 +173,8 @@ class EntityGrant(UserObjectPermissionBase):
         limit_choices_to={"is_share_role": False},
     )
     created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+    ends_on = ends_on_field()
+    end_noticed_on = end_noticed_on_field()
     # Who gave it (None: the system, or before this was kept), for the person's list of roles on entities.
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -158,4 +212,5 @@ class EntityGrant(UserObjectPermissionBase):
                 target=entity,
                 level=Level.ENTITY,
                 grant=None if self._state.adding else self,
+                ends_on=self.ends_on,
             )

@@ -1,16 +1,16 @@
 """Property test: in seeded random worlds every way of asking the access rules gives the same answer.
 
 For every user and entity of each world: the list (visible_entities), the paged list
-(entity_page, at a random page size and cap), the single-entity check
-(entity_access), has_perm and the explanation agree. The worlds include the rows
-that should not exist and must be ignored alike everywhere: grants on companies and
-entities of another cockpit, a company moved to another cockpit after its entities,
-operator-only roles held by non-operators, special roles at a company level,
-deactivated users and a show-all flag on a customer or on someone who is no project manager
-of the operator; and Cockpit Shares (registered grant paths) accepted or not, ended or
-not, suspended or not, in shareable cockpits or not, for companies on the allow-list or
-not, of the holder's own cockpit, with random scopes (a company of either cockpit at each
-level, or the whole cockpit) and random caps.
+(entity_page, at a random page size and cap), the single-entity check (entity_access),
+has_perm and the explanation agree. The worlds include the rows that should not exist
+and must be ignored alike everywhere: grants on companies and entities of another
+cockpit, a company moved to another cockpit after its entities, operator-only roles held
+by non-operators, special roles at a company level, deactivated users, grants whose end
+date has come (or comes tomorrow), a show-all flag on a customer or on someone who is no
+project manager of the operator; and Cockpit Shares (registered grant paths) accepted or
+not, ended or not, suspended or not, in shareable cockpits or not, for companies on the
+allow-list or not, of the holder's own cockpit, with random scopes (a company of either
+cockpit at each level, or the whole cockpit) and random caps.
 
 Beside those rows, each world has givers of every kind (managers of one or more companies,
 operator staff, show-all operator employees, people who manage nobody, the deactivated)
@@ -129,6 +129,13 @@ class World:
     level_roles: Counter = field(default_factory=Counter)
 
 
+def ends_on(rng: random.Random) -> datetime.date | None:
+    """Mostly no end; else one that came today or before (ignored) or comes tomorrow (still counts)."""
+    if rng.random() < 0.8:
+        return None
+    return timezone.localdate() + datetime.timedelta(days=rng.choice([-3, -1, 0, 1, 30]))
+
+
 def build_world(rng: random.Random, roles: list[Role], permission, number: int) -> World:
     """A small world, written past validation where a stale row would be."""
     instances = Instance.objects.bulk_create(
@@ -183,7 +190,9 @@ def build_world(rng: random.Random, roles: list[Role], permission, number: int) 
     project_managers = [role for role in roles if role.is_project_manager]
     for user in users:
         for level, company in {(rng.choice(COMPANY_LEVELS), rng.choice(companies)) for _ in range(rng.randint(0, 4))}:
-            company_grants.append(CompanyGrant(user=user, level=level, company=company, role=rng.choice(roles)))
+            company_grants.append(
+                CompanyGrant(user=user, level=level, company=company, role=rng.choice(roles), ends_on=ends_on(rng))
+            )
         if user.sees_all_entities and rng.random() < 0.7:
             # Mostly as the rules want it: a project manager of the operator of their cockpit.
             operator = next(c for c in companies if c.is_operator and c.instance_id == user.company.instance_id)
@@ -193,7 +202,13 @@ def build_world(rng: random.Random, roles: list[Role], permission, number: int) 
                 )
         for entity in rng.sample(entities, k=rng.randint(0, 2)):
             entity_grants.append(
-                EntityGrant(user=user, content_object=entity, role=rng.choice(roles), permission=permission)
+                EntityGrant(
+                    user=user,
+                    content_object=entity,
+                    role=rng.choice(roles),
+                    permission=permission,
+                    ends_on=ends_on(rng),
+                )
             )
     CompanyGrant.objects.bulk_create(company_grants)
     EntityGrant.objects.bulk_create(entity_grants)

@@ -214,6 +214,7 @@ def test_the_external_page_shows_only_the_grants_in_reach(client, login, zurich_
             "level": Level.OWNER,
             "company": cleanpro_employee.company_grants.get(level=Level.OWNER).company,
             "role": cleanpro_employee.company_grants.get(level=Level.OWNER).role,
+            "ends_on": None,
         }
     ]
     assert response.context["elsewhere"] == 1
@@ -409,6 +410,6 @@ def test_the_second_manager_saving_an_external_user_is_told_and_sees_the_current
     assert response.status_code == 409
     assert "Someone else changed this user while you were editing" in response.content.decode()
     assert response.context["company_formset"].initial == [
-        {"level": Level.OWNER, "company": zurich, "role": role("customer")}
+        {"level": Level.OWNER, "company": zurich, "role": role("customer"), "ends_on": None}
     ]
     assert (Level.OWNER, "Zurich Property AG", "customer") in grants_of(cleanpro_employee)

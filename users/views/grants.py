@@ -22,6 +22,7 @@ from users.services import (
     ENTITY_GRANTS_PER_ACTION,
     RightsLowered,
     entity_grants_change_role,
+    entity_grants_end_set,
     entity_grants_give,
     entity_grants_remove,
 )
@@ -98,6 +99,7 @@ class EntityGrantsView(TemplateView):
                 user=self.target,
                 entities=entities,
                 role=form.cleaned_data["role"],
+                ends_on=form.cleaned_data["ends_on"],
                 lowering_confirmed=lowering_confirmed(request),
             )
         except RightsLowered as warning:
@@ -142,6 +144,9 @@ class EntityGrantsView(TemplateView):
             if form.cleaned_data["action"] == "remove":
                 count = entity_grants_remove(grant_ids=ids, **common)
                 done = ngettext("%(count)s role removed.", "%(count)s roles removed.", count)
+            elif form.cleaned_data["action"] == "end":
+                count = entity_grants_end_set(grant_ids=ids, ends_on=form.cleaned_data["ends_on"], **common)
+                done = ngettext("%(count)s role's end date set.", "%(count)s roles' end dates set.", count)
             else:
                 role = form.cleaned_data["role"]
                 if role is None:

@@ -125,7 +125,9 @@ class UserEditView(UserFormView):
                 show_internal=reach.is_operator_staff,
                 show_private=True,
             ),
-            "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
+            "company_initial": [
+                {"level": g.level, "company": g.company, "role": g.role, "ends_on": g.ends_on} for g in company_grants
+            ],
             "is_operator_staff": reach.is_operator_staff,
             "welcome": latest_message(target, WELCOME_EMAILS.code) if target.awaits_first_login else None,
             "version": user_edit_version(target.pk),
@@ -211,7 +213,9 @@ class ExternalUserView(UserFormView):
             "elsewhere": max(0, held - len(company_grants) - entity_count),
             "entity_grant_count": entity_count,
             "entity_grants_capped": capped,
-            "company_initial": [{"level": g.level, "company": g.company, "role": g.role} for g in company_grants],
+            "company_initial": [
+                {"level": g.level, "company": g.company, "role": g.role, "ends_on": g.ends_on} for g in company_grants
+            ],
             "version": user_edit_version(target.pk),
         }
 
