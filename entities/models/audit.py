@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +57,9 @@ class AuditLogEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or '-'} {self.action} {self.target_label}"
+        # In the reader's time zone, as every time the audit log shows (entities.history.when_read).
+        when = f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}" if self.created_at else "-"
+        return f"{when} {self.actor_label or '-'} {self.action_label} {self.target_label}"
 
     @property
     def action_label(self) -> str:
