@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import user_update
-from entities.audit import audit_record
 from entities.models import AuditLogEntry, Level
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
 

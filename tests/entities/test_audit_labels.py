@@ -39,6 +39,15 @@ def _loop_actions(node: ast.For) -> set[str]:
     return found
 
 
+def _gives_action(node) -> bool:
+    """`action="…"` as a keyword, or `action = …` as an assignment."""
+    if isinstance(node, ast.keyword):
+        return node.arg == "action"
+    return isinstance(node, ast.Assign) and any(
+        isinstance(target, ast.Name) and target.id == "action" for target in node.targets
+    )
+
+
 def actions_named_in_the_code() -> set[str]:
     """The action codes the product writes: passed as `action="…"`, assigned to `action`, looped over as `action`,
     or built as `f"{action}.<what>"` from a keyword's stem (`_audited_save(action="company")`)."""
@@ -50,11 +59,7 @@ def actions_named_in_the_code() -> set[str]:
             if "migrations" in path.parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.keyword) and node.arg == "action":
-                    named = _constants(node.value)
-                elif isinstance(node, ast.Assign) and any(
-                    isinstance(target, ast.Name) and target.id == "action" for target in node.targets
-                ):
+                if _gives_action(node):
                     named = _constants(node.value)
                 elif isinstance(node, ast.For):
                     named = _loop_actions(node)
