@@ -83,4 +83,4 @@ def test_the_admin_names_an_allow_list_change_in_words(client, login, operator_a
 
     assert "<h2>Sharing settings changed by olivia@soobr.example, concerning Alpine Facility Services, on " in page
     assert '<th scope="row">Allow-list</th><td>—</td><td>Rhein Clean GmbH</td>' in page
-    assert "[]" not in page.split('data-testid="audit-entry"', 1)[1]
+    assert "[] →" not in page and "['" not in page
