@@ -17,6 +17,8 @@ ENTITY_ACTIONS = {
     "grant.deleted": _("Role revoked"),
     "object.deleted": _("Deleted in the Django admin"),
 }
+# Changes that are no field of their entry's object.
+ENTITY_CHANGES = {"role": _("Role")}
 
 
 class EntitiesConfig(AppConfig):
@@ -27,8 +29,9 @@ class EntitiesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from entities.access.cache import every_answer_outdated
-        from entities.models import AUDIT_ACTIONS
+        from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
 
         AUDIT_ACTIONS.register_all(ENTITY_ACTIONS)
+        AUDIT_CHANGES.register_all(ENTITY_CHANGES)
         # A deploy may change the rules or, by a data migration, the rows they read without an audit entry.
         post_migrate.connect(every_answer_outdated, sender=self)

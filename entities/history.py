@@ -15,7 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from entities.models import AuditLogEntry, BusinessEntity, Company, Level, Role
+from entities.models import AUDIT_CHANGES, AuditLogEntry, BusinessEntity, Company, Level, Role
 
 OUTSIDE_VIEW = _("a business entity outside your view")
 # Fields of the operator's own running (Django admin, superuser) that company admins are not shown.
@@ -81,14 +81,17 @@ def when_read(moment) -> str:
 
 
 def _other_label(meta, name: str) -> str:
-    """A change that is no field of the model: its related rows' name (a share's scopes), else its own."""
+    """A change that is no field of the model: as its app calls it, else its related rows' name (a share's scopes),
+    else its own."""
+    if name in AUDIT_CHANGES:
+        return str(AUDIT_CHANGES[name])
     try:
         relation = meta.get_field(name) if meta else None
     except FieldDoesNotExist:
         relation = None
     if relation is not None and relation.related_model is not None:
         return str(relation.related_model._meta.verbose_name_plural)
-    return str(_("Role")) if name == "role" else name
+    return name
 
 
 class _Reader:

@@ -11,6 +11,8 @@ from entities.models.tenancy import Instance
 
 # What each action of the audit log is called, registered by the app that writes it (core.registry).
 AUDIT_ACTIONS: Registry[str, Promise] = Registry("audit actions")
+# What a change is called when it is no field of the entry's object (a person's sign-in method), registered likewise.
+AUDIT_CHANGES: Registry[str, Promise] = Registry("audit changes")
 
 
 class AuditLogEntry(models.Model):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.second_factor import totp_device_create
 from accounts.services import user_update
 from entities.models import AuditLogEntry, Level
 from tests.factories import CompanyFactory, UserFactory, grant_company_role
@@ -213,3 +214,14 @@ def test_the_filtered_list_costs_no_query_per_entry(client, login, operator_admi
 
     assert count_queries(filtered) == few
     assert "K10" in filtered()
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Sign-in method"), ("de", "Anmeldemethode")])
+def test_a_change_that_is_no_field_reads_as_its_app_names_it(client, login, operator_admin, kim, language, label):
+    totp_device_create(actor=None, user=kim, confirmed=True)
+    User.objects.filter(pk=operator_admin.pk).update(language=language)
+    login(operator_admin)
+
+    page = entry_page(client, AuditLogEntry.objects.filter(action="device.created", subject_user=kim).get())
+
+    assert f'<th scope="row">{label}</th><td>—</td>' in page
