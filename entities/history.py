@@ -42,7 +42,6 @@ class HistoryRow:
     about: str
     changes: list[tuple[str, str, str]]
     sentence: str
-    when: str
 
 
 def _shown(value) -> str:
@@ -192,7 +191,8 @@ def history_rows(
     show_internal: bool = False,
     show_private: bool = False,
 ) -> list[HistoryRow]:
-    """The entries in words for one reader.
+    """The entries in words for one reader: each as a sentence (who did what to whom, when, in the reader's time
+    zone, named) with its changes as (label, before, after).
 
     `visible_entities` answers which of the given entity ids the reader may see (None:
     none); any other entity reads as "a business entity outside your view". `show_internal` is
@@ -215,15 +215,15 @@ def history_rows(
         if entry.changes and not changes:
             continue
         about = reader.about(entry)
-        when = when_read(entry.created_at)
         whom = reader.whom(entry, about)
-        words = {"action": entry.action_label, "actor": _actor(entry), "whom": whom, "when": when}
+        words = {
+            "action": entry.action_label,
+            "actor": _actor(entry),
+            "whom": whom,
+            "when": when_read(entry.created_at),
+        }
         sentence = str(SENTENCE if whom else SENTENCE_ABOUT_NOTHING) % words
-        rows.append(
-            HistoryRow(
-                entry=entry, action=entry.action_label, about=about, changes=changes, sentence=sentence, when=when
-            )
-        )
+        rows.append(HistoryRow(entry=entry, action=entry.action_label, about=about, changes=changes, sentence=sentence))
     return rows
 
 
