@@ -1,5 +1,5 @@
 import ipaddress
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -312,17 +312,18 @@ class AuditDateRangeFilter(AuditTypedFilter):
     inputs = (("from", _("From"), "date"), ("to", _("To"), "date"))
 
     def queryset(self, request, queryset):
-        days = {}
         for name, label, _kind in self.inputs:
-            if name in self.typed:
-                try:
-                    days[name] = date.fromisoformat(self.typed[name])
-                except ValueError:
-                    messages.error(request, NOT_A_DAY % {"field": label, "value": self.typed[name]})
-        if "from" in days:
-            queryset = queryset.filter(created_at__gte=start_of_day(days["from"]))
-        if "to" in days:
-            queryset = queryset.filter(created_at__lt=start_of_day(days["to"] + timedelta(days=1)))
+            if name not in self.typed:
+                continue
+            try:
+                day = date.fromisoformat(self.typed[name])
+                # "to" includes its day: up to the start of the next one
+                bound = start_of_day(day) if name == "from" else start_of_day(day + timedelta(days=1))
+                bound.astimezone(UTC)
+            except (ValueError, OverflowError):
+                messages.error(request, NOT_A_DAY % {"field": label, "value": self.typed[name]})
+                continue
+            queryset = queryset.filter(**{"created_at__gte" if name == "from" else "created_at__lt": bound})
         return queryset
 
 

@@ -225,3 +225,21 @@ def test_a_change_that_is_no_field_reads_as_its_app_names_it(client, login, oper
     page = entry_page(client, AuditLogEntry.objects.filter(action="device.created", subject_user=kim).get())
 
     assert f'<th scope="row">{label}</th><td>—</td>' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "named"),
+    [
+        ("from", "0001-01-01", True),
+        ("to", "9999-12-31", True),
+        ("from", "2026-02-30", True),
+        ("to", "0001-01-01", False),
+    ],
+)
+def test_a_day_at_the_calendars_ends_or_beyond_never_fails(client, login, operator_admin, granted, name, day, named):
+    login(operator_admin)
+
+    response = client.get(reverse(LIST), {name: day})
+
+    assert response.status_code == 200
+    assert ("is not a date" in response.content.decode()) is named
