@@ -17,6 +17,8 @@ ACCOUNT_ACTIONS = {
     "device.backup_codes_generated": _("Backup codes generated"),
     "second_factor.policy_changed": _("Second-factor policy changed"),
 }
+# Changes that are no field of the person: the sign-in method, the address a locked sign-in came from.
+ACCOUNT_CHANGES = {"device": _("Sign-in method"), "ip": _("IP address")}
 
 
 class AccountsConfig(AppConfig):
@@ -30,10 +32,11 @@ class AccountsConfig(AppConfig):
         from accounts.middleware import remember_sign_in
         from accounts.second_factor import SMS_CODES
         from accounts.services import SECURITY_NOTICES
-        from entities.models import AUDIT_ACTIONS
+        from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
         from outbox.kinds import MESSAGE_KINDS
 
         AUDIT_ACTIONS.register_all(ACCOUNT_ACTIONS)
+        AUDIT_CHANGES.register_all(ACCOUNT_CHANGES)
         for kind in (SMS_CODES, SECURITY_NOTICES):
             MESSAGE_KINDS.register(kind.code, kind)
 

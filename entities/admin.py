@@ -1,15 +1,22 @@
 import ipaddress
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminRadioSelect
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.functional import Promise, lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import SafeInputAdmin, ServiceSavesAdmin
+from core.query import query_id
 from entities.history import history_rows
 from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
 from entities.services import (
@@ -241,6 +248,132 @@ class AuditActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
+class AuditTypedFilter(admin.ListFilter):
+    """A filter typed in rather than picked: people and days are too many to list. Its inputs are (parameter, label,
+    input type); the other filters and the search stay as they are when it is applied."""
+
+    template = "admin/entities/auditlogentry/typed_filter.html"
+    inputs: tuple[tuple[str, Promise, str], ...] = ()
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.typed: dict[str, str] = {}
+        for name, _label, _kind in self.inputs:
+            if name in params and (value := str(params.pop(name)[-1]).strip()):
+                self.typed[name] = value
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str | None]:
+        return [name for name, _label, _kind in self.inputs]
+
+    def choices(self, changelist):
+        mine = self.expected_parameters()
+        yield {
+            "inputs": [(name, label, kind, self.typed.get(name, "")) for name, label, kind in self.inputs],
+            "kept": [
+                (name, value)
+                for name, values in changelist.filter_params.items()
+                if name not in mine
+                for value in values
+            ],
+            "reset": changelist.get_query_string(remove=mine) if self.typed else None,
+        }
+
+
+class AuditPersonFilter(AuditTypedFilter):
+    """By the person who acted and by the person an entry concerns: an email address (or a user id, from a link)."""
+
+    title = _("person")
+    inputs = (
+        ("actor", _("Who acted (email address)"), "text"),
+        ("concerning", _("Concerning (email address)"), "text"),
+    )
+
+    def queryset(self, request, queryset):
+        for name, field in (("actor", "actor_id"), ("concerning", "subject_user_id")):
+            if name in self.typed:
+                queryset = queryset.filter(**{f"{field}__in": people_named(self.typed[name])})
+        return queryset
+
+
+def people_named(term: str):
+    """The people a filter names, by id or by email address, as a subquery (one indexed lookup)."""
+    people = get_user_model().objects.all()
+    pk = query_id(term)
+    return (people.filter(pk=pk) if pk is not None else people.filter(email=term.lower())).values("pk")
+
+
+class AuditDateRangeFilter(AuditTypedFilter):
+    """From one day to another, both included, as days of the reader's time zone (the one the page names)."""
+
+    title = _("date range")
+    inputs = (("from", _("From"), "date"), ("to", _("To"), "date"))
+
+    def queryset(self, request, queryset):
+        for name, label, _kind in self.inputs:
+            if name not in self.typed:
+                continue
+            try:
+                day = date.fromisoformat(self.typed[name])
+                # "to" includes its day: up to the start of the next one
+                bound = start_of_day(day) if name == "from" else start_of_day(day + timedelta(days=1))
+                bound.astimezone(UTC)
+            except (ValueError, OverflowError):
+                messages.error(request, NOT_A_DAY % {"field": label, "value": self.typed[name]})
+                continue
+            queryset = queryset.filter(**{"created_at__gte" if name == "from" else "created_at__lt": bound})
+        return queryset
+
+
+NOT_A_DAY = _("%(field)s: “%(value)s” is not a date (YYYY-MM-DD); the list is not limited by it.")
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class AuditTargetFilter(admin.SimpleListFilter):
+    """By what an entry is about: a kind of object, or one object (`<kind>:<id>`, the entry page's link)."""
+
+    title = _("object")
+    parameter_name = "target"
+
+    def lookups(self, request, model_admin):
+        # The kinds operators manage in this admin, named as its index names them (no query over the log).
+        kinds = [
+            model
+            for model in model_admin.admin_site._registry
+            if model is not AuditLogEntry
+            and "." not in model._meta.app_config.name
+            and not model._meta.app_config.name.startswith("django")
+        ]
+        return sorted(
+            ((model._meta.label, capfirst(model._meta.verbose_name_plural)) for model in kinds),
+            key=lambda item: str(item[1]),
+        )
+
+    def choices(self, changelist):
+        yield from super().choices(changelist)
+        value = self.value() or ""
+        if ":" in value:
+            kind, pk = value.split(":", 1)
+            names = dict(self.lookup_choices)
+            yield {
+                "selected": True,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": f"{capfirst(str(names.get(kind, kind)))} #{pk}",
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        kind, _sep, pk = value.partition(":")
+        return queryset.filter(target_type=kind, target_id=pk) if pk else queryset.filter(target_type=kind)
+
+
 class AuditChangeList(ChangeList):
     """Renders the page's entries in words in one go (entities.history), not one lookup per row."""
 
@@ -271,21 +404,80 @@ def entries_searched(entries, term: str):
 
 @admin.register(AuditLogEntry)
 class AuditLogEntryAdmin(SafeInputAdmin, admin.ModelAdmin):
-    """The audit log: readable and filterable, never editable."""
+    """The audit log: readable and filterable, never editable.
 
-    list_display = ["created_at", "actor_label", "action_name", "about", "subject_user", "instance", "ip_address"]
-    list_filter = [AuditActionFilter, "instance", ("created_at", admin.DateFieldListFilter)]
+    An entry's page reads as a sentence and a before → after table (entities.history), its
+    times in the reader's time zone, named; the stored codes and ids are below, folded.
+    """
+
+    list_display = ["when", "actor_label", "action_name", "about", "subject_user", "instance", "ip_address"]
+    list_filter = [
+        AuditActionFilter,
+        AuditPersonFilter,
+        AuditTargetFilter,
+        "instance",
+        AuditDateRangeFilter,
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["subject_user", "instance"]
     # Searched through trigram indexes (migration 0014): who acted and about what, any word of either;
     # an IP address or a person's email address as a whole (entries_searched).
     search_fields = ["actor_label", "target_label"]
-    readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
+    fieldsets = [
+        (
+            _("Technical details"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "id",
+                    "action",
+                    "actor",
+                    "actor_label",
+                    "subject_user",
+                    "instance",
+                    ("target_type", "target_id"),
+                    "target_label",
+                    "batch",
+                    "ip_address",
+                    "created_at",
+                ],
+            },
+        )
+    ]
+    readonly_fields = [field.name for field in AuditLogEntry._meta.fields if field.name not in ("changes", "params")]
+    readonly_fields += ["batch"]
 
     def get_search_results(self, request, queryset, search_term):
         return entries_searched(queryset, search_term), False
 
     def get_changelist(self, request, **kwargs):
         return AuditChangeList
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            [context["words"]] = history_rows(
+                [obj], visible_entities=lambda ids: ids, show_internal=True, show_private=True
+            )
+            context["subtitle"] = context["words"].sentence
+            context["time_zone"] = timezone.get_current_timezone_name()
+            context["related_lists"] = self.related_lists(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def related_lists(self, entry: AuditLogEntry) -> list[tuple[str, str]]:
+        """Links to the list filtered to what the entry names: its object, who acted, whom it concerns."""
+        url = reverse("admin:entities_auditlogentry_changelist")
+        links = [(_("Every entry about this object"), {"target": f"{entry.target_type}:{entry.target_id}"})]
+        if entry.actor_id is not None:
+            links.append((_("Every entry by the person who acted"), {"actor": str(entry.actor_id)}))
+        if entry.subject_user_id is not None:
+            links.append((_("Every entry concerning this person"), {"concerning": str(entry.subject_user_id)}))
+        return [(str(label), f"{url}?{urlencode(query)}") for label, query in links]
+
+    @admin.display(
+        description=lazy(lambda: f"{_('when')} ({timezone.get_current_timezone_name()})", str)(), ordering="created_at"
+    )
+    def when(self, entry: AuditLogEntry) -> str:
+        return formats.date_format(timezone.localtime(entry.created_at), "DATETIME_FORMAT")
 
     @admin.display(description=_("action"), ordering="action")
     def action_name(self, entry: AuditLogEntry) -> str:
@@ -298,6 +490,10 @@ class AuditLogEntryAdmin(SafeInputAdmin, admin.ModelAdmin):
             return entry.target_label
         changes = "; ".join(f"{label}: {before} → {after}" for label, before, after in row.changes)
         return " · ".join(part for part in (row.about or entry.target_label, changes) if part)
+
+    @admin.display(description=_("batch"))
+    def batch(self, entry: AuditLogEntry) -> str:
+        return entry.params.get("batch", "")
 
     def has_add_permission(self, request):
         return False

@@ -19,6 +19,8 @@ ENTITY_ACTIONS = {
     "grant.ended": _("Role ended (its end date came)"),
     "object.deleted": _("Deleted in the Django admin"),
 }
+# Changes that are no field of their entry's object.
+ENTITY_CHANGES = {"role": _("Role")}
 
 
 class EntitiesConfig(AppConfig):
@@ -31,9 +33,10 @@ class EntitiesConfig(AppConfig):
         from core.retention import RETENTION
         from entities.access.cache import every_answer_outdated
         from entities.audit import audit_entries_prune
-        from entities.models import AUDIT_ACTIONS
+        from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
 
         AUDIT_ACTIONS.register_all(ENTITY_ACTIONS)
+        AUDIT_CHANGES.register_all(ENTITY_CHANGES)
         RETENTION.register("audit entries", audit_entries_prune)
         # A deploy may change the rules or, by a data migration, the rows they read without an audit entry.
         post_migrate.connect(every_answer_outdated, sender=self)

@@ -8,6 +8,8 @@ PLAN_ACTIONS = {
     "plans.file_uploaded": _("Plan file uploaded"),
     "plans.file_deleted": _("Plan file deleted"),
 }
+# Changes that are no field of the business entity they are recorded on.
+PLAN_CHANGES = {"awaiting_plans": _("awaiting plans")}
 
 
 class PlansConfig(AppConfig):
@@ -15,6 +17,7 @@ class PlansConfig(AppConfig):
     verbose_name = _("CAD plans")
 
     def ready(self) -> None:
-        from entities.models import AUDIT_ACTIONS
+        from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
 
         AUDIT_ACTIONS.register_all(PLAN_ACTIONS)
+        AUDIT_CHANGES.register_all(PLAN_CHANGES)

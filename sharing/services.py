@@ -138,7 +138,8 @@ def share_recipient(*, instance: Instance, cockpit: Instance, email: str) -> Use
 
 
 def _levels(share: Share) -> dict:
-    return {"inventory": share.get_inventory_display(), "customer_care": share.get_customer_care_display()}
+    # Codes, not labels: each reader of the history sees them in their own language (entities.history).
+    return {"inventory": share.inventory, "customer_care": share.customer_care}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ TABLET_ACTIONS = {
     "tablet.unassigned": _("Tablet unassigned"),
     "tablet.retired": _("Tablet retired"),
 }
+# Changes that are no field of the tablet: why it was retired.
+TABLET_CHANGES = {"reason": _("Reason")}
 
 
 class TabletsConfig(AppConfig):
@@ -16,6 +18,7 @@ class TabletsConfig(AppConfig):
     verbose_name = _("Tablets")
 
     def ready(self) -> None:
-        from entities.models import AUDIT_ACTIONS
+        from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
 
         AUDIT_ACTIONS.register_all(TABLET_ACTIONS)
+        AUDIT_CHANGES.register_all(TABLET_CHANGES)

@@ -5,7 +5,7 @@ entity grants and their rules; audit: the audit log and its registry of action w
 entity's sections hold (settings and the demo sections' rows).
 """
 
-from entities.models.audit import AUDIT_ACTIONS, AuditLogEntry
+from entities.models.audit import AUDIT_ACTIONS, AUDIT_CHANGES, AuditLogEntry
 from entities.models.grants import (
     GRANT_OTHER_INSTANCE,
     GRANT_ROLE_OPERATOR_ONLY,
@@ -66,6 +66,7 @@ __all__ = [
     "CompanyGrant",
     "EntityGrant",
     "AUDIT_ACTIONS",
+    "AUDIT_CHANGES",
     "AuditLogEntry",
     "SectionSettings",
     "TourActivity",

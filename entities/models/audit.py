@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,8 @@ from entities.models.tenancy import Instance
 
 # What each action of the audit log is called, registered by the app that writes it (core.registry).
 AUDIT_ACTIONS: Registry[str, Promise] = Registry("audit actions")
+# What a change is called when it is no field of the entry's object (a person's sign-in method), registered likewise.
+AUDIT_CHANGES: Registry[str, Promise] = Registry("audit changes")
 
 
 class AuditLogEntry(models.Model):
@@ -56,7 +59,9 @@ class AuditLogEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or '-'} {self.action} {self.target_label}"
+        # In the reader's time zone, as every time the audit log shows (entities.history.when_read).
+        when = f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M}" if self.created_at else "-"
+        return f"{when} {self.actor_label or '-'} {self.action_label} {self.target_label}"
 
     @property
     def action_label(self) -> str:

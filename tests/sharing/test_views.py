@@ -433,7 +433,7 @@ def test_the_admin_edits_a_share_with_the_pen_and_the_change_is_audited(
     share.refresh_from_db()
     assert (share.inventory, share.customer_care) == (ShareLevel.WRITE, ShareLevel.READ)
     entry = AuditLogEntry.objects.get(action="share.changed")
-    assert entry.changes["inventory"] == ["Read", "Write"]
+    assert entry.changes["inventory"] == [ShareLevel.READ, ShareLevel.WRITE]
 
 
 def test_the_bin_asks_first_then_removes(client, login, admin, guest, instance, shared_with):

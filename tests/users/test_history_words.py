@@ -201,3 +201,54 @@ def test_entries_written_before_ids_keep_the_role_and_drop_the_entity(
     rows = [row for row in rows_for(projectmanager_a, employee_a, instance, "en") if row[1] != "Owner · Owner A"]
 
     assert rows == [("Role granted", "", [("Role", "—", "Customer")])]
+
+
+# --- each entry as a sentence and a before → after table ------------------------------------------
+
+
+def history_part(page: str) -> str:
+    return page.split('data-testid="history"', 1)[1].split("</ol>", 1)[0]
+
+
+def test_the_history_reads_each_entry_as_a_sentence_with_a_before_after_table(
+    client, login, projectmanager_a, employee_a, instance
+):
+    # given: the manager changed the person's language
+    user_update(actor=projectmanager_a, user=employee_a, language="de")
+    login(projectmanager_a)
+
+    # when
+    page = client.get(users_url(instance, "user-edit", pk=employee_a.pk)).content.decode()
+
+    # then: who did what to whom, when (in the named zone), and the change as a row of a table
+    history = history_part(page)
+    assert f"User changed by pm@owner-a.example, concerning {employee_a}, on " in history
+    assert "(Europe/Zurich time)." in history
+    assert '<th scope="row">Language</th><td>English</td><td>German</td>' in history
+    assert "Times are in the Europe/Zurich time zone." in page
+
+
+def test_a_german_manager_reads_the_history_in_german(client, login, projectmanager_a, employee_a, instance):
+    user_update(actor=projectmanager_a, user=employee_a, language="de")
+    projectmanager_a.language = "de"
+    projectmanager_a.save(update_fields=["language"])
+    login(projectmanager_a)
+
+    page = client.get(users_url(instance, "user-edit", pk=employee_a.pk)).content.decode()
+
+    history = history_part(page)
+    assert f"Konto geändert durch pm@owner-a.example, betreffend {employee_a}, am " in history
+    assert "(Zeitzone Europe/Zurich)." in history
+    assert '<th scope="row">Sprache</th><td>Englisch</td><td>Deutsch</td>' in history
+    assert "Rolle vergeben durch das System, betreffend" in history
+
+
+def test_the_sentence_names_no_entity_the_reader_cannot_see(projectmanager_a, employee_a, instance, hidden_entities):
+    grant_entity_role(employee_a, hidden_entities[0], "customer")
+    reach = manager_reach(projectmanager_a, instance)
+
+    rows = history_rows(user_history(user=employee_a, instance=instance), visible_entities=reach.visible_entity_ids)
+
+    granted = next(row for row in rows if row.about == OUTSIDE)
+    assert hidden_entities[0].name not in granted.sentence
+    assert f"concerning {employee_a} ({OUTSIDE})" in granted.sentence
