@@ -36,7 +36,7 @@ from outbox.models import OutgoingMessage
 from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
 from users.imports import MAX_PEOPLE, PendingImport
 from users.permissions import require_manager
-from users.services import people_import, welcome_email_resend
+from users.services import people_import, welcome_email_resend_by_staff
 
 
 class UserAdminChangeForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, UserChangeForm):
@@ -444,7 +444,7 @@ class UserAdmin(AuditedDeletesAdmin, ServiceSavesAdmin, DjangoUserAdmin):
     def send_welcome_email(self, request, queryset):
         for user in queryset.select_related("company__instance"):
             try:
-                delivery = welcome_email_resend(actor=request.user, instance=user.company.instance, user=user)
+                delivery = welcome_email_resend_by_staff(actor=request.user, user=user)
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(
                     request, f"{user.email}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
