@@ -259,3 +259,13 @@ def why_access(*, subject: Subject | None, entity: BusinessEntity) -> WhyAccess 
             if section in explanation.capped_sections
         ],
     )
+
+
+# --- the role catalogue as the admin offers it --------------------------------------------------
+
+
+def grantable_roles(level: str):
+    """The roles a grant at `level` may hold, in catalogue order: never a share role, and a special role only on a
+    single business entity, where the access rules use it (rules.ONLY_SPECIAL; at a company level they ignore it)."""
+    roles = Role.objects.filter(is_share_role=False)
+    return roles if level == Level.ENTITY else roles.filter(is_special=False)
