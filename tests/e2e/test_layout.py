@@ -184,7 +184,7 @@ def test_the_admin_pages_operators_use_have_no_accessibility_violations(page, op
         "admin-role-change": "/admin/entities/role/1/change/",
         "admin-entity-list": "/admin/entities/businessentity/",
         "admin-audit-log": "/admin/entities/auditlogentry/",
-        "admin-sharing-settings": "/admin/sharing/sharingsettings/add/",
+        "admin-cockpit-change": f"/admin/entities/instance/{member.company.instance_id}/change/",
     }
     for name, path in pages.items():
         response = page.goto(path)
