@@ -162,7 +162,7 @@ class RoleAdminForm(forms.ModelForm):
             )
 
     def clean(self):
-        cleaned_data = super().clean()
+        cleaned_data = super().clean() or {}
         matrix_changed = any(capability_field_name(section) in self.changed_data for section in Section)
         if matrix_changed and self.instance.pk and not cleaned_data.get("matrix_change_confirmed"):
             holders = role_holders(self.instance)
@@ -206,7 +206,7 @@ class RoleAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
         matrix_description = ""
         if obj is not None and editable:
             holders = role_holders(obj)
-            matrix_description = (
+            matrix_description = str(
                 _("Held by %(holders)s: a change here changes what each of them may do, from their next step.")
                 % {"holders": holders_words(holders)}
                 if holders.people

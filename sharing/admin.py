@@ -5,10 +5,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import BoundedModelMultipleChoiceField, SafeAutocompleteSelectMultiple, SafeInputAdmin
-from entities.admin import AuditedDeletesAdmin, InstanceAdmin
+from entities.admin import InstanceAdmin
 from entities.models import Access, Company, Instance
 from sharing.models import Share, ShareScope, SharingSettings
-from sharing.services import sharing_settings_save
+from sharing.services import share_remove_by_staff, sharing_settings_save
 
 ALLOW_LIST_WHILE_OFF = _(
     "%(cockpit)s: the allow-list is saved, but Shareable Cockpit is off, so nobody can share this cockpit yet "
@@ -134,7 +134,7 @@ class SuspendedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Share)
-class ShareAdmin(AuditedDeletesAdmin, SafeInputAdmin, admin.ModelAdmin):
+class ShareAdmin(SafeInputAdmin, admin.ModelAdmin):
     """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only.
 
     A suspended share is resumed by operator staff on its Cockpit Shares page (the pen), by giving it a scope.
@@ -170,3 +170,11 @@ class ShareAdmin(AuditedDeletesAdmin, SafeInputAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        share_remove_by_staff(actor=request.user, share=obj)
+
+    def delete_queryset(self, request, queryset):
+        # Recorded as the cockpit's Cockpit Shares page records a removal: in the person's history too.
+        for share in queryset.select_related("user", "instance"):
+            share_remove_by_staff(actor=request.user, share=share)

@@ -117,9 +117,7 @@ def test_matrix_change_unconfirmed_is_not_saved_and_says_whom_it_reaches(admin_c
 
 
 def test_matrix_change_confirmed_is_saved(admin_client, known_world, customer_role):
-    response = admin_client.post(
-        change_url(customer_role), matrix_change(customer_role, matrix_change_confirmed="on")
-    )
+    response = admin_client.post(change_url(customer_role), matrix_change(customer_role, matrix_change_confirmed="on"))
 
     assert response.status_code == 302
     assert customer_role.capabilities.get(section="analytics").access == Access.EDIT

@@ -2,11 +2,13 @@
 through the audited service, with a warning when the allow-list is saved while the flag is off."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
 
 from entities.models import AuditLogEntry, Instance
-from sharing.models import SharingSettings
-from tests.factories import InstanceFactory, cockpit_page_form
+from sharing.models import Share, SharingSettings
+from sharing.services import share_remove_by_staff
+from tests.factories import CompanyFactory, InstanceFactory, OperatorCompanyFactory, UserFactory, cockpit_page_form
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,58 @@ def test_cockpit_list_shows_which_cockpits_are_shareable_in_a_fixed_number_of_qu
     assert count_queries(lambda: admin_client.get(url)) == few
     response = admin_client.get(url, {"sharing_settings__is_shareable__exact": "1"})
     assert list(response.context["cl"].result_list) == [instance]
+
+
+# --- the shares' list: a removal recorded as the cockpit's page records it ---------------------------------------
+
+
+def test_admin_removes_a_share_as_the_cockpit_shares_page_does(admin_client, operator_admin, guest, shared_with):
+    share = shared_with(guest)
+
+    response = admin_client.post(
+        reverse("admin:sharing_share_changelist"),
+        {"action": "delete_selected", "_selected_action": [share.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Share.objects.filter(pk=share.pk).exists()
+    entry = AuditLogEntry.objects.get(action="share.removed")
+    assert (entry.actor_id, entry.subject_user_id, entry.instance_id) == (
+        operator_admin.pk,
+        guest.pk,
+        share.instance_id,
+    )
+
+
+def test_staff_of_any_cockpit_remove_a_share_in_the_admin(other_instance, guest, shared_with):
+    share = shared_with(guest)
+    staff_elsewhere = UserFactory(company=OperatorCompanyFactory(instance=other_instance), is_staff=True)
+
+    share_remove_by_staff(actor=staff_elsewhere, share=share)
+
+    assert not Share.objects.filter(pk=share.pk).exists()
+
+
+def test_only_operator_staff_remove_shares_through_the_admins_service(admin, guest, shared_with):
+    share = shared_with(guest)
+
+    with pytest.raises(PermissionDenied, match="Only operator staff remove the shares of every cockpit."):
+        share_remove_by_staff(actor=admin, share=share)
+
+    assert Share.objects.filter(pk=share.pk).exists()
+
+
+# --- the settings of another cockpit than the operator's own ------------------------------------------------------
+
+
+def test_cockpit_page_sets_the_sharing_settings_of_another_cockpit(admin_client, operator_admin, other_instance):
+    allowed = CompanyFactory(instance=InstanceFactory(slug="bern"), name="Bern Facility AG")
+
+    save_cockpit_page(
+        admin_client,
+        other_instance,
+        **{"sharing_settings-0-is_shareable": "on", "sharing_settings-0-allowed": [allowed.pk]},
+    )
+
+    assert SharingSettings.objects.get(instance=other_instance).is_shareable
+    assert AuditLogEntry.objects.get(action="sharing.settings_changed").instance_id == other_instance.pk
