@@ -136,6 +136,7 @@ def test_cockpit_list_shows_which_cockpits_are_shareable_in_a_fixed_number_of_qu
 
 def test_admin_removes_a_share_as_the_cockpit_shares_page_does(admin_client, operator_admin, guest, shared_with):
     share = shared_with(guest)
+    before = Instance.objects.get(pk=share.instance_id).access_version
 
     response = admin_client.post(
         reverse("admin:sharing_share_changelist"),
@@ -150,6 +151,7 @@ def test_admin_removes_a_share_as_the_cockpit_shares_page_does(admin_client, ope
         guest.pk,
         share.instance_id,
     )
+    assert Instance.objects.get(pk=share.instance_id).access_version == before + 1
 
 
 def test_staff_of_any_cockpit_remove_a_share_in_the_admin(other_instance, guest, shared_with):

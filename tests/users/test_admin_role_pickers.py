@@ -43,6 +43,25 @@ def test_user_page_heads_the_company_roles_in_german(admin_client, operator_admi
     assert "(Ebene)s" not in page
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_no_inline_heading_is_its_singular_with_an_s(rf, operator_admin, language):
+    """Django makes a missing plural from the singular and an "s": "Role on a company (level)s"."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    request = rf.get("/admin/")
+    request.user = operator_admin
+    with translation.override(language):
+        made_up = [
+            f"{model_admin}: {inline.verbose_name_plural}"
+            for model_admin in admin.site._registry.values()
+            for inline in model_admin.get_inline_instances(request, model_admin.model())
+            if str(inline.verbose_name_plural) == f"{inline.verbose_name}s"
+        ]
+
+    assert made_up == []
+
+
 # --- no icons on role pickers ----------------------------------------------------------------------------------
 
 
