@@ -6,19 +6,23 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminRadioSelect
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.functional import Promise, lazy
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin import SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.history import history_rows
 from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
+from entities.selectors import RoleHolders, RoleKind, capability_overview, role_holders
 from entities.services import (
     admin_objects_delete,
     business_entity_save,
@@ -45,6 +49,12 @@ class InstanceAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "slug":
+            # The admin writes help texts out as HTML, where "/c/<slug>/" would lose "<slug>" as a tag.
+            kwargs["help_text"] = escape(db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         instance_save(actor=request.user, instance=obj)
@@ -108,8 +118,29 @@ def capability_field_name(section: str) -> str:
     return f"capability_{section}"
 
 
+def holders_words(holders: RoleHolders) -> str:
+    """Whom a role's matrix reaches, as a reader counts them: "12 people in 3 cockpits"."""
+    people = ngettext("%(count)s person", "%(count)s people", holders.people) % {"count": holders.people}
+    cockpits = ngettext("%(count)s cockpit", "%(count)s cockpits", holders.cockpits) % {"count": holders.cockpits}
+    return str(_("%(people)s in %(cockpits)s") % {"people": people, "cockpits": cockpits})
+
+
+MATRIX_CHANGE_UNCONFIRMED = _(
+    "This change of the matrix applies at once to everyone who holds the role: %(holders)s. Tick the box to apply "
+    "it to all of them, and save again."
+)
+
+
 class RoleAdminForm(forms.ModelForm):
-    """A role with its row of the capability matrix: one none / view / edit choice per section."""
+    """A role with its row of the capability matrix: one none / view / edit choice per section.
+
+    A matrix change reaches everyone who holds the role, in every cockpit: it is saved only once the operator,
+    told how many people that is (role_holders), ticks the box that applies it to all of them.
+    """
+
+    matrix_change_confirmed = forms.BooleanField(
+        label=_("Apply the matrix change to everyone who holds this role"), required=False
+    )
 
     class Meta:
         model = Role
@@ -142,6 +173,17 @@ class RoleAdminForm(forms.ModelForm):
                 initial=stored.get(section, Access.NONE),
             )
 
+    def clean(self):
+        cleaned_data = super().clean() or {}
+        matrix_changed = any(capability_field_name(section) in self.changed_data for section in Section)
+        if matrix_changed and self.instance.pk and not cleaned_data.get("matrix_change_confirmed"):
+            holders = role_holders(self.instance)
+            if holders.people:
+                self.add_error(
+                    "matrix_change_confirmed", MATRIX_CHANGE_UNCONFIRMED % {"holders": holders_words(holders)}
+                )
+        return cleaned_data
+
     def capability_rights(self, *, changed_only: bool) -> dict[str, int]:
         """The matrix as posted; with `changed_only`, the sections changed, so rows left alone stay as stored."""
         rights = {}
@@ -173,6 +215,17 @@ class RoleAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
         editable = self.has_change_permission(request, obj)
         # A page only to view (a share role) shows the matrix as text: radio buttons would suggest a change.
         matrix = [capability_field_name(section) for section in Section] if editable else ["capability_matrix"]
+        matrix_description = ""
+        if obj is not None and editable:
+            holders = role_holders(obj)
+            matrix_description = str(
+                _("Held by %(holders)s: a change here changes what each of them may do, from their next step.")
+                % {"holders": holders_words(holders)}
+                if holders.people
+                else _("Nobody holds this role yet.")
+            )
+            if holders.people:
+                matrix.append("matrix_change_confirmed")
         return [
             (
                 _("English and German"),
@@ -198,7 +251,7 @@ class RoleAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
                     ]
                 },
             ),
-            (_("Capability matrix"), {"fields": matrix}),
+            (_("Capability matrix"), {"description": matrix_description, "fields": matrix}),
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -211,6 +264,28 @@ class RoleAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
         stored = dict(obj.capabilities.values_list("section", "access"))
         rows = ((section.label, Access(stored.get(section, Access.NONE)).label) for section in Section)
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+    def get_urls(self):
+        overview = self.admin_site.admin_view(self.overview_view)
+        return [path("overview/", overview, name="entities_role_overview"), *super().get_urls()]
+
+    def overview_view(self, request):
+        """The capability matrix of every role on one page, read only, filtered by the kind of role."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in RoleKind.values else ""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Capability overview"),
+            "opts": self.model._meta,
+            "sections": [section.label for section in Section],
+            "rows": capability_overview(kind or None),
+            "kinds": [("", _("All roles")), *RoleKind.choices],
+            "kind": kind,
+            "overview_url": reverse("admin:entities_role_overview"),
+        }
+        return TemplateResponse(request, "admin/entities/role/overview.html", context)
 
     def has_change_permission(self, request, obj=None):
         # Share roles carry the Cockpit Shares' table (sharing/modules.py); they change only with it.

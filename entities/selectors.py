@@ -4,11 +4,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Avg, Count, Sum
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from entities.access import (
     EntityFilter,
@@ -31,6 +33,7 @@ from entities.models import (
     ChatMessage,
     Company,
     CompanyGrant,
+    EntityGrant,
     Instance,
     Level,
     QualityFeedback,
@@ -259,3 +262,75 @@ def why_access(*, subject: Subject | None, entity: BusinessEntity) -> WhyAccess 
             if section in explanation.capped_sections
         ],
     )
+
+
+# --- the role catalogue as the admin offers it --------------------------------------------------
+
+
+def grantable_roles(level: str):
+    """The roles a grant at `level` may hold, in catalogue order: never a share role, and a special role only on a
+    single business entity, where the access rules use it (rules.ONLY_SPECIAL; at a company level they ignore it)."""
+    roles = Role.objects.filter(is_share_role=False)
+    return roles if level == Level.ENTITY else roles.filter(is_special=False)
+
+
+class RoleKind(models.TextChoices):
+    """The kinds of role the capability overview is filtered by, as the access rules tell them apart."""
+
+    COMPANY = "company", gettext_lazy("Held at a company level")
+    ENTITY = "entity", gettext_lazy("Held on a single business entity")
+    SPECIAL = "special", gettext_lazy("Special roles")
+    SHARE = "share", gettext_lazy("Share roles")
+    OPERATOR = "operator", gettext_lazy("Operator only")
+
+
+ROLES_OF_KIND = {
+    RoleKind.COMPANY: Q(is_share_role=False, is_special=False),
+    RoleKind.ENTITY: Q(is_share_role=False),
+    RoleKind.SPECIAL: Q(is_special=True),
+    RoleKind.SHARE: Q(is_share_role=True),
+    RoleKind.OPERATOR: Q(is_operator_only=True),
+}
+
+
+@dataclass(frozen=True)
+class CapabilityRow:
+    """One role of the capability overview: its access per section, in section order."""
+
+    role: Role
+    access: list[Access]
+
+
+def capability_overview(kind: str | None = None) -> list[CapabilityRow]:
+    """The capability matrix, roles by sections, in two statements however many roles there are; `kind` (a RoleKind)
+    keeps the roles of one kind. A section without a row gives no access."""
+    roles = Role.objects.prefetch_related("capabilities")
+    if kind in ROLES_OF_KIND:
+        roles = roles.filter(ROLES_OF_KIND[RoleKind(kind)])
+    rows = []
+    for role in roles:
+        stored = {capability.section: capability.access for capability in role.capabilities.all()}
+        rows.append(CapabilityRow(role, [Access(stored.get(section, Access.NONE)) for section in Section]))
+    return rows
+
+
+@dataclass(frozen=True)
+class RoleHolders:
+    """How many active people hold a role, and in how many cockpits: whom a change of its matrix reaches."""
+
+    people: int
+    cockpits: int
+
+
+def role_holders(role: Role) -> RoleHolders:
+    """The active people a role gives rights to, by a grant on a company or a single entity or as their "show all"
+    role, and their cockpits (a grant acts in its holder's own cockpit only), in one statement. (Share roles reach
+    people through shares; their matrix changes only with the Cockpit Shares' table, never in the admin.)"""
+    people = get_user_model().objects.filter(
+        Q(pk__in=CompanyGrant.objects.filter(role=role).values("user_id"))
+        | Q(pk__in=EntityGrant.objects.filter(role=role).values("user_id"))
+        | Q(sees_all_entities=True, all_entities_role=role),
+        is_active=True,
+    )
+    counted = people.aggregate(people=Count("pk"), cockpits=Count("company__instance", distinct=True))
+    return RoleHolders(people=counted["people"], cockpits=counted["cockpits"])

@@ -1,19 +1,19 @@
 from typing import cast
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import (
-    BoundedModelMultipleChoiceField,
-    SafeAutocompleteSelectMultiple,
-    SafeInputAdmin,
-    ServiceSavesAdmin,
-)
-from entities.admin import AuditedDeletesAdmin
-from entities.models import Access, Company
+from core.admin import BoundedModelMultipleChoiceField, SafeAutocompleteSelectMultiple, SafeInputAdmin
+from entities.admin import InstanceAdmin
+from entities.models import Access, Company, Instance
 from sharing.models import Share, ShareScope, SharingSettings
-from sharing.services import sharing_settings_save
+from sharing.services import share_remove_by_staff, sharing_settings_save
+
+ALLOW_LIST_WHILE_OFF = _(
+    "%(cockpit)s: the allow-list is saved, but Shareable Cockpit is off, so nobody can share this cockpit yet "
+    "and its shares stay suspended. Tick Shareable Cockpit to let its admins share it."
+)
 
 
 class SharingSettingsForm(forms.ModelForm):
@@ -26,7 +26,7 @@ class SharingSettingsForm(forms.ModelForm):
 
     class Meta:
         model = SharingSettings
-        fields = ["instance", "is_shareable"]
+        fields = ["is_shareable"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,37 +39,59 @@ class SharingSettingsForm(forms.ModelForm):
         )
         field.widget.choices = field.choices
         if self.instance.pk:
-            self.fields["instance"].disabled = True
             self.initial["allowed"] = list(self.instance.allowed.values_list("company_id", flat=True))
 
 
-@admin.register(SharingSettings)
-class SharingSettingsAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
-    """Per cockpit: the Shareable Cockpit flag and the allow-list (operator staff; every change audited)."""
+class SharingSettingsInline(admin.StackedInline):
+    """A cockpit's sharing settings on the cockpit's own page: the Shareable Cockpit flag and the allow-list."""
 
+    model = SharingSettings
     form = SharingSettingsForm
-    list_display = ["instance", "is_shareable", "allowed_list"]
-    list_filter = ["is_shareable"]
-    list_select_related = ["instance"]
-    search_fields = ["instance__name", "instance__slug"]
+    can_delete = False  # switched off with the flag, audited; never deleted unseen
+    extra = 1
+    max_num = 1
+
+
+class InstanceWithSharingAdmin(InstanceAdmin):
+    """The cockpit's admin page with its sharing settings: entities knows nothing of sharing, so sharing adds them.
+
+    The settings save through sharing_settings_save (operator staff only, audited, suspending and resuming
+    shares), in the page's transaction: a refused allow-list rolls the cockpit's changes back too.
+    """
+
+    inlines = [*InstanceAdmin.inlines, SharingSettingsInline]
+    list_display = [*InstanceAdmin.list_display, "shareable"]
+    list_filter = [*InstanceAdmin.list_filter, "sharing_settings__is_shareable"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("allowed__company__instance")
+        return super().get_queryset(request).select_related("sharing_settings")
 
-    @admin.display(description=_("Allow-list"))
-    def allowed_list(self, obj):
-        return ", ".join(str(allowed) for allowed in obj.allowed.all()) or "—"
+    @admin.display(description=_("Shareable Cockpit"), boolean=True)
+    def shareable(self, obj) -> bool:
+        settings = getattr(obj, "sharing_settings", None)
+        return bool(settings and settings.is_shareable)
 
-    def save_model(self, request, obj, form, change):
-        sharing_settings_save(
-            actor=request.user,
-            settings=obj,
-            is_shareable=form.cleaned_data["is_shareable"],
-            allowed_companies=list(form.cleaned_data["allowed"]),
-        )
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not SharingSettings:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # ties a new row to the cockpit saved just before
+        for settings_form in formset.forms:
+            if not settings_form.has_changed():
+                continue
+            allowed = list(settings_form.cleaned_data["allowed"])
+            is_shareable = settings_form.cleaned_data["is_shareable"]
+            sharing_settings_save(
+                actor=request.user,
+                settings=settings_form.instance,
+                is_shareable=is_shareable,
+                allowed_companies=allowed,
+            )
+            if allowed and not is_shareable:
+                self.message_user(request, ALLOW_LIST_WHILE_OFF % {"cockpit": form.instance}, messages.WARNING)
 
-    def save_related(self, request, form, formsets, change):
-        """The allow-list was saved with the settings, through the service."""
+
+admin.site.unregister(Instance)
+admin.site.register(Instance, InstanceWithSharingAdmin)
 
 
 class ShareScopeInline(admin.TabularInline):
@@ -112,7 +134,7 @@ class SuspendedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Share)
-class ShareAdmin(AuditedDeletesAdmin, SafeInputAdmin, admin.ModelAdmin):
+class ShareAdmin(SafeInputAdmin, admin.ModelAdmin):
     """Shares are run by each cockpit's admins on its Cockpit Shares page; here they are read only.
 
     A suspended share is resumed by operator staff on its Cockpit Shares page (the pen), by giving it a scope.
@@ -148,3 +170,11 @@ class ShareAdmin(AuditedDeletesAdmin, SafeInputAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        share_remove_by_staff(actor=request.user, share=obj)
+
+    def delete_queryset(self, request, queryset):
+        # Recorded as the cockpit's Cockpit Shares page records a removal: in the person's history too.
+        for share in queryset.select_related("user", "instance"):
+            share_remove_by_staff(actor=request.user, share=share)

@@ -32,6 +32,7 @@ NO_SUCH_USER = _("No user of an allowed company of that cockpit has this email a
 ALREADY_SHARED = _("%(user)s already has a share of this cockpit; edit it instead.")
 NOT_SHAREABLE = _("Sharing is switched off for this cockpit.")
 ONLY_STAFF_SETTINGS = _("Only operator staff change a cockpit's sharing settings.")
+ONLY_STAFF_REMOVE = _("Only operator staff remove the shares of every cockpit.")
 NO_SCOPE = _("Choose where the share applies: at least one of the companies whose users you manage.")
 SCOPE_OUT_OF_REACH = _(
     "You can share only the business entities of companies where you manage users (the whole cockpit only if "
@@ -334,6 +335,18 @@ def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
 def share_remove(*, actor: User, share: Share) -> None:
     """Remove a share: the user's very next request to the cockpit answers 404."""
     share, _reach = access_share(actor, share.instance, share.pk)
+    _share_remove(actor, share)
+
+
+@transaction.atomic
+def share_remove_by_staff(*, actor: AbstractBaseUser, share: Share) -> None:
+    """The same for operator staff in the Django admin, whichever cockpit the share is of."""
+    if not (isinstance(actor, User) and actor.is_operator_staff):
+        raise PermissionDenied(ONLY_STAFF_REMOVE)
+    _share_remove(actor, share)
+
+
+def _share_remove(actor: User, share: Share) -> None:
     audit_record(
         actor=actor,
         action="share.removed",

@@ -130,6 +130,30 @@ def admin_role_change_form(role: Role, **overrides) -> dict:
     return data
 
 
+def cockpit_page_form(instance, **overrides) -> dict:
+    """The POST data of the admin's cockpit page, with its sharing settings' inline as stored (an empty one if none)."""
+    from sharing.models import SharingSettings
+
+    settings = SharingSettings.objects.filter(instance=instance).first()
+    data = {
+        "name": instance.name,
+        "slug": instance.slug,
+        "is_active": "on" if instance.is_active else "",
+        "sharing_settings-TOTAL_FORMS": "1",
+        "sharing_settings-INITIAL_FORMS": "1" if settings else "0",
+        "sharing_settings-MIN_NUM_FORMS": "0",
+        "sharing_settings-MAX_NUM_FORMS": "1",
+        "sharing_settings-0-instance": instance.pk,
+    }
+    if settings is not None:
+        data["sharing_settings-0-id"] = settings.pk
+        data["sharing_settings-0-allowed"] = list(settings.allowed.values_list("company_id", flat=True))
+        if settings.is_shareable:
+            data["sharing_settings-0-is_shareable"] = "on"
+    data.update(overrides)
+    return data
+
+
 def state_of(message) -> str:
     """Where a queued email or SMS stands now, after the worker (at once, in tests) has had its turn."""
     message.refresh_from_db()

@@ -30,13 +30,14 @@ from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.access import explain_access
 from entities.admin import AuditedDeletesAdmin
-from entities.models import BusinessEntity, CompanyGrant, EntityGrant
+from entities.models import BusinessEntity, CompanyGrant, EntityGrant, Level, Role
+from entities.selectors import grantable_roles
 from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
 from outbox.models import OutgoingMessage
 from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
 from users.imports import MAX_PEOPLE, PendingImport
 from users.permissions import require_manager
-from users.services import people_import, welcome_email_resend
+from users.services import people_import, welcome_email_resend_by_staff
 
 
 class UserAdminChangeForm(ShowAllAfterGrantsMixin, PhoneNormalizingMixin, UserChangeForm):
@@ -52,13 +53,35 @@ class UserAdminCreationForm(PhoneNormalizingMixin, AdminUserCreationForm):
         field_classes = {"email": forms.EmailField}
 
 
-class CompanyGrantInline(SafeInputAdmin, admin.TabularInline):
+class RolePickersAdmin:
+    """For admin pages that pick a role: the picker offers the roles the grant may hold (grantable_roles at
+    `role_level`), without Django's add / change / delete icons, so the catalogue changes on its own pages only."""
+
+    role_level: str = Level.ENTITY
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["queryset"] = grantable_roles(self.role_level)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and getattr(db_field, "related_model", None) is Role:
+            picker = formfield.widget
+            picker.can_add_related = picker.can_change_related = picker.can_delete_related = False
+            picker.can_view_related = False
+        return formfield
+
+
+class CompanyGrantInline(RolePickersAdmin, SafeInputAdmin, admin.TabularInline):
     model = CompanyGrant
     fk_name = "user"
     extra = 0
     fields = ["level", "company", "role"]
     autocomplete_fields = ["company"]
     verbose_name = _("role on a company (level)")
+    verbose_name_plural = _("roles on companies (levels)")
+    role_level = Level.OWNER  # any of the company levels: their roles are the same
 
 
 class PersonFilter(admin.SimpleListFilter):
@@ -84,7 +107,7 @@ class EntityGrantAdminForm(forms.ModelForm):
 
 
 @admin.register(EntityGrant)
-class EntityGrantAdmin(ServiceSavesAdmin):
+class EntityGrantAdmin(RolePickersAdmin, ServiceSavesAdmin):
     """Roles on single business entities, page by page and searchable (a person can hold tens of thousands); each
     save goes through the grant services, validated and audited."""
 
@@ -221,7 +244,7 @@ ADMIN_IMPORT_SESSION_KEY = "admin_people_import"
 
 
 @admin.register(User)
-class UserAdmin(AuditedDeletesAdmin, ServiceSavesAdmin, DjangoUserAdmin):
+class UserAdmin(RolePickersAdmin, AuditedDeletesAdmin, ServiceSavesAdmin, DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     list_display = ["email", "first_name", "last_name", "company", "is_active", "is_staff", "last_login"]
@@ -445,7 +468,7 @@ class UserAdmin(AuditedDeletesAdmin, ServiceSavesAdmin, DjangoUserAdmin):
     def send_welcome_email(self, request, queryset):
         for user in queryset.select_related("company__instance"):
             try:
-                delivery = welcome_email_resend(actor=request.user, instance=user.company.instance, user=user)
+                delivery = welcome_email_resend_by_staff(actor=request.user, user=user)
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(
                     request, f"{user.email}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR

@@ -380,6 +380,21 @@ def require_manageable_user(actor: User, instance: Instance, user: User) -> Reac
     return reach
 
 
+def require_staff_over(actor: User, user: User) -> Reach:
+    """Operator staff's reach over a person of any cockpit, for the Django admin; PermissionDenied for anyone else.
+
+    Operator staff run every cockpit through the admin (docs/operations.md), while the cockpit's own
+    User Management is for the cockpit they work in (manager_reach). Whom staff may change is the same
+    rule in both: everyone but themselves and other staff.
+    """
+    if not actor.is_operator_staff:
+        raise PermissionDenied(NOT_A_MANAGER)
+    reach = Reach(actor=actor, subject=actor.access_subject(), instance=user.company.instance, is_operator_staff=True)
+    if not user_can_manage_user(reach, user):
+        raise PermissionDenied(USER_OUT_OF_REACH)
+    return reach
+
+
 def manageable_people(reach: Reach, people: Iterable[User]) -> set[int]:
     """The ids of those of these people whom the manager may change or remove.
 

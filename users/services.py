@@ -35,6 +35,7 @@ from users.permissions import (
     manageable_people,
     require_manageable_user,
     require_manager,
+    require_staff_over,
 )
 from users.selectors import user_edit_version
 from users.welcome import welcome_queue
@@ -526,6 +527,17 @@ def user_reactivate(*, actor: User, instance: Instance, user: User) -> OutgoingM
 def welcome_email_resend(*, actor: User, instance: Instance, user: User) -> OutgoingMessage:
     """Issue a new temporary password (the old one stops working) and email it again."""
     require_manageable_user(actor, instance, user)
+    return _welcome_email_resend(actor=actor, instance=instance, user=user)
+
+
+@transaction.atomic
+def welcome_email_resend_by_staff(*, actor: User, user: User) -> OutgoingMessage:
+    """The same for operator staff in the Django admin, whichever cockpit the person belongs to."""
+    require_staff_over(actor, user)
+    return _welcome_email_resend(actor=actor, instance=user.company.instance, user=user)
+
+
+def _welcome_email_resend(*, actor: User, instance: Instance, user: User) -> OutgoingMessage:
     if not user.is_active:
         raise ValidationError(WELCOME_ONLY_FOR_ACTIVE, code="removed")
     if not user.awaits_first_login:

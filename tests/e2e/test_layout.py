@@ -182,9 +182,11 @@ def test_the_admin_pages_operators_use_have_no_accessibility_violations(page, op
         "admin-explain": f"/admin/accounts/user/{member.pk}/explain/",
         "admin-role-list": "/admin/entities/role/",
         "admin-role-change": "/admin/entities/role/1/change/",
+        "admin-role-overview": "/admin/entities/role/overview/",
+        "admin-role-overview-special": "/admin/entities/role/overview/?kind=special",
         "admin-entity-list": "/admin/entities/businessentity/",
         "admin-audit-log": "/admin/entities/auditlogentry/",
-        "admin-sharing-settings": "/admin/sharing/sharingsettings/add/",
+        "admin-cockpit-change": f"/admin/entities/instance/{member.company.instance_id}/change/",
     }
     for name, path in pages.items():
         response = page.goto(path)

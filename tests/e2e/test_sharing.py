@@ -101,12 +101,12 @@ def log_out(page) -> None:
 
 
 def operator_enables_sharing_in_the_admin(page, world) -> None:
-    """The Django admin's add page: the cockpit, the flag, and one company picked in the autocomplete."""
+    """The cockpit's own admin page: the flag, and one company picked in the allow-list's autocomplete."""
     log_in(page, world["staff"].email)
-    response = page.goto("/admin/sharing/sharingsettings/add/")
-    assert response.status == 200, f"the sharing settings' add page answers {response.status}"
-    page.locator("#id_instance").select_option(label="Alpine Facility Services")
-    page.locator("#id_is_shareable").check()
+    response = page.goto("/admin/entities/instance/")
+    assert response.status == 200, f"the cockpit list answers {response.status}"
+    page.get_by_role("link", name="Alpine Facility Services", exact=True).click()
+    page.locator("#id_sharing_settings-0-is_shareable").check()
     # The allow-list is the admin's autocomplete (select2): type, wait for the server's answer, pick.
     page.locator(".field-allowed .select2-selection").click()
     page.locator(".select2-search__field").fill("Rhein Clean")
@@ -114,7 +114,7 @@ def operator_enables_sharing_in_the_admin(page, world) -> None:
     expect(page.locator(".field-allowed .select2-selection__choice")).to_contain_text("Rhein Clean GmbH")
     take(page, "sharing-admin-settings")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     log_out(page)
 
 

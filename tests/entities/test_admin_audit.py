@@ -137,9 +137,14 @@ def test_admin_role_position_changed_in_the_list_is_audited(admin_client, operat
     assert entry.changes == {"position": [manager.position, 5]}
 
 
+# The cockpit's page carries its sharing settings (sharing/admin.py); left out, they stay as they are.
+NO_SHARING_SETTINGS = {"sharing_settings-TOTAL_FORMS": "0", "sharing_settings-INITIAL_FORMS": "0"}
+
+
 def test_admin_instance_creation_is_audited(admin_client, operator_admin):
     response = admin_client.post(
-        reverse("admin:entities_instance_add"), {"slug": "lago", "name": "Lago Services", "is_active": "on"}
+        reverse("admin:entities_instance_add"),
+        {"slug": "lago", "name": "Lago Services", "is_active": "on", **NO_SHARING_SETTINGS},
     )
 
     assert response.status_code == 302
@@ -151,7 +156,7 @@ def test_admin_instance_creation_is_audited(admin_client, operator_admin):
 def test_admin_instance_change_is_audited_with_before_and_after(admin_client, instance):
     response = admin_client.post(
         reverse("admin:entities_instance_change", args=[instance.pk]),
-        {"slug": instance.slug, "name": instance.name},
+        {"slug": instance.slug, "name": instance.name, **NO_SHARING_SETTINGS},
         REMOTE_ADDR=IP,
     )
 

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from entities.models import AuditLogEntry, BusinessEntity, Company, Instance, Level, Role
-from sharing.models import Share, SharingSettings
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
 
 pytestmark = pytest.mark.django_db
@@ -28,21 +27,12 @@ def a_person(instance):
     return user
 
 
-def sharing_settings(instance):
-    return SharingSettings.objects.create(instance=instance, is_shareable=True)
-
-
-def a_share(instance):
-    role = Role.objects.filter(is_share_role=True).first()
-    return Share.objects.create(instance=instance, user=UserFactory(), role=role, inventory=1)
-
-
+# Sharing settings are kept on the cockpit's page and never deleted there; a share removed in the admin is
+# recorded as its cockpit's page records it (tests/sharing/test_admin.py).
 MADE = {
     "company": a_company,
     "entity": an_entity,
     "person": a_person,
-    "sharing settings": sharing_settings,
-    "share": a_share,
 }
 
 

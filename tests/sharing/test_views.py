@@ -10,7 +10,7 @@ from entities.models import AuditLogEntry, Company, Level, SectionSettings
 from sharing.invitations import token_hash
 from sharing.models import AllowedCompany, Share, SharingSettings
 from sharing.modules import ShareLevel
-from tests.factories import PASSWORD, CompanyFactory, UserFactory
+from tests.factories import PASSWORD, CompanyFactory, UserFactory, cockpit_page_form
 from tests.support.sharing import OWNER_NAME
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +105,10 @@ def test_the_operator_sets_the_flag_and_allow_list_in_the_admin_and_it_is_audite
     admin_client = login(operator_admin)
 
     response = admin_client.post(
-        reverse("admin:sharing_sharingsettings_add"),
-        {"instance": instance.pk, "is_shareable": "on", "allowed": [partner.pk]},
+        reverse("admin:entities_instance_change", args=[instance.pk]),
+        cockpit_page_form(
+            instance, **{"sharing_settings-0-is_shareable": "on", "sharing_settings-0-allowed": [partner.pk]}
+        ),
         REMOTE_ADDR="203.0.113.9",
     )
 
@@ -122,8 +124,10 @@ def test_a_company_of_the_cockpit_itself_cannot_be_allow_listed(client, login, o
     admin_client = login(operator_admin)
 
     admin_client.post(
-        reverse("admin:sharing_sharingsettings_add"),
-        {"instance": instance.pk, "is_shareable": "on", "allowed": [owner.pk]},
+        reverse("admin:entities_instance_change", args=[instance.pk]),
+        cockpit_page_form(
+            instance, **{"sharing_settings-0-is_shareable": "on", "sharing_settings-0-allowed": [owner.pk]}
+        ),
     )
 
     assert not AllowedCompany.objects.exists()
