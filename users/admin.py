@@ -32,7 +32,13 @@ from entities.access import explain_access
 from entities.admin import AuditedDeletesAdmin
 from entities.models import BusinessEntity, CompanyGrant, EntityGrant, Level, Role
 from entities.selectors import grantable_roles
-from entities.services import company_grant_create, entity_grant_create, grant_change_role, grant_delete
+from entities.services import (
+    company_grant_create,
+    entity_grant_create,
+    grant_change_role,
+    grant_delete,
+    grant_end_set,
+)
 from outbox.models import OutgoingMessage
 from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
 from users.imports import MAX_PEOPLE, PendingImport
@@ -77,7 +83,7 @@ class CompanyGrantInline(RolePickersAdmin, SafeInputAdmin, admin.TabularInline):
     model = CompanyGrant
     fk_name = "user"
     extra = 0
-    fields = ["level", "company", "role"]
+    fields = ["level", "company", "role", "ends_on"]
     autocomplete_fields = ["company"]
     verbose_name = _("role on a company (level)")
     verbose_name_plural = _("roles on companies (levels)")
@@ -103,7 +109,7 @@ class PersonFilter(admin.SimpleListFilter):
 class EntityGrantAdminForm(forms.ModelForm):
     class Meta:
         model = EntityGrant
-        fields = ["user", "content_object", "role"]
+        fields = ["user", "content_object", "role", "ends_on"]
 
 
 @admin.register(EntityGrant)
@@ -112,7 +118,7 @@ class EntityGrantAdmin(RolePickersAdmin, ServiceSavesAdmin):
     save goes through the grant services, validated and audited."""
 
     form = EntityGrantAdminForm
-    list_display = ["user", "content_object", "role", "granted_by", "created_at"]
+    list_display = ["user", "content_object", "role", "ends_on", "granted_by", "created_at"]
     list_select_related = ["user", "content_object", "role", "granted_by"]
     list_filter = [PersonFilter]
     search_fields = ["user__email", "content_object__name"]
@@ -125,13 +131,14 @@ class EntityGrantAdmin(RolePickersAdmin, ServiceSavesAdmin):
     def save_model(self, request, obj, form, change):
         stored = EntityGrant.objects.filter(pk=obj.pk).first() if change else None
         if stored is not None and (stored.user_id, stored.content_object_id) == (obj.user_id, obj.content_object_id):
-            if stored.role_id != obj.role_id:
-                grant_change_role(actor=request.user, grant=stored, role=obj.role)
+            grant_kept_changed(request.user, stored, obj)
             return
         if stored is not None:
             # Another person or entity is another grant: revoke the old one, grant the new.
             grant_delete(actor=request.user, grant=stored)
-        created = entity_grant_create(actor=request.user, user=obj.user, entity=obj.content_object, role=obj.role)
+        created = entity_grant_create(
+            actor=request.user, user=obj.user, entity=obj.content_object, role=obj.role, ends_on=obj.ends_on
+        )
         obj.pk = created.pk
 
     def delete_model(self, request, obj):
@@ -507,18 +514,36 @@ class UserAdmin(RolePickersAdmin, AuditedDeletesAdmin, ServiceSavesAdmin, Django
         for grant in instances:
             stored = type(grant).objects.filter(pk=grant.pk).first() if grant.pk else None
             if stored is not None and grant_target(stored) == grant_target(grant):
-                if stored.role_id != grant.role_id:
-                    grant_change_role(actor=request.user, grant=stored, role=grant.role)
+                grant_kept_changed(request.user, stored, grant)
                 continue
             if stored is not None:
                 # Another level, company or entity is another grant: revoke the old one, grant the new.
                 grant_delete(actor=request.user, grant=stored)
             if isinstance(grant, CompanyGrant):
                 company_grant_create(
-                    actor=request.user, user=grant.user, level=grant.level, company=grant.company, role=grant.role
+                    actor=request.user,
+                    user=grant.user,
+                    level=grant.level,
+                    company=grant.company,
+                    role=grant.role,
+                    ends_on=grant.ends_on,
                 )
             else:
-                entity_grant_create(actor=request.user, user=grant.user, entity=grant.content_object, role=grant.role)
+                entity_grant_create(
+                    actor=request.user,
+                    user=grant.user,
+                    entity=grant.content_object,
+                    role=grant.role,
+                    ends_on=grant.ends_on,
+                )
+
+
+def grant_kept_changed(actor, stored: CompanyGrant | EntityGrant, changed: CompanyGrant | EntityGrant) -> None:
+    """A grant kept on its target: its role and its end date change through their services, each audited."""
+    if stored.role_id != changed.role_id:
+        grant_change_role(actor=actor, grant=stored, role=changed.role)
+    if stored.ends_on != changed.ends_on:
+        grant_end_set(actor=actor, grant=stored, ends_on=changed.ends_on)
 
 
 def grant_target(grant: CompanyGrant | EntityGrant) -> tuple:
