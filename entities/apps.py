@@ -16,6 +16,11 @@ ENTITY_ACTIONS = {
     "grant.changed": _("Role changed"),
     "grant.deleted": _("Role revoked"),
     "object.deleted": _("Deleted in the Django admin"),
+    "audit.exported": _("Audit log exported"),
+    "audit_stream.created": _("Audit stream endpoint added"),
+    "audit_stream.changed": _("Audit stream endpoint changed"),
+    "audit_stream.deleted": _("Audit stream endpoint removed"),
+    "audit_stream.retried": _("Audit stream deliveries sent again"),
 }
 
 
