@@ -69,8 +69,8 @@ def _rows(entries: QuerySet, reader: AuditReader) -> Iterator[HistoryRow]:
         )
 
 
-def _when(row: HistoryRow) -> str:
-    return timezone.localtime(row.entry.created_at).isoformat(timespec="seconds")
+def _when(row: HistoryRow, zone: tzinfo) -> str:
+    return row.entry.created_at.astimezone(zone).isoformat(timespec="seconds")
 
 
 def _concerning(row: HistoryRow) -> str:
@@ -92,7 +92,7 @@ def _csv_lines(rows: Iterator[HistoryRow], reader: AuditReader) -> Iterator[str]
         entry = row.entry
         changes = "; ".join(f"{label}: {before} → {after}" for label, before, after in row.changes)
         cells = [
-            _when(row),
+            _when(row, reader.zone),
             entry.actor_label,
             row.action,
             row.about,
@@ -111,7 +111,7 @@ def _json_lines(rows: Iterator[HistoryRow], reader: AuditReader) -> Iterator[str
         entry = row.entry
         line = {
             "id": entry.pk,
-            "when": _when(row),
+            "when": _when(row, reader.zone),
             "who": entry.actor_label,
             "action": row.action,
             "action_code": entry.action,
