@@ -453,10 +453,14 @@ class AuditDeliveryAdmin(SafeInputAdmin, admin.ModelAdmin):
     actions = ["send_again"]
     show_full_result_count = False
 
-    @admin.action(description=_("Send the chosen dead letters again"))
+    @admin.action(description=_("Send the chosen dead letters again"), permissions=["send_again"])
     def send_again(self, request, queryset):
         count = deliveries_retry(actor=request.user, deliveries=queryset.select_related("stream"))
         self.message_user(request, _("Dead letters queued again: %(count)d.") % {"count": count}, messages.SUCCESS)
+
+    def has_send_again_permission(self, request) -> bool:
+        """Deliveries are never edited; sending one again is the change right on them."""
+        return request.user.has_perm("entities.change_auditdelivery")
 
     def has_add_permission(self, request):
         return False

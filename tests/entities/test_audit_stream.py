@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -343,3 +344,62 @@ def test_the_admins_stream_pages_are_for_operator_staff_only(client, login, proj
     for url in (reverse("admin:entities_auditstream_changelist"), reverse("admin:entities_auditdelivery_changelist")):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def dead_letters(stream, count: int) -> list[AuditDelivery]:
+    entries = AuditLogEntry.objects.bulk_create(
+        [
+            AuditLogEntry(
+                action="grant.created", target_type="entities.CompanyGrant", target_id=str(n), target_label=""
+            )
+            for n in range(count)
+        ]
+    )
+    return AuditDelivery.objects.bulk_create(
+        [
+            AuditDelivery(stream=stream, entry=entry, state="dead", attempts=3, last_error="HTTP 500")
+            for entry in entries
+        ]
+    )
+
+
+@pytest.mark.django_db
+def test_staff_who_may_only_view_deliveries_cannot_send_them_again(client, login, operator_staff, stream):
+    (dead,) = dead_letters(stream, 1)
+    operator_staff.user_permissions.add(Permission.objects.get(codename="view_auditdelivery"))
+    login(operator_staff)
+
+    changelist = reverse("admin:entities_auditdelivery_changelist")
+    assert "send_again" not in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "send_again", "_selected_action": [dead.pk]})
+
+    dead.refresh_from_db()
+    assert dead.state == "dead"
+
+
+@pytest.mark.django_db
+def test_the_delivery_list_makes_as_many_queries_for_5_rows_as_for_50(admin_client, stream, count_queries):
+    changelist = reverse("admin:entities_auditdelivery_changelist")
+    dead_letters(stream, 5)
+    few = count_queries(lambda: admin_client.get(changelist))
+    dead_letters(stream, 45)
+
+    assert count_queries(lambda: admin_client.get(changelist)) == few
+
+
+@pytest.mark.django_db
+def test_the_endpoint_list_makes_as_many_queries_for_2_rows_as_for_10(
+    admin_client, operator_admin, other_instance, count_queries
+):
+    changelist = reverse("admin:entities_auditstream_changelist")
+    for n in range(2):
+        audit_stream_create(
+            actor=operator_admin, stream=AuditStream(instance=other_instance, url=f"https://s{n}.example")
+        )
+    few = count_queries(lambda: admin_client.get(changelist))
+    for n in range(8):
+        audit_stream_create(
+            actor=operator_admin, stream=AuditStream(instance=other_instance, url=f"https://t{n}.example")
+        )
+
+    assert count_queries(lambda: admin_client.get(changelist)) == few
