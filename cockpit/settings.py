@@ -383,6 +383,15 @@ TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
 if TASK_RESULT_RETENTION_DAYS < 1:
     raise ImproperlyConfigured(f"TASK_RESULT_RETENTION_DAYS must be at least 1, got {TASK_RESULT_RETENTION_DAYS}.")
 
+# The audit stream (entities/streaming.py, docs/operations.md): each new audit entry POSTed, signed, to the endpoints
+# operator staff add per cockpit; tried AUDIT_STREAM_MAX_ATTEMPTS times with a pause doubling from
+# AUDIT_STREAM_RETRY_SECONDS (at most an hour), then kept as a dead letter. Endpoints must be https://, except
+# http://127.0.0.1 and http://localhost where AUDIT_STREAM_ALLOW_LOCAL_HTTP allows them (on with DEBUG).
+AUDIT_STREAM_MAX_ATTEMPTS = env_int("AUDIT_STREAM_MAX_ATTEMPTS", 8)
+AUDIT_STREAM_RETRY_SECONDS = env_int("AUDIT_STREAM_RETRY_SECONDS", 30)
+AUDIT_STREAM_TIMEOUT_SECONDS = env_int("AUDIT_STREAM_TIMEOUT_SECONDS", 10)
+AUDIT_STREAM_ALLOW_LOCAL_HTTP = env_bool("AUDIT_STREAM_ALLOW_LOCAL_HTTP", DEBUG)
+
 # SMS: Twilio when credentials are set, otherwise a sender that only logs.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")

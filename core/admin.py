@@ -71,6 +71,12 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)  # type: ignore[misc]
 
 
+def filter_out_of_range(request) -> bool:
+    """Whether a changelist filter or id is beyond any integer column; a search term may be any text (it matches text
+    columns)."""
+    return any(_oversized_number(value) for key, values in request.GET.lists() if key != "q" for value in values)
+
+
 SAFE_WIDGETS = {AutocompleteSelect: SafeAutocompleteSelect, AutocompleteSelectMultiple: SafeAutocompleteSelectMultiple}
 
 
@@ -89,8 +95,7 @@ class SafeInputAdmin:
         return self._safe(super().formfield_for_manytomany(db_field, request, **kwargs))  # type: ignore[misc]
 
     def changelist_view(self, request, extra_context=None):
-        # Filters and ids beyond any integer column; a search term may be any text (it matches text columns).
-        if any(_oversized_number(value) for key, values in request.GET.lists() if key != "q" for value in values):
+        if filter_out_of_range(request):
             return HttpResponseBadRequest("A filter value is out of range.")
         try:
             # The changelist counts its rows here, so a value its column refuses fails inside this savepoint,

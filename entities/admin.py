@@ -1,16 +1,20 @@
 import ipaddress
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminRadioSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import DataError, transaction
 from django.db.models import Q
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotAllowed, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import urlencode
@@ -18,18 +22,38 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import SafeInputAdmin, ServiceSavesAdmin
+from core.admin import SafeInputAdmin, ServiceSavesAdmin, filter_out_of_range
 from core.query import query_id
+from entities.audit_export import FORMATS, AuditReader, audit_export
 from entities.history import history_rows
-from entities.models import AUDIT_ACTIONS, Access, AuditLogEntry, BusinessEntity, Company, Instance, Role, Section
+from entities.models import (
+    AUDIT_ACTIONS,
+    Access,
+    AuditDelivery,
+    AuditLogEntry,
+    AuditStream,
+    BusinessEntity,
+    Company,
+    Instance,
+    Role,
+    Section,
+)
 from entities.selectors import RoleHolders, RoleKind, capability_overview, role_holders
 from entities.services import (
     admin_objects_delete,
+    audit_export_recorded,
     business_entity_save,
     company_save,
     instance_save,
     role_capabilities_set,
     role_save,
+)
+from entities.streaming import (
+    audit_stream_change,
+    audit_stream_create,
+    audit_stream_delete,
+    deliveries_retry,
+    validate_stream_url,
 )
 
 
@@ -554,6 +578,10 @@ class AuditLogEntryAdmin(SafeInputAdmin, admin.ModelAdmin):
     def when(self, entry: AuditLogEntry) -> str:
         return formats.date_format(timezone.localtime(entry.created_at), "DATETIME_FORMAT")
 
+    def get_urls(self):
+        export = self.admin_site.admin_view(partial(audit_changelist_export, self))
+        return [path("export.<str:file_format>", export, name="entities_auditlogentry_export"), *super().get_urls()]
+
     @admin.display(description=_("action"), ordering="action")
     def action_name(self, entry: AuditLogEntry) -> str:
         return entry.action_label
@@ -569,6 +597,137 @@ class AuditLogEntryAdmin(SafeInputAdmin, admin.ModelAdmin):
     @admin.display(description=_("batch"))
     def batch(self, entry: AuditLogEntry) -> str:
         return entry.params.get("batch", "")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- the audit log as a file, and streamed to a SIEM ------------------------------------------------------------
+
+
+def audit_changelist_export(model_admin: AuditLogEntryAdmin, request, file_format: str):
+    """The entries the audit list shows, with its filters and search, as CSV or JSON Lines (entities.audit_export).
+
+    A POST (with its CSRF token), so that no other site can make a signed-in browser export, or fill the
+    audit log with exports. Filters are checked as the list checks them before the file starts: a value
+    its column refuses answers 400, never a file broken off half-way.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if file_format not in FORMATS:
+        raise Http404("No such format.")
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    if filter_out_of_range(request):
+        return HttpResponseBadRequest("A filter value is out of range.")
+    try:
+        with transaction.atomic():
+            entries = model_admin.get_changelist_instance(request).get_queryset(request)
+    except (IncorrectLookupParameters, DataError, ValueError):
+        return HttpResponseBadRequest("A filter value does not fit its column.")
+    audit_export_recorded(actor=request.user, instance=None, file_format=file_format, filters=request.GET.dict())
+    reader = AuditReader(
+        language=translation.get_language(),
+        zone=timezone.get_current_timezone(),
+        visible_entities=lambda ids: ids,
+        show_internal=True,
+        show_private=True,
+    )
+    kind = FORMATS[file_format]
+    response = StreamingHttpResponse(
+        audit_export(entries, file_format=file_format, reader=reader), content_type=kind.content_type
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-log.{kind.extension}"'
+    return response
+
+
+class AuditStreamForm(forms.ModelForm):
+    url = forms.URLField(label=_("endpoint URL"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = AuditStream
+        fields = ["instance", "url", "is_active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        validate_stream_url(url)
+        return url
+
+
+@admin.register(AuditStream)
+class AuditStreamAdmin(ServiceSavesAdmin):
+    """A cockpit's SIEM endpoints: each new audit entry POSTed, signed with a secret shown once, on creation."""
+
+    form = AuditStreamForm
+    list_display = ["instance", "url", "is_active", "created_at"]
+    list_filter = ["is_active", "instance"]
+    list_select_related = ["instance"]
+    search_fields = ["url"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The endpoint's cockpit is what its secret was handed over for: another cockpit gets an endpoint of its own.
+        return ["instance"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            audit_stream_change(actor=request.user, stream=obj)
+        else:
+            audit_stream_create(actor=request.user, stream=obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The signing secret, this once: it is never shown again."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Signing secret of %(endpoint)s") % {"endpoint": obj.url},
+            "stream": obj,
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "admin/entities/auditstream/secret.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def delete_model(self, request, obj):
+        audit_stream_delete(actor=request.user, stream=obj)
+
+    def delete_queryset(self, request, queryset):
+        for stream in queryset.select_related("instance"):
+            audit_stream_delete(actor=request.user, stream=stream)
+
+
+@admin.register(AuditDelivery)
+class AuditDeliveryAdmin(SafeInputAdmin, admin.ModelAdmin):
+    """Where each streamed entry stands; a dead letter (given up after the configured tries) can be sent again."""
+
+    list_display = [
+        "created_at",
+        "entry",
+        "stream",
+        "state",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["state", "stream__instance", "stream"]
+    list_select_related = ["entry", "stream__instance"]
+    readonly_fields = [field.name for field in AuditDelivery._meta.fields]
+    actions = ["send_again"]
+    show_full_result_count = False
+
+    @admin.action(description=_("Send the chosen dead letters again"), permissions=["send_again"])
+    def send_again(self, request, queryset):
+        count = deliveries_retry(actor=request.user, deliveries=queryset.select_related("stream"))
+        self.message_user(request, _("Dead letters queued again: %(count)d.") % {"count": count}, messages.SUCCESS)
+
+    def has_send_again_permission(self, request) -> bool:
+        """Deliveries are never edited; sending one again is the change right on them."""
+        return request.user.has_perm("entities.change_auditdelivery")
 
     def has_add_permission(self, request):
         return False

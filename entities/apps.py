@@ -18,6 +18,11 @@ ENTITY_ACTIONS = {
     "grant.end_set": _("Role's end date set"),
     "grant.ended": _("Role ended (its end date came)"),
     "object.deleted": _("Deleted in the Django admin"),
+    "audit.exported": _("Audit log exported"),
+    "audit_stream.created": _("Audit stream endpoint added"),
+    "audit_stream.changed": _("Audit stream endpoint changed"),
+    "audit_stream.deleted": _("Audit stream endpoint removed"),
+    "audit_stream.retried": _("Audit stream deliveries sent again"),
 }
 # Changes that are no field of their entry's object.
 ENTITY_CHANGES = {"role": _("Role")}

@@ -7,7 +7,8 @@ Every change that can alter access is audited, so the audit write is also where 
 access version moves on (Instance.access_version), in the same transaction as the change:
 answers cached under the old number (entities.access.cache) are never read again. An entry
 of no cockpit (a role, its matrix) or one that moves something between cockpits moves every
-cockpit's number; an action that never alters access (KEEPS_ACCESS) moves none.
+cockpit's number; an action that never alters access (KEEPS_ACCESS) moves none. It is also where
+new entries are queued for the cockpit's audit stream endpoints (entities.streaming), in the same transaction.
 """
 
 import uuid
@@ -23,6 +24,7 @@ from django.db.models import F
 
 from core.retention import older_rows_delete
 from entities.models import AuditLogEntry, Instance
+from entities.streaming import entries_stream
 
 current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None)
 # The batch a bulk action's entries belong to: each entry of one action carries its id (params["batch"]).
@@ -107,6 +109,11 @@ KEEPS_ACCESS = frozenset(
         "device.removed",
         "device.backup_codes_generated",
         "share.resent",
+        "audit.exported",
+        "audit_stream.created",
+        "audit_stream.changed",
+        "audit_stream.deleted",
+        "audit_stream.retried",
     }
 )
 
@@ -133,6 +140,7 @@ def audit_record(**entry) -> AuditLogEntry:
     record = audit_entry(**entry)
     record.save()
     access_changed([record])
+    entries_stream([record])
     return record
 
 
@@ -140,6 +148,7 @@ def audit_records(entries: list[AuditLogEntry]) -> None:
     """Record many changes of one action in one statement (audit_entry builds each)."""
     AuditLogEntry.objects.bulk_create(entries, batch_size=500)
     access_changed(entries)
+    entries_stream(entries)
 
 
 def diff(before: dict, after: dict) -> dict[str, tuple]:

@@ -534,3 +534,20 @@ def section_data_bulk_create(
     TourActivity.objects.bulk_create(tour_activities)
     QualityFeedback.objects.bulk_create(quality_feedback)
     ChatMessage.objects.bulk_create(chat_messages)
+
+
+def audit_export_recorded(
+    *, actor: AbstractBaseUser, instance: Instance | None, file_format: str, filters: Mapping[str, str]
+) -> None:
+    """The audit log, or part of it, left as a file: who, when, in which format, with which filters.
+
+    Filed under the cockpit a user manager exported from; operator staff's export of every cockpit
+    is about themselves.
+    """
+    audit_record(
+        actor=actor,
+        action="audit.exported",
+        target=instance if instance is not None else actor,
+        instance=instance,
+        params={"format": file_format, "filters": {key: value[:100] for key, value in filters.items()}},
+    )

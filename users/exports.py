@@ -7,24 +7,11 @@ from itertools import islice
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.csvtext import LineWriter, spreadsheet_cell
 from entities.access import request_scope
 from users.permissions import Reach
 
 BATCH = 500
-# A cell a spreadsheet would run as a formula is written as text (CSV injection), leading spaces or not.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class _Line:
-    """csv.writer writes into this and hands the line back, so each row streams as soon as it is made."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.lstrip().startswith(FORMULA_START) else text
 
 
 def _grants(member) -> str:
@@ -32,7 +19,7 @@ def _grants(member) -> str:
     grants += [f"{g.entity_label}: {g.role.label}" for g in member.listed_entity_grants]
     if member.sees_all_entities and member.all_entities_role:
         grants.append(f"{_('All entities')}: {member.all_entities_role.label}")
-    return "; ".join(_cell(grant) for grant in grants)
+    return "; ".join(spreadsheet_cell(grant) for grant in grants)
 
 
 def users_csv(reach: Reach, users, *, describe: Callable[[Reach, list], None], language: str) -> Iterator[str]:
@@ -48,7 +35,7 @@ def users_csv(reach: Reach, users, *, describe: Callable[[Reach, list], None], l
 
 def _lines(reach: Reach, users, describe: Callable[[Reach, list], None]) -> Iterator[str]:
     # Every cell quoted: spreadsheets set to split on ";" (German Excel) must not split a name into a formula.
-    writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL)
+    writer = csv.writer(LineWriter(), quoting=csv.QUOTE_ALL)
     yield "\ufeff" + writer.writerow(
         [
             _("Name"),
@@ -68,9 +55,9 @@ def _lines(reach: Reach, users, describe: Callable[[Reach, list], None]) -> Iter
         for member in batch:
             yield writer.writerow(
                 [
-                    _cell(member.get_full_name()),
-                    _cell(member.email),
-                    _cell(member.company.name),
+                    spreadsheet_cell(member.get_full_name()),
+                    spreadsheet_cell(member.email),
+                    spreadsheet_cell(member.company.name),
                     _("No") if member.is_employee else _("Yes"),
                     member.state_label,
                     _grants(member),

@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Page
@@ -408,3 +409,26 @@ def own_access(user: User, instance, *, entities_shown: int = 5) -> OwnAccess:
             user.all_entities_role if user.sees_all_entities and user.company.instance_id == instance.pk else None
         ),
     )
+
+
+def audit_entries_in_reach(reach: Reach, *, person_id: int | None = None, since=None, until=None) -> QuerySet:
+    """The audit entries a manager may export: those about the people whose history they read (the employees their
+    User Management lists), filed under this cockpit or under none (a person's own sign-in), newest first.
+
+    `since` and `until` are dates, both included, in the active time zone.
+    """
+    employees = User.objects.filter(reach.listed_users() & reach.employees())
+    entries = AuditLogEntry.objects.filter(subject_user__in=employees).filter(
+        Q(instance=reach.instance) | Q(instance__isnull=True)
+    )
+    if person_id is not None:
+        entries = entries.filter(subject_user_id=person_id)
+    if since is not None:
+        entries = entries.filter(created_at__gte=_day_start(since))
+    if until is not None:
+        entries = entries.filter(created_at__lt=_day_start(until + timedelta(days=1)))
+    return entries.order_by("-created_at", "-id")
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from users import views
+from users.views.audit_export import AuditExportView
 
 app_name = "users"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("new/", views.UserCreateView.as_view(), name="user-create"),
     path("export.csv", views.UserExportView.as_view(), name="user-export"),
     path("bulk/", views.UserBulkView.as_view(), name="user-bulk"),
+    path("audit-log/export/", AuditExportView.as_view(), name="audit-export"),
     path("import/", views.UserImportView.as_view(), name="user-import"),
     path("import/template.csv", views.UserImportTemplateView.as_view(), name="user-import-template"),
     path("entity-search/", views.EntitySearchView.as_view(), name="entity-search"),

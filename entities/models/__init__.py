@@ -28,6 +28,7 @@ from entities.models.roles import (
     in_reader_language,
 )
 from entities.models.sections import ChatMessage, QualityFeedback, SectionSettings, TourActivity
+from entities.models.streaming import AuditDelivery, AuditStream
 from entities.models.tenancy import (
     COMPANY_IN_USE_STAYS,
     COMPANY_OF_OTHER_INSTANCE,
@@ -68,6 +69,8 @@ __all__ = [
     "AUDIT_ACTIONS",
     "AUDIT_CHANGES",
     "AuditLogEntry",
+    "AuditStream",
+    "AuditDelivery",
     "SectionSettings",
     "TourActivity",
     "QualityFeedback",
