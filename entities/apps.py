@@ -37,11 +37,12 @@ class EntitiesConfig(AppConfig):
 
         from core.retention import RETENTION
         from entities.access.cache import every_answer_outdated
-        from entities.audit import audit_entries_prune
+        from entities.audit import audit_deliveries_prune, audit_entries_prune
         from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
 
         AUDIT_ACTIONS.register_all(ENTITY_ACTIONS)
         AUDIT_CHANGES.register_all(ENTITY_CHANGES)
         RETENTION.register("audit entries", audit_entries_prune)
+        RETENTION.register("delivered audit stream rows", audit_deliveries_prune)
         # A deploy may change the rules or, by a data migration, the rows they read without an audit entry.
         post_migrate.connect(every_answer_outdated, sender=self)

@@ -23,7 +23,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from core.retention import older_rows_delete
-from entities.models import AuditLogEntry, Instance
+from entities.models import AuditDelivery, AuditLogEntry, Instance
 from entities.streaming import entries_stream
 
 current_ip: ContextVar[str | None] = ContextVar("audit_current_ip", default=None)
@@ -158,6 +158,13 @@ def diff(before: dict, after: dict) -> dict[str, tuple]:
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
+
+
+def audit_deliveries_prune(now: datetime) -> int:
+    """Remove the audit stream's delivered rows queued more than TASK_RESULT_RETENTION_DAYS before `now`: the
+    receiver has the entry; waiting rows and dead letters stay for operator staff to see."""
+    delivered = AuditDelivery.objects.filter(state=AuditDelivery.State.DELIVERED)
+    return older_rows_delete(delivered, "created_at", now - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS))
 
 
 def audit_entries_prune(now: datetime) -> int:

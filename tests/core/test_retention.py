@@ -23,7 +23,7 @@ def waiting_runs():
 
 
 def test_every_app_that_keeps_growing_rows_registered_its_pruner():
-    assert set(RETENTION) == {"audit entries", "finished queue tasks"}
+    assert set(RETENTION) == {"audit entries", "delivered audit stream rows", "finished queue tasks"}
 
 
 def test_migrate_leaves_one_pruning_run_waiting_for_the_worker(settings):

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from entities.audit import audit_entries_prune, audit_record
-from entities.models import AuditLogEntry
+from entities.audit import audit_deliveries_prune, audit_entries_prune, audit_record
+from entities.models import AuditDelivery, AuditLogEntry, AuditStream
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,20 @@ def test_the_clock_decides_not_the_day_the_entry_was_read(instance, settings):
     assert audit_entries_prune(NOW) == 0
     assert audit_entries_prune(NOW + timedelta(days=166)) == 1
     assert not AuditLogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_delivered_stream_rows_go_after_the_task_retention_and_dead_letters_stay(instance, settings):
+    settings.TASK_RESULT_RETENTION_DAYS = 14
+    stream = AuditStream.objects.create(instance=instance, url="https://siem.example/in", secret="s")
+    entry = entry_aged(instance, 1)
+    rows = {
+        state: AuditDelivery.objects.create(stream=stream, entry=entry, state=state)
+        for state in AuditDelivery.State.values
+    }
+    AuditDelivery.objects.update(created_at=NOW - timedelta(days=15))
+
+    assert audit_deliveries_prune(NOW) == 1
+
+    remaining = set(AuditDelivery.objects.values_list("state", flat=True))
+    assert remaining == {AuditDelivery.State.QUEUED, AuditDelivery.State.DEAD}
+    assert rows[AuditDelivery.State.DEAD].pk in set(AuditDelivery.objects.values_list("pk", flat=True))
