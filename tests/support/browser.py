@@ -99,26 +99,38 @@ def axe_available() -> bool:
     return False
 
 
-def inspect_page(page, name: str, *, axe: bool = True, fits: bool = True) -> list[Path]:
-    """Check the page as it stands at a phone's and a laptop's width, and keep a screenshot of each.
-
-    At both widths the page must not scroll sideways (`fits`) and axe-core must find no
-    violation (`axe`); the pictures go to test-artifacts/screenshots/<name>-360.png and
-    -1440.png. The window returns to the width it had.
+def page_problems(page, name: str | None = None, *, axe: bool = True, fits: bool = True) -> list[str]:
+    """What is wrong with the page as it stands at a phone's and a laptop's width: sideways scroll (`fits`) and
+    axe-core violations (`axe`), one line each; with a `name`, a screenshot of each width under
+    test-artifacts/screenshots/<name>-360.png and -1440.png. The window returns to the width it had.
     """
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size or {"width": LAPTOP_WIDTH, "height": 900}
-    paths, problems = [], []
+    problems = []
     for width in (PHONE_WIDTH, LAPTOP_WIDTH):
         page.set_viewport_size({"width": width, "height": before["height"]})
         page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of a full-page picture
-        path = SCREENSHOTS / f"{name}-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
-        paths.append(path)
+        if name is not None:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot_path(name, width)), full_page=True)
         if fits and (overflow := horizontal_overflow(page)) > 0:
             problems.append(f"at {width} px the page scrolls sideways by {overflow} px")
         if axe and axe_available():
             problems += [f"at {width} px axe: {violation}" for violation in axe_violations(page)]
     page.set_viewport_size(before)
+    return problems
+
+
+def screenshot_path(name: str, width: int) -> Path:
+    return SCREENSHOTS / f"{name}-{width}.png"
+
+
+def inspect_page(page, name: str, *, axe: bool = True, fits: bool = True) -> list[Path]:
+    """Check the page as it stands at a phone's and a laptop's width, and keep a screenshot of each.
+
+    At both widths the page must not scroll sideways (`fits`) and axe-core must find no
+    violation (`axe`); the pictures go to test-artifacts/screenshots/<name>-360.png and
+    -1440.png.
+    """
+    problems = page_problems(page, name, axe=axe, fits=fits)
     assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)
-    return paths
+    return [screenshot_path(name, width) for width in (PHONE_WIDTH, LAPTOP_WIDTH)]
