@@ -477,15 +477,23 @@ class UserAdmin(RolePickersAdmin, AuditedDeletesAdmin, ServiceSavesAdmin, Django
             try:
                 delivery = welcome_email_resend_by_staff(actor=request.user, user=user)
             except (ValidationError, PermissionDenied) as error:
+                # Worded so the admin's capitalised first letter never falls on an email address.
+                reason = " ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(
-                    request, f"{user.email}: {' '.join(getattr(error, 'messages', [str(error)]))}", messages.ERROR
+                    request,
+                    _("Not sent to %(email)s: %(reason)s") % {"email": user.email, "reason": reason},
+                    messages.ERROR,
                 )
                 continue
             delivery.refresh_from_db()
             if delivery.state == OutgoingMessage.State.SENT:
                 self.message_user(request, _("Welcome email sent to %(email)s.") % {"email": user.email})
             elif delivery.attempts:
-                self.message_user(request, f"{user.email}: {delivery.last_error}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("Not sent to %(email)s: %(reason)s") % {"email": user.email, "reason": delivery.last_error},
+                    messages.ERROR,
+                )
             else:
                 self.message_user(request, _("Welcome email queued for %(email)s.") % {"email": user.email})
 

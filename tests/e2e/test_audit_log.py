@@ -50,4 +50,4 @@ def test_an_operator_filters_the_audit_log_by_person_and_reads_an_entry_in_words
         "All times on this page are in the Europe/Zurich time zone."
     )
     expect(page.get_by_role("row", name="Last name Lang Lang-Meier")).to_be_visible()
-    inspect_page(page, "audit-entry", fits=False)
+    inspect_page(page, "audit-entry")
