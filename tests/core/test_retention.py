@@ -39,6 +39,7 @@ def test_without_a_worker_s_queue_nothing_is_scheduled():
     assert retention_schedule() is False
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker closes its connection when done, as in production
 def test_the_worker_prunes_logs_what_it_removed_and_queues_the_next_run_a_day_on(settings, instance, caplog):
     settings.TASKS = DATABASE_TASKS
     settings.AUDIT_RETENTION_DAYS = 365
