@@ -64,8 +64,8 @@ def test_admin_welcome_action_names_a_person_who_signed_in_already(admin_client,
     response = send_welcome(admin_client, signed_in)
 
     assert [str(m) for m in response.context["messages"]] == [
-        "Not sent to active@rhein.example: This user has already chosen their own password; if they forgot it, they use "
-        "'Forgot your password?'."
+        "Not sent to active@rhein.example: This user has already chosen their own password; "
+        "if they forgot it, they use 'Forgot your password?'."
     ]
     assert mailoutbox == []
 
