@@ -26,10 +26,7 @@ PORT ?= 8000
 RUN_ENV := DEBUG=1 COCKPIT_BASE_URL=http://localhost:$(PORT)
 
 ## Set up, migrate, load the demo data and serve the cockpit on SQLite at http://localhost:$(PORT)/ (make run PORT=8001)
-run: port-free $(STAMP)
-	mkdir -p var
-	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+run: port-free $(STAMP) demo-data
 	@echo "Cockpit runs at http://localhost:$(PORT)/  (stop with Ctrl-C; emails appear in this console)"
 	@# The worker that sends emails and SMS codes from the queue runs beside the server and stops with it.
 	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -39,6 +36,13 @@ run: port-free $(STAMP)
 .PHONY: worker
 worker: $(STAMP)
 	$(BIN)/python manage.py db_worker --no-reload
+
+# The database migrated quietly and the demo data seeded: the demo logins are the first lines a newcomer reads.
+.PHONY: demo-data
+demo-data: $(STAMP)
+	@mkdir -p var
+	@$(RUN_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 # Before the install, migration and seeding, not after: a taken port should fail at once.
 port-free:

@@ -1,5 +1,6 @@
 """`make run PORT=…` serves on that port, links emails to it, and stops at once when the port is taken."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -44,3 +45,17 @@ def test_a_taken_port_stops_make_run_before_anything_else():
     # and `make run` asks before installing, migrating or seeding
     commands = dry_run(f"PORT={port}")
     assert commands.index("connect_ex") < commands.index("migrate") < commands.index("seed_demo")
+
+
+def test_the_demo_logins_are_within_the_first_40_lines_make_run_prints(tmp_path):
+    """The migration runs quietly, the seeded logins come first; the server's own lines follow them."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "demo-data"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+    first = "\n".join(printed.splitlines()[:40])
+    assert "admin@soobr.demo" in first and "Cockpit-Demo-2026" in first and "pm@rhein-clean.demo" in first
+    assert "Applying" not in printed
