@@ -20,6 +20,7 @@ from users.services import (
     BulkKind,
     CompanyGrantRequest,
     EntityGrantRequest,
+    entity_grants_give,
     people_import,
     user_edit,
     user_invite,
@@ -226,3 +227,15 @@ def test_an_imported_end_that_is_no_date_or_not_ahead_is_an_error_of_its_line(pr
 
     assert plan.saves_nothing
     assert plan.people[0].errors[0].startswith("Line 2: ")
+
+
+def test_giving_a_role_with_an_end_where_it_is_held_gives_the_held_role_that_end(
+    pm, companies, customer, end, instance
+):
+    person = UserFactory(company=companies["A"])
+    entity = BusinessEntityFactory(instance=instance, owner=companies["A"])
+    edit(pm, person, [], [EntityGrantRequest(entity, customer)])
+
+    entity_grants_give(actor=pm, instance=instance, user=person, entities=[entity], role=customer, ends_on=end)
+
+    assert EntityGrant.objects.get(user=person).ends_on == end
