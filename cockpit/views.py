@@ -8,7 +8,10 @@ from entities.selectors import visible_entity_total
 from sharing.access import cockpits_of
 from sharing.selectors import share_of, share_scope_rows
 from users.permissions import manager_reach, user_views_users
-from users.selectors import latest_access_changes, own_access, user_counts
+from users.selectors import grants_ending_soon, latest_access_changes, own_access, user_counts
+
+# How far ahead a user manager's dashboard lists the roles that end.
+GRANTS_ENDING_WITHIN_DAYS = 14
 
 
 def home(request):
@@ -45,4 +48,12 @@ class DashboardView(TemplateView):
                 access_changes=latest_access_changes(reach),
                 may_create_users=reach.is_manager,
             )
+            if reach.is_manager:
+                ending, ending_total = grants_ending_soon(reach, within_days=GRANTS_ENDING_WITHIN_DAYS)
+                context.update(
+                    attention=True,
+                    grants_ending=ending,
+                    grants_ending_more=ending_total - len(ending),
+                    grants_ending_days=GRANTS_ENDING_WITHIN_DAYS,
+                )
         return context

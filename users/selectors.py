@@ -3,7 +3,7 @@
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Page
@@ -31,7 +31,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accounts.models import SMSDevice, User
 from core.paging import CappedCountPaginator
 from core.registry import Registry
-from entities.history import HistoryRow, history_rows
+from entities.history import OUTSIDE_VIEW, HistoryRow, history_rows
 from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Role
 from users.permissions import Reach, listed_external_company_grants
 
@@ -375,6 +375,72 @@ def latest_access_changes(reach: Reach, *, limit: int = 5) -> list[HistoryRow]:
         .order_by("-created_at", "-id")[:limit]
     )
     return history_rows(entries, visible_entities=reach.visible_entity_ids)
+
+
+@dataclass(frozen=True)
+class GrantEnding:
+    """One role that ends soon, as the dashboard lists it: whose, which, where, and its first day without access."""
+
+    person: User
+    role: Role
+    place: str
+    level: str | None
+    ends_on: date
+    # Employed by a company whose users the manager sees (their page is the user's page; else the external one).
+    is_employee: bool
+
+
+def grants_ending_soon(reach: Reach, *, within_days: int = 14, limit: int = 10) -> tuple[list[GrantEnding], int]:
+    """The roles of people this manager's User Management lists that end within `within_days` (still in force
+    today), soonest first, at most `limit` of them, and how many there are in all; never a role outside reach.
+
+    Company grants and entity grants each in one query; the entities' names in one more.
+    """
+    today = timezone.localdate()
+    window = Q(ends_on__gt=today, ends_on__lte=today + timedelta(days=within_days))
+    people = User.objects.filter(reach.listed_users())
+    company_grants, entity_grants = CompanyGrant.objects.all(), EntityGrant.objects.all()
+    if not reach.is_operator_staff:
+        company_in_reach, entity_in_reach = reach.grants_in_reach()
+        company_grants, entity_grants = company_grants.filter(company_in_reach), entity_grants.filter(entity_in_reach)
+    company_grants = company_grants.filter(window, company__instance=reach.instance, user__in=people)
+    entity_grants = entity_grants.filter(window, content_object__instance=reach.instance, user__in=people)
+    seen_companies = {company_id for _level, company_id in reach.viewed}
+
+    def is_employee(person: User) -> bool:
+        return reach.is_operator_staff or (person.company_id in seen_companies and not person.company.is_operator)
+
+    rows = [
+        GrantEnding(
+            grant.user,
+            grant.role,
+            grant.company.name,
+            grant.get_level_display(),
+            grant.ends_on,
+            is_employee(grant.user),
+        )
+        for grant in company_grants.select_related("user__company", "role", "company").order_by("ends_on", "pk")[:limit]
+    ]
+    entity_rows = list(
+        entity_grants.select_related("user__company", "role", "content_object").order_by("ends_on", "pk")[:limit]
+    )
+    visible = reach.visible_entity_ids({grant.content_object_id for grant in entity_rows}) if entity_rows else set()
+    rows += [
+        GrantEnding(
+            grant.user,
+            grant.role,
+            grant.content_object.name if grant.content_object_id in visible else str(OUTSIDE_VIEW),
+            None,
+            grant.ends_on,
+            is_employee(grant.user),
+        )
+        for grant in entity_rows
+    ]
+    rows.sort(key=lambda row: (row.ends_on, row.person.email))
+    total = len(rows)
+    if total >= limit:
+        total = company_grants.count() + entity_grants.count()
+    return rows[:limit], total
 
 
 @dataclass(frozen=True)

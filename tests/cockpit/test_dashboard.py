@@ -137,3 +137,128 @@ def test_the_dashboard_makes_as_many_queries_for_many_roles_and_changes_as_for_f
         add_colleague_with_role()
 
     assert count_queries(lambda: dashboard(client, instance)) == few
+
+
+NOW = timezone.make_aware(datetime.datetime(2027, 3, 1, 9, 0))
+
+
+def role_until(user, company, days, *, level=Level.CUSTOMER, role="customer"):
+    from entities.models import Role
+    from entities.services import company_grant_create
+
+    return company_grant_create(
+        actor=None,
+        user=user,
+        level=level,
+        company=company,
+        role=Role.objects.get(code=role),
+        ends_on=NOW.date() + datetime.timedelta(days=days),
+    )
+
+
+def attention_of(response) -> str:
+    return response.content.decode().split('data-testid="attention"')[1].split("</section>")[0]
+
+
+def test_a_user_manager_sees_the_roles_in_reach_that_end_within_14_days_soonest_first(
+    client, login, manager, customer_company, instance, monkeypatch
+):
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    soon = UserFactory(company=customer_company, first_name="Sina", last_name="Bald")
+    role_until(soon, customer_company, 14)
+    sooner = UserFactory(company=customer_company, first_name="Timo", last_name="Morgen")
+    role_until(sooner, customer_company, 1)
+    later = UserFactory(company=customer_company, first_name="Lena", last_name="Später")
+    role_until(later, customer_company, 15)
+    elsewhere = CompanyFactory(instance=instance, name="Other AG")
+    stranger = UserFactory(company=elsewhere, first_name="Sven", last_name="Fremd")
+    role_until(stranger, elsewhere, 2)
+    login(manager)
+
+    attention = attention_of(dashboard(client, instance))
+
+    assert "Roles ending within 14 days" in attention
+    assert attention.index("Timo Morgen") < attention.index("Sina Bald")
+    assert "ends 02.03.2027" in attention and "ends 15.03.2027" in attention
+    assert reverse("users:user-edit", kwargs={"instance_slug": instance.slug, "pk": soon.pk}) in attention
+    assert "Lena Später" not in attention
+    assert "Sven Fremd" not in attention
+
+
+def test_a_role_whose_end_has_come_is_no_longer_listed_as_ending(
+    client, login, manager, customer_company, instance, monkeypatch
+):
+    monkeypatch.setattr(timezone, "now", lambda: NOW - datetime.timedelta(days=1))
+    person = UserFactory(company=customer_company, first_name="Ende", last_name="Heute")
+    role_until(person, customer_company, 0)
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    login(manager)
+
+    attention = attention_of(dashboard(client, instance))
+
+    assert "Ende Heute" not in attention
+    assert 'data-testid="grants-ending-none"' in attention
+
+
+def test_an_external_persons_ending_role_links_to_their_external_page_and_names_the_entity(
+    client, login, manager, customer_company, instance, monkeypatch
+):
+    from entities.models import Role
+    from entities.services import entity_grant_create
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    outsider = UserFactory(company=CompanyFactory(instance=instance), first_name="Ext", last_name="Erna")
+    entity = BusinessEntityFactory(instance=instance, customer=customer_company, name="Haus Linde")
+    entity_grant_create(
+        actor=None,
+        user=outsider,
+        entity=entity,
+        role=Role.objects.get(code="customer"),
+        ends_on=NOW.date() + datetime.timedelta(days=5),
+    )
+    login(manager)
+
+    attention = attention_of(dashboard(client, instance))
+
+    assert "Ext Erna" in attention and "Haus Linde" in attention
+    assert reverse("users:user-external", kwargs={"instance_slug": instance.slug, "pk": outsider.pk}) in attention
+
+
+def test_a_user_who_only_views_users_has_nothing_to_attend_to(client, login, user, instance, customer_company):
+    grant_company_role(user, Level.CUSTOMER, customer_company, "customer")
+    login(user)
+
+    response = dashboard(client, instance)
+
+    assert "grants_ending" not in response.context
+    assert 'data-testid="attention"' not in response.content.decode()
+
+
+def test_the_ending_roles_cost_the_same_queries_for_many_as_for_one(
+    client, login, manager, customer_company, instance, count_queries, monkeypatch
+):
+    from entities.models import Role
+    from entities.services import entity_grant_create
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    entity = BusinessEntityFactory(instance=instance, customer=customer_company)
+
+    def add_ending_roles(days):
+        role_until(UserFactory(company=customer_company), customer_company, days)
+        entity_grant_create(
+            actor=None,
+            user=UserFactory(company=customer_company),
+            entity=entity,
+            role=Role.objects.get(code="customer"),
+            ends_on=NOW.date() + datetime.timedelta(days=days),
+        )
+
+    add_ending_roles(1)
+    login(manager)
+    few = count_queries(lambda: dashboard(client, instance))
+    for days in range(2, 13):
+        add_ending_roles(days)
+
+    # Two more: the counts behind "and N more", once the list is full.
+    assert count_queries(lambda: dashboard(client, instance)) == few + 2
+    assert "and 14 more roles" in attention_of(dashboard(client, instance))
