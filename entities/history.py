@@ -6,6 +6,7 @@ into words, at read time, in a constant number of queries for any number of entr
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -93,6 +94,14 @@ def _other_label(meta, name: str) -> str:
     return name
 
 
+def _day(value) -> str:
+    """A stored day (an ISO date in the entry's JSON) as the reader writes dates; anything else as it is."""
+    try:
+        return formats.date_format(date.fromisoformat(value), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return _shown(value)
+
+
 class _Reader:
     """What one reader's entries name, read in one query per kind."""
 
@@ -178,6 +187,8 @@ class _Reader:
                 return value.split(" · ")[0]
         if field is not None and field.many_to_one and isinstance(value, int) and not isinstance(value, bool):
             return self.related_name(field, value) or str(value)
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            return _day(value)
         if field is not None and field.choices and value not in (None, ""):
             choices = dict(field.flatchoices)
             return str(choices.get(value, choices.get(self.choice_of_label(field, value), value)))

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.csvtext import LineWriter, spreadsheet_cell
@@ -14,9 +15,18 @@ from users.permissions import Reach
 BATCH = 500
 
 
+def _ends(grant) -> str:
+    """The role's end as the list shows it, so a spreadsheet of the list tells which access is temporary."""
+    if grant.ends_on is None:
+        return ""
+    return " (" + _("ends %(day)s") % {"day": date_format(grant.ends_on, "SHORT_DATE_FORMAT")} + ")"
+
+
 def _grants(member) -> str:
-    grants = [f"{g.get_level_display()} · {g.company.name}: {g.role.label}" for g in member.company_grants.all()]
-    grants += [f"{g.entity_label}: {g.role.label}" for g in member.listed_entity_grants]
+    grants = [
+        f"{g.get_level_display()} · {g.company.name}: {g.role.label}{_ends(g)}" for g in member.company_grants.all()
+    ]
+    grants += [f"{g.entity_label}: {g.role.label}{_ends(g)}" for g in member.listed_entity_grants]
     if member.sees_all_entities and member.all_entities_role:
         grants.append(f"{_('All entities')}: {member.all_entities_role.label}")
     return "; ".join(spreadsheet_cell(grant) for grant in grants)

@@ -207,3 +207,20 @@ def test_the_command_reports_what_it_removed(clock, person, owner):
     call_command("grant_ends_record", stdout=out)
 
     assert out.getvalue().startswith("1 ended role(s) removed")
+
+
+@pytest.mark.parametrize(("language", "day"), [("en", "31 Mar 2027"), ("de", "31. März 2027")])
+def test_the_history_writes_an_end_date_as_the_reader_writes_dates(clock, person, owner, language, day):
+    from django.utils import translation
+
+    from entities.history import history_rows
+
+    grant = company_grant_create(
+        actor=None, user=person, level=Level.OWNER, company=owner, role=Role.objects.get(code="customer")
+    )
+    grant_end_set(actor=None, grant=grant, ends_on=END)
+
+    with translation.override(language):
+        (row,) = history_rows(AuditLogEntry.objects.filter(action="grant.end_set"))
+
+    assert [(before, after) for _label, before, after in row.changes] == [("—", day)]

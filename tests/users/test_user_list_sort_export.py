@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
-from entities.models import AuditLogEntry, Level
+from entities.models import AuditLogEntry, CompanyGrant, Level
 from tests.factories import BusinessEntityFactory, UserFactory, grant_company_role, grant_entity_role
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +159,17 @@ def test_the_export_carries_grants_state_2fa_chat_and_last_login(client, login, 
     assert amsler["Roles"] == "Owner · Owner A: Customer"
     assert (amsler["State"], amsler["External"], amsler["Chat"]) == ("Active", "No", "off")
     assert amsler["Two-factor authentication"] and amsler["Last login"].startswith(str(timezone.now().year))
+
+
+def test_the_export_tells_when_a_role_ends(client, login, projectmanager_a, staff_a, instance):
+    ends = timezone.localdate() + timedelta(days=30)
+    CompanyGrant.objects.filter(user__email="a@owner-a.example").update(ends_on=ends)
+    login(projectmanager_a)
+
+    _response, rows = export(client, instance)
+
+    amsler = next(row for row in rows if row["Email address"] == "a@owner-a.example")
+    assert amsler["Roles"] == f"Owner · Owner A: Customer (ends {ends:%d.%m.%Y})"
 
 
 def test_the_export_names_no_entity_the_reader_cannot_see(
