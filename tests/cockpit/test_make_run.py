@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+pytestmark = [pytest.mark.once, pytest.mark.skipif(shutil.which("make") is None, reason="needs make")]
 
 
 def dry_run(*args: str) -> str:

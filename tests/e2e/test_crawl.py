@@ -33,8 +33,6 @@ from tests.support.crawl import Crawl, Visit, page_shape
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
-    # Pages look the same on either database: CI crawls once, in its SQLite pass (.ci/run), for its time budget.
-    pytest.mark.skipif(bool(os.environ.get("CRAWL_SKIP")), reason="CRAWL_SKIP is set: the crawl runs in another pass"),
 ]
 
 # CRAWL_PERSONAS=qc@technikum.demo,... crawls as those alone (while fixing their pages).
