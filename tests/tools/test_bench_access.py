@@ -11,7 +11,6 @@ from django.core.management import call_command
 from tools.bench_access.command import Command
 from tools.bench_access.dataset import PERSONAS, TWINLESS, TWINNED
 
-
 # A benchmark's run: CI starts it in its PostgreSQL pass, the database it measures in production.
 pytestmark = pytest.mark.once
 
