@@ -1,7 +1,10 @@
 """Access reviews: a manager has the people within their reach looked at, row by row, by a deadline."""
 
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from entities.models import Company, Instance, Level, Role
@@ -91,6 +94,11 @@ class AccessReview(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == ReviewState.OPEN
+
+    @property
+    def last_day(self) -> date:
+        """The last day to answer, in the cockpit's time: the deadline is the end of it (00:00 of the next)."""
+        return (timezone.localtime(self.deadline) - timedelta(microseconds=1)).date()
 
 
 class AccessReviewRow(models.Model):

@@ -30,6 +30,7 @@ def _send_review_request(message: OutgoingMessage) -> None:
             "review": review,
             "cockpit": review.instance,
             "left": left,
+            "starter": review.started_by.get_full_name() or review.started_by.email if review.started_by else "—",
             "link": settings.COCKPIT_BASE_URL + link,
         },
     )

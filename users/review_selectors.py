@@ -18,9 +18,13 @@ def reviews_listed(actor: User, instance: Instance, *, is_operator_staff: bool) 
         reviews = reviews.filter(
             Q(started_by=actor) | Exists(AccessReviewRow.objects.filter(review=OuterRef("pk"), reviewer=actor))
         )
-    return reviews.select_related("company", "started_by").annotate(
-        row_count=Count("rows"),
-        mine_left=Count("rows", filter=Q(rows__reviewer=actor, rows__decision=Decision.NONE)),
+    return (
+        reviews.select_related("company", "started_by")
+        .annotate(
+            row_count=Count("rows"),
+            mine_left=Count("rows", filter=Q(rows__reviewer=actor, rows__decision=Decision.NONE)),
+        )
+        .order_by("-created_at", "-pk")
     )
 
 
