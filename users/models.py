@@ -89,6 +89,11 @@ class AccessReview(models.Model):
         ]
 
     def __str__(self) -> str:
+        # Stored as the audit entries' target label, which every reader reads: no words of one language.
+        return f"#{self.pk}"
+
+    @property
+    def title(self) -> str:
         return str(_("Access review %(number)s") % {"number": self.pk})
 
     @property
