@@ -326,3 +326,23 @@ def test_reviews_awaiting_counts_the_rows_left(pm, instance, companies, external
     awaiting = reviews_awaiting(pm, instance)
 
     assert [(item.review.pk, item.deadline, item.left) for item in awaiting] == [(review.pk, DEADLINE, 4)]
+
+
+def test_the_backstop_command_says_how_many_it_applied(pm, instance, companies, externals, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    start(pm, instance, company=companies["A"])
+    clock.at = DEADLINE
+    out = StringIO()
+
+    call_command("review_deadlines_apply", stdout=out)
+
+    assert out.getvalue().startswith("1 access review(s) applied")
+
+
+def test_operator_staff_review_any_company_of_their_cockpit(instance, companies, externals):
+    review = start(_operator_staff(instance), instance, company=companies["A"])
+
+    assert review.rows.count() == 10

@@ -272,3 +272,30 @@ def test_the_review_page_makes_as_many_queries_for_many_people_as_for_few(
     assert count_queries(lambda: client.get(users_url(instance, "review-detail", pk=few.pk))) == count_queries(
         lambda: client.get(users_url(instance, "review-detail", pk=many.pk))
     )
+
+
+def test_a_company_manager_sees_only_their_own_rows_of_a_review_started_by_staff(login, pm, ppm, instance, companies):
+    from tests.factories import BusinessEntityFactory, OperatorCompanyFactory, grant_entity_role
+
+    owned = BusinessEntityFactory(instance=instance, owner=companies["A"], name="Owned by A")
+    provided = BusinessEntityFactory(
+        instance=instance, owner=companies["C"], service_provider=companies["B"], name="Provided by B"
+    )
+    guest = UserFactory(company=companies["X"])
+    grant_entity_role(guest, owned, "customer")
+    grant_entity_role(guest, provided, "customer")
+    staff = UserFactory(company=OperatorCompanyFactory(instance=instance), is_staff=True)
+    review = review_start(
+        actor=staff,
+        instance=instance,
+        company=None,
+        subject=ReviewSubject.ENTITY,
+        reviewer_mode=ReviewerMode.MANAGERS,
+        deadline=timezone.now() + timedelta(days=7),
+        unanswered=Unanswered.KEEP,
+    )
+
+    page = login(ppm).get(users_url(instance, "review-detail", pk=review.pk)).content.decode()
+
+    assert "Provided by B" in page and "Owned by A" not in page
+    assert 'data-testid="stop-form"' not in page

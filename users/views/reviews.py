@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from core.csvtext import LineWriter, spreadsheet_cell
+from core.limits import ListingLimited
 from core.query import page_number
 from entities.requests import CockpitRequest
 from users.models import Decision, ReviewState
@@ -33,7 +34,7 @@ def _detail_url(instance_slug: str, pk: int) -> str:
     return reverse("users:review-detail", kwargs={"instance_slug": instance_slug, "pk": pk})
 
 
-class ReviewListView(View):
+class ReviewListView(ListingLimited, View):
     """The reviews the manager started or has rows in (every review of the cockpit, for operator staff)."""
 
     request: CockpitRequest
@@ -176,7 +177,7 @@ class ReviewStopView(View):
         return redirect(back)
 
 
-class ReviewExportView(View):
+class ReviewExportView(ListingLimited, View):
     """POST: the review's rows as CSV (the reviewer's own, or all of them for its starter and operator staff), with
     the decisions and, once finished, the outcome; audited."""
 
