@@ -224,6 +224,7 @@ def _grant_audit(
     grant: CompanyGrant | EntityGrant,
     role_change=None,
     changes: dict[str, tuple] | None = None,
+    extra_params: dict | None = None,
 ):
     """Who got which role where, as codes and ids: each reader sees it in their language and view."""
     target: Company | BusinessEntity
@@ -242,7 +243,7 @@ def _grant_audit(
         subject_user=grant.user,
         instance=target.instance,
         changes=changes,
-        params=params,
+        params={**params, **(extra_params or {})},
     )
 
 
@@ -462,9 +463,12 @@ def grant_ends_record() -> int:
 
 
 @transaction.atomic
-def grant_delete(*, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant) -> None:
-    """Revoke a grant; the user's very next request no longer has it."""
-    _grant_audit(actor=actor, action="grant.deleted", grant=grant, role_change=(grant.role, None))
+def grant_delete(
+    *, actor: AbstractBaseUser | None, grant: CompanyGrant | EntityGrant, params: dict | None = None
+) -> None:
+    """Revoke a grant; the user's very next request no longer has it. `params`: ids the entry carries besides (the
+    access review that removed it)."""
+    _grant_audit(actor=actor, action="grant.deleted", grant=grant, role_change=(grant.role, None), extra_params=params)
     grant.delete()
 
 

@@ -27,7 +27,9 @@ class SharingConfig(AppConfig):
         from outbox.kinds import MESSAGE_KINDS
         from sharing.access import SHARE_PATHS
         from sharing.invitations import INVITATIONS
+        from sharing.reviews import SHARES
         from sharing.selectors import shared_members
+        from users.review_sources import REVIEW_SOURCES
         from users.selectors import OUTSIDE_MEMBERS
 
         for path in SHARE_PATHS:
@@ -35,3 +37,4 @@ class SharingConfig(AppConfig):
         AUDIT_ACTIONS.register_all(SHARE_ACTIONS)
         OUTSIDE_MEMBERS.register("sharing", shared_members)
         MESSAGE_KINDS.register(INVITATIONS.code, INVITATIONS)
+        REVIEW_SOURCES.register("share", SHARES)

@@ -332,10 +332,11 @@ def share_resend(*, actor: User, share: Share) -> OutgoingMessage:
 
 
 @transaction.atomic
-def share_remove(*, actor: User, share: Share) -> None:
-    """Remove a share: the user's very next request to the cockpit answers 404."""
+def share_remove(*, actor: User, share: Share, params: dict | None = None) -> None:
+    """Remove a share: the user's very next request to the cockpit answers 404. `params`: ids the audit entry carries
+    besides (the access review that removed it)."""
     share, _reach = access_share(actor, share.instance, share.pk)
-    _share_remove(actor, share)
+    _share_remove(actor, share, params)
 
 
 @transaction.atomic
@@ -346,7 +347,7 @@ def share_remove_by_staff(*, actor: AbstractBaseUser, share: Share) -> None:
     _share_remove(actor, share)
 
 
-def _share_remove(actor: User, share: Share) -> None:
+def _share_remove(actor: User, share: Share, params: dict | None = None) -> None:
     audit_record(
         actor=actor,
         action="share.removed",
@@ -354,6 +355,7 @@ def _share_remove(actor: User, share: Share) -> None:
         subject_user=share.user,
         instance=share.instance,
         changes={name: (value, None) for name, value in _levels(share).items()},
+        params=params,
     )
     share.delete()
 

@@ -8,6 +8,15 @@ USER_MANAGEMENT_ACTIONS = {
     "user.welcome_email_resent": _("Welcome email sent again"),
     "users.exported": _("User list exported"),
 }
+# How the audit log names an access review's steps; its removals are the grants' and shares' own entries,
+# carrying the review's id.
+ACCESS_REVIEW_ACTIONS = {
+    "review.started": _("Access review started"),
+    "review.decided": _("Access review answered"),
+    "review.applied": _("Access review applied at its deadline"),
+    "review.stopped": _("Access review stopped early"),
+    "review.exported": _("Access review exported"),
+}
 
 
 class UsersConfig(AppConfig):
@@ -21,9 +30,15 @@ class UsersConfig(AppConfig):
         from entities.services import GRANT_END_NOTICES
         from outbox.kinds import MESSAGE_KINDS
         from users.grant_ends import GRANT_END_NOTICE_EMAILS, grant_end_notice_queue
+        from users.review_emails import REVIEW_REQUEST_EMAILS
+        from users.review_sources import COMPANY_GRANTS, ENTITY_GRANTS, REVIEW_SOURCES
         from users.welcome import WELCOME_EMAILS
 
         AUDIT_ACTIONS.register_all(USER_MANAGEMENT_ACTIONS)
+        AUDIT_ACTIONS.register_all(ACCESS_REVIEW_ACTIONS)
+        MESSAGE_KINDS.register(REVIEW_REQUEST_EMAILS.code, REVIEW_REQUEST_EMAILS)
+        REVIEW_SOURCES.register("company_grant", COMPANY_GRANTS)
+        REVIEW_SOURCES.register("entity_grant", ENTITY_GRANTS)
         MESSAGE_KINDS.register(WELCOME_EMAILS.code, WELCOME_EMAILS)
         MESSAGE_KINDS.register(GRANT_END_NOTICE_EMAILS.code, GRANT_END_NOTICE_EMAILS)
         GRANT_END_NOTICES.register("emails", grant_end_notice_queue)

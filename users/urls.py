@@ -2,6 +2,13 @@ from django.urls import path
 
 from users import views
 from users.views.audit_export import AuditExportView
+from users.views.reviews import (
+    ReviewDetailView,
+    ReviewExportView,
+    ReviewListView,
+    ReviewStartView,
+    ReviewStopView,
+)
 
 app_name = "users"
 
@@ -23,4 +30,9 @@ urlpatterns = [
     path("<int:pk>/resend-welcome/", views.UserResendWelcomeView.as_view(), name="user-resend-welcome"),
     path("<int:pk>/authenticator/", views.UserAuthenticatorView.as_view(), name="user-authenticator"),
     path("<int:pk>/second-factor-reset/", views.UserSecondFactorResetView.as_view(), name="user-second-factor-reset"),
+    path("reviews/", ReviewListView.as_view(), name="review-list"),
+    path("reviews/new/", ReviewStartView.as_view(), name="review-start"),
+    path("reviews/<int:pk>/", ReviewDetailView.as_view(), name="review-detail"),
+    path("reviews/<int:pk>/stop/", ReviewStopView.as_view(), name="review-stop"),
+    path("reviews/<int:pk>/export.csv", ReviewExportView.as_view(), name="review-export"),
 ]
