@@ -8,6 +8,7 @@ from entities.selectors import visible_entity_total
 from sharing.access import cockpits_of
 from sharing.selectors import share_of, share_scope_rows
 from users.permissions import manager_reach, user_views_users
+from users.review_selectors import reviews_awaiting
 from users.selectors import grants_ending_soon, latest_access_changes, own_access, user_counts
 
 # How far ahead a user manager's dashboard lists the roles that end.
@@ -52,6 +53,7 @@ class DashboardView(TemplateView):
                 ending, ending_total = grants_ending_soon(reach, within_days=GRANTS_ENDING_WITHIN_DAYS)
                 context.update(
                     attention=True,
+                    reviews_awaiting=reviews_awaiting(user, instance),
                     grants_ending=ending,
                     grants_ending_more=ending_total - len(ending),
                     grants_ending_days=GRANTS_ENDING_WITHIN_DAYS,

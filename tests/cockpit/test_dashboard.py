@@ -262,3 +262,34 @@ def test_the_ending_roles_cost_the_same_queries_for_many_as_for_one(
     # Two more: the counts behind "and N more", once the list is full.
     assert count_queries(lambda: dashboard(client, instance)) == few + 2
     assert "and 14 more roles" in attention_of(dashboard(client, instance))
+
+
+def test_a_reviewer_sees_the_open_review_they_must_answer_with_its_last_day_until_they_answered(
+    client, login, manager, customer_company, instance, monkeypatch
+):
+    from users.models import Decision, ReviewerMode, ReviewSubject, Unanswered
+    from users.reviews import review_decide, review_start
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    guest = UserFactory(company=CompanyFactory(instance=instance), first_name="Gast", last_name="Extern")
+    grant_company_role(guest, Level.CUSTOMER, customer_company, "customer")
+    review = review_start(
+        actor=manager,
+        instance=instance,
+        company=None,
+        subject=ReviewSubject.EXTERNAL,
+        reviewer_mode=ReviewerMode.STARTER,
+        deadline=timezone.make_aware(datetime.datetime(2027, 3, 15)),
+        unanswered=Unanswered.KEEP,
+    )
+    login(manager)
+
+    attention = attention_of(dashboard(client, instance))
+
+    assert f"Access review {review.pk}</a>:\n      1 row to answer by 14.03.2027" in attention
+    assert reverse("users:review-detail", kwargs={"instance_slug": instance.slug, "pk": review.pk}) in attention
+
+    row = review.rows.get()
+    review_decide(actor=manager, instance=instance, review=review, decisions={row.pk: (Decision.KEEP, "")})
+
+    assert 'data-testid="reviews-awaiting-none"' in attention_of(dashboard(client, instance))
