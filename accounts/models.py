@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import models as auth_models
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -144,6 +144,91 @@ class SecondFactorPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.instance)
+
+
+# A week's warning must fit before the end (users.inactivity.NOTICE_DAYS), and then some.
+INACTIVITY_MIN_DAYS = 14
+INACTIVITY_MAX_DAYS = 3650
+
+
+def _inactivity_days(verbose_name, **kwargs) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        validators=[MinValueValidator(INACTIVITY_MIN_DAYS), MaxValueValidator(INACTIVITY_MAX_DAYS)],
+        **kwargs,
+    )
+
+
+class InactivityPolicy(models.Model):
+    """A cockpit's rule for people who stay away, set by operator staff (users.inactivity.inactivity_policy_set).
+
+    A cockpit without a row, or with the rule off, switches nobody off.
+    """
+
+    instance = models.OneToOneField(
+        Instance, on_delete=models.CASCADE, related_name="inactivity_policy", verbose_name=_("cockpit")
+    )
+    enabled = models.BooleanField(
+        _("switch off inactive people"),
+        default=False,
+        help_text=_(
+            "People who have not signed in for the days below are deactivated, after an email to them and their "
+            "manager a week before."
+        ),
+    )
+    days = _inactivity_days(_("days without sign-in"), default=90)
+    external_days = _inactivity_days(
+        _("days for external people"),
+        null=True,
+        blank=True,
+        help_text=_("People of another company of this cockpit who hold roles here; empty: as everyone."),
+    )
+    shared_days = _inactivity_days(
+        _("days for shared people"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Users of other cockpits with a Cockpit Share of this one, counted from their last visit; their share "
+            "is removed, not their login. Empty: as everyone."
+        ),
+    )
+    include_operator_staff = models.BooleanField(
+        _("operator staff too"),
+        default=False,
+        help_text=_("Off: operator staff (Django admin users) are never switched off for inactivity."),
+    )
+
+    class Meta:
+        verbose_name = _("inactivity policy")
+        verbose_name_plural = _("inactivity policies")
+
+    def __str__(self) -> str:
+        return str(self.instance)
+
+
+class InactivityNotice(models.Model):
+    """The warning a person got that their access to a cockpit ends for inactivity: one per idle stretch.
+
+    The stretch is named by the day it began (their last sign-in, visit, joining or reactivation), so a
+    new sign-in starts a new stretch, and the worker's next run, a restart or a second worker never warn twice.
+    """
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="+", verbose_name=_("cockpit"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    idle_since = models.DateField(_("idle since"))
+    sent_at = models.DateTimeField(_("warned"))
+
+    class Meta:
+        verbose_name = _("inactivity warning")
+        verbose_name_plural = _("inactivity warnings")
+        constraints = [
+            models.UniqueConstraint("instance", "user", "idle_since", name="inactivity_notice_once_per_stretch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instance} · {self.user_id} · {self.idle_since}"
 
 
 class RateLimitCounter(models.Model):

@@ -14,6 +14,7 @@ SHARE_ACTIONS = {
     "share.suspended": _("Share suspended"),
     "share.resumed": _("Share resumed"),
     "share.scoped": _("Share narrowed to its giver's reach"),
+    "share.removed_inactive": _("Share removed for inactivity"),
 }
 
 
@@ -26,9 +27,11 @@ class SharingConfig(AppConfig):
         from entities.models import AUDIT_ACTIONS
         from outbox.kinds import MESSAGE_KINDS
         from sharing.access import SHARE_PATHS
+        from sharing.inactivity import SHARED_PEOPLE
         from sharing.invitations import INVITATIONS
         from sharing.reviews import SHARES
         from sharing.selectors import shared_members
+        from users.inactivity import INACTIVITY_SOURCES
         from users.review_sources import REVIEW_SOURCES
         from users.selectors import OUTSIDE_MEMBERS
 
@@ -38,3 +41,4 @@ class SharingConfig(AppConfig):
         OUTSIDE_MEMBERS.register("sharing", shared_members)
         MESSAGE_KINDS.register(INVITATIONS.code, INVITATIONS)
         REVIEW_SOURCES.register("share", SHARES)
+        INACTIVITY_SOURCES.register("sharing", SHARED_PEOPLE)

@@ -131,7 +131,8 @@ def admin_role_change_form(role: Role, **overrides) -> dict:
 
 
 def cockpit_page_form(instance, **overrides) -> dict:
-    """The POST data of the admin's cockpit page, with its sharing settings' inline as stored (an empty one if none)."""
+    """The POST data of the admin's cockpit page, with its sharing settings' and inactivity policy's inlines as stored
+    (an empty one if none)."""
     from sharing.models import SharingSettings
 
     settings = SharingSettings.objects.filter(instance=instance).first()
@@ -145,6 +146,7 @@ def cockpit_page_form(instance, **overrides) -> dict:
         "sharing_settings-MAX_NUM_FORMS": "1",
         "sharing_settings-0-instance": instance.pk,
     }
+    data.update(inactivity_policy_form(instance))
     if settings is not None:
         data["sharing_settings-0-id"] = settings.pk
         data["sharing_settings-0-allowed"] = list(settings.allowed.values_list("company_id", flat=True))
@@ -158,3 +160,37 @@ def state_of(message) -> str:
     """Where a queued email or SMS stands now, after the worker (at once, in tests) has had its turn."""
     message.refresh_from_db()
     return message.state
+
+
+class InactivityPolicyFactory(DjangoModelFactory):
+    """A cockpit's inactivity policy, switched on (the model's default is off)."""
+
+    class Meta:
+        model = "accounts.InactivityPolicy"
+
+    instance = factory.SubFactory(InstanceFactory)
+    enabled = True
+
+
+def inactivity_policy_form(instance, **overrides) -> dict:
+    """The POST data of the cockpit page's inactivity policy inline, as stored (an unchanged empty one if none)."""
+    from accounts.models import InactivityPolicy
+
+    policy = InactivityPolicy.objects.filter(instance=instance).first() or InactivityPolicy()
+    data = {
+        "inactivity_policy-TOTAL_FORMS": "1",
+        "inactivity_policy-INITIAL_FORMS": "1" if policy.pk else "0",
+        "inactivity_policy-MIN_NUM_FORMS": "0",
+        "inactivity_policy-MAX_NUM_FORMS": "1",
+        "inactivity_policy-0-instance": instance.pk,
+        "inactivity_policy-0-days": policy.days,
+        "inactivity_policy-0-external_days": policy.external_days or "",
+        "inactivity_policy-0-shared_days": policy.shared_days or "",
+    }
+    if policy.pk:
+        data["inactivity_policy-0-id"] = policy.pk
+    data.update(
+        {f"inactivity_policy-0-{name}": "on" for name in ("enabled", "include_operator_staff") if getattr(policy, name)}
+    )
+    data.update(overrides)
+    return data

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import PhoneNormalizingMixin
-from accounts.models import SMSDevice, User
+from accounts.models import InactivityPolicy, SMSDevice, User
 from accounts.second_factor import (
     DEVICE_NAMES,
     second_factor_reset,
@@ -29,8 +29,8 @@ from accounts.services import user_save, user_update
 from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.access import explain_access
-from entities.admin import AuditedDeletesAdmin
-from entities.models import BusinessEntity, CompanyGrant, EntityGrant, Level, Role
+from entities.admin import AuditedDeletesAdmin, InstanceAdmin
+from entities.models import BusinessEntity, CompanyGrant, EntityGrant, Instance, Level, Role
 from entities.selectors import grantable_roles
 from entities.services import (
     company_grant_create,
@@ -42,6 +42,7 @@ from entities.services import (
 from outbox.models import OutgoingMessage
 from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
 from users.imports import MAX_PEOPLE, PendingImport
+from users.inactivity import POLICY_FIELDS, inactivity_policy_set
 from users.permissions import require_manager
 from users.services import people_import, welcome_email_resend_by_staff
 
@@ -559,3 +560,42 @@ def grant_target(grant: CompanyGrant | EntityGrant) -> tuple:
     if isinstance(grant, CompanyGrant):
         return grant.level, grant.company_id
     return ("entity", grant.content_object_id)
+
+
+class InactivityPolicyFormSet(forms.BaseInlineFormSet):
+    """Saves the cockpit's inactivity policy through its audited service, as the request's user (set by the inline)."""
+
+    actor: User | None = None
+
+    def save(self, commit=True):
+        super().save(commit=False)  # what the admin's own change message reads
+        return [
+            inactivity_policy_set(
+                actor=cast(User, self.actor),
+                instance=cast(Instance, self.instance),
+                **{name: form.cleaned_data[name] for name in POLICY_FIELDS},
+            )
+            for form in self.forms
+            if form.has_changed()
+        ]
+
+
+class InactivityPolicyInline(admin.StackedInline):
+    """A cockpit's inactivity policy on the cockpit's own page: off by default, audited when changed."""
+
+    model = InactivityPolicy
+    formset = InactivityPolicyFormSet
+    fields = list(POLICY_FIELDS)
+    can_delete = False  # switched off, audited; never deleted unseen
+    extra = 1
+    max_num = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.actor = request.user  # type: ignore[attr-defined]  # a class made for this request
+        return formset
+
+
+# entities knows nothing of inactivity, so the cockpit's page gets its inline here; sharing's page for the cockpit
+# builds on the same list, as its admin module is read after this one (INSTALLED_APPS' order).
+InstanceAdmin.inlines = [*InstanceAdmin.inlines, InactivityPolicyInline]

@@ -481,20 +481,50 @@ def user_deactivate(*, actor: User, instance: Instance, user: User) -> User:
     """Remove a user from the cockpit: the login stops working at once, the history stays."""
     require_manageable_user(actor, instance, user)
     if user.is_active:
-        user.is_active = False
-        # A new password hash invalidates every session at once (Django checks it per request),
-        # and stays invalid if the user is reactivated.
-        user.set_unusable_password()
-        user.save(update_fields=["is_active", "password"])
-        audit_record(
-            actor=actor,
-            action="user.deactivated",
-            target=user,
-            subject_user=user,
-            instance=instance,
-            changes={"is_active": (True, False)},
-        )
+        _deactivate(actor=actor, action="user.deactivated", instance=instance, user=user)
     return user
+
+
+@transaction.atomic
+def user_deactivate_inactive(*, instance: Instance, user: User, idle_days: int, limit: int) -> bool:
+    """The system removes a person of the cockpit who has not signed in for `idle_days` days, at or past the
+    cockpit's `limit` (users.inactivity decides when); reactivation undoes it as any removal.
+
+    False, changing nothing, when they signed in (or were removed) since `user` was read.
+    """
+    locked = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk, company__instance=instance, is_active=True, last_login=user.last_login)
+        .first()
+    )
+    if locked is None:
+        return False
+    _deactivate(
+        actor=None,
+        action="user.deactivated_inactive",
+        instance=instance,
+        user=locked,
+        changes={"days_without_sign_in": (None, idle_days), "inactivity_limit": (None, limit)},
+    )
+    return True
+
+
+def _deactivate(
+    *, actor: User | None, action: str, instance: Instance, user: User, changes: dict[str, tuple] | None = None
+) -> None:
+    user.is_active = False
+    # A new password hash invalidates every session at once (Django checks it per request),
+    # and stays invalid if the user is reactivated.
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    audit_record(
+        actor=actor,
+        action=action,
+        target=user,
+        subject_user=user,
+        instance=instance,
+        changes={"is_active": (True, False), **(changes or {})},
+    )
 
 
 @transaction.atomic

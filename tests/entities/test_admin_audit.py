@@ -138,7 +138,12 @@ def test_admin_role_position_changed_in_the_list_is_audited(admin_client, operat
 
 
 # The cockpit's page carries its sharing settings (sharing/admin.py); left out, they stay as they are.
-NO_SHARING_SETTINGS = {"sharing_settings-TOTAL_FORMS": "0", "sharing_settings-INITIAL_FORMS": "0"}
+NO_SHARING_SETTINGS = {
+    "sharing_settings-TOTAL_FORMS": "0",
+    "sharing_settings-INITIAL_FORMS": "0",
+    "inactivity_policy-TOTAL_FORMS": "0",
+    "inactivity_policy-INITIAL_FORMS": "0",
+}
 
 
 def test_admin_instance_creation_is_audited(admin_client, operator_admin):

@@ -112,6 +112,8 @@ def test_new_cockpit_is_made_shareable_on_its_add_page(admin_client, partner):
         "sharing_settings-INITIAL_FORMS": "0",
         "sharing_settings-0-is_shareable": "on",
         "sharing_settings-0-allowed": [partner.pk],
+        "inactivity_policy-TOTAL_FORMS": "0",
+        "inactivity_policy-INITIAL_FORMS": "0",
     }
 
     admin_client.post(reverse("admin:entities_instance_add"), data)
