@@ -9,17 +9,22 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import InactivityNotice, InactivityPolicy, User
 from entities.history import history_rows
 from entities.models import AuditLogEntry, Level, Role
 from entities.services import company_grant_create
 from tests.factories import BusinessEntityFactory, InactivityPolicyFactory, UserFactory, grant_entity_role
+from tests.support.queue import DATABASE_TASKS
 from users.inactivity import (
     INACTIVITY_SOURCES,
     PersonKind,
+    inactive_people_check,
     inactive_people_record,
+    people_to_deactivate,
 )
+from users.permissions import manager_reach
 from users.services import user_deactivate_inactive, user_reactivate
 
 pytestmark = pytest.mark.django_db
@@ -380,3 +385,65 @@ def test_the_command_runs_it_at_once(policy, companies, clock, django_capture_on
         call_command("inactive_people_record", stdout=out)
 
     assert out.getvalue().strip() == "1 person(s) warned, 0 switched off for inactivity."
+
+
+def waiting_runs():
+    return DBTaskResult.objects.filter(task_path=inactive_people_check.module_path, status="READY")
+
+
+def test_migrate_leaves_one_run_waiting_for_the_worker(settings):
+    settings.TASKS = DATABASE_TASKS
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    assert waiting_runs().count() == 1
+
+
+def test_each_run_queues_the_next_for_8_o_clock(settings, clock):
+    settings.TASKS = DATABASE_TASKS
+    clock.set(TODAY, hour=8)
+
+    inactive_people_check.call()
+
+    (next_run,) = waiting_runs()
+    assert timezone.localtime(next_run.run_after) == at(TODAY + timedelta(days=1), 8)
+
+
+# --- for the dashboard --------------------------------------------------------------------------------------------
+
+
+def test_a_manager_reads_who_in_their_reach_is_switched_off_within_a_week(
+    policy, companies, pm, instance, clock, django_capture_on_commit_callbacks
+):
+    warned = person(companies["A"], 88)
+    run(clock, TODAY - timedelta(days=5), django_capture_on_commit_callbacks)  # warned on their day 83
+    clock.set(TODAY, hour=12)
+    due_in_a_week = person(companies["A"], 85)  # warned at the next run
+    person(companies["A"], 70)  # not for weeks
+    person(companies["B"], 100)  # not the manager's
+
+    due = people_to_deactivate(manager_reach(pm, instance))
+
+    assert [(item.user, item.kind, item.on) for item in due] == [
+        (warned, PersonKind.OWN, TODAY + timedelta(days=2)),
+        (due_in_a_week, PersonKind.OWN, TODAY + timedelta(days=7)),
+    ]
+    assert due[0].url == f"/c/{instance.slug}/users/?q={warned.email.replace('@', '%40')}"
+
+
+def test_a_manager_reads_nobody_while_the_policy_is_off(companies, pm, instance):
+    person(companies["A"], 200)
+
+    assert people_to_deactivate(manager_reach(pm, instance)) == []
+
+
+def test_the_dashboard_s_list_reads_in_a_fixed_number_of_queries(
+    policy, companies, pm, instance, django_assert_max_num_queries
+):
+    for _ in range(5):
+        person(companies["A"], 100)
+    reach = manager_reach(pm, instance)
+
+    with django_assert_max_num_queries(8):
+        assert len(people_to_deactivate(reach)) == 5
