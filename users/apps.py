@@ -33,7 +33,6 @@ class UsersConfig(AppConfig):
     verbose_name = _("User Management")
 
     def ready(self) -> None:
-        from django.apps import apps
         from django.db.models.signals import post_migrate
 
         from entities.models import AUDIT_ACTIONS, AUDIT_CHANGES
@@ -56,5 +55,4 @@ class UsersConfig(AppConfig):
         AUDIT_CHANGES.register_all(INACTIVITY_CHANGES)
         MESSAGE_KINDS.register(INACTIVITY_NOTICE_EMAILS.code, INACTIVITY_NOTICE_EMAILS)
         INACTIVITY_SOURCES.register("users", OWN_PEOPLE)
-        # Once the policies' table is there: users has no models, so no post_migrate of its own.
-        post_migrate.connect(inactivity_scheduled, sender=apps.get_app_config("accounts"))
+        post_migrate.connect(inactivity_scheduled, sender=self)
