@@ -7,12 +7,15 @@ from entities.requests import CockpitRequest
 from entities.selectors import visible_entity_total
 from sharing.access import cockpits_of
 from sharing.selectors import share_of, share_scope_rows
+from users.inactivity import people_to_deactivate
 from users.permissions import manager_reach, user_views_users
 from users.review_selectors import reviews_awaiting
 from users.selectors import grants_ending_soon, latest_access_changes, own_access, user_counts
 
 # How far ahead a user manager's dashboard lists the roles that end.
 GRANTS_ENDING_WITHIN_DAYS = 14
+# How far ahead it lists the people whose access ends for inactivity: the week their warning gives them.
+DEACTIVATIONS_WITHIN_DAYS = 7
 
 
 def home(request):
@@ -57,5 +60,7 @@ class DashboardView(TemplateView):
                     grants_ending=ending,
                     grants_ending_more=ending_total - len(ending),
                     grants_ending_days=GRANTS_ENDING_WITHIN_DAYS,
+                    to_deactivate=people_to_deactivate(reach, within_days=DEACTIVATIONS_WITHIN_DAYS),
+                    to_deactivate_days=DEACTIVATIONS_WITHIN_DAYS,
                 )
         return context

@@ -383,6 +383,10 @@ class Deactivation:
     on: date
     url: str
 
+    @property
+    def kind_label(self) -> str:
+        return str(PersonKind(self.kind).label)
+
 
 def people_to_deactivate(reach: Reach, within_days: int = NOTICE_DAYS) -> list[Deactivation]:
     """The people the manager sees whose access ends for inactivity within `within_days` days, soonest first.

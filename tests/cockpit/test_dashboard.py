@@ -293,3 +293,31 @@ def test_a_reviewer_sees_the_open_review_they_must_answer_with_its_last_day_unti
     review_decide(actor=manager, instance=instance, review=review, decisions={row.pk: (Decision.KEEP, "")})
 
     assert 'data-testid="reviews-awaiting-none"' in attention_of(dashboard(client, instance))
+
+
+def test_a_user_manager_sees_who_is_switched_off_for_inactivity_within_a_week_and_on_which_day(
+    client, login, manager, customer_company, instance, monkeypatch
+):
+    from tests.factories import InactivityPolicyFactory
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    InactivityPolicyFactory(instance=instance, days=90)
+    idle = UserFactory(
+        company=customer_company,
+        first_name="Ida",
+        last_name="Ruhig",
+        date_joined=NOW - datetime.timedelta(days=400),
+        last_login=NOW - datetime.timedelta(days=83),  # day 83: warned today, switched off on day 90
+    )
+    grant_company_role(idle, Level.CUSTOMER, customer_company, "customer")
+    later = UserFactory(
+        company=customer_company, first_name="Lars", last_name="Später", last_login=NOW - datetime.timedelta(days=60)
+    )
+    grant_company_role(later, Level.CUSTOMER, customer_company, "customer")
+    login(manager)
+
+    attention = attention_of(dashboard(client, instance))
+
+    assert "Switched off for inactivity within 7 days" in attention
+    assert 'Ida Ruhig</a> <span class="badge">employee</span>\n      · on 08.03.2027' in attention
+    assert "Lars Später" not in attention
