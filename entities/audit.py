@@ -114,6 +114,14 @@ KEEPS_ACCESS = frozenset(
         "audit_stream.changed",
         "audit_stream.deleted",
         "audit_stream.retried",
+        # A review's own entries: its removals are the usual grant and share entries, which do move the version.
+        "review.started",
+        "review.decided",
+        "review.applied",
+        "review.stopped",
+        "review.exported",
+        # The policy itself; a deactivation it leads to is an entry of its own.
+        "inactivity.policy_changed",
     }
 )
 
