@@ -14,14 +14,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django_tasks import task
-from django_tasks_db import DatabaseBackend
-from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from core.registry import Registry
+from core.tasks import enqueue_once
 
 logger = logging.getLogger("cockpit.retention")
 
@@ -65,16 +63,4 @@ def retention_prune() -> dict[str, int]:
 
 def retention_schedule(*, run_after: datetime | None = None) -> bool:
     """Queue a pruning run unless one is waiting already; False where there is no worker's queue (the tests')."""
-    backend = retention_prune.get_backend()
-    if (
-        not isinstance(backend, DatabaseBackend)
-        or DBTaskResult._meta.db_table not in connection.introspection.table_names()
-    ):
-        return False
-    waiting = DBTaskResult.objects.filter(
-        task_path=retention_prune.module_path, status=TaskResultStatus.READY, backend_name=backend.alias
-    )
-    if waiting.exists():
-        return False
-    (retention_prune.using(run_after=run_after) if run_after else retention_prune).enqueue()
-    return True
+    return enqueue_once(retention_prune, run_after=run_after)

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
@@ -29,12 +29,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
-from django_tasks_db import DatabaseBackend
-from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from accounts.models import InactivityNotice, InactivityPolicy, User
 from core.registry import Registry
+from core.tasks import enqueue_once
 from entities.audit import audit_record
 from entities.models import Access, AuditLogEntry, CompanyGrant, EntityGrant, Instance, Section
 from outbox.emails import send_templated_email
@@ -312,19 +310,7 @@ def inactive_people_check() -> dict[str, int]:
 
 def inactivity_schedule(*, run_after: datetime | None = None) -> bool:
     """Queue a run unless one is waiting already; False where there is no worker's queue (the tests')."""
-    backend = inactive_people_check.get_backend()
-    if (
-        not isinstance(backend, DatabaseBackend)
-        or DBTaskResult._meta.db_table not in connection.introspection.table_names()
-    ):
-        return False
-    waiting = DBTaskResult.objects.filter(
-        task_path=inactive_people_check.module_path, status=TaskResultStatus.READY, backend_name=backend.alias
-    )
-    if waiting.exists():
-        return False
-    (inactive_people_check.using(run_after=run_after) if run_after else inactive_people_check).enqueue()
-    return True
+    return enqueue_once(inactive_people_check, run_after=run_after)
 
 
 def inactivity_scheduled(**kwargs) -> None:
