@@ -4,12 +4,13 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.csvtext import LineWriter, spreadsheet_cell
 from entities.access import request_scope
+from users.models import ReviewState
 from users.permissions import Reach
 
 BATCH = 500
@@ -76,3 +77,59 @@ def _lines(reach: Reach, users, describe: Callable[[Reach, list], None]) -> Iter
                     member.last_login.isoformat(timespec="minutes") if member.last_login else "",
                 ]
             )
+
+
+def review_csv(review, rows, *, language: str) -> Iterator[str]:
+    """An access review's rows as CSV: who, what they held, who gave it and when, the answer and, once the review is
+    finished, the outcome; in the reader's `language`, set here because the lines are made while the response
+    streams, after the request has ended."""
+    with translation.override(language):
+        writer = csv.writer(LineWriter(), quoting=csv.QUOTE_ALL)
+        yield "\ufeff" + writer.writerow(
+            [
+                _("Person"),
+                _("Email"),
+                _("Company"),
+                _("Last sign-in"),
+                _("Role"),
+                _("Level"),
+                _("Where"),
+                _("Given by"),
+                _("Given"),
+                _("Reviewer"),
+                _("Decision"),
+                _("Reason"),
+                _("Decided by"),
+                _("Decided"),
+                _("Outcome"),
+            ]
+        )
+        finished = review.state != ReviewState.OPEN
+        for row in rows.iterator(chunk_size=BATCH):
+            person = row.person
+            yield writer.writerow(
+                [
+                    spreadsheet_cell(str(value))
+                    for value in (
+                        person.get_full_name(),
+                        person.email,
+                        person.company.name,
+                        _moment(person.last_login),
+                        row.role.label if row.role else "",
+                        row.level_label,
+                        row.place,
+                        row.given_by or "",
+                        _moment(row.given_at),
+                        row.reviewer or "",
+                        row.get_decision_display(),
+                        row.reason,
+                        row.decided_by or "",
+                        _moment(row.decided_at),
+                        row.get_outcome_display() if finished else "",
+                    )
+                ]
+            )
+
+
+def _moment(value) -> str:
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""

@@ -11,7 +11,7 @@ from entities.models import Level
 from tests.factories import InstanceFactory, UserFactory, grant_company_role
 from tests.support.urls import users_url
 from users.models import AccessReview, Decision, ReviewerMode, ReviewState, ReviewSubject, Unanswered
-from users.reviews import review_start
+from users.reviews import review_decide, review_start
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +210,21 @@ def test_the_csv_export_guards_against_formulas(login, pm, instance, review, ext
     assert response["Content-Type"].startswith("text/csv")
     assert "'=HYPERLINK(1)" in text
     assert len(text.strip().splitlines()) == 4
+
+
+def test_the_csv_export_reads_in_the_readers_language_though_it_streams_after_the_request(
+    login, pm, instance, review, externals
+):
+    pm.language = "de"
+    pm.save(update_fields=["language"])
+    row = review.rows.order_by("pk").first()
+    review_decide(actor=pm, instance=instance, review=review, decisions={row.pk: (Decision.KEEP, "")})
+
+    response = login(pm).post(users_url(instance, "review-export", pk=review.pk))
+
+    lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert lines[0].startswith('"Person","E-Mail","Firma"')
+    assert '"Behalten"' in "".join(lines[1:])
 
 
 def test_the_reviewers_are_emailed_in_their_language_with_a_link_to_the_review(

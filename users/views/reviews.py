@@ -1,8 +1,6 @@
 """Access reviews' pages: the list, the start form, a review (its rows to answer, or its outcome), stopping it early,
 and its CSV export. Every rule is in users.reviews and users.review_permissions."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,16 +8,16 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 
-from core.csvtext import LineWriter, spreadsheet_cell
 from core.limits import ListingLimited
 from core.query import page_number
 from entities.requests import CockpitRequest
-from users.models import Decision, ReviewState
+from users.exports import review_csv
+from users.models import Decision
 from users.permissions import require_manager
 from users.review_forms import ReviewStartForm, ReviewStopForm, decisions_from, posted_row_ids
 from users.review_permissions import access_review
@@ -189,58 +187,8 @@ class ReviewExportView(ListingLimited, View):
         review = access.review
         review_export_recorded(actor=request.user, instance=request.instance, review=review)
         rows = review_rows(review, reviewer=None if access.runs else request.user)
-        response = StreamingHttpResponse(self.lines(review, rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            review_csv(review, rows, language=get_language()), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="access-review-{review.pk}.csv"'
         return response
-
-    def lines(self, review, rows):
-        writer = csv.writer(LineWriter())
-        yield "\ufeff"  # spreadsheets read the file as UTF-8
-        yield writer.writerow(
-            [
-                _("Person"),
-                _("Email"),
-                _("Company"),
-                _("Last sign-in"),
-                _("Role"),
-                _("Level"),
-                _("Where"),
-                _("Given by"),
-                _("Given"),
-                _("Reviewer"),
-                _("Decision"),
-                _("Reason"),
-                _("Decided by"),
-                _("Decided"),
-                _("Outcome"),
-            ]
-        )
-        finished = review.state != ReviewState.OPEN
-        for row in rows.iterator(chunk_size=500):
-            person = row.person
-            yield writer.writerow(
-                [
-                    spreadsheet_cell(value)
-                    for value in (
-                        person.get_full_name(),
-                        person.email,
-                        person.company.name,
-                        _moment(person.last_login),
-                        row.role.label if row.role else "",
-                        row.level_label,
-                        row.place,
-                        row.given_by or "",
-                        _moment(row.given_at),
-                        row.reviewer or "",
-                        row.get_decision_display(),
-                        row.reason,
-                        row.decided_by or "",
-                        _moment(row.decided_at),
-                        row.get_outcome_display() if finished else "",
-                    )
-                ]
-            )
-
-
-def _moment(value) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
