@@ -36,6 +36,7 @@ from users.permissions import Reach, manager_reach, require_manager, require_sta
 from users.review_sources import REVIEW_SOURCES, SUBJECT_SOURCES, ReviewItem, ReviewScope
 
 REVIEW_COMPANY_OUT_OF_REACH = _("You do not manage the users of this company; a review of it is not yours to start.")
+REVIEW_COMPANY_ELSEWHERE = _("This company belongs to another cockpit.")
 DEADLINE_NOT_AHEAD = _("The deadline must lie in the future.")
 INACTIVE_DAYS_POSITIVE = _("Give at least one day, or leave it empty to review everyone.")
 NOTHING_TO_REVIEW = _("There is nothing to review in this scope: nobody holds such access within your reach.")
@@ -118,7 +119,9 @@ def _review_start(
     inactive_days: int | None,
 ) -> AccessReview:
     actor, instance = reach.actor, reach.instance
-    if company is not None and (company.instance_id != instance.pk or not reach.includes_company(company.pk)):
+    if company is not None and company.instance_id != instance.pk:
+        raise PermissionDenied(REVIEW_COMPANY_ELSEWHERE)
+    if company is not None and not reach.includes_company(company.pk):
         raise PermissionDenied(REVIEW_COMPANY_OUT_OF_REACH)
     if deadline <= timezone.now():
         raise ValidationError({"deadline": ValidationError(DEADLINE_NOT_AHEAD, code="deadline_not_ahead")})
