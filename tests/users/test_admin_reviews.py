@@ -400,3 +400,22 @@ def test_admin_review_lists_make_as_many_queries_for_20_reviews_as_for_2(
 
     assert AccessReview.objects.count() == 20
     assert few == many
+
+
+def test_the_review_admins_words_read_in_german(operator_admin, review):
+    from django.utils import translation
+
+    from users.admin import AccessReviewAdmin, AccessReviewRowAdmin
+
+    with translation.override("de"):
+        words = [
+            str(AccessReviewAdmin.stop_applying.short_description),
+            str(AccessReviewRowAdmin.answer_remove.short_description),
+            str(AccessReviewAdmin.rows_counted.short_description),
+        ]
+
+    assert words == [
+        "Vorzeitig beenden, bisherige Entscheide umsetzen",
+        "Mit «Entfernen» antworten (Ihre Zeilen)",
+        "Zeilen",
+    ]
