@@ -919,7 +919,7 @@ class AccessReviewRowAdmin(ReviewAnswersAdmin, SafeInputAdmin, admin.ModelAdmin)
     list_filter = [RowsOfReviewFilter, MyRowsFilter, "decision", "outcome"]
     search_fields = ["person__email"]
     actions = ["answer_keep", "answer_remove"]
-    ordering = ["review", "pk"]
+    ordering = ["-review_id", "pk"]
     fields = ROW_PAGE_FIELDS
     readonly_fields = ROW_PAGE_FIELDS
 
@@ -944,7 +944,7 @@ class AccessReviewRowAdmin(ReviewAnswersAdmin, SafeInputAdmin, admin.ModelAdmin)
     def _answer(self, request, queryset, decision: str) -> None:
         """Each review's chosen rows that the signed-in staff review, answered in one submit (reasons kept); the
         others are named and left to their reviewers."""
-        rows = list(queryset.select_related("review__instance").order_by("review", "pk"))
+        rows = list(queryset.select_related("review__instance").order_by("review_id", "pk"))
         others = sum(row.reviewer_id != request.user.pk for row in rows)
         if others:
             self.message_user(
