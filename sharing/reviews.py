@@ -7,7 +7,7 @@ from accounts.models import User
 from entities.models import Instance
 from sharing.models import ScopeLevel, Share, ShareScope
 from sharing.permissions import cockpit_is_shareable, share_reach
-from sharing.services import share_remove
+from sharing.services import share_remove, share_remove_by_staff
 from users.models import SHARE_LEVEL
 from users.permissions import Reach
 from users.review_sources import ReviewItem, ReviewScope
@@ -57,7 +57,11 @@ class ShareSource:
 
     def remove(self, *, actor: User, instance: Instance, object_id: int, review_id: int) -> None:
         share = Share.objects.select_related("instance").get(pk=object_id, instance=instance)
-        share_remove(actor=actor, share=share, params={"review": review_id})
+        if actor.is_operator_staff:
+            # Operator staff remove in any cockpit, as they started or answered its review in the Django admin.
+            share_remove_by_staff(actor=actor, share=share, params={"review": review_id})
+        else:
+            share_remove(actor=actor, share=share, params={"review": review_id})
 
 
 SHARES = ShareSource()

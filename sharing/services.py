@@ -340,11 +340,11 @@ def share_remove(*, actor: User, share: Share, params: dict | None = None) -> No
 
 
 @transaction.atomic
-def share_remove_by_staff(*, actor: AbstractBaseUser, share: Share) -> None:
+def share_remove_by_staff(*, actor: AbstractBaseUser, share: Share, params: dict | None = None) -> None:
     """The same for operator staff in the Django admin, whichever cockpit the share is of."""
     if not (isinstance(actor, User) and actor.is_operator_staff):
         raise PermissionDenied(ONLY_STAFF_REMOVE)
-    _share_remove(actor, share)
+    _share_remove(actor, share, params)
 
 
 def _share_remove(actor: User, share: Share, params: dict | None = None) -> None:

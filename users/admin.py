@@ -1,18 +1,25 @@
+from datetime import timedelta
+from itertools import groupby
 from typing import cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,7 +37,7 @@ from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.access import explain_access
 from entities.admin import AuditedDeletesAdmin, InstanceAdmin
-from entities.models import BusinessEntity, CompanyGrant, EntityGrant, Instance, Level, Role
+from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, Role
 from entities.selectors import grantable_roles
 from entities.services import (
     company_grant_create,
@@ -43,7 +50,10 @@ from outbox.models import OutgoingMessage
 from users.forms import PeopleFileForm, ShowAllAfterGrantsMixin
 from users.imports import MAX_PEOPLE, PendingImport
 from users.inactivity import POLICY_FIELDS, inactivity_policy_set
+from users.models import AccessReview, AccessReviewRow, Decision, Outcome
 from users.permissions import require_manager
+from users.review_forms import DEFAULT_DAYS, ReviewStartForm
+from users.reviews import review_decide_by_staff, review_start_by_staff, review_stop_by_staff
 from users.services import people_import, welcome_email_resend_by_staff
 
 
@@ -599,3 +609,389 @@ class InactivityPolicyInline(admin.StackedInline):
 # entities knows nothing of inactivity, so the cockpit's page gets its inline here; sharing's page for the cockpit
 # builds on the same list, as its admin module is read after this one (INSTALLED_APPS' order).
 InstanceAdmin.inlines = [*InstanceAdmin.inlines, InactivityPolicyInline]
+
+
+# --- access reviews ------------------------------------------------------------------------------------------
+
+
+class AdminReviewStartForm(ReviewStartForm):
+    """User Management's start form for any cockpit: operator staff pick the cockpit and, optionally, one of its
+    companies; review_start_by_staff checks the rest."""
+
+    instance = forms.ModelChoiceField(label=_("Cockpit"), queryset=Instance.objects.order_by("name"))
+    company = forms.ModelChoiceField(
+        label=_("Scope"),
+        queryset=Company.objects.select_related("instance"),
+        required=False,
+        help_text=_("A company of that cockpit, or empty for the whole cockpit."),
+    )
+    field_order = ["instance", "company"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        # Not ReviewStartForm's own: no manager's reach narrows the pickers here.
+        forms.Form.__init__(self, *args, **kwargs)
+        self.fields["deadline"].initial = timezone.localdate() + timedelta(days=DEFAULT_DAYS)
+        company = cast(forms.ModelChoiceField, self.fields["company"])
+        company.widget = SafeAutocompleteSelect(AccessReview._meta.get_field("company"), admin.site)
+        company.widget.choices = company.choices
+        for name in ("subject", "reviewer_mode", "unanswered"):
+            # The admin's style for a list of radio buttons (its labels take the width they need).
+            self.fields[name].widget.attrs["class"] = "radiolist"
+
+
+class RowsOfReviewFilter(admin.SimpleListFilter):
+    """The rows of one review (?review=<id>, as the review's page links it); offers no list of reviews to pick from."""
+
+    title = _("access review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        review_id = query_id(self.value())
+        review = AccessReview.objects.filter(pk=review_id).first() if review_id is not None else None
+        return [(str(review.pk), review.title)] if review is not None else []
+
+    def has_output(self) -> bool:
+        # Shown, and applied, even for a review that is not there: its rows are none, never every review's.
+        return True
+
+    def queryset(self, request, queryset):
+        return queryset.filter(review_id=query_id(self.value())) if self.value() is not None else queryset
+
+
+class MyRowsFilter(admin.SimpleListFilter):
+    """The rows the signed-in operator staff review: those of reviews they started that no user manager covers."""
+
+    title = _("reviewer")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Mine to answer"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reviewer=request.user) if self.value() == "1" else queryset
+
+
+def _access_words(row: AccessReviewRow) -> str:
+    """What a row's person held, as the review froze it: "Customer · Owner · Owner A"."""
+    return " · ".join(str(part) for part in (row.role.label if row.role else "", row.level_label, row.place) if part)
+
+
+def _rows_link(review: AccessReview, words) -> str:
+    changelist = reverse("admin:users_accessreviewrow_changelist")
+    return format_html('<a href="{}?{}={}">{}</a>', changelist, RowsOfReviewFilter.parameter_name, review.pk, words)
+
+
+class ReviewAnswersAdmin:
+    """For the review admins: answering and stopping are changes Django's "change" permission allows, made through
+    the services only (the admin's own change and delete are off: reviews are history)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_answer_permission(self, request) -> bool:
+        return request.user.has_perm("users.change_accessreview")
+
+
+REVIEW_PAGE_FIELDS = (
+    "instance",
+    "company",
+    "subject",
+    "reviewer_mode",
+    "unanswered",
+    "inactive_days",
+    "last_day_shown",
+    "started_by",
+    "created_at",
+    "state",
+    "finished_at",
+    "rows_counted",
+    "rows_table",
+)
+
+# A review's page lists this many of its rows; all of them are on the rows' own list, page by page.
+ROWS_ON_REVIEW_PAGE = 50
+
+
+@admin.register(AccessReview)
+class AccessReviewAdmin(ReviewAnswersAdmin, SafeInputAdmin, admin.ModelAdmin):
+    """Every cockpit's access reviews, read only: started, stopped and answered through the review services."""
+
+    list_display = [
+        "title",
+        "instance",
+        "company",
+        "subject",
+        "state",
+        "last_day_shown",
+        "started_by",
+        "rows_total",
+        "rows_answered",
+        "rows_removed",
+    ]
+    list_display_links = ["title"]
+    list_filter = ["instance", "state"]
+    list_select_related = ["instance", "company", "started_by"]
+    search_fields = ["started_by__email"]
+    actions = ["stop_applying", "stop_discarding"]
+    fields = REVIEW_PAGE_FIELDS
+    readonly_fields = REVIEW_PAGE_FIELDS
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                row_total=Count("rows"),
+                answered=Count("rows", filter=~Q(rows__decision=Decision.NONE)),
+                removed=Count("rows", filter=Q(rows__outcome=Outcome.REMOVED)),
+            )
+        )
+
+    def has_add_permission(self, request) -> bool:
+        # Starting is adding, through the service; Django's "add" permission allows it.
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    @admin.display(description=_("access review"), ordering="-created_at")
+    def title(self, obj):
+        return obj.title
+
+    @admin.display(description=_("Last day to answer"), ordering="deadline")
+    def last_day_shown(self, obj):
+        return date_format(obj.last_day, "DATE_FORMAT")
+
+    @admin.display(description=_("rows"), ordering="row_total")
+    def rows_total(self, obj):
+        return obj.row_total
+
+    @admin.display(description=_("answered"))
+    def rows_answered(self, obj):
+        return obj.answered
+
+    @admin.display(description=_("removed"))
+    def rows_removed(self, obj):
+        return obj.removed
+
+    @admin.display(description=_("rows"))
+    def rows_counted(self, obj):
+        return _rows_link(
+            obj,
+            _("%(rows)s rows, %(answered)s answered, %(removed)s removed: show them all, and answer yours")
+            % {"rows": obj.row_total, "answered": obj.answered, "removed": obj.removed},
+        )
+
+    @admin.display(description=_("The first rows"))
+    def rows_table(self, obj):
+        rows = obj.rows.select_related("person", "role", "given_by", "reviewer").order_by("pk")[:ROWS_ON_REVIEW_PAGE]
+        headings = [_("person"), _("Access"), _("given by"), _("reviewer"), _("decision"), _("reason"), _("outcome")]
+        return format_html(
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", '<th scope="col">{}</th>', ((heading,) for heading in headings)),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        row.person,
+                        _access_words(row),
+                        row.given_by or "—",
+                        row.reviewer or "—",
+                        row.get_decision_display(),
+                        row.reason or "—",
+                        row.get_outcome_display(),
+                    )
+                    for row in rows
+                ),
+            ),
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Start a review in any cockpit through review_start_by_staff; what it refuses is shown on the form."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        # The cockpit's page links here with its own cockpit chosen.
+        form = AdminReviewStartForm(request.POST or None, initial={"instance": query_id(request.GET.get("instance"))})
+        if request.method == "POST" and form.is_valid():
+            review = self._start(request, form)
+            if review is not None:
+                self.message_user(
+                    request,
+                    _("%(review)s started with %(rows)s rows.") % {"review": review.title, "rows": review.rows.count()},
+                )
+                return redirect("admin:users_accessreview_change", review.pk)
+        # The admin's helpers take any form; django-stubs say a ModelForm.
+        adminform = helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}, model_admin=self)  # type: ignore[arg-type]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Start an access review"),
+            "adminform": adminform,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + adminform.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),  # type: ignore[arg-type]
+            "preserved_filters": self.get_preserved_filters(request),
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def _start(self, request, form: AdminReviewStartForm) -> AccessReview | None:
+        data = form.cleaned_data
+        try:
+            return review_start_by_staff(
+                actor=request.user,
+                instance=data["instance"],
+                company=data["company"],
+                subject=data["subject"],
+                reviewer_mode=data["reviewer_mode"],
+                deadline=form.deadline_at(),
+                unanswered=data["unanswered"],
+                inactive_days=data["inactive_days"],
+            )
+        except ValidationError as error:
+            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        except PermissionDenied as error:
+            form.add_error("company" if data["company"] else None, str(error))
+        return None
+
+    @admin.action(description=_("Stop early, applying the decisions so far"), permissions=["answer"])
+    def stop_applying(self, request, queryset):
+        self._stop(request, queryset, apply_decisions=True)
+
+    @admin.action(description=_("Stop early, discarding the decisions"), permissions=["answer"])
+    def stop_discarding(self, request, queryset):
+        self._stop(request, queryset, apply_decisions=False)
+
+    def _stop(self, request, queryset, *, apply_decisions: bool) -> None:
+        for review in queryset.select_related("instance"):
+            try:
+                counts = review_stop_by_staff(actor=request.user, review=review, apply_decisions=apply_decisions)
+            except (ValidationError, PermissionDenied) as error:
+                reason = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(
+                    request,
+                    _("%(review)s not stopped: %(reason)s") % {"review": review.title, "reason": reason},
+                    messages.ERROR,
+                )
+                continue
+            self.message_user(
+                request,
+                ngettext(
+                    "%(review)s is stopped; %(count)s access was removed.",
+                    "%(review)s is stopped; %(count)s accesses were removed.",
+                    counts["removed"],
+                )
+                % {"review": review.title, "count": counts["removed"]},
+            )
+
+
+ROW_PAGE_FIELDS = (
+    "review_link",
+    "person",
+    "access",
+    "given_by",
+    "given_at",
+    "reviewer",
+    "decision",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "outcome",
+)
+
+
+@admin.register(AccessReviewRow)
+class AccessReviewRowAdmin(ReviewAnswersAdmin, SafeInputAdmin, admin.ModelAdmin):
+    """The rows of every review, read only; operator staff answer theirs by the actions (review_decide_by_staff)."""
+
+    list_display = ["person", "access", "reviewer", "decision", "reason", "outcome", "review_link"]
+    list_select_related = ["review", "person", "role", "reviewer"]
+    list_filter = [RowsOfReviewFilter, MyRowsFilter, "decision", "outcome"]
+    search_fields = ["person__email"]
+    actions = ["answer_keep", "answer_remove"]
+    ordering = ["-review_id", "pk"]
+    fields = ROW_PAGE_FIELDS
+    readonly_fields = ROW_PAGE_FIELDS
+
+    @admin.display(description=_("Access"))
+    def access(self, obj):
+        return _access_words(obj)
+
+    @admin.display(description=_("access review"), ordering="review")
+    def review_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:users_accessreview_change", args=[obj.review_id]), obj.review.title
+        )
+
+    @admin.action(description=_("Answer Keep (your rows)"), permissions=["answer"])
+    def answer_keep(self, request, queryset):
+        self._answer(request, queryset, Decision.KEEP)
+
+    @admin.action(description=_("Answer Remove (your rows)"), permissions=["answer"])
+    def answer_remove(self, request, queryset):
+        self._answer(request, queryset, Decision.REMOVE)
+
+    def _answer(self, request, queryset, decision: str) -> None:
+        """Each review's chosen rows that the signed-in staff review, answered in one submit (reasons kept); the
+        others are named and left to their reviewers."""
+        rows = list(queryset.select_related("review__instance").order_by("review_id", "pk"))
+        others = sum(row.reviewer_id != request.user.pk for row in rows)
+        if others:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s row was not answered: it is another reviewer's.",
+                    "%(count)s rows were not answered: they are other reviewers'.",
+                    others,
+                )
+                % {"count": others},
+                messages.WARNING,
+            )
+        for review, group in groupby((row for row in rows if row.reviewer_id == request.user.pk), lambda r: r.review):
+            try:
+                changed = review_decide_by_staff(
+                    actor=request.user, review=review, decisions={row.pk: (decision, row.reason) for row in group}
+                )
+            except (ValidationError, PermissionDenied, Http404) as error:
+                reason = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(
+                    request,
+                    _("%(review)s not answered: %(reason)s") % {"review": review.title, "reason": reason},
+                    messages.ERROR,
+                )
+                continue
+            self.message_user(
+                request,
+                ngettext("%(count)s answer saved.", "%(count)s answers saved.", changed) % {"count": changed},
+            )
+
+
+@admin.display(description=_("access reviews"))
+def cockpit_access_reviews(instance: Instance) -> str:
+    """On the cockpit's page: its reviews, and starting one."""
+    if instance.pk is None:
+        return "—"
+    return format_html(
+        '<a href="{}?instance__id__exact={}">{}</a> · <a href="{}?instance={}">{}</a>',
+        reverse("admin:users_accessreview_changelist"),
+        instance.pk,
+        _("Show them"),
+        reverse("admin:users_accessreview_add"),
+        instance.pk,
+        _("Start an access review"),
+    )
+
+
+# Read before sharing's admin, which builds the cockpit's page on InstanceAdmin too.
+# A callable is a readonly field Django takes; django-stubs allow names only.
+InstanceAdmin.readonly_fields = [*InstanceAdmin.readonly_fields, cockpit_access_reviews]  # type: ignore[list-item]

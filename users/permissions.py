@@ -387,12 +387,18 @@ def require_staff_over(actor: User, user: User) -> Reach:
     User Management is for the cockpit they work in (manager_reach). Whom staff may change is the same
     rule in both: everyone but themselves and other staff.
     """
-    if not actor.is_operator_staff:
-        raise PermissionDenied(NOT_A_MANAGER)
-    reach = Reach(actor=actor, subject=actor.access_subject(), instance=user.company.instance, is_operator_staff=True)
+    reach = require_staff_in(actor, user.company.instance)
     if not user_can_manage_user(reach, user):
         raise PermissionDenied(USER_OUT_OF_REACH)
     return reach
+
+
+def require_staff_in(actor: User, instance: Instance) -> Reach:
+    """Operator staff's reach over any cockpit, for the Django admin (the whole cockpit, as in their own);
+    PermissionDenied for anyone else."""
+    if not actor.is_operator_staff:
+        raise PermissionDenied(NOT_A_MANAGER)
+    return Reach(actor=actor, subject=actor.access_subject(), instance=instance, is_operator_staff=True)
 
 
 def manageable_people(reach: Reach, people: Iterable[User]) -> set[int]:

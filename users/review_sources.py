@@ -21,7 +21,7 @@ from core.registry import Registry
 from entities.models import COMPANY_LEVELS, Company, CompanyGrant, EntityGrant, Instance, Level, Role
 from entities.services import grant_delete
 from users.models import ReviewSubject
-from users.permissions import Reach, require_manager
+from users.permissions import Reach, require_manager, require_staff_in
 
 NOT_YOURS_TO_REMOVE = _("This access lies outside your reach; it was not removed.")
 
@@ -205,8 +205,9 @@ class EntityGrantSource:
 @transaction.atomic
 def review_grant_remove(*, actor: User, instance: Instance, grant: CompanyGrant | EntityGrant, review_id: int) -> None:
     """Take a role away as an access review decided: only one within the remover's reach (Reach.grant_in_reach, as
-    on the person's page), audited "grant.deleted" with the review's id."""
-    reach = require_manager(actor, instance)
+    on the person's page), audited "grant.deleted" with the review's id. Operator staff remove in any cockpit, as
+    they started or answered its review in the Django admin."""
+    reach = require_staff_in(actor, instance) if actor.is_operator_staff else require_manager(actor, instance)
     if not _grant_in_reach(reach, grant):
         raise PermissionDenied(NOT_YOURS_TO_REMOVE)
     grant_delete(actor=actor, grant=grant, params={"review": review_id})

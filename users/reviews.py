@@ -32,10 +32,11 @@ from users.models import (
     ReviewSubject,
     Unanswered,
 )
-from users.permissions import Reach, manager_reach, require_manager
+from users.permissions import Reach, manager_reach, require_manager, require_staff_in
 from users.review_sources import REVIEW_SOURCES, SUBJECT_SOURCES, ReviewItem, ReviewScope
 
 REVIEW_COMPANY_OUT_OF_REACH = _("You do not manage the users of this company; a review of it is not yours to start.")
+REVIEW_COMPANY_ELSEWHERE = _("This company belongs to another cockpit.")
 DEADLINE_NOT_AHEAD = _("The deadline must lie in the future.")
 INACTIVE_DAYS_POSITIVE = _("Give at least one day, or leave it empty to review everyone.")
 NOTHING_TO_REVIEW = _("There is nothing to review in this scope: nobody holds such access within your reach.")
@@ -72,8 +73,55 @@ def review_start(
     `company` None reviews everything in the starter's reach (the whole cockpit for operator staff). A company
     outside their reach is refused (PermissionDenied), as is a scope with nothing in it (ValidationError).
     """
-    reach = require_manager(actor, instance)
-    if company is not None and (company.instance_id != instance.pk or not reach.includes_company(company.pk)):
+    return _review_start(
+        require_manager(actor, instance),
+        company=company,
+        subject=subject,
+        reviewer_mode=reviewer_mode,
+        deadline=deadline,
+        unanswered=unanswered,
+        inactive_days=inactive_days,
+    )
+
+
+@transaction.atomic
+def review_start_by_staff(
+    *,
+    actor: User,
+    instance: Instance,
+    company: Company | None,
+    subject: str,
+    reviewer_mode: str,
+    deadline,
+    unanswered: str,
+    inactive_days: int | None = None,
+) -> AccessReview:
+    """The same for operator staff in the Django admin, in any cockpit (the whole cockpit is their reach)."""
+    return _review_start(
+        require_staff_in(actor, instance),
+        company=company,
+        subject=subject,
+        reviewer_mode=reviewer_mode,
+        deadline=deadline,
+        unanswered=unanswered,
+        inactive_days=inactive_days,
+    )
+
+
+def _review_start(
+    reach: Reach,
+    *,
+    company: Company | None,
+    subject: str,
+    reviewer_mode: str,
+    deadline,
+    unanswered: str,
+    inactive_days: int | None,
+) -> AccessReview:
+    actor, instance = reach.actor, reach.instance
+    if company is not None and company.instance_id != instance.pk:
+        raise PermissionDenied(REVIEW_COMPANY_ELSEWHERE)
+    if company is not None and not reach.includes_company(company.pk):
         raise PermissionDenied(REVIEW_COMPANY_OUT_OF_REACH)
     if deadline <= timezone.now():
         raise ValidationError({"deadline": ValidationError(DEADLINE_NOT_AHEAD, code="deadline_not_ahead")})
@@ -201,7 +249,18 @@ def review_decide(
     Every row must be one of this review the actor reviews: any other id (another review's row, another
     reviewer's) answers 404 and nothing is recorded. One audit entry per submit.
     """
-    require_manager(actor, instance)
+    return _review_decide(require_manager(actor, instance), review, decisions)
+
+
+@transaction.atomic
+def review_decide_by_staff(*, actor: User, review: AccessReview, decisions: dict[int, tuple[str, str]]) -> int:
+    """The same for operator staff in the Django admin, in any cockpit: the rows of the review they review (those
+    of a review they started that no user manager there covers)."""
+    return _review_decide(require_staff_in(actor, review.instance), review, decisions)
+
+
+def _review_decide(reach: Reach, review: AccessReview, decisions: dict[int, tuple[str, str]]) -> int:
+    actor, instance = reach.actor, reach.instance
     if review.instance_id != instance.pk:
         raise Http404("No such review.")
     review = _locked_open_review(review)
@@ -331,7 +390,17 @@ def review_deadlines_apply() -> int:
 def review_stop(*, actor: User, instance: Instance, review: AccessReview, apply_decisions: bool) -> dict[str, int]:
     """Stop an open review before its deadline: the decisions so far carried out (rows without answer kept) or
     all discarded, as the starter (or operator staff) chooses. Returns the outcomes counted."""
-    reach = require_manager(actor, instance)
+    return _review_stop(require_manager(actor, instance), review, apply_decisions)
+
+
+@transaction.atomic
+def review_stop_by_staff(*, actor: User, review: AccessReview, apply_decisions: bool) -> dict[str, int]:
+    """The same for operator staff in the Django admin, in any cockpit."""
+    return _review_stop(require_staff_in(actor, review.instance), review, apply_decisions)
+
+
+def _review_stop(reach: Reach, review: AccessReview, apply_decisions: bool) -> dict[str, int]:
+    actor, instance = reach.actor, reach.instance
     if review.instance_id != instance.pk:
         raise Http404("No such review.")
     if review.started_by_id != actor.pk and not reach.is_operator_staff:
