@@ -17,6 +17,7 @@ ENTITY_ACTIONS = {
     "grant.deleted": _("Role revoked"),
     "grant.end_set": _("Role's end date set"),
     "grant.ended": _("Role ended (its end date came)"),
+    "user.chat_switched_off": _("Chat switched off (no role allows it any more)"),
     "object.deleted": _("Deleted in the Django admin"),
     "audit.exported": _("Audit log exported"),
     "audit_stream.created": _("Audit stream endpoint added"),

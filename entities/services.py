@@ -446,7 +446,37 @@ def grant_end_record(kind: str, grant_id: int, ends_on: str) -> bool:
             return False
         _grant_audit(actor=None, action="grant.ended", grant=grant, role_change=(grant.role, None))
         grant.delete()
+        chat_off_without_a_role(actor=None, user=grant.user)
         return True
+
+
+def chat_off_without_a_role(*, actor: AbstractBaseUser | None, user) -> bool:
+    """Switch chat off once none of the person's roles allows it any more; True when it did.
+
+    Chat is on only while one of a person's roles allows it. A manager who removes the last such role is
+    refused until they switch chat off (users.services); where the system removes it (its end date came, an
+    access review decided), nobody is there to ask, so chat goes with it, audited.
+    """
+    if not user.chat_enabled:
+        return False
+    allowing = Role.objects.filter(chat_allowed=True)
+    if (
+        allowing.filter(company_grants__user=user).exists()
+        or allowing.filter(entity_grants__user=user).exists()
+        or allowing.filter(pk=user.all_entities_role_id).exists()
+    ):
+        return False
+    user.chat_enabled = False
+    user.save(update_fields=["chat_enabled"])
+    audit_record(
+        actor=actor,
+        action="user.chat_switched_off",
+        target=user,
+        subject_user=user,
+        instance=user.company.instance,
+        changes={"chat_enabled": (True, False)},
+    )
+    return True
 
 
 def grant_ends_record() -> int:

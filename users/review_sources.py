@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.registry import Registry
 from entities.models import COMPANY_LEVELS, Company, CompanyGrant, EntityGrant, Instance, Level, Role
-from entities.services import grant_delete
+from entities.services import chat_off_without_a_role, grant_delete
 from users.models import ReviewSubject
 from users.permissions import Reach, require_manager, require_staff_in
 
@@ -211,6 +211,7 @@ def review_grant_remove(*, actor: User, instance: Instance, grant: CompanyGrant 
     if not _grant_in_reach(reach, grant):
         raise PermissionDenied(NOT_YOURS_TO_REMOVE)
     grant_delete(actor=actor, grant=grant, params={"review": review_id})
+    chat_off_without_a_role(actor=actor, user=grant.user)
 
 
 COMPANY_GRANTS = CompanyGrantSource()

@@ -224,3 +224,35 @@ def test_the_history_writes_an_end_date_as_the_reader_writes_dates(clock, person
         (row,) = history_rows(AuditLogEntry.objects.filter(action="grant.end_set"))
 
     assert [(before, after) for _label, before, after in row.changes] == [("—", day)]
+
+
+def test_when_the_last_role_that_allows_chat_ends_chat_goes_off_with_it_audited(clock, person, owner):
+    User.objects.filter(pk=person.pk).update(chat_enabled=True)
+    grant = company_grant_create(
+        actor=None,
+        user=person,
+        level=Level.OWNER,
+        company=owner,
+        role=Role.objects.get(code="team-leader"),
+        ends_on=END,
+    )
+
+    clock.at(END, 0, 0)
+    assert grant_end_record.call("company", grant.pk, END.isoformat()) is True
+
+    assert User.objects.get(pk=person.pk).chat_enabled is False
+    entry = AuditLogEntry.objects.get(action="user.chat_switched_off")
+    assert (entry.actor, entry.subject_user_id, entry.changes) == (None, person.pk, {"chat_enabled": [True, False]})
+
+
+def test_chat_stays_on_when_another_role_still_allows_it(clock, person, owner, entity):
+    User.objects.filter(pk=person.pk).update(chat_enabled=True)
+    role = Role.objects.get(code="team-leader")
+    grant = company_grant_create(actor=None, user=person, level=Level.OWNER, company=owner, role=role, ends_on=END)
+    entity_grant_create(actor=None, user=person, entity=entity, role=role)
+
+    clock.at(END, 0, 0)
+    grant_end_record.call("company", grant.pk, END.isoformat())
+
+    assert User.objects.get(pk=person.pk).chat_enabled is True
+    assert not AuditLogEntry.objects.filter(action="user.chat_switched_off").exists()

@@ -119,6 +119,21 @@ def test_a_removal_is_audited_as_its_reviewer_and_an_unanswered_one_as_the_start
     assert actors == {(pm.pk,)}
 
 
+def test_a_review_removing_the_last_role_that_allows_chat_switches_chat_off(pm, instance, companies, clock):
+    from accounts.models import User
+
+    guest = UserFactory(company=companies["X"], email="chatty@other-x.example", chat_enabled=True)
+    grant_company_role(guest, Level.OWNER, companies["A"], "team-leader")
+    review = start(pm, instance, company=companies["A"], unanswered=Unanswered.REMOVE)
+
+    clock.at = DEADLINE
+    review_deadline_apply.call(review.pk)
+
+    assert not CompanyGrant.objects.filter(user=guest).exists()
+    assert User.objects.get(pk=guest.pk).chat_enabled is False
+    assert AuditLogEntry.objects.get(action="user.chat_switched_off").actor_id == pm.pk
+
+
 def test_the_deadline_applies_once(pm, instance, companies, externals, clock):
     review = start(pm, instance, company=companies["A"])
     clock.at = DEADLINE
