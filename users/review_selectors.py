@@ -69,9 +69,12 @@ class ReviewCounts:
     refused: int
 
 
-def review_counts(review: AccessReview) -> ReviewCounts:
-    """How the review's rows stand: answers, and once applied, outcomes; one query."""
-    counted = review.rows.aggregate(
+def review_counts(review: AccessReview, *, reviewer: User | None = None) -> ReviewCounts:
+    """How the review's rows stand (only `reviewer`'s, unless None): answers, and once applied, outcomes; one query.
+
+    A reviewer who does not run the review reads only their own rows, so the counts they read are theirs too."""
+    rows = review.rows.all() if reviewer is None else review.rows.filter(reviewer=reviewer)
+    counted = rows.aggregate(
         rows=Count("pk"),
         keep=Count("pk", filter=Q(decision=Decision.KEEP)),
         remove=Count("pk", filter=Q(decision=Decision.REMOVE)),

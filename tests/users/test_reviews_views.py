@@ -314,3 +314,5 @@ def test_a_company_manager_sees_only_their_own_rows_of_a_review_started_by_staff
 
     assert "Provided by B" in page and "Owned by A" not in page
     assert 'data-testid="stop-form"' not in page
+    # The counts are of the rows they read: theirs.
+    assert '<p class="small" data-testid="review-counts">1 row ·' in page

@@ -112,7 +112,7 @@ class ReviewDetailView(View):
                 "review": review,
                 "access": access,
                 "page": page,
-                "counts": review_counts(review),
+                "counts": review_counts(review, reviewer=request.user if mine_only else None),
                 "answering": answering,
                 "decisions": [(Decision.KEEP, Decision.KEEP.label), (Decision.REMOVE, Decision.REMOVE.label)],
                 "stop_form": ReviewStopForm() if review.is_open and access.runs else None,
