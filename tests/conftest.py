@@ -42,6 +42,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The crawler's count of pages (tests/e2e/test_crawl.py), in every run's output, with or without xdist.
+
+    Here, not in tests/e2e/conftest.py: under xdist the controlling process, which writes the summary, reads only
+    the conftest files on the paths it was given, and a whole run is given `tests`."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "crawl" and report.when == "call":
+                terminalreporter.write_line(value)
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

@@ -75,11 +75,3 @@ def screenshot(page):
 @pytest.fixture(autouse=True)
 def _browser_tests_have_the_catalogue(role_catalogue):
     """Browser tests run in flushed transactional databases (live server)."""
-
-
-def pytest_terminal_summary(terminalreporter):
-    """The crawler's count of pages (tests/e2e/test_crawl.py), in every run's output, with or without xdist."""
-    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
-        for name, value in getattr(report, "user_properties", []):
-            if name == "crawl" and report.when == "call":
-                terminalreporter.write_line(value)
