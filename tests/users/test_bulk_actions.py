@@ -237,3 +237,23 @@ def test_the_persons_history_names_the_batch(client, login, projectmanager_a, ow
     page = client.get(reverse("users:user-edit", args=[owner_a.instance.slug, team[0].pk])).content.decode()
 
     assert f"batch {result.batch}" in page
+
+
+def test_a_manager_of_one_level_reads_it_in_the_bulk_bar_instead_of_picking_it(
+    client, login, projectmanager_a, owner_a, team
+):
+    login(projectmanager_a)
+
+    page = client.get(reverse("users:user-list", kwargs={"instance_slug": owner_a.instance.slug})).content.decode()
+
+    assert 'data-testid="bulk-only-level">Owner</p><input type="hidden" name="level" value="owner">' in page
+    assert 'id="id_bulk_level"' not in page
+
+
+def test_operator_staff_pick_the_level_in_the_bulk_bar(client, login, operator_staff, owner_a):
+    login(operator_staff)
+
+    page = client.get(reverse("users:user-list", kwargs={"instance_slug": owner_a.instance.slug})).content.decode()
+
+    assert '<select id="id_bulk_level" name="level">' in page
+    assert 'data-testid="bulk-only-level"' not in page
