@@ -240,6 +240,9 @@ CACHES = {
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis shared with other apps or another Cockpit (staging beside production) keeps each one's keys
+            # apart: sessions, sign-in counters and cached access answers never meet.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "cockpit"),
             # A Redis that does not answer costs a request a second, not a hang (accounts.throttle, session_store).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

@@ -173,6 +173,12 @@ def test_production_with_redis_keeps_sessions_in_the_database_behind_redis():
     assert setting("SESSION_ENGINE", env) == "accounts.session_store"
 
 
+def test_production_keys_in_a_shared_redis_carry_the_cockpits_own_prefix():
+    env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0", "CACHE_KEY_PREFIX": "cockpit-staging"}
+
+    assert setting("CACHES['default']['KEY_PREFIX']", env) == "cockpit-staging"
+
+
 @pytest.mark.parametrize("engine", ["accounts.session_store", "django.contrib.sessions.backends.cache"])
 def test_production_refuses_sessions_in_process_memory(engine):
     result = manage("check", env={**PRODUCTION_ENV, "SESSION_ENGINE": engine})
