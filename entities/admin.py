@@ -1,4 +1,5 @@
 import ipaddress
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
@@ -24,6 +25,7 @@ from django.utils.translation import ngettext
 
 from core.admin import SafeInputAdmin, ServiceSavesAdmin, filter_out_of_range
 from core.query import query_id
+from core.registry import Registry
 from entities.audit_export import FORMATS, AuditReader, audit_export
 from entities.history import history_rows
 from entities.models import (
@@ -67,12 +69,24 @@ class AuditedDeletesAdmin:
         admin_objects_delete(actor=request.user, objects=list(queryset))
 
 
+# What higher apps show on the cockpit's admin page (entities knows nothing of them): inlines and read-only fields
+# by name, registered from their admin modules and read as each page is built, so the order apps load in is no matter.
+COCKPIT_PAGE_INLINES: Registry[str, type] = Registry("inlines of the cockpit's admin page")
+COCKPIT_PAGE_FIELDS: Registry[str, Callable] = Registry("read-only fields of the cockpit's admin page")
+
+
 @admin.register(Instance)
 class InstanceAdmin(AuditedDeletesAdmin, ServiceSavesAdmin):
     list_display = ["name", "slug", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *COCKPIT_PAGE_INLINES.values()]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *COCKPIT_PAGE_FIELDS.values()]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "slug":

@@ -36,7 +36,7 @@ from accounts.services import user_save, user_update
 from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
 from core.query import query_id
 from entities.access import explain_access
-from entities.admin import AuditedDeletesAdmin, InstanceAdmin
+from entities.admin import COCKPIT_PAGE_FIELDS, COCKPIT_PAGE_INLINES, AuditedDeletesAdmin
 from entities.models import BusinessEntity, Company, CompanyGrant, EntityGrant, Instance, Level, Role
 from entities.selectors import grantable_roles
 from entities.services import (
@@ -606,9 +606,8 @@ class InactivityPolicyInline(admin.StackedInline):
         return formset
 
 
-# entities knows nothing of inactivity, so the cockpit's page gets its inline here; sharing's page for the cockpit
-# builds on the same list, as its admin module is read after this one (INSTALLED_APPS' order).
-InstanceAdmin.inlines = [*InstanceAdmin.inlines, InactivityPolicyInline]
+# entities knows nothing of inactivity: the cockpit's page shows the policy through entities' registry.
+COCKPIT_PAGE_INLINES.register("inactivity_policy", InactivityPolicyInline)
 
 
 # --- access reviews ------------------------------------------------------------------------------------------
@@ -992,6 +991,4 @@ def cockpit_access_reviews(instance: Instance) -> str:
     )
 
 
-# Read before sharing's admin, which builds the cockpit's page on InstanceAdmin too.
-# A callable is a readonly field Django takes; django-stubs allow names only.
-InstanceAdmin.readonly_fields = [*InstanceAdmin.readonly_fields, cockpit_access_reviews]  # type: ignore[list-item]
+COCKPIT_PAGE_FIELDS.register("access_reviews", cockpit_access_reviews)
