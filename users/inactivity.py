@@ -34,7 +34,7 @@ from accounts.models import InactivityNotice, InactivityPolicy, User
 from core.registry import Registry
 from core.tasks import enqueue_once
 from entities.audit import audit_record
-from entities.models import Access, AuditLogEntry, CompanyGrant, EntityGrant, Instance, Section
+from entities.models import AuditLogEntry, CompanyGrant, EntityGrant, Instance, entity_at, in_force
 from outbox.emails import send_templated_email
 from outbox.kinds import MessageKind
 from outbox.models import OutgoingMessage
@@ -117,10 +117,6 @@ def warned_from(today: date, limit: int) -> datetime:
 # --- the cockpit's own people: employees and external people ------------------------------------------------------
 
 
-def _in_force(today: date) -> Q:
-    return Q(ends_on__isnull=True) | Q(ends_on__gt=today)
-
-
 def _own_candidates(policy: InactivityPolicy, today: date, reach: Reach | None) -> list[IdlePerson]:
     instance = policy.instance
     people = User.objects.filter(company__instance=instance, is_active=True)
@@ -135,14 +131,12 @@ def _own_candidates(policy: InactivityPolicy, today: date, reach: Reach | None) 
         .values("created_at")[:1]
     )
     elsewhere = Exists(
-        CompanyGrant.objects.filter(_in_force(today), user=OuterRef("pk"), company__instance=instance).exclude(
+        CompanyGrant.objects.filter(in_force(today), user=OuterRef("pk"), company__instance=instance).exclude(
             company=OuterRef("company_id")
         )
     ) | Exists(
-        EntityGrant.objects.filter(_in_force(today), user=OuterRef("pk"), content_object__instance=instance).exclude(
-            Q(content_object__owner=OuterRef("company_id"))
-            | Q(content_object__service_provider=OuterRef("company_id"))
-            | Q(content_object__customer=OuterRef("company_id"))
+        EntityGrant.objects.filter(in_force(today), user=OuterRef("pk"), content_object__instance=instance).exclude(
+            entity_at(OuterRef("company_id"), prefix="content_object__")
         )
     )
     shortest = min(limit_of(policy, PersonKind.OWN), limit_of(policy, PersonKind.EXTERNAL))
@@ -178,17 +172,13 @@ def _own_managers(instance: Instance, person: IdlePerson) -> list[User]:
     user, today = person.user, timezone.localdate()
     others = User.objects.filter(is_active=True, company__instance=instance).exclude(pk=user.pk).order_by("pk")
     givers = others.filter(
-        Q(pk__in=CompanyGrant.objects.filter(_in_force(today), user=user).values("granted_by"))
-        | Q(pk__in=EntityGrant.objects.filter(_in_force(today), user=user).values("granted_by"))
+        Q(pk__in=CompanyGrant.objects.filter(in_force(today), user=user).values("granted_by"))
+        | Q(pk__in=EntityGrant.objects.filter(in_force(today), user=user).values("granted_by"))
     )
     if managers := list(givers):
         return managers
-    managing = CompanyGrant.objects.filter(
-        _in_force(today),
-        user=OuterRef("pk"),
-        company_id=user.company_id,
-        role__capabilities__section=Section.USERS,
-        role__capabilities__access__gte=Access.EDIT,
+    managing = CompanyGrant.objects.managing_users().filter(
+        in_force(today), user=OuterRef("pk"), company_id=user.company_id
     )
     return list(others.filter(Exists(managing)))
 

@@ -13,12 +13,21 @@ from typing import Protocol
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.registry import Registry
-from entities.models import COMPANY_LEVELS, Company, CompanyGrant, EntityGrant, Instance, Level, Role
+from entities.models import (
+    COMPANY_LEVELS,
+    Company,
+    CompanyGrant,
+    EntityGrant,
+    Instance,
+    Level,
+    Role,
+    entity_at,
+    in_force,
+)
 from entities.services import chat_off_without_a_role, grant_delete
 from users.models import ReviewSubject
 from users.permissions import Reach, require_manager, require_staff_in
@@ -140,23 +149,14 @@ class EntityGrantSource:
 
     def items(self, scope: ReviewScope) -> list[ReviewItem]:
         reach = scope.reach
-        grants = EntityGrant.objects.filter(scope.people(), content_object__instance=reach.instance)
-        grants = grants.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=timezone.localdate()))
+        grants = EntityGrant.objects.filter(in_force(), scope.people(), content_object__instance=reach.instance)
         if not reach.is_operator_staff:
             grants = grants.filter(reach.grants_in_reach(to_change=True)[1])
         company = scope.company
         if company is not None:
-            grants = grants.filter(
-                Q(content_object__owner=company)
-                | Q(content_object__service_provider=company)
-                | Q(content_object__customer=company)
-            )
+            grants = grants.filter(entity_at(company, prefix="content_object__"))
         if scope.externals_only:
-            grants = grants.exclude(
-                Q(user__company_id=F("content_object__owner_id"))
-                | Q(user__company_id=F("content_object__service_provider_id"))
-                | Q(user__company_id=F("content_object__customer_id"))
-            )
+            grants = grants.exclude(entity_at(F("user__company_id"), prefix="content_object__"))
         held = list(grants.select_related("user__company", "role", "content_object").order_by("pk"))
         reach.prime_entities([grant.content_object for grant in held])
         items = []

@@ -20,7 +20,7 @@ from django_tasks import task
 from accounts.models import User
 from core.tasks import enqueue_at
 from entities.audit import audit_record
-from entities.models import Access, Company, CompanyGrant, Instance, Section
+from entities.models import Company, CompanyGrant, Instance
 from outbox.services import message_queue
 from users.models import (
     AccessReview,
@@ -199,13 +199,8 @@ def _company_reviewers(reach: Reach, items: list[tuple[str, ReviewItem]]) -> dic
         at_pairs |= Q(level=level, company_id__in=[company for lv, company in pairs if lv == level])
     managing = (
         CompanyGrant.objects.in_force()
-        .filter(
-            at_pairs,
-            company__instance=reach.instance,
-            user__is_active=True,
-            role__capabilities__section=Section.USERS,
-            role__capabilities__access__gte=Access.EDIT,
-        )
+        .managing_users()
+        .filter(at_pairs, company__instance=reach.instance, user__is_active=True)
         .select_related("user__company")
         .order_by("user__last_name", "user__first_name", "user_id")
     )

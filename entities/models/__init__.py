@@ -14,6 +14,8 @@ from entities.models.grants import (
     GRANT_USER_DEACTIVATED,
     CompanyGrant,
     EntityGrant,
+    entity_at,
+    in_force,
     validate_grant,
 )
 from entities.models.roles import (
@@ -64,6 +66,8 @@ __all__ = [
     "GRANT_USER_DEACTIVATED",
     "GRANT_SHARE_ROLE",
     "validate_grant",
+    "in_force",
+    "entity_at",
     "CompanyGrant",
     "EntityGrant",
     "AUDIT_ACTIONS",

@@ -1,6 +1,8 @@
 """Grants: a role held at a company (level) or on one business entity, each checked against the grant rules."""
 
+import operator
 from datetime import date
+from functools import reduce
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -9,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
-from entities.models.roles import COMPANY_LEVELS, Level, Role
+from entities.models.roles import COMPANY_LEVELS, Access, Level, Role, Section
 from entities.models.tenancy import BusinessEntity, Company
 
 GRANT_ROLE_OPERATOR_ONLY = _("%(role)s is an operator-only role; only operator (soobr) employees may hold it.")
@@ -23,11 +25,28 @@ GRANT_SHARE_ROLE = _("%(role)s comes only with a Cockpit Share; it cannot be gra
 GRANT_END_NOT_AHEAD = _("The end date must lie after today: a role that ends today counts no more from 00:00.")
 
 
+def in_force(today: date | None = None) -> models.Q:
+    """Grants (company or entity) whose end date has not come by `today` (the cockpit's date unless given): the
+    ORM's form of the access rules' NOT_ENDED, for the checks outside them (who may be given show-all, who reviews,
+    who counts as external)."""
+    return models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=today or timezone.localdate())
+
+
+def entity_at(company, prefix: str = "") -> models.Q:
+    """The business entity (at `prefix`) has `company` at one of its levels: owner, service provider or customer.
+    `company` may be a Company, an id or an expression (F, OuterRef)."""
+    return reduce(operator.or_, (models.Q(**{f"{prefix}{level}": company}) for level in COMPANY_LEVELS))
+
+
 class GrantQuerySet(models.QuerySet):
     def in_force(self):
-        """The grants whose end date has not come: the ORM's form of the access rules' NOT_ENDED, for the few
-        checks outside them (who may be given show-all)."""
-        return self.filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gt=timezone.localdate()))
+        """The grants whose end date has not come (in_force)."""
+        return self.filter(in_force())
+
+    def managing_users(self):
+        """The grants whose role may change users (User Management's "users: edit"): their holders manage the
+        users of that company."""
+        return self.filter(role__capabilities__section=Section.USERS, role__capabilities__access__gte=Access.EDIT)
 
 
 def end_noticed_on_field():
