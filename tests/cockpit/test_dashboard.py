@@ -321,3 +321,18 @@ def test_a_user_manager_sees_who_is_switched_off_for_inactivity_within_a_week_an
     assert "Switched off for inactivity within 7 days" in attention
     assert 'Ida Ruhig</a> <span class="badge">employee</span>\n      · on 08.03.2027' in attention
     assert "Lars Später" not in attention
+
+
+def test_an_employees_role_at_a_company_outside_reach_is_not_listed_as_ending(
+    client, login, manager, customer_company, instance, monkeypatch
+):
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    colleague = UserFactory(company=customer_company, first_name="Cora", last_name="Kollegin")
+    role_until(colleague, customer_company, 10)
+    role_until(colleague, CompanyFactory(instance=instance, name="Other AG"), 3)
+    login(manager)
+
+    attention = attention_of(dashboard(client, instance))
+
+    assert "Cora Kollegin" in attention and "Kantonsspital Nord" in attention
+    assert "Other AG" not in attention

@@ -361,3 +361,29 @@ def test_operator_staff_review_any_company_of_their_cockpit(instance, companies,
     review = start(_operator_staff(instance), instance, company=companies["A"])
 
     assert review.rows.count() == 10
+
+
+def test_the_removal_service_refuses_a_role_outside_the_removers_reach_and_keeps_it(pm, instance, companies):
+    from users.review_sources import review_grant_remove
+
+    guest = UserFactory(company=companies["X"])
+    elsewhere = grant_company_role(guest, Level.OWNER, companies["B"], "customer")
+
+    with pytest.raises(PermissionDenied):
+        review_grant_remove(actor=pm, instance=instance, grant=elsewhere, review_id=1)
+
+    assert CompanyGrant.objects.filter(pk=elsewhere.pk).exists()
+
+
+def test_a_review_lists_no_role_above_the_starters_own(pm, instance, companies):
+    from tests.factories import BusinessEntityFactory, grant_entity_role
+
+    entity = BusinessEntityFactory(instance=instance, owner=companies["A"], name="Haus A")
+    guest = UserFactory(company=companies["X"])
+    grant_entity_role(guest, entity, "customer")
+    above = grant_entity_role(UserFactory(company=companies["X"]), entity, "projectmanager-extended")
+
+    review = start(pm, instance, subject=ReviewSubject.ENTITY)
+
+    assert list(review.rows.values_list("person", flat=True)) == [guest.pk]
+    assert not review.rows.filter(object_id=above.pk).exists()
