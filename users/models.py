@@ -101,6 +101,11 @@ class AccessReview(models.Model):
         return self.state == ReviewState.OPEN
 
     @property
+    def takes_answers(self) -> bool:
+        """Open and before its deadline: answers can still change (after it, the worker applies them)."""
+        return self.is_open and self.deadline > timezone.now()
+
+    @property
     def last_day(self) -> date:
         """The last day to answer, in the cockpit's time: the deadline is the end of it (00:00 of the next)."""
         return (timezone.localtime(self.deadline) - timedelta(microseconds=1)).date()

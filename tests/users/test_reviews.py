@@ -387,3 +387,17 @@ def test_a_review_lists_no_role_above_the_starters_own(pm, instance, companies):
 
     assert list(review.rows.values_list("person", flat=True)) == [guest.pk]
     assert not review.rows.filter(object_id=above.pk).exists()
+
+
+def test_an_answer_after_the_deadline_is_refused_before_the_worker_applies_the_review(
+    pm, instance, companies, externals, clock
+):
+    review = start(pm, instance, company=companies["A"])
+    row = review.rows.order_by("pk").first()
+
+    clock.at = DEADLINE
+    with pytest.raises(ValidationError):
+        review_decide(actor=pm, instance=instance, review=review, decisions={row.pk: (Decision.REMOVE, "late")})
+
+    row.refresh_from_db()
+    assert (row.decision, row.reason) == (Decision.NONE, "")

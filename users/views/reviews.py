@@ -8,7 +8,6 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
@@ -104,7 +103,7 @@ class ReviewDetailView(View):
         mine_only = not access.runs
         rows = review_rows(review, reviewer=request.user if mine_only else None)
         page = Paginator(rows, ROWS_PER_PAGE).get_page(page_number(request.GET.get("page")))
-        answering = review.is_open and access.reviews and review.deadline > timezone.now()
+        answering = access.reviews and review.takes_answers
         return TemplateResponse(
             request,
             "users/reviews/review_detail.html",
