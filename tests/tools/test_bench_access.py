@@ -68,6 +68,21 @@ def test_bench_access_seeds_measures_and_prints_the_table():
     assert "floor: raw SQL page 1 + count" in output
     assert "detail page, first tab" in output
     assert "Machine:" in output
+    for persona in PERSONAS:
+        for measurement in ("floor (404)", "list page 1", "raw SQL"):
+            assert row(re.escape(f"side by side: {measurement}"), persona, output), (measurement, persona)
+        assert re.search(
+            rf"^\s+{re.escape(persona)}\s+list p50 .* ÷ \(floor .* \+ SQL .*\) = \s*[0-9.]+× (PASS|ABOVE) 1.5×",
+            output,
+            re.MULTILINE,
+        ), persona
+    for persona in TWINNED:
+        assert row("side by side: guardian list page", persona, output), persona
+        assert re.search(
+            rf"^\s+{re.escape(persona)}\s+list p50 .* guardian p95 ÷ ours = \s*[0-9.]+× (PASS|BELOW)",
+            output,
+            re.MULTILINE,
+        ), persona
 
 
 def row(measurement: str, persona: str, output: str) -> bool:

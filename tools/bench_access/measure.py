@@ -4,7 +4,7 @@ import gc
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -72,6 +72,20 @@ class Timer:
             call()
             samples.append((time.perf_counter() - started) * 1000)
         return row
+
+    def time_side_by_side(self, timed: Sequence[tuple[Row, Callable[[], object]]]) -> list[Row]:
+        """Like `time`, but each iteration runs every call once, in turn: a shared machine's slow minute then
+        slows them all alike, and their ratio holds where their milliseconds would not."""
+        for _ in range(self.warmup_runs):
+            for _row, call in timed:
+                call()
+        gc.collect()
+        for _ in range(self.iterations):
+            for row, call in timed:
+                started = time.perf_counter()
+                call()
+                row.samples.append((time.perf_counter() - started) * 1000)
+        return [row for row, _call in timed]
 
 
 # ---------------------------------------------------------------------- the guardian baseline
@@ -230,6 +244,7 @@ def measure(
         out.write("")
         out.write(f"Measuring ({timer.iterations} iterations each after {timer.warmup_runs} warm-up)...")
         return [
+            *measure_side_by_side(timer, instance, personas, clients, list_url, guardian=baselines),
             measure_request_floor(timer, instance, clients["heavy"]),
             *measure_list_pages(timer, personas, clients, list_url),
             *measure_detail_pages(timer, instance, personas, clients),
@@ -267,6 +282,41 @@ def measure_request_floor(timer: Timer, instance: Instance, client: Client) -> R
     """A logged-in request that the middleware answers with a 404: what every page costs before its own work."""
     floor = page_request(client, f"/c/{instance.slug}/does-not-exist/", expected=404)
     return timer.time(Row("floor: logged-in request through middleware (404)", "heavy", None), floor)
+
+
+SIDE_BY_SIDE = "side by side: "
+
+
+def measure_side_by_side(
+    timer: Timer,
+    instance: Instance,
+    personas: dict[str, Persona],
+    clients: dict[str, Client],
+    list_url: str,
+    *,
+    guardian: bool,
+) -> list[Row]:
+    """Issue 27's yardsticks, each persona's timed in turn within every iteration: its signed-in 404 (the floor),
+    its list page, the page's statement through a bare cursor, and the twin's list page with guardian's rows."""
+    rows = []
+    for name, persona in personas.items():
+        client = clients[name]
+        statement = raw_sql(capture_list_queries(persona.user, instance))
+        timed = [
+            (Row(f"{SIDE_BY_SIDE}floor (404)", name, None), page_request(client, f"/c/{instance.slug}/nothing/", 404)),
+            (Row(f"{SIDE_BY_SIDE}list page 1", name, persona.visible), page_request(client, list_url)),
+            (Row(f"{SIDE_BY_SIDE}raw SQL", name, persona.visible), statement),
+        ]
+        if guardian and persona.twin is not None:
+            twin_page = page_request(logged_in_client(persona.twin), list_url)
+
+            def with_guardian_rows(page: Callable[[], None] = twin_page) -> None:
+                with mock.patch("entities.views.entity_list_page", guardian_list_page):
+                    page()
+
+            timed.append((Row(f"{SIDE_BY_SIDE}guardian list page", name, persona.twin_rows), with_guardian_rows))
+        rows += timer.time_side_by_side(timed)
+    return rows
 
 
 def measure_list_pages(

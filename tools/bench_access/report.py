@@ -7,12 +7,13 @@ from django.core.management.base import OutputWrapper
 from django.db import connection
 
 from tools.bench_access.dataset import Persona
-from tools.bench_access.measure import Row, Timer
+from tools.bench_access.measure import SIDE_BY_SIDE, Row, Timer
 
 
 def report(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona], timer: Timer) -> None:
     print_table(out, rows)
     print_ratios(out, rows, personas)
+    print_floor_targets(out, rows, personas)
     print_environment(out, timer)
 
 
@@ -54,6 +55,35 @@ def print_ratios(out: OutputWrapper, rows: list[Row], personas: dict[str, Person
         out.write(
             f"  share list page ÷ show-all list page (p95) = {ratio:5.2f}×   ({verdict} the target {SHARE_TARGET:.2f}×)"
         )
+
+
+FLOOR_TARGET = 1.5  # issue 27: the list page p50 within 1.5x of the floor's p50 plus its statement's
+GUARDIAN_TARGET = 5.0  # issue 27: guardian's list page p95 at least 5x ours
+
+
+def side_by_side(rows: list[Row], what: str, persona: str) -> Row | None:
+    return next((row for row in rows if row.measurement == SIDE_BY_SIDE + what and row.persona == persona), None)
+
+
+def print_floor_targets(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona]) -> None:
+    """Issue 27's in-process targets, from the measurements taken side by side."""
+    out.write("")
+    out.write("Side by side (each iteration: the floor, the list page, its statement, guardian's list page):")
+    for name in personas:
+        floor, page, sql = (side_by_side(rows, what, name) for what in ("floor (404)", "list page 1", "raw SQL"))
+        if floor is None or page is None or sql is None:
+            continue
+        ratio = page.p50 / (floor.p50 + sql.p50)
+        verdict = "PASS" if ratio <= FLOOR_TARGET else "ABOVE"
+        line = (
+            f"  {name:<12} list p50 {page.p50:6.2f} ÷ (floor {floor.p50:5.2f} + SQL {sql.p50:5.2f}) = {ratio:4.2f}×"
+            f" {verdict} {FLOOR_TARGET}×"
+        )
+        guardian = side_by_side(rows, "guardian list page", name)
+        if guardian is not None:
+            times = guardian.p95 / page.p95
+            line += f"   guardian p95 ÷ ours = {times:5.1f}× {'PASS' if times >= GUARDIAN_TARGET else 'BELOW'}"
+        out.write(line)
 
 
 def guardian_ratios(rows: list[Row], name: str, page: float) -> str:
