@@ -3,7 +3,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from entities.access import NamedRef
+from entities.access import CompanyChoices
 from entities.models import Company
 
 COMPANY_FILTERS = ("owner", "service_provider", "customer")
@@ -25,15 +25,17 @@ class EntityFilterForm(forms.Form):
     )
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=Company.objects.none(), required=False)
 
-    def __init__(self, *args, instance, offered: dict[str, list[NamedRef]], **kwargs):
+    def __init__(self, *args, instance, offered: dict[str, CompanyChoices], **kwargs):
         super().__init__(*args, **kwargs)
         for name in COMPANY_FILTERS:
             if self.is_bound:
                 # Only a submitted filter needs validating against the cockpit's companies.
                 cast(forms.ModelChoiceField, self.fields[name]).queryset = Company.objects.filter(instance=instance)
-        # Each drop-down's companies as (id, name), which the template tag filter_options writes out: never a
-        # widget's choices, which Django copies and normalizes option by option (hundreds for show-all users).
-        self.offered: dict[str, list[tuple[int, str]]] = {name: list(offered[name]) for name in COMPANY_FILTERS}
+        # Each drop-down's companies, which the template tag filter_options writes out: never a widget's
+        # choices, which Django copies and normalizes option by option (hundreds for show-all users).
+        self.offered = {name: offered[name] for name in COMPANY_FILTERS}
+        # A chosen company its drop-down does not offer, as (id, label), after the offered ones.
+        self.added: dict[str, tuple[int, str]] = {}
 
     def show_chosen(self, visible_company_ids: set[int]) -> None:
         """Add a chosen company to its drop-down, named only if the filtered rows show its name anyway."""
@@ -41,6 +43,6 @@ class EntityFilterForm(forms.Form):
             return
         for name in COMPANY_FILTERS:
             company = self.cleaned_data.get(name)
-            if company is not None and company.pk not in {pk for pk, _name in self.offered[name]}:
+            if company is not None and company.pk not in self.offered[name].ids:
                 label = company.name if company.pk in visible_company_ids else str(_("Chosen company"))
-                self.offered[name].append((company.pk, label))
+                self.added[name] = (company.pk, label)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entities.access import (
+    CompanyChoices,
     EntityFilter,
     EntityPage,
     NamedRef,
@@ -143,7 +144,7 @@ def _read_held_company_grants(subject: Subject, instance: Instance) -> list[Held
         ]
 
 
-def filter_companies(*, subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
+def filter_companies(*, subject: Subject | None, instance: Instance) -> dict[str, CompanyChoices]:
     """Companies offered by each list filter (owner, service provider, customer): those on the entities the user sees.
 
     Offering a company that is on no visible entity would leak who else is a customer,

@@ -10,6 +10,7 @@ from entities.access.context import AccessContext, context_for, request_scope
 from entities.access.explain import Explanation, MatchedGrant, explain_access, lowered_by_entity_grant
 from entities.access.held import held_path_roles, held_rights, special_rights
 from entities.access.listing import (
+    CompanyChoices,
     EntityFilter,
     EntityPage,
     EntityRow,
@@ -40,6 +41,7 @@ __all__ = [
     "PATHS",
     "SHOW_ALL",
     "AccessContext",
+    "CompanyChoices",
     "EntityAccess",
     "EntityFilter",
     "EntityPage",

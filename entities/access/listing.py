@@ -8,7 +8,7 @@ a page reads only the head of each grant's index: on PostgreSQL a grant that fan
 out to many entities reads them through a LATERAL subquery with a LIMIT.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -287,6 +287,35 @@ class NamedRef(NamedTuple):
         return self.name
 
 
+class CompanyChoices:
+    """The companies of one column of the visible entities, in name order; iterated as NamedRefs.
+
+    Kept in the cache as two tuples, ids and names: the filters' hundreds of companies are
+    unpickled on every request, and a list of named tuples takes four times longer.
+    """
+
+    __slots__ = ("ids", "names")
+
+    def __init__(self, ids: Iterable[int] = (), names: Iterable[str] = ()) -> None:
+        self.ids: tuple[int, ...] = tuple(ids)
+        self.names: tuple[str, ...] = tuple(names)
+
+    def __iter__(self) -> Iterator[NamedRef]:
+        return map(NamedRef, self.ids, self.names)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompanyChoices) and (self.ids, self.names) == (other.ids, other.names)
+
+    def __hash__(self) -> int:
+        return hash((self.ids, self.names))
+
+    def __reduce__(self):
+        return (CompanyChoices, (self.ids, self.names))
+
+
 def _company_walk(name: str, path: GrantPath, subject: Subject, cockpit_id: int, level: str) -> tuple[str, list]:
     """A recursive CTE `name`(grant_id, company): the distinct `level` companies of the entities each grant reaches.
 
@@ -317,7 +346,7 @@ VISIBLE_COMPANIES = cached_store("visible_companies")
 
 
 @reading_scope()
-def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, list[NamedRef]]:
+def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, CompanyChoices]:
     """The companies that occur as owner, service provider and customer of the entities the subject sees, in one query,
     each level's by name ignoring case (then id).
 
@@ -327,18 +356,18 @@ def visible_companies(subject: Subject | None, instance: Instance) -> dict[str, 
     longer to plan than to run.
     """
     if subject is None:
-        return {level: [] for level in COMPANY_LEVELS}
+        return {level: CompanyChoices() for level in COMPANY_LEVELS}
     store = context_for(subject).store(VISIBLE_COMPANIES)
     if instance.pk not in store:
         store[instance.pk] = _read_visible_companies(subject, instance)
     return store[instance.pk]
 
 
-def _read_visible_companies(subject: Subject, instance: Instance) -> dict[str, list[NamedRef]]:
+def _read_visible_companies(subject: Subject, instance: Instance) -> dict[str, CompanyChoices]:
     found: dict[str, list[NamedRef]] = {level: [] for level in COMPANY_LEVELS}
     paths = [path for path in PATHS if path.can_decide(subject, instance.pk)]
     if not paths:
-        return found
+        return {level: CompanyChoices() for level in COMPANY_LEVELS}
     # Three ways, so that the cost follows the number of companies, not of entities:
     # - a grant on single entities: read the entities (its grants bound them);
     # - a grant on a whole cockpit (show-all, a share): one index probe per company of the cockpit;
@@ -383,7 +412,7 @@ def _read_visible_companies(subject: Subject, instance: Instance) -> dict[str, l
     # Sorted alike, ignoring case, whatever the database's collation; once, before the cache keeps them.
     for companies in found.values():
         companies.sort(key=lambda company: (company.name.casefold(), company.pk))
-    return found
+    return {level: CompanyChoices(*zip(*companies, strict=True)) for level, companies in found.items()}
 
 
 @dataclass(slots=True)
@@ -530,10 +559,13 @@ def entity_page(
         if last < number:
             return entity_page(subject, instance, entity_filter=entity_filter, number=last, per_page=per_page, cap=cap)
     rows = []
+    role_names: dict[tuple[str, str], str] = {}  # a page has few roles: each named once in the reader's language
     for entity_id, key, _total, *values in found:
         if entity_id is None:
             continue
         *fields, owner, provider, customer, role_name, role_name_de = values
+        if (role_name, role_name_de) not in role_names:
+            role_names[role_name, role_name_de] = in_reader_language(role_name, role_name_de)
         columns = dict(zip(PAGE_ENTITY_FIELDS, fields, strict=True))
         entity = EntityRow(
             pk=entity_id,
@@ -543,5 +575,5 @@ def entity_page(
             customer=NamedRef(columns["customer_id"], customer),
         )
         level, role_id = decode_access_key(key)
-        rows.append((entity, NamedRef(role_id, in_reader_language(role_name, role_name_de)), level))
+        rows.append((entity, NamedRef(role_id, role_names[role_name, role_name_de]), level))
     return EntityPage(rows=rows, total=total, number=number, per_page=per_page, cap=cap)

@@ -20,7 +20,7 @@ every value from outside is a bound parameter.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from django.db.models import Model
 from django.utils import timezone
@@ -322,11 +322,12 @@ class GrantPath:
     def precedence(self) -> int:
         return PATHS.index(self)
 
-    @property
+    # Sorted out once: every page asks each path's conditions several times.
+    @cached_property
     def subject_conditions(self) -> tuple[SubjectCondition, ...]:
         return tuple(c for c in self.conditions if isinstance(c, SubjectCondition))
 
-    @property
+    @cached_property
     def row_conditions(self) -> tuple[RowCondition, ...]:
         return tuple(c for c in self.conditions if isinstance(c, RowCondition))
 

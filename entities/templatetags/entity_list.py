@@ -8,6 +8,7 @@ localized, since they go into links. Each cell names its column in data-label: a
 shows each row as a card, the label above the value.
 """
 
+from functools import lru_cache
 from html import escape
 
 from django import template
@@ -47,12 +48,22 @@ def entity_rows(rows, list_url: str) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - every value is escaped, every id an int
 
 
+@lru_cache(maxsize=1024)
+def _company_options(ids: tuple[int, ...], names: tuple[str, ...]) -> str:
+    """The <option>s of these companies, none selected; kept per process under the companies themselves."""
+    return "".join(f'<option value="{int(pk)}">{escape(name)}</option>' for pk, name in zip(ids, names, strict=True))
+
+
 @register.simple_tag
 def filter_options(field) -> SafeString:
     """The <option>s of a company filter: "All", then its offered companies, the chosen one selected."""
     chosen = str(field.value() or "")
-    options = [f'<option value=""{" selected" if not chosen else ""}>{escape(gettext("All"))}</option>']
-    for pk, name in field.form.offered[field.name]:
-        selected = " selected" if str(pk) == chosen else ""
-        options.append(f'<option value="{int(pk)}"{selected}>{escape(name)}</option>')
-    return mark_safe("".join(options))  # noqa: S308 - every name is escaped, every id an int
+    offered = field.form.offered[field.name]
+    options = _company_options(offered.ids, offered.names)
+    if chosen.isdigit():
+        options = options.replace(f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1)
+    if field.name in field.form.added:
+        pk, label = field.form.added[field.name]
+        options += f'<option value="{int(pk)}" selected>{escape(label)}</option>'
+    everything = f'<option value=""{" selected" if not chosen else ""}>{escape(gettext("All"))}</option>'
+    return mark_safe(everything + options)  # noqa: S308 - every name is escaped, every id an int

@@ -1,6 +1,8 @@
 """Reads shared by the pages: the user's company grants in a cockpit, the companies the list filters offer, and the
 entity list itself (entity_page and count_visible_entities: its filters, search, page edges and cap)."""
 
+import pickle
+
 import pytest
 
 from entities.access import EntityFilter, NamedRef, count_visible_entities, entity_page
@@ -132,7 +134,11 @@ def test_a_user_without_access_is_offered_no_company(user, instance):
 
     offered = filter_companies(subject=user.access_subject(), instance=instance)
 
-    assert offered == {"owner": [], "service_provider": [], "customer": []}
+    assert {level: names(companies) for level, companies in offered.items()} == {
+        "owner": [],
+        "service_provider": [],
+        "customer": [],
+    }
 
 
 # --- the entity list: entity_page and count_visible_entities -----------------------------------
@@ -260,3 +266,15 @@ def test_count_visible_entities_is_zero_for_an_anonymous_user(instance, building
 
     # then
     assert count == 0
+
+
+def test_the_filters_companies_come_back_from_the_cache_as_they_went_in(user, instance):
+    owner = CompanyFactory(instance=instance, name="Zurich Property AG")
+    grant_company_role(user, Level.OWNER, owner, "manager")
+    BusinessEntityFactory(instance=instance, owner=owner)
+    offered = filter_companies(subject=user.access_subject(), instance=instance)
+
+    kept = pickle.loads(pickle.dumps(offered))  # noqa: S301 - our own value, as the cache keeps it
+
+    assert kept == offered
+    assert [(company.pk, company.name) for company in kept["owner"]] == [(owner.pk, "Zurich Property AG")]
