@@ -67,3 +67,16 @@ def filter_options(field) -> SafeString:
         options += f'<option value="{int(pk)}" selected>{escape(label)}</option>'
     everything = f'<option value=""{" selected" if not chosen else ""}>{escape(gettext("All"))}</option>'
     return mark_safe(everything + options)  # noqa: S308 - every name is escaped, every id an int
+
+
+@register.simple_tag
+def company_filters(fields) -> SafeString:
+    """The three company filters, each a labelled drop-down of its options (filter_options)."""
+    return mark_safe(  # noqa: S308 - labels and ids escaped, options as filter_options writes them
+        "".join(
+            f'\n  <div class="field"><label for="{escape(field.id_for_label)}">{escape(str(field.label))}</label>'
+            f'\n    <select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}">'
+            f"{filter_options(field)}</select>\n  </div>"
+            for field in fields
+        )
+    )
