@@ -238,7 +238,7 @@ REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.PoolClientRedisCache",
             "LOCATION": REDIS_URL,
             # A Redis shared with other apps or another Cockpit (staging beside production) keeps each one's keys
             # apart: sessions, sign-in counters and cached access answers never meet.

@@ -46,7 +46,7 @@ def test_a_database_failing_in_the_middleware_before_any_view_answers_503(browse
 # Redis down: a cache on a port where nothing listens, refused at once.
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.PoolClientRedisCache",
         "LOCATION": "redis://127.0.0.1:9/0",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }

@@ -179,6 +179,12 @@ def test_production_keys_in_a_shared_redis_carry_the_cockpits_own_prefix():
     assert setting("CACHES['default']['KEY_PREFIX']", env) == "cockpit-staging"
 
 
+def test_production_talks_to_redis_through_one_client_per_pool():
+    env = {**PRODUCTION_ENV, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+
+    assert setting("CACHES['default']['BACKEND']", env) == "core.cache.PoolClientRedisCache"
+
+
 @pytest.mark.parametrize("engine", ["accounts.session_store", "django.contrib.sessions.backends.cache"])
 def test_production_refuses_sessions_in_process_memory(engine):
     result = manage("check", env={**PRODUCTION_ENV, "SESSION_ENGINE": engine})
