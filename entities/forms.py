@@ -31,7 +31,7 @@ class EntityFilterForm(forms.Form):
             if self.is_bound:
                 # Only a submitted filter needs validating against the cockpit's companies.
                 cast(forms.ModelChoiceField, self.fields[name]).queryset = Company.objects.filter(instance=instance)
-        # Each drop-down's companies, which the template tag filter_options writes out: never a widget's
+        # Each drop-down's companies, which the template tag company_filters writes out: never a widget's
         # choices, which Django copies and normalizes option by option (hundreds for show-all users).
         self.offered = {name: offered[name] for name in COMPANY_FILTERS}
         # A chosen company its drop-down does not offer, as (id, label), after the offered ones.

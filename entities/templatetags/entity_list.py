@@ -54,8 +54,7 @@ def _company_options(ids: tuple[int, ...], names: tuple[str, ...]) -> str:
     return "".join(f'<option value="{int(pk)}">{escape(name)}</option>' for pk, name in zip(ids, names, strict=True))
 
 
-@register.simple_tag
-def filter_options(field) -> SafeString:
+def filter_options(field) -> str:
     """The <option>s of a company filter: "All", then its offered companies, the chosen one selected."""
     chosen = str(field.value() or "")
     offered = field.form.offered[field.name]
@@ -66,13 +65,13 @@ def filter_options(field) -> SafeString:
         pk, label = field.form.added[field.name]
         options += f'<option value="{int(pk)}" selected>{escape(label)}</option>'
     everything = f'<option value=""{" selected" if not chosen else ""}>{escape(gettext("All"))}</option>'
-    return mark_safe(everything + options)  # noqa: S308 - every name is escaped, every id an int
+    return everything + options
 
 
 @register.simple_tag
 def company_filters(fields) -> SafeString:
     """The three company filters, each a labelled drop-down of its options (filter_options)."""
-    return mark_safe(  # noqa: S308 - labels and ids escaped, options as filter_options writes them
+    return mark_safe(  # noqa: S308 - labels, ids and company names escaped, every company id an int
         "".join(
             f'\n  <div class="field"><label for="{escape(field.id_for_label)}">{escape(str(field.label))}</label>'
             f'\n    <select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}">'
