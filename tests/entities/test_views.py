@@ -463,6 +463,19 @@ def test_company_filters_mark_the_chosen_company_and_escape_every_name(client, l
     assert "<b>" not in page.split('name="owner"')[1].split("</select>")[0]
 
 
+def test_a_chosen_company_on_no_visible_entity_is_selected_without_its_name(
+    client, login, instance, companies, building
+):
+    unseen = CompanyFactory(instance=instance, name="Unseen Customer AG")
+    login(user_with("projectmanager", companies))
+
+    page = client.get(list_url(instance), {"customer": unseen.pk}).content.decode()
+    customers = page.split('name="customer"')[1].split("</select>")[0]
+
+    assert f'<option value="{unseen.pk}" selected>Chosen company</option>' in customers
+    assert "Unseen Customer AG" not in page
+
+
 def test_the_entity_page_shows_its_three_companies_and_project_form(client, login, instance):
     from entities.models import Level, ProjectForm
     from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
