@@ -106,8 +106,9 @@ def test_the_create_user_page_has_no_rough_edges(page, screenshot, project_manag
     expect(page.get_by_test_id("user-total")).to_have_text("2 users")
     screenshot("user-list-with-you")
 
-    # one level: shown as text, and why
-    page.get_by_role("link", name="Create user").click()
+    # one level: shown as text, and why (once the page's script is there to add the row)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Create user").click()
     page.get_by_role("button", name="Add new authorization").click()
     expect(page.get_by_test_id("only-level")).to_have_text("Owner")
     expect(page.get_by_test_id("only-level-note")).to_be_visible()
