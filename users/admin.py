@@ -34,6 +34,7 @@ from accounts.second_factor import (
 )
 from accounts.services import user_save, user_update
 from core.admin import SafeAutocompleteSelect, SafeInputAdmin, ServiceSavesAdmin
+from core.forms import add_service_error
 from core.query import query_id
 from entities.access import explain_access
 from entities.admin import COCKPIT_PAGE_FIELDS, COCKPIT_PAGE_INLINES, AuditedDeletesAdmin
@@ -856,9 +857,7 @@ class AccessReviewAdmin(ReviewAnswersAdmin, SafeInputAdmin, admin.ModelAdmin):
                 inactive_days=data["inactive_days"],
             )
         except ValidationError as error:
-            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_error(form, error)
         except PermissionDenied as error:
             form.add_error("company" if data["company"] else None, str(error))
         return None

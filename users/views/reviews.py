@@ -12,6 +12,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.forms import add_service_error
 from core.limits import ListingLimited
 from core.query import page_number
 from entities.requests import CockpitRequest
@@ -68,12 +69,7 @@ class ReviewStartView(View):
                 inactive_days=data["inactive_days"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
-                form.add_error(None, error)
+            add_service_error(form, error)
             return self.render(form)
         rows = review.rows.count()
         messages.success(
