@@ -228,6 +228,9 @@ OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.security"
 
 # The entity list counts exactly up to this many entities and says "more than" beyond.
 ENTITY_LIST_COUNT_CAP = env_int("ENTITY_LIST_COUNT_CAP", 2_000)
+# The entity list's pages are kept in the shared cache under their cockpit's access version
+# (entities.access.cache.list_page); 0 asks the database for every page.
+ACCESS_CACHE_PAGES = env_bool("ACCESS_CACHE_PAGES", True)
 
 # Whether exactly one process serves (the test settings, `make run`, a one-worker deployment): only then may
 # sessions and counters live in that process's memory. Any number of workers share them through Redis or the

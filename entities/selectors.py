@@ -9,8 +9,8 @@ from django.db import connection, models
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from entities.access import (
     CompanyChoices,
@@ -24,6 +24,7 @@ from entities.access import (
     explain_access,
     visible_companies,
 )
+from entities.access import cache as access_cache
 from entities.access.cache import cached_store
 from entities.access.explain import MatchedGrant
 from entities.access.rules import COMPANY_PATHS, SHOW_ALL, row_conditions_sql
@@ -58,18 +59,22 @@ def entity_list_page(
     service_provider: Company | None = None,
     customer: Company | None = None,
 ) -> EntityPage:
-    """One page of the entity list, searched and filtered, with its capped total."""
-    return entity_page(
+    """One page of the entity list, searched and filtered, with its capped total.
+
+    Kept in the shared cache under the cockpit's access version (entities.access.cache.list_page): `instance`
+    must be the cockpit as read in this request, as the cockpit's middleware reads it.
+    """
+    entity_filter = EntityFilter(
+        search=search,
+        owner_id=owner.pk if owner else None,
+        service_provider_id=service_provider.pk if service_provider else None,
+        customer_id=customer.pk if customer else None,
+    )
+    return access_cache.list_page(
         subject,
         instance,
-        number=number,
-        per_page=LIST_PAGE_SIZE,
-        entity_filter=EntityFilter(
-            search=search,
-            owner_id=owner.pk if owner else None,
-            service_provider_id=service_provider.pk if service_provider else None,
-            customer_id=customer.pk if customer else None,
-        ),
+        (get_language(), entity_filter, number),
+        lambda: entity_page(subject, instance, number=number, per_page=LIST_PAGE_SIZE, entity_filter=entity_filter),
     )
 
 

@@ -17,11 +17,13 @@ leave out grant paths that cannot decide.
 """
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from typing import Protocol, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, PositiveBigIntegerField, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -34,6 +36,9 @@ from entities.access.subject import Subject
 log = logging.getLogger(__name__)
 
 CACHED_STORES: set[str] = set()
+# A list page (some 10 KB) is kept while its person is likely to come back to it, not all day: the memory
+# the pages take stays in proportion to the pages asked in the last minutes.
+PAGE_TIMEOUT = 5 * 60
 T = TypeVar("T")
 
 
@@ -84,9 +89,9 @@ def _read(key: str):
         return None
 
 
-def _write(key: str, value) -> None:
+def _write(key: str, value, *, timeout: int | None = None) -> None:
     try:
-        cache.set(key, value, timeout=_until_midnight())
+        cache.set(key, value, timeout=min(timeout or _until_midnight(), _until_midnight()))
     except RedisError:
         log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
 
@@ -131,17 +136,38 @@ def all_cockpits_version() -> Coalesce:
     return Coalesce(Subquery(total.values("total")[:1]), Value(0), output_field=PositiveBigIntegerField())
 
 
+def _read_or_compute(key: str, compute: Callable[[], T], *, timeout: int | None = None) -> T:
+    found = _read(key)
+    if found is None:
+        found = compute()
+        _write(key, found, timeout=timeout)
+    return found
+
+
 def across_cockpits(subject: Subject, version: int | None, name: str, compute: Callable[[], T]) -> T:
     """An answer about the person in every cockpit (the cockpits they reach), from the cache under the sum of all
     cockpits' versions (`all_cockpits_version`), or computed and kept; computed alone when the version is unknown."""
     if version is None:
         return compute()
-    key = _key("all", name, version, subject=subject)
-    found = _read(key)
-    if found is None:
-        found = compute()
-        _write(key, found)
-    return found
+    return _read_or_compute(_key("all", name, version, subject=subject), compute)
+
+
+def list_page(subject: Subject | None, cockpit: Cockpit, asked: tuple, compute: Callable[[], T]) -> T:
+    """A page of the entity list, from the cache under the cockpit's access version, or computed and kept.
+
+    `asked` is everything the page depends on beyond the key's own parts: its filters, its number and the
+    reader's language (the roles are named in it). `cockpit` is the cockpit as read in this request.
+
+    The rows also name entities, companies and roles: every change of those is audited like a change of
+    access (entities.audit, KEEPS_ACCESS), so the version moves on with it and a page is never older than
+    the last change. ACCESS_CACHE_PAGES=0 asks the database for every page (the benchmark's cold rows).
+    """
+    if subject is None or not settings.ACCESS_CACHE_PAGES:
+        return compute()
+    # The search is what a person typed: a digest keeps the key short whatever they typed.
+    digest = hashlib.blake2b(repr(asked).encode(), digest_size=16).hexdigest()
+    key = _key(cockpit.pk, cockpit.access_version, "page", digest, subject=subject)
+    return _read_or_compute(key, compute, timeout=PAGE_TIMEOUT)
 
 
 def every_answer_outdated(*, apps=None, using: str = "default", **kwargs) -> None:

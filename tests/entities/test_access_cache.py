@@ -8,19 +8,22 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from entities.access import cache as access_cache
 from entities.access import held_rights, request_scope
 from entities.audit import KEEPS_ACCESS, audit_record
-from entities.models import Access, CompanyGrant, Instance, Level, Section
+from entities.models import Access, BusinessEntity, CompanyGrant, Instance, Level, Section
+from entities.selectors import entity_list_page
 from entities.services import (
     business_entity_save,
     company_save,
     grant_delete,
     instance_save,
+    master_data_update,
     role_capabilities_set,
+    role_save,
 )
 from tests.factories import BusinessEntityFactory, CompanyFactory, UserFactory, grant_company_role
 
@@ -208,3 +211,99 @@ def test_migrating_back_to_before_the_version_existed_and_forth_again_works(role
     call_command("migrate", "entities", verbosity=0)
 
     assert Instance.objects.create(slug="after", name="After").access_version == 0
+
+
+def test_a_list_page_asked_again_under_the_same_version_is_read_from_the_cache(reader, instance):
+    subject, cockpit = reader.access_subject(), Instance.objects.get(pk=instance.pk)
+    first = entity_list_page(subject=subject, instance=cockpit)
+
+    with CaptureQueriesContext(connection) as captured:
+        again = entity_list_page(subject=subject, instance=cockpit)
+
+    assert again == first and [row.name for row, _role, _level in again.rows] == ["Halle 1"]
+    assert captured.captured_queries == []
+
+
+def test_the_list_page_asked_again_makes_no_statement_of_its_own(client, login, reader, instance):
+    login(reader)
+    list_page(client, instance)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = list_page(client, instance)
+
+    assert "Halle 1" in response.content.decode()
+    assert not [query for query in captured.captured_queries if "entities_businessentity" in query["sql"]]
+
+
+def test_a_search_and_a_filter_are_pages_of_their_own(reader, owner, instance):
+    BusinessEntityFactory(instance=instance, owner=owner, name="Lager 2")
+    subject, cockpit = reader.access_subject(), Instance.objects.get(pk=instance.pk)
+    entity_list_page(subject=subject, instance=cockpit)
+
+    searched = entity_list_page(subject=subject, instance=cockpit, search="Lager")
+    other_owner = entity_list_page(subject=subject, instance=cockpit, owner=CompanyFactory(instance=instance))
+
+    assert [row.name for row, _role, _level in searched.rows] == ["Lager 2"]
+    assert other_owner.rows == []
+
+
+@pytest.mark.parametrize("renamed", ["entity", "company", "role"])
+def test_a_renamed_entity_company_or_role_shows_on_the_next_list_page(
+    client, login, reader, owner, instance, operator_admin, renamed
+):
+    login(reader)
+    assert "Halle 1" in list_page(client, instance).content.decode()
+
+    if renamed == "entity":
+        entity = BusinessEntity.objects.get(name="Halle 1")
+        master_data_update(actor=operator_admin, entity=entity, data={"name": "Neue Halle", "address": ""})
+        expected = "Neue Halle"
+    elif renamed == "company":
+        owner.name = "Besitzerin Neu AG"
+        company_save(actor=operator_admin, company=owner)
+        expected = "Besitzerin Neu AG"
+    else:
+        role = CompanyGrant.objects.get(user=reader).role
+        role.name = "Leitung Neu"
+        role_save(actor=operator_admin, role=role)
+        expected = "Leitung Neu"
+
+    assert expected in list_page(client, instance).content.decode()
+
+
+def test_a_list_page_names_its_roles_in_each_readers_language(reader, instance):
+    subject, cockpit = reader.access_subject(), Instance.objects.get(pk=instance.pk)
+    role = CompanyGrant.objects.get(user=reader).role
+    with translation.override("en"):
+        english = entity_list_page(subject=subject, instance=cockpit)
+    with translation.override("de"):
+        german = entity_list_page(subject=subject, instance=cockpit)
+
+    assert [named.name for _row, named, _level in english.rows] == [role.name]
+    assert [named.name for _row, named, _level in german.rows] == [role.name_de]
+
+
+def test_with_the_page_cache_off_every_list_page_is_read_from_the_database(reader, instance, settings):
+    settings.ACCESS_CACHE_PAGES = False
+    subject, cockpit = reader.access_subject(), Instance.objects.get(pk=instance.pk)
+    entity_list_page(subject=subject, instance=cockpit)
+
+    with CaptureQueriesContext(connection) as captured:
+        entity_list_page(subject=subject, instance=cockpit)
+
+    assert len(captured.captured_queries) == 1
+
+
+def test_a_list_page_is_kept_for_minutes_not_until_midnight(reader, instance, monkeypatch):
+    kept = {}
+    set_in_cache = cache.set
+
+    def recording_set(key, value, timeout=None, **kwargs):
+        kept[key] = timeout
+        return set_in_cache(key, value, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", recording_set)
+
+    entity_list_page(subject=reader.access_subject(), instance=Instance.objects.get(pk=instance.pk))
+
+    assert list(kept.values()) and all(0 < timeout <= access_cache.PAGE_TIMEOUT for timeout in kept.values())

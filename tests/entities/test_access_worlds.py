@@ -26,7 +26,7 @@ Then each world changes at random, once or twice, through the services (a grant 
 changed or revoked, a role's matrix, an entity's companies, a company moved, the sharing
 settings, a share left, a person's flags or activation): on the next request the answers the
 cache keeps (entities.access.cache: the sidebar's rights and grants, the filters' companies,
-whether the cockpit is shareable, a share's kinds of scope) and every answer read beside them
+whether the cockpit is shareable, a share's kinds of scope, the list's pages) and every answer read beside them
 (the list, the single check, has_perm, the explanation) are the same as asked afresh.
 
 ACCESS_WORLDS sets how many worlds (default 1,000, checked in four parts that the test
@@ -50,8 +50,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_save, user_update
-from entities.access import cache as access_cache
 from entities.access import (
+    EntityFilter,
     entity_access,
     entity_page,
     explain_access,
@@ -61,6 +61,7 @@ from entities.access import (
     visible_companies,
     visible_entities,
 )
+from entities.access import cache as access_cache
 from entities.access.cache import all_cockpits_version
 from entities.access.rules import PATHS, decode_access_key
 from entities.models import (
@@ -76,7 +77,7 @@ from entities.models import (
     Role,
     Section,
 )
-from entities.selectors import held_company_grants
+from entities.selectors import LIST_PAGE_SIZE, entity_list_page, held_company_grants
 from entities.services import (
     business_entity_save,
     company_grant_create,
@@ -591,14 +592,20 @@ def listed(user: User, instance: Instance) -> dict[int, tuple[str, int]]:
     }
 
 
-def read_afresh(user: User, instance: Instance) -> tuple:
-    """What a request reads with nothing from the cache: the cached questions and the list."""
+def read_afresh(user: User, instance: Instance, search: str) -> tuple:
+    """What a request reads with nothing from the cache: the cached questions, the list page searched for `search`
+    and the list."""
+    page = entity_page(
+        user.access_subject(), instance, per_page=LIST_PAGE_SIZE, entity_filter=EntityFilter(search=search)
+    )
     with request_scope():
-        return cached_questions(user, instance), listed(user, instance)
+        return cached_questions(user, instance), page, listed(user, instance)
 
 
-def read_as_a_page_does(user: User, instance: Instance, rng: random.Random | None = None) -> tuple:
-    """As a cockpit page's request: its person's memory filled from the cache first, what was missing kept after.
+def read_as_a_page_does(user: User, instance: Instance, search: str, rng: random.Random | None = None) -> tuple:
+    """As a cockpit page's request: its person's memory filled from the cache first, what was missing kept after,
+    and the list page searched for `search` as the list's view asks for it (entities.selectors.entity_list_page,
+    kept in the cache by itself).
 
     Without rng, only what the cache keeps is asked (the first request, which fills it). With it, also
     the list and, for every entity of the cockpit, the single check, the explanation and has_perm (each
@@ -606,7 +613,10 @@ def read_as_a_page_does(user: User, instance: Instance, rng: random.Random | Non
     subject = user.access_subject()
     with request_scope():
         primed = access_cache.primed(subject, instance)
-        answers: tuple = (cached_questions(user, instance),)
+        answers: tuple = (
+            cached_questions(user, instance),
+            entity_list_page(subject=subject, instance=instance, search=search),
+        )
         if rng is not None:
             single = {}
             for entity in BusinessEntity.objects.filter(instance=instance):
@@ -710,6 +720,8 @@ def check_cached_answers(world: World, rng: random.Random, roles: list[Role], st
     people = [(user.pk, instance.pk) for user in world.users for instance in world.instances]
     pairs = rng.sample(people, k=min(3, len(people)))
     pairs += [(given.share.user_id, given.share.instance_id) for given in world.given[:1]]
+    # The list page each asks for, the same before and after: all of it or searched (repeated names, a letter).
+    searches = {pair: rng.choice(["", "", "Basel", "a", "Emmen"]) for pair in pairs}
 
     def fresh(user_id: int, instance_id: int) -> tuple[User, Instance]:
         # The next request reads both rows anew, as the sign-in (with where access stands in all cockpits,
@@ -717,15 +729,17 @@ def check_cached_answers(world: World, rng: random.Random, roles: list[Role], st
         users = User.objects.select_related("company__instance").annotate(all_cockpits_version=all_cockpits_version())
         return users.get(pk=user_id), Instance.objects.get(pk=instance_id)
 
-    before = {pair: read_as_a_page_does(*fresh(*pair))[0] for pair in pairs}
+    before = {pair: read_as_a_page_does(*fresh(*pair), searches[pair])[0] for pair in pairs}
     changes = [change_at_random(world, rng, roles, staff) for _ in range(rng.randint(1, 2))]
     made.update(changes)
     altered = False
     for pair in pairs:
         user, instance = fresh(*pair)
-        questions, in_list = read_afresh(User.objects.select_related("company__instance").get(pk=user.pk), instance)
-        cached, cached_list, single = read_as_a_page_does(user, instance, rng)
+        reader = User.objects.select_related("company__instance").get(pk=user.pk)
+        questions, page, in_list = read_afresh(reader, instance, searches[pair])
+        cached, cached_page, cached_list, single = read_as_a_page_does(user, instance, searches[pair], rng)
         assert cached == questions, f"cached answers after {changes}"
+        assert cached_page == page, f"the cached list page after {changes}"
         assert cached_list == in_list, f"the list beside cached answers after {changes}"
         for pk, (check, explained, has_perm_agrees) in single.items():
             assert check == explained == in_list.get(pk), f"the single check or explain of {pk} after {changes}"
