@@ -69,10 +69,11 @@ def test_bench_access_seeds_measures_and_prints_the_table():
     assert "detail page, first tab" in output
     assert "Machine:" in output
     for persona in PERSONAS:
-        for measurement in ("floor (404)", "list page 1", "raw SQL"):
+        for measurement in ("floor (404)", "list page 1", "list page 1, not cached", "raw SQL"):
             assert row(re.escape(f"side by side: {measurement}"), persona, output), (measurement, persona)
         assert re.search(
-            rf"^\s+{re.escape(persona)}\s+list p50 .* ÷ \(floor .* \+ SQL .*\) = \s*[0-9.]+× (PASS|ABOVE) 1.5×",
+            rf"^\s+{re.escape(persona)}\s+list p50 .* ÷ \(floor .* \+ SQL .*\) = \s*[0-9.]+× (PASS|ABOVE) 1.5×"
+            r"\s+served from the cache: p50 \s*[0-9.]+ = \s*[0-9.]+× the floor",
             output,
             re.MULTILINE,
         ), persona

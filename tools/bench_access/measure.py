@@ -285,6 +285,7 @@ def measure_request_floor(timer: Timer, instance: Instance, client: Client) -> R
 
 
 SIDE_BY_SIDE = "side by side: "
+NOT_CACHED = "list page 1, not cached"
 
 
 def measure_side_by_side(
@@ -297,14 +298,22 @@ def measure_side_by_side(
     guardian: bool,
 ) -> list[Row]:
     """Issue 27's yardsticks, each persona's timed in turn within every iteration: its signed-in 404 (the floor),
-    its list page, the page's statement through a bare cursor, and the twin's list page with guardian's rows."""
+    its list page as served (from the cache after the first time) and read from the database, the page's statement
+    through a bare cursor, and the twin's list page with guardian's rows."""
     rows = []
     for name, persona in personas.items():
         client = clients[name]
         statement = raw_sql(capture_list_queries(persona.user, instance))
+        served = page_request(client, list_url)
+
+        def not_cached(page: Callable[[], None] = served) -> None:
+            with override_settings(ACCESS_CACHE_PAGES=False):
+                page()
+
         timed = [
             (Row(f"{SIDE_BY_SIDE}floor (404)", name, None), page_request(client, f"/c/{instance.slug}/nothing/", 404)),
-            (Row(f"{SIDE_BY_SIDE}list page 1", name, persona.visible), page_request(client, list_url)),
+            (Row(f"{SIDE_BY_SIDE}list page 1", name, persona.visible), served),
+            (Row(f"{SIDE_BY_SIDE}{NOT_CACHED}", name, persona.visible), not_cached),
             (Row(f"{SIDE_BY_SIDE}raw SQL", name, persona.visible), statement),
         ]
         if guardian and persona.twin is not None:

@@ -7,7 +7,7 @@ from django.core.management.base import OutputWrapper
 from django.db import connection
 
 from tools.bench_access.dataset import Persona
-from tools.bench_access.measure import SIDE_BY_SIDE, Row, Timer
+from tools.bench_access.measure import NOT_CACHED, SIDE_BY_SIDE, Row, Timer
 
 
 def report(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona], timer: Timer) -> None:
@@ -68,16 +68,22 @@ def side_by_side(rows: list[Row], what: str, persona: str) -> Row | None:
 def print_floor_targets(out: OutputWrapper, rows: list[Row], personas: dict[str, Persona]) -> None:
     """Issue 27's in-process targets, from the measurements taken side by side."""
     out.write("")
-    out.write("Side by side (each iteration: the floor, the list page, its statement, guardian's list page):")
+    out.write(
+        "Side by side (each iteration: the floor, the list page as served and not cached, its statement,"
+        " guardian's list page); the targets are judged on the page not cached:"
+    )
     for name in personas:
-        floor, page, sql = (side_by_side(rows, what, name) for what in ("floor (404)", "list page 1", "raw SQL"))
-        if floor is None or page is None or sql is None:
+        floor, served, page, sql = (
+            side_by_side(rows, what, name) for what in ("floor (404)", "list page 1", NOT_CACHED, "raw SQL")
+        )
+        if floor is None or served is None or page is None or sql is None:
             continue
         ratio = page.p50 / (floor.p50 + sql.p50)
         verdict = "PASS" if ratio <= FLOOR_TARGET else "ABOVE"
         line = (
             f"  {name:<12} list p50 {page.p50:6.2f} ÷ (floor {floor.p50:5.2f} + SQL {sql.p50:5.2f}) = {ratio:4.2f}×"
-            f" {verdict} {FLOOR_TARGET}×"
+            f" {verdict} {FLOOR_TARGET}×   served from the cache: p50 {served.p50:6.2f} ="
+            f" {served.p50 / floor.p50:4.2f}× the floor"
         )
         guardian = side_by_side(rows, "guardian list page", name)
         if guardian is not None:
