@@ -190,6 +190,8 @@ def server_environment(args: argparse.Namespace, port: int, workdir: Path) -> di
     env["REDIS_URL"] = args.redis_url
     # The benchmark's clients are scripts: the limit against scraping would stop them.
     env["LIST_REQUESTS_PER_USER"] = str(10**9)
+    # Every list page from the database, as on its first request: what the page costs without the page cache.
+    env["ACCESS_CACHE_PAGES"] = "0" if args.no_page_cache else "1"
     return env
 
 
@@ -363,6 +365,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (default 2)")
     parser.add_argument(
+        "--no-page-cache", action="store_true", help="read every list page from the database (ACCESS_CACHE_PAGES=0)"
+    )
+    parser.add_argument(
         "--create-database", action="store_true", help="create the database if it is missing, then exit"
     )
     parser.add_argument("--prepare", metavar="SESSIONS_JSON", help=argparse.SUPPRESS)
@@ -401,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         writers = prepared.stdout.strip().splitlines()[-1]
         print(
             f"Load benchmark: gunicorn cockpit.wsgi, {args.workers} workers x {args.threads} threads (gthread), "
-            f"DEBUG=0, PostgreSQL {database_name(args.database_url)}, Redis {args.redis_url}; "
+            f"DEBUG=0, PostgreSQL {database_name(args.database_url)}, Redis {args.redis_url}"
+            f"{' (no list pages kept)' if args.no_page_cache else ''}; "
             f"{len(personas)} personas ({', '.join(p['persona'] for p in personas)}); "
             f"{args.duration} s per phase, {args.repeats} repeats; machine: {os.cpu_count()} CPUs; writers {writers}"
         )
