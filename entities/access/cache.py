@@ -11,9 +11,10 @@ moves on in the same transaction as every change that can alter access (entities
 today's date in the cockpit's time zone (a share ends at midnight; so does a future end
 date), and the whole subject (a user's own flags). A later request reads a new key; an old
 entry is never read again and expires by itself at midnight. Only stores registered here
-(`cached_store`) are kept; every other question is asked afresh on every request, among them
-the single-entity check, has_perm and the explanation, which use these answers only to
-leave out grant paths that cannot decide.
+(`cached_store`) and the entity list's pages (`list_page`, each under a key of its own) are
+kept; every other question is asked afresh on every request, among them the single-entity
+check, has_perm and the explanation, which use these answers only to leave out grant paths
+that cannot decide.
 """
 
 import datetime
@@ -36,7 +37,7 @@ from entities.access.subject import Subject
 log = logging.getLogger(__name__)
 
 CACHED_STORES: set[str] = set()
-# A list page (some 10 KB) is kept while its person is likely to come back to it, not all day: the memory
+# A list page (some 12 KB) is kept while its person is likely to come back to it, not all day: the memory
 # the pages take stays in proportion to the pages asked in the last minutes.
 PAGE_TIMEOUT = 5 * 60
 T = TypeVar("T")
