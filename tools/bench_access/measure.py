@@ -310,7 +310,7 @@ def measure_side_by_side(
             with override_settings(ACCESS_CACHE_PAGES=False):
                 page()
 
-        timed = [
+        timed: list[tuple[Row, Callable[[], object]]] = [
             (Row(f"{SIDE_BY_SIDE}floor (404)", name, None), page_request(client, f"/c/{instance.slug}/nothing/", 404)),
             (Row(f"{SIDE_BY_SIDE}list page 1", name, persona.visible), served),
             (Row(f"{SIDE_BY_SIDE}{NOT_CACHED}", name, persona.visible), not_cached),
