@@ -91,8 +91,9 @@ def _read(key: str):
 
 
 def _write(key: str, value, *, timeout: int | None = None) -> None:
+    """Keep `value` for `timeout` seconds, or until midnight, after which its key (with today's date) is not read."""
     try:
-        cache.set(key, value, timeout=min(timeout or _until_midnight(), _until_midnight()))
+        cache.set(key, value, timeout=timeout or _until_midnight())
     except RedisError:
         log.warning("Access cache unwritable; the next request asks the database", exc_info=True)
 

@@ -307,3 +307,13 @@ def test_a_list_page_is_kept_for_minutes_not_until_midnight(reader, instance, mo
     entity_list_page(subject=reader.access_subject(), instance=Instance.objects.get(pk=instance.pk))
 
     assert list(kept.values()) and all(0 < timeout <= access_cache.PAGE_TIMEOUT for timeout in kept.values())
+
+
+def test_a_list_page_of_nobody_is_empty_and_kept_nowhere(instance, reader, monkeypatch):
+    kept = []
+    monkeypatch.setattr(cache, "set", lambda *args, **kwargs: kept.append(args))
+
+    page = entity_list_page(subject=None, instance=Instance.objects.get(pk=instance.pk))
+
+    assert page.rows == [] and page.total == 0
+    assert kept == []
