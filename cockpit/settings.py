@@ -84,7 +84,7 @@ def database_from_url(url: str) -> dict:
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", 5)
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "core.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

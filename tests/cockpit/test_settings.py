@@ -91,7 +91,7 @@ def test_production_sends_emails_to_the_log_only_when_told_to():
 def test_database_url_for_postgres_uses_psycopg_settings():
     database = database_from_url("postgres://cockpit:s%40cret@db.internal:5433/cockpit?sslmode=require")
 
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "core.postgresql"
     assert (database["USER"], database["PASSWORD"], database["HOST"], database["PORT"], database["NAME"]) == (
         "cockpit",
         "s@cret",
