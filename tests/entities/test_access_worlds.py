@@ -782,8 +782,10 @@ def test_every_way_of_asking_the_access_rules_agrees_in_random_worlds(part):
         assert set(decided) == {path.level for path in PATHS}, decided
         # Givers both shared and were refused, often: the bound was held to many shares.
         assert given > len(numbers) / 10 and refused > len(numbers) / 10, (given, refused)
-        # So were their bulk actions and imports.
-        assert min(level_roles["given"], level_roles["refused"]) > len(numbers) / 10, level_roles
+        # So were their bulk actions and imports. About one giver's batch in five goes through (some 40 of the
+        # 175 givers of 250 worlds, give or take 6; 20 came once): a tenth of the worlds as the bar failed a run by
+        # chance now and then, a twenty-fifth is still far from none.
+        assert min(level_roles["given"], level_roles["refused"]) > len(numbers) / 25, level_roles
         # The random changes altered someone's answers in many worlds: the cache was held to real changes.
         assert altered > len(numbers) / 10, altered
         # Every kind of change went through its service in some worlds.
