@@ -43,3 +43,13 @@ def test_a_savepoint_rolled_back_still_undoes_its_writes():
             transaction.set_rollback(True)
 
     assert not Instance.objects.filter(slug="rolled-back").exists()
+
+
+def test_statements_are_still_prepared_after_a_savepoint_is_rolled_back():
+    with transaction.atomic():
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute(STATEMENT, [0])
+
+        assert prepared_here(cursor) == 1
