@@ -645,18 +645,27 @@ def change_at_random(world: World, rng: random.Random, roles: list[Role], staff:
                 if grants:
                     grant_delete(actor=None, grant=rng.choice(grants))
             elif kind == "give":
-                company = rng.choice(list(Company.objects.filter(instance__in=world.instances)))
+                # Mostly what the rules let stand (a company of the person's cockpit, a role for a level that is
+                # not the operator's own), else any: given at random, three in four were refused, and a part of
+                # 250 worlds saw fewer than three go through now and then.
+                user = rng.choice(users)
+                companies = list(Company.objects.filter(instance__in=world.instances))
+                home = [company for company in companies if company.instance_id == user.company.instance_id]
+                if home and rng.random() < 0.7:
+                    company = rng.choice(home)
+                    role = rng.choice([role for role in roles if not role.is_special and not role.is_operator_only])
+                else:
+                    company, role = rng.choice(companies), rng.choice(roles)
                 company_grant_create(
-                    actor=None,
-                    user=rng.choice(users),
-                    level=rng.choice(COMPANY_LEVELS),
-                    company=company,
-                    role=rng.choice(roles),
+                    actor=None, user=user, level=rng.choice(COMPANY_LEVELS), company=company, role=role
                 )
             elif kind == "role":
                 grants = [*CompanyGrant.objects.filter(user__in=users), *EntityGrant.objects.filter(user__in=users)]
                 if grants:
-                    grant_change_role(actor=None, grant=rng.choice(grants), role=rng.choice(roles))
+                    # Mostly a role any grant may hold (neither special nor the operator's own), else any.
+                    plain = [role for role in roles if not role.is_special and not role.is_operator_only]
+                    role = rng.choice(plain if rng.random() < 0.5 else roles)
+                    grant_change_role(actor=None, grant=rng.choice(grants), role=role)
             elif kind == "matrix":
                 role_capabilities_set(
                     actor=None, role=rng.choice(roles), rights={rng.choice(Section.values): rng.choice(Access.values)}
