@@ -637,6 +637,8 @@ def read_as_a_page_does(user: User, instance: Instance, search: str, rng: random
 def change_at_random(world: World, rng: random.Random, roles: list[Role], staff: User) -> str:
     """One change through a service, at random; what it was (a refused change changes nothing)."""
     users = [user for user in world.users]
+    # Roles any grant may hold: neither special (entities only) nor the operator's own.
+    plain = [role for role in roles if not role.is_special and not role.is_operator_only]
     kind = rng.choice(CHANGES)
     try:
         with transaction.atomic():
@@ -653,7 +655,7 @@ def change_at_random(world: World, rng: random.Random, roles: list[Role], staff:
                 home = [company for company in companies if company.instance_id == user.company.instance_id]
                 if home and rng.random() < 0.7:
                     company = rng.choice(home)
-                    role = rng.choice([role for role in roles if not role.is_special and not role.is_operator_only])
+                    role = rng.choice(plain)
                 else:
                     company, role = rng.choice(companies), rng.choice(roles)
                 company_grant_create(
@@ -662,8 +664,7 @@ def change_at_random(world: World, rng: random.Random, roles: list[Role], staff:
             elif kind == "role":
                 grants = [*CompanyGrant.objects.filter(user__in=users), *EntityGrant.objects.filter(user__in=users)]
                 if grants:
-                    # Mostly a role any grant may hold (neither special nor the operator's own), else any.
-                    plain = [role for role in roles if not role.is_special and not role.is_operator_only]
+                    # Mostly a role any grant may hold, else any.
                     role = rng.choice(plain if rng.random() < 0.5 else roles)
                     grant_change_role(actor=None, grant=rng.choice(grants), role=role)
             elif kind == "matrix":
