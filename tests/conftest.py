@@ -84,6 +84,18 @@ def catalogue_after_a_flush(request):
         seed_role_catalogue()
 
 
+@pytest.fixture
+def schema_left_whole():
+    """For a test that migrates back: it fails itself if it leaves any app's migration unapplied, rather than a
+    later test on the same worker that finds a table missing."""
+    yield
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    unapplied = [str(migration) for migration, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())]
+    assert unapplied == [], f"left unapplied: {unapplied}"
+
+
 def seed_role_catalogue() -> None:
     """The catalogue's roles, and the share roles a Cockpit Share's rights are read from, in English and German,
     with the project-manager roles marked, as their migrations seed them."""

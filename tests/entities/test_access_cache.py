@@ -206,7 +206,7 @@ def test_a_request_keeps_its_answers_under_the_key_it_read_them_for(reader, inst
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migrating_back_to_before_the_version_existed_and_forth_again_works(role_catalogue):
+def test_migrating_back_to_before_the_version_existed_and_forth_again_works(role_catalogue, schema_left_whole):
     call_command("migrate", "entities", "0014", verbosity=0)
     # Forward for every app: going back also unapplied other apps' migrations that depend on later entities ones.
     call_command("migrate", verbosity=0)

@@ -26,7 +26,7 @@ def latest():
 
 
 @pytest.fixture
-def old_world(role_catalogue):
+def old_world(role_catalogue, schema_left_whole):
     """Two cockpits as they stood before scopes, with whole-cockpit shares; the database then moves back."""
     executor = migrate(BEFORE)
     # Every other app as it stands, sharing as it stood.
