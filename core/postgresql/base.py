@@ -18,7 +18,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         threshold = self.connection.prepare_threshold
         self.connection.prepare_threshold = None
         try:
-            with self.cursor() as cursor:
-                cursor.execute(self.ops.savepoint_rollback_sql(sid))
+            super()._savepoint_rollback(sid)  # type: ignore[misc]  # private in Django, absent from django-stubs
         finally:
             self.connection.prepare_threshold = threshold
